@@ -4,3 +4,5 @@ pub use gradmacro_impl::differentiate;
 
 #[doc(hidden)]
 pub mod __private {}
+
+pub mod check;
