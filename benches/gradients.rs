@@ -183,6 +183,10 @@ fn bench_neuron(c: &mut Criterion) {
     assert_close("neuron/tape", (tv, &tg), want, EXACT);
     let (fv, fg) = central_fd(&[a, b, cc, x, y], f5);
     assert_close("neuron/fd", (fv, &fg), want, FD);
+    // ---- gradmacro check: BEGIN ----
+    // let (mv, mda, mdb, mdc, mdx, mdy) = neuron_grad(a, b, cc, x, y);
+    // assert_close("neuron/gradmacro", (mv, &[mda, mdb, mdc, mdx, mdy]), want, EXACT);
+    // ---- gradmacro check: END ----
 
     let mut g = c.benchmark_group("neuron");
     g.bench_function("f", |bch| {
@@ -208,6 +212,17 @@ fn bench_neuron(c: &mut Criterion) {
         });
     });
     // ---- gradmacro rows: BEGIN (enable once #[differentiate] generates `neuron_grad`) ----
+    // g.bench_function("gradmacro", |bch| {
+    //     bch.iter(|| {
+    //         neuron_grad(
+    //             black_box(a),
+    //             black_box(b),
+    //             black_box(cc),
+    //             black_box(x),
+    //             black_box(y),
+    //         )
+    //     });
+    // });
     // ---- gradmacro rows: END ----
     g.bench_function("num_dual", |bch| {
         bch.iter(|| {
@@ -314,6 +329,10 @@ fn bench_svm(c: &mut Criterion) {
     assert_close("svm/tape", (tv, &tg), want, EXACT);
     let (fv, fg) = central_fd(&abc, f3);
     assert_close("svm/fd", (fv, &fg), want, FD);
+    // ---- gradmacro check: BEGIN ----
+    // let (mv, mda, mdb, mdc) = svm_loss_grad(abc[0], abc[1], abc[2], &POINTS, &LABELS);
+    // assert_close("svm/gradmacro", (mv, &[mda, mdb, mdc]), want, EXACT);
+    // ---- gradmacro check: END ----
 
     let mut g = c.benchmark_group("svm");
     g.bench_function("f", |bch| {
@@ -339,6 +358,17 @@ fn bench_svm(c: &mut Criterion) {
         });
     });
     // ---- gradmacro rows: BEGIN (enable once #[differentiate] generates `svm_loss_grad`) ----
+    // g.bench_function("gradmacro", |bch| {
+    //     bch.iter(|| {
+    //         svm_loss_grad(
+    //             black_box(abc[0]),
+    //             black_box(abc[1]),
+    //             black_box(abc[2]),
+    //             black_box(&POINTS),
+    //             black_box(&LABELS),
+    //         )
+    //     });
+    // });
     // ---- gradmacro rows: END ----
     g.bench_function("num_dual", |bch| {
         bch.iter(|| {
@@ -473,6 +503,10 @@ fn bench_net(c: &mut Criterion) {
     assert_close("net/tape", (tv, &tg), want, EXACT);
     let (fv, fg) = central_fd(&p, f13);
     assert_close("net/fd", (fv, &fg), want, FD);
+    // ---- gradmacro check: BEGIN ----
+    // let (mv, mg) = net_loss_grad(&p, &POINTS, &LABELS);
+    // assert_close("net/gradmacro", (mv, &mg), want, EXACT);
+    // ---- gradmacro check: END ----
 
     let mut g = c.benchmark_group("net");
     g.bench_function("f", |bch| {
@@ -482,6 +516,9 @@ fn bench_net(c: &mut Criterion) {
         bch.iter(|| net_hand(black_box(&p), black_box(&POINTS), black_box(&LABELS)));
     });
     // ---- gradmacro rows: BEGIN (enable once #[differentiate] generates `net_loss_grad`) ----
+    // g.bench_function("gradmacro", |bch| {
+    //     bch.iter(|| net_loss_grad(black_box(&p), black_box(&POINTS), black_box(&LABELS)));
+    // });
     // ---- gradmacro rows: END ----
     g.bench_function("num_dual", |bch| {
         bch.iter(|| {
@@ -515,8 +552,9 @@ fn chain_hand(x: &[f64]) -> (f64, Vec<f64>) {
     let mut s = 0.0;
     let mut dx = vec![0.0; x.len()];
     for i in 0..x.len() - 1 {
-        s += x[i] * x[i + 1] + x[i].sin();
-        dx[i] += x[i + 1] + x[i].cos();
+        let (sin, cos) = x[i].sin_cos();
+        s += x[i] * x[i + 1] + sin;
+        dx[i] += x[i + 1] + cos;
         dx[i + 1] += x[i];
     }
     (s, dx)
@@ -597,6 +635,7 @@ struct SliceCase {
     name: &'static str,
     f: fn(&[f64]) -> f64,
     hand: fn(&[f64]) -> (f64, Vec<f64>),
+    // gradmacro: fn(&[f64]) -> (f64, Vec<f64>), // gradmacro rows: enable with the macro
     dual: fn(&[Dual64]) -> Dual64,
     dual10: fn(&[DualSVec64<10>]) -> DualSVec64<10>,
     tape: fn(&Tape, &[f64]) -> (f64, Vec<f64>),
@@ -623,11 +662,16 @@ fn bench_slice_case(c: &mut Criterion, case: &SliceCase, x: &[f64]) {
     assert_close(&format!("{name}/tape"), (tv, &tg), want, EXACT);
     let (fv, fg) = central_fd(x, case.f);
     assert_close(&format!("{name}/fd"), (fv, &fg), want, FD);
+    // ---- gradmacro check: BEGIN ----
+    // let (mv, mg) = (case.gradmacro)(x);
+    // assert_close(&format!("{name}/gradmacro"), (mv, &mg), want, EXACT);
+    // ---- gradmacro check: END ----
 
     let mut g = c.benchmark_group(name);
     g.bench_function("f", |bch| bch.iter(|| (case.f)(black_box(x))));
     g.bench_function("hand", |bch| bch.iter(|| (case.hand)(black_box(x))));
     // ---- gradmacro rows: BEGIN (enable once #[differentiate] generates `chain_grad` etc.) ----
+    // g.bench_function("gradmacro", |bch| bch.iter(|| (case.gradmacro)(black_box(x))));
     // ---- gradmacro rows: END ----
     g.bench_function("num_dual", |bch| bch.iter(|| dual(black_box(x))));
     g.bench_function("tape", |bch| bch.iter(|| (case.tape)(&tape, black_box(x))));
@@ -640,6 +684,7 @@ fn bench_chain_and_rosenbrock(c: &mut Criterion) {
         name: "chain_n100",
         f: chain,
         hand: chain_hand,
+        // gradmacro: chain_grad, // gradmacro rows: enable with the macro
         dual: chain_dual,
         dual10: chain_dual,
         tape: chain_tape,
@@ -658,6 +703,7 @@ fn bench_chain_and_rosenbrock(c: &mut Criterion) {
             name,
             f: rosenbrock,
             hand: rosenbrock_hand,
+            // gradmacro: rosenbrock_grad, // gradmacro rows: enable with the macro
             dual: rosenbrock_dual,
             dual10: rosenbrock_dual,
             tape: rosenbrock_tape,
@@ -685,13 +731,12 @@ fn carry(x: f64, k: f64) -> f64 {
 }
 
 fn carry_hand(x: f64, k: f64) -> (f64, [f64; 2]) {
-    // forward, keeping each step's input and its sine
-    let mut ys = [0.0; STEPS];
+    // forward, keeping each step's sine and cosine (one `sin_cos` call: the cosine is nearly free)
     let mut sins = [0.0; STEPS];
+    let mut coss = [0.0; STEPS];
     let mut y = x;
     for t in 0..STEPS {
-        ys[t] = y;
-        sins[t] = y.sin();
+        (sins[t], coss[t]) = y.sin_cos();
         y = sins[t] * k + x;
     }
     // backward
@@ -699,7 +744,7 @@ fn carry_hand(x: f64, k: f64) -> (f64, [f64; 2]) {
     for t in (0..STEPS).rev() {
         dk += sins[t] * dy;
         dx += dy;
-        dy *= k * ys[t].cos();
+        dy *= k * coss[t];
     }
     dx += dy;
     (y, [dx, dk])
@@ -736,6 +781,10 @@ fn bench_carry(c: &mut Criterion) {
     assert_close("carry/tape", (tv, &tg), want, EXACT);
     let (fv, fg) = central_fd(&[x, k], f2);
     assert_close("carry/fd", (fv, &fg), want, FD);
+    // ---- gradmacro check: BEGIN ----
+    // let (mv, mdx, mdk) = carry_grad(x, k);
+    // assert_close("carry/gradmacro", (mv, &[mdx, mdk]), want, EXACT);
+    // ---- gradmacro check: END ----
 
     let mut g = c.benchmark_group("carry");
     g.bench_function("f", |bch| bch.iter(|| carry(black_box(x), black_box(k))));
@@ -743,6 +792,9 @@ fn bench_carry(c: &mut Criterion) {
         bch.iter(|| carry_hand(black_box(x), black_box(k)));
     });
     // ---- gradmacro rows: BEGIN (enable once #[differentiate] generates `carry_grad`) ----
+    // g.bench_function("gradmacro", |bch| {
+    //     bch.iter(|| carry_grad(black_box(x), black_box(k)));
+    // });
     // ---- gradmacro rows: END ----
     g.bench_function("num_dual", |bch| {
         bch.iter(|| dual_vec_grad(black_box([x, k]), |v| carry_dual(v[0], v[1])));
