@@ -1,11 +1,12 @@
 //! Implementation detail of [`gradmacro`](https://docs.rs/gradmacro): the `#[differentiate]`
 //! attribute. Depend on `gradmacro`, not on this crate.
 
+mod engine;
+
 use proc_macro::TokenStream;
 
 /// See the `gradmacro` crate documentation.
 #[proc_macro_attribute]
 pub fn differentiate(args: TokenStream, item: TokenStream) -> TokenStream {
-    let _ = args;
-    item
+    engine::expand(args.into(), item.into()).into()
 }

@@ -3,6 +3,12 @@
 pub use gradmacro_impl::differentiate;
 
 #[doc(hidden)]
-pub mod __private {}
+pub mod __private {
+    /// A zero gradient for a slice or `Vec` parameter of length `n`.
+    #[must_use]
+    pub fn zeros<F: Default + Clone>(n: usize) -> ::std::vec::Vec<F> {
+        ::std::vec![F::default(); n]
+    }
+}
 
 pub mod check;

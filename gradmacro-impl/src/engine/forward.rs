@@ -1,0 +1,389 @@
+//! Forward code: the primal pass of `f_grad`, and the recomputation of a loop iteration inside
+//! the backward pass.
+//!
+//! The primal pass is the user's computation, gate for gate in the same order, so its value is
+//! bit-identical to `f`'s. An `if` hands the values its arms computed and the backward pass
+//! reads out as a tuple (the other arm fills its places with defaults). A loop keeps its carried
+//! variables in mutable slots and, when its backward pass needs them, pushes them on a tape.
+
+use std::collections::HashSet;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::ir::{
+    ArrayInit, ArrayRef, Block, Body, If, Loop, LoopId, LoopKind, Operand, Stmt, ValId,
+};
+use super::lower::{EXIT_BREAK, EXIT_RETURN};
+use super::reverse::{LoopPlan, Ref};
+use super::sig::Sig;
+use super::{
+    array_ident, count_ident, exit_slot_ident, iter_ident, slot_ident, tape_ident, val_ident,
+};
+
+#[derive(Clone, Copy)]
+pub enum Mode<'a> {
+    /// Code at the level of a backward pass: `needed` is what that pass reads; with `filter`,
+    /// only the statements computing it are emitted (a recomputation).
+    Level {
+        needed: &'a HashSet<Ref>,
+        filter: bool,
+    },
+    /// Inside a loop body whose backward pass recomputes it: everything, nothing exported.
+    Inner,
+}
+
+pub struct Fwd<'a> {
+    pub body: &'a Body,
+    pub sig: &'a Sig,
+    pub plans: &'a std::collections::HashMap<LoopId, LoopPlan>,
+    pub mode: Mode<'a>,
+}
+
+/// Whether a recomputation must include statement `s`.
+pub fn included(s: &Stmt, needed: &HashSet<Ref>) -> bool {
+    let has = |v: ValId| needed.contains(&Ref::Val(v));
+    match s {
+        Stmt::Gate { out, .. } | Stmt::Index { out, .. } => has(*out),
+        Stmt::Plain { out, .. } => out.is_some_and(has),
+        Stmt::Store { .. } | Stmt::ArrayDecl { .. } => true,
+        Stmt::If(i) => {
+            let mut any = i.phis.iter().any(|p| has(p.out));
+            let mut f = |v| any |= has(v);
+            i.then_block.for_each_def(&mut f);
+            i.else_block.for_each_def(&mut f);
+            any || has_store(&i.then_block) || has_store(&i.else_block)
+        }
+        Stmt::Loop(l) => {
+            l.carried.iter().any(|c| has(c.after))
+                || l.exit_after.is_some_and(has)
+                || needed.contains(&Ref::Tape(l.id))
+                || needed.contains(&Ref::Iter(l.id))
+                || needed.contains(&Ref::Count(l.id))
+                || !l.written_arrays.is_empty()
+        }
+    }
+}
+
+fn has_store(b: &Block) -> bool {
+    b.stmts.iter().any(|s| match s {
+        Stmt::Store { .. } | Stmt::ArrayDecl { .. } => true,
+        Stmt::If(i) => has_store(&i.then_block) || has_store(&i.else_block),
+        Stmt::Loop(l) => !l.written_arrays.is_empty(),
+        _ => false,
+    })
+}
+
+impl Fwd<'_> {
+    fn name(&self, v: ValId) -> TokenStream {
+        let i = val_ident(&self.body.vals, v);
+        quote!(#i)
+    }
+
+    fn op(&self, o: &Operand) -> TokenStream {
+        match o {
+            Operand::Val(v) => self.name(*v),
+            Operand::Lit(t) => t.clone(),
+        }
+    }
+
+    fn inner(&self) -> Fwd<'_> {
+        Fwd {
+            body: self.body,
+            sig: self.sig,
+            plans: self.plans,
+            mode: Mode::Inner,
+        }
+    }
+
+    pub fn block(&self, b: &Block) -> TokenStream {
+        b.stmts.iter().map(|s| self.stmt(s)).collect()
+    }
+
+    fn stmt(&self, s: &Stmt) -> TokenStream {
+        if let Mode::Level {
+            needed,
+            filter: true,
+        } = self.mode
+            && !included(s, needed)
+        {
+            return TokenStream::new();
+        }
+        match s {
+            Stmt::Gate {
+                out, gate, args, ..
+            } => {
+                let x = self.name(*out);
+                let args: Vec<TokenStream> = args.iter().map(|a| self.op(a)).collect();
+                let rhs = gate.forward(&args, &self.sig.float.path());
+                quote!(let #x = #rhs;)
+            }
+            Stmt::Plain {
+                out, ty, tokens, ..
+            } => match (out, ty) {
+                (Some(o), Some(t)) => {
+                    let x = self.name(*o);
+                    quote!(let #x: #t = #tokens;)
+                }
+                (Some(o), None) => {
+                    let x = self.name(*o);
+                    quote!(let #x = #tokens;)
+                }
+                (None, _) => quote!(let _ = #tokens;),
+            },
+            Stmt::Index { out, array, index } => {
+                let x = self.name(*out);
+                let i = self.op(index);
+                let a = self.array(*array);
+                quote!(let #x = #a[#i];)
+            }
+            Stmt::Store {
+                slot,
+                index,
+                value,
+                old,
+            } => {
+                let a = array_ident(*slot);
+                let i = self.op(index);
+                let v = self.op(value);
+                let arr = &self.body.arrays[*slot];
+                if arr.active && arr.read_in_loop {
+                    let o = self.name(*old);
+                    quote!(let #o = #a[#i]; #a[#i] = #v;)
+                } else {
+                    quote!(#a[#i] = #v;)
+                }
+            }
+            Stmt::ArrayDecl { slot, init, ty } => {
+                let a = array_ident(*slot);
+                let m = if self.body.arrays[*slot].written {
+                    quote!(mut)
+                } else {
+                    quote!()
+                };
+                let ty = ty.as_ref().map(|t| quote!(: #t));
+                let init = match init {
+                    ArrayInit::List(items) => {
+                        let items = items.iter().map(|i| self.op(i));
+                        quote!([#(#items),*])
+                    }
+                    ArrayInit::Repeat(v, len) => {
+                        let v = self.op(v);
+                        quote!([#v; #len])
+                    }
+                };
+                quote!(let #m #a #ty = #init;)
+            }
+            Stmt::If(i) => self.if_stmt(i),
+            Stmt::Loop(l) => self.loop_stmt(l),
+        }
+    }
+
+    fn array(&self, a: ArrayRef) -> TokenStream {
+        match a {
+            ArrayRef::Param(p) => {
+                let ident = self.sig.params[p]
+                    .ident
+                    .as_ref()
+                    .map(|i| quote!(#i))
+                    .unwrap_or_default();
+                ident
+            }
+            ArrayRef::Local(s) => {
+                let i = array_ident(s);
+                quote!(#i)
+            }
+        }
+    }
+
+    fn if_stmt(&self, i: &If) -> TokenStream {
+        let (needed, filter) = match self.mode {
+            Mode::Level { needed, filter } => (Some(needed), filter),
+            Mode::Inner => (None, false),
+        };
+        let phis: Vec<_> = i
+            .phis
+            .iter()
+            .filter(|p| !filter || needed.is_some_and(|n| n.contains(&Ref::Val(p.out))))
+            .collect();
+        let mut then_defs = Vec::new();
+        let mut else_defs = Vec::new();
+        if let Some(n) = needed {
+            i.then_block.for_each_def(&mut |v| {
+                if n.contains(&Ref::Val(v)) {
+                    then_defs.push(v);
+                }
+            });
+            i.else_block.for_each_def(&mut |v| {
+                if n.contains(&Ref::Val(v)) {
+                    else_defs.push(v);
+                }
+            });
+        }
+        let cond = self.op(&i.cond);
+        let then_code = self.block(&i.then_block);
+        let else_code = self.block(&i.else_block);
+        if phis.is_empty() && then_defs.is_empty() && else_defs.is_empty() {
+            return quote!(if #cond { #then_code } else { #else_code });
+        }
+        let dflt = quote!(::core::default::Default::default());
+        let mut pat = Vec::new();
+        let mut then_vals = Vec::new();
+        let mut else_vals = Vec::new();
+        for p in &phis {
+            pat.push(self.name(p.out));
+            then_vals.push(self.op(&p.then_val));
+            else_vals.push(self.op(&p.else_val));
+        }
+        for v in &then_defs {
+            pat.push(self.name(*v));
+            then_vals.push(self.name(*v));
+            else_vals.push(dflt.clone());
+        }
+        for v in &else_defs {
+            pat.push(self.name(*v));
+            then_vals.push(dflt.clone());
+            else_vals.push(self.name(*v));
+        }
+        quote! {
+            let (#(#pat,)*) = if #cond {
+                #then_code
+                (#(#then_vals,)*)
+            } else {
+                #else_code
+                (#(#else_vals,)*)
+            };
+        }
+    }
+
+    fn loop_stmt(&self, l: &Loop) -> TokenStream {
+        let plan = match self.mode {
+            Mode::Level { .. } => self.plans.get(&l.id).cloned().unwrap_or_default(),
+            Mode::Inner => LoopPlan::default(),
+        };
+        let mut pre = TokenStream::new();
+        for c in &l.carried {
+            let s = slot_ident(c.slot);
+            let init = self.op(&c.init);
+            pre.extend(quote!(let mut #s = #init;));
+        }
+        let x = exit_slot_ident(l.id);
+        if l.exit_after.is_some() {
+            pre.extend(quote!(let mut #x = 0u8;));
+        }
+        let tape = tape_ident(l.id);
+        let n = count_ident(l.id);
+        let it = iter_ident(l.id);
+
+        let entries: TokenStream = l
+            .carried
+            .iter()
+            .map(|c| {
+                let e = self.name(c.entry);
+                let s = slot_ident(c.slot);
+                quote!(let #e = #s;)
+            })
+            .collect();
+        let mut head_body = TokenStream::new();
+        if plan.count {
+            pre.extend(quote!(let mut #n = 0usize;));
+            head_body.extend(quote!(#n += 1;));
+        }
+        if plan.taped {
+            let vals = plan.tape_vals.iter().map(|v| self.name(*v));
+            let arrays = plan.tape_arrays.iter().map(|s| array_ident(*s));
+            head_body.extend(quote!(#tape.push((#(#vals,)* #(#arrays,)*));));
+        }
+        let body = self.inner().block(&l.body);
+        let write_back: TokenStream = l
+            .carried
+            .iter()
+            .map(|c| {
+                let s = slot_ident(c.slot);
+                let v = self.op(&c.exit);
+                quote!(#s = #v;)
+            })
+            .collect();
+        let exit = l.exit_code.as_ref().map(|code| {
+            let code = self.op(code);
+            let (brk, ret) = (EXIT_BREAK, EXIT_RETURN);
+            let record = l.exit_after.map(|_| quote!(#x = #code;));
+            quote! {
+                #record
+                if #code == #brk || #code == #ret {
+                    break;
+                }
+            }
+        });
+
+        let lp = match &l.kind {
+            LoopKind::ForIter { pat, iterable, .. } => {
+                pre.extend(quote!(let #it = ::core::iter::IntoIterator::into_iter(#iterable);));
+                if plan.taped {
+                    pre.extend(quote!(let mut #tape = ::std::vec::Vec::with_capacity(::core::iter::Iterator::size_hint(&#it).0);));
+                }
+                let source = if plan.clone_iter {
+                    quote!(::core::clone::Clone::clone(&#it))
+                } else {
+                    quote!(#it)
+                };
+                quote! {
+                    for #pat in #source {
+                        #entries
+                        #head_body
+                        #body
+                        #write_back
+                        #exit
+                    }
+                }
+            }
+            LoopKind::ForIndex { index, len, .. } => {
+                let k = self.name(*index);
+                if plan.taped {
+                    pre.extend(quote!(let mut #tape = ::std::vec::Vec::with_capacity(#len);));
+                }
+                quote! {
+                    for #k in 0..#len {
+                        #entries
+                        #head_body
+                        #body
+                        #write_back
+                        #exit
+                    }
+                }
+            }
+            LoopKind::While { cond_block, cond } => {
+                if plan.taped {
+                    pre.extend(quote!(let mut #tape = ::std::vec::Vec::new();));
+                }
+                let cond_code = self.inner().block(cond_block);
+                let c = self.op(cond);
+                quote! {
+                    loop {
+                        #entries
+                        #cond_code
+                        if !(#c) {
+                            break;
+                        }
+                        #head_body
+                        #body
+                        #write_back
+                        #exit
+                    }
+                }
+            }
+        };
+        let mut after = TokenStream::new();
+        for c in &l.carried {
+            let a = self.name(c.after);
+            let s = slot_ident(c.slot);
+            after.extend(quote!(let #a = #s;));
+        }
+        if let Some(v) = l.exit_after {
+            let a = self.name(v);
+            let ret = EXIT_RETURN;
+            after.extend(quote!(let #a = if #x == #ret { #ret } else { 0u8 };));
+        }
+        quote!(#pre #lp #after)
+    }
+}

@@ -1,0 +1,490 @@
+//! The gate table: the only place where a local derivative is written down.
+//!
+//! Each gate has a forward form and, per input, the contribution it adds to that input's adjoint
+//! given the adjoint `dx` of its output `x`. The comment on each rule shows the statement it
+//! differentiates and what the backward pass emits for it (`da += ...` is the first `let` or a
+//! later `+=`, chosen by the reverse pass).
+
+use std::cell::RefCell;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gate {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Neg,
+    /// `x as F` with `x` already of type `F`.
+    Id,
+    Method(M),
+}
+
+/// Float methods of the standard library that are gates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum M {
+    Abs,
+    Acos,
+    Acosh,
+    Asin,
+    Asinh,
+    Atan,
+    Atan2,
+    Atanh,
+    Cbrt,
+    Ceil,
+    Clamp,
+    Cos,
+    Cosh,
+    Exp,
+    Exp2,
+    ExpM1,
+    Floor,
+    Fract,
+    Hypot,
+    Ln,
+    Ln1p,
+    Log,
+    Log10,
+    Log2,
+    Max,
+    Min,
+    MulAdd,
+    Powf,
+    Powi,
+    Recip,
+    Round,
+    RoundTiesEven,
+    Signum,
+    Sin,
+    Sinh,
+    Sqrt,
+    Tan,
+    Tanh,
+    ToDegrees,
+    ToRadians,
+    Trunc,
+}
+
+/// Method name, gate, number of arguments including the receiver.
+const METHODS: &[(&str, M, usize)] = &[
+    ("abs", M::Abs, 1),
+    ("acos", M::Acos, 1),
+    ("acosh", M::Acosh, 1),
+    ("asin", M::Asin, 1),
+    ("asinh", M::Asinh, 1),
+    ("atan", M::Atan, 1),
+    ("atan2", M::Atan2, 2),
+    ("atanh", M::Atanh, 1),
+    ("cbrt", M::Cbrt, 1),
+    ("ceil", M::Ceil, 1),
+    ("clamp", M::Clamp, 3),
+    ("cos", M::Cos, 1),
+    ("cosh", M::Cosh, 1),
+    ("exp", M::Exp, 1),
+    ("exp2", M::Exp2, 1),
+    ("exp_m1", M::ExpM1, 1),
+    ("floor", M::Floor, 1),
+    ("fract", M::Fract, 1),
+    ("hypot", M::Hypot, 2),
+    ("ln", M::Ln, 1),
+    ("ln_1p", M::Ln1p, 1),
+    ("log", M::Log, 2),
+    ("log10", M::Log10, 1),
+    ("log2", M::Log2, 1),
+    ("max", M::Max, 2),
+    ("min", M::Min, 2),
+    ("mul_add", M::MulAdd, 3),
+    ("powf", M::Powf, 2),
+    ("powi", M::Powi, 2),
+    ("recip", M::Recip, 1),
+    ("round", M::Round, 1),
+    ("round_ties_even", M::RoundTiesEven, 1),
+    ("signum", M::Signum, 1),
+    ("sin", M::Sin, 1),
+    ("sinh", M::Sinh, 1),
+    ("sqrt", M::Sqrt, 1),
+    ("tan", M::Tan, 1),
+    ("tanh", M::Tanh, 1),
+    ("to_degrees", M::ToDegrees, 1),
+    ("to_radians", M::ToRadians, 1),
+    ("trunc", M::Trunc, 1),
+];
+
+/// The gate for a float method name, with its arity (receiver included).
+pub fn method(name: &str) -> Option<(M, usize)> {
+    METHODS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, m, k)| (*m, *k))
+}
+
+/// Names of all method gates, for error messages.
+pub fn method_names() -> impl Iterator<Item = &'static str> {
+    METHODS.iter().map(|(n, _, _)| *n)
+}
+
+fn name(m: M) -> &'static str {
+    METHODS
+        .iter()
+        .find(|(_, g, _)| *g == m)
+        .map_or("", |(n, _, _)| *n)
+}
+
+impl Gate {
+    /// Piecewise-constant gates: their output carries no gradient, so it is not active.
+    pub fn is_flat(self) -> bool {
+        matches!(
+            self,
+            Gate::Method(M::Floor | M::Ceil | M::Round | M::RoundTiesEven | M::Trunc | M::Signum)
+        )
+    }
+
+    /// Inputs that never receive a gradient whatever their activity (`powi`'s `i32` exponent).
+    pub fn is_integer_input(self, i: usize) -> bool {
+        self == Gate::Method(M::Powi) && i == 1
+    }
+
+    /// The forward statement's right-hand side; `float` is the absolute path of the float type.
+    pub fn forward(self, args: &[TokenStream], float: &TokenStream) -> TokenStream {
+        let a = args.first().cloned().unwrap_or_default();
+        let b = args.get(1).cloned().unwrap_or_default();
+        match self {
+            Gate::Add => quote!(#a + #b),
+            Gate::Sub => quote!(#a - #b),
+            Gate::Mul => quote!(#a * #b),
+            Gate::Div => quote!(#a / #b),
+            Gate::Neg => quote!(-#a),
+            Gate::Id => quote!(#a),
+            Gate::Method(m) => {
+                let f = proc_macro2::Ident::new(name(m), proc_macro2::Span::mixed_site());
+                quote!(#float::#f(#(#args),*))
+            }
+        }
+    }
+}
+
+/// What an adjoint rule reads of the forward pass: the gate's inputs and output by position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Use {
+    Arg(usize),
+    Out,
+}
+
+/// The names an adjoint rule is written with, recording which forward values it reads.
+pub struct RuleCtx<'a> {
+    pub args: &'a [TokenStream],
+    pub out: &'a TokenStream,
+    /// The output's adjoint.
+    pub d: &'a TokenStream,
+    /// Absolute path of the float type, e.g. `::core::primitive::f64`.
+    pub float: &'a TokenStream,
+    /// Absolute path of its `consts` module, e.g. `::core::f64::consts`.
+    pub consts: &'a TokenStream,
+    used: RefCell<Vec<Use>>,
+}
+
+impl<'a> RuleCtx<'a> {
+    pub fn new(
+        args: &'a [TokenStream],
+        out: &'a TokenStream,
+        d: &'a TokenStream,
+        float: &'a TokenStream,
+        consts: &'a TokenStream,
+    ) -> Self {
+        RuleCtx {
+            args,
+            out,
+            d,
+            float,
+            consts,
+            used: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn a(&self, i: usize) -> TokenStream {
+        self.used.borrow_mut().push(Use::Arg(i));
+        self.args.get(i).cloned().unwrap_or_default()
+    }
+
+    fn x(&self) -> TokenStream {
+        self.used.borrow_mut().push(Use::Out);
+        self.out.clone()
+    }
+
+    /// The forward values the rules evaluated so far have read.
+    pub fn used(&self) -> Vec<Use> {
+        self.used.borrow().clone()
+    }
+}
+
+/// Weight of input `i` of a `max`/`min`: 1 if it is the returned input, 1/2 on a tie. `wins` is
+/// the comparison under which input 0 is returned (`>` for max). Rust's `max` returns the other
+/// input when one is NaN, and the gradient follows the returned input.
+fn select(c: &RuleCtx<'_>, i: usize, wins: &TokenStream) -> TokenStream {
+    let (a, b, d, f) = (c.a(0), c.a(1), c.d, c.float);
+    let (me, other) = if i == 0 { (&a, &b) } else { (&b, &a) };
+    quote! {
+        if #me #wins #other || (#f::is_nan(#other) && !#f::is_nan(#me)) {
+            #d
+        } else if #me == #other {
+            #d * 0.5
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The contribution of gate `g` to the adjoint of its input `i`, or `None` when the local
+/// derivative is identically zero.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one arm per gate is the point of the table"
+)]
+pub fn adjoint(g: Gate, i: usize, c: &RuleCtx<'_>) -> Option<TokenStream> {
+    let d = c.d;
+    let f = c.float;
+    let k = c.consts;
+    let rule = match (g, i) {
+        // x = a + b  =>  da += dx; db += dx
+        (Gate::Add, _) | (Gate::Id, 0) => quote!(#d),
+        // x = a - b  =>  da += dx; db += -dx
+        (Gate::Sub, 0) => quote!(#d),
+        (Gate::Sub, 1) | (Gate::Neg, 0) => quote!(-#d),
+        // x = a * b  =>  da += b * dx; db += a * dx
+        (Gate::Mul, 0) => {
+            let b = c.a(1);
+            quote!(#b * #d)
+        }
+        (Gate::Mul, 1) => {
+            let a = c.a(0);
+            quote!(#a * #d)
+        }
+        // x = a / b  =>  da += dx / b; db += -dx * x / b
+        (Gate::Div, 0) => {
+            let b = c.a(1);
+            quote!(#d / #b)
+        }
+        (Gate::Div, 1) => {
+            let (x, b) = (c.x(), c.a(1));
+            quote!(-#d * #x / #b)
+        }
+        (Gate::Method(m), _) => return method_adjoint(m, i, c, d, f, k),
+        _ => return None,
+    };
+    Some(rule)
+}
+
+#[allow(
+    clippy::too_many_lines,
+    reason = "one arm per gate is the point of the table"
+)]
+fn method_adjoint(
+    m: M,
+    i: usize,
+    c: &RuleCtx<'_>,
+    d: &TokenStream,
+    f: &TokenStream,
+    k: &TokenStream,
+) -> Option<TokenStream> {
+    let rule = match (m, i) {
+        // x = a.abs()  =>  da += dx * a.signum(), and 0 at a == 0 (signum(0.0) is 1.0)
+        (M::Abs, 0) => {
+            let a = c.a(0);
+            quote!(if #a == 0.0 { 0.0 } else { #d * #f::signum(#a) })
+        }
+        // x = a.acos()  =>  da += -dx / (1 - a*a).sqrt()
+        (M::Acos, 0) => {
+            let a = c.a(0);
+            quote!(-#d / #f::sqrt(1.0 - #a * #a))
+        }
+        // x = a.acosh()  =>  da += dx / (a*a - 1).sqrt()
+        (M::Acosh, 0) => {
+            let a = c.a(0);
+            quote!(#d / #f::sqrt(#a * #a - 1.0))
+        }
+        // x = a.asin()  =>  da += dx / (1 - a*a).sqrt()
+        (M::Asin, 0) => {
+            let a = c.a(0);
+            quote!(#d / #f::sqrt(1.0 - #a * #a))
+        }
+        // x = a.asinh()  =>  da += dx / (a*a + 1).sqrt()
+        (M::Asinh, 0) => {
+            let a = c.a(0);
+            quote!(#d / #f::sqrt(#a * #a + 1.0))
+        }
+        // x = a.atan()  =>  da += dx / (1 + a*a)
+        (M::Atan, 0) => {
+            let a = c.a(0);
+            quote!(#d / (1.0 + #a * #a))
+        }
+        // x = a.atan2(b)  =>  da += dx * b / (a*a + b*b); db += -dx * a / (a*a + b*b)
+        (M::Atan2, 0) => {
+            let (a, b) = (c.a(0), c.a(1));
+            quote!(#d * #b / (#a * #a + #b * #b))
+        }
+        (M::Atan2, 1) => {
+            let (a, b) = (c.a(0), c.a(1));
+            quote!(-#d * #a / (#a * #a + #b * #b))
+        }
+        // x = a.atanh()  =>  da += dx / (1 - a*a)
+        (M::Atanh, 0) => {
+            let a = c.a(0);
+            quote!(#d / (1.0 - #a * #a))
+        }
+        // x = a.cbrt()  =>  da += dx / (3 * x * x)
+        (M::Cbrt, 0) => {
+            let x = c.x();
+            quote!(#d / (3.0 * #x * #x))
+        }
+        // x = a.clamp(lo, hi)  =>  like a.max(lo).min(hi): the returned input gets dx, ties split
+        (M::Clamp, 0) => {
+            let (a, lo, hi) = (c.a(0), c.a(1), c.a(2));
+            quote! {
+                if #a > #lo && #a < #hi { #d }
+                else if #a == #lo || #a == #hi { #d * 0.5 }
+                else { 0.0 }
+            }
+        }
+        (M::Clamp, 1) => {
+            let (a, lo) = (c.a(0), c.a(1));
+            quote!(if #a < #lo { #d } else if #a == #lo { #d * 0.5 } else { 0.0 })
+        }
+        (M::Clamp, 2) => {
+            let (a, hi) = (c.a(0), c.a(2));
+            quote!(if #a > #hi { #d } else if #a == #hi { #d * 0.5 } else { 0.0 })
+        }
+        // x = a.cos()  =>  da += -dx * a.sin()
+        (M::Cos, 0) => {
+            let a = c.a(0);
+            quote!(-#d * #f::sin(#a))
+        }
+        // x = a.cosh()  =>  da += dx * a.sinh()
+        (M::Cosh, 0) => {
+            let a = c.a(0);
+            quote!(#d * #f::sinh(#a))
+        }
+        // x = a.exp()  =>  da += dx * x
+        (M::Exp, 0) => {
+            let x = c.x();
+            quote!(#d * #x)
+        }
+        // x = a.exp2()  =>  da += dx * x * ln 2
+        (M::Exp2, 0) => {
+            let x = c.x();
+            quote!(#d * #x * #k::LN_2)
+        }
+        // x = a.exp_m1()  =>  da += dx * (x + 1)
+        (M::ExpM1, 0) => {
+            let x = c.x();
+            quote!(#d * (#x + 1.0))
+        }
+        // x = a.fract()  =>  da += dx  (slope 1 between the jumps)
+        (M::Fract, 0) => quote!(#d),
+        // x = a.hypot(b)  =>  da += dx * a / x; db += dx * b / x
+        (M::Hypot, 0) => {
+            let (a, x) = (c.a(0), c.x());
+            quote!(#d * #a / #x)
+        }
+        (M::Hypot, 1) => {
+            let (b, x) = (c.a(1), c.x());
+            quote!(#d * #b / #x)
+        }
+        // x = a.ln()  =>  da += dx / a
+        (M::Ln, 0) => {
+            let a = c.a(0);
+            quote!(#d / #a)
+        }
+        // x = a.ln_1p()  =>  da += dx / (1 + a)
+        (M::Ln1p, 0) => {
+            let a = c.a(0);
+            quote!(#d / (1.0 + #a))
+        }
+        // x = a.log(b)  =>  da += dx / (a * b.ln()); db += -dx * x / (b * b.ln())
+        (M::Log, 0) => {
+            let (a, b) = (c.a(0), c.a(1));
+            quote!(#d / (#a * #f::ln(#b)))
+        }
+        (M::Log, 1) => {
+            let (b, x) = (c.a(1), c.x());
+            quote!(-#d * #x / (#b * #f::ln(#b)))
+        }
+        // x = a.log10()  =>  da += dx / (a * ln 10)
+        (M::Log10, 0) => {
+            let a = c.a(0);
+            quote!(#d / (#a * #k::LN_10))
+        }
+        // x = a.log2()  =>  da += dx / (a * ln 2)
+        (M::Log2, 0) => {
+            let a = c.a(0);
+            quote!(#d / (#a * #k::LN_2))
+        }
+        // x = a.max(b)  =>  the returned input gets dx; a tie gives each dx / 2
+        (M::Max, _) => select(c, i, &quote!(>)),
+        // x = a.min(b)  =>  the returned input gets dx; a tie gives each dx / 2
+        (M::Min, _) => select(c, i, &quote!(<)),
+        // x = a.mul_add(b, e)  =>  da += dx * b; db += dx * a; de += dx
+        (M::MulAdd, 0) => {
+            let b = c.a(1);
+            quote!(#d * #b)
+        }
+        (M::MulAdd, 1) => {
+            let a = c.a(0);
+            quote!(#d * #a)
+        }
+        (M::MulAdd, 2) => quote!(#d),
+        // x = a.powf(b)  =>  da += dx * b * a.powf(b - 1); db += dx * x * a.ln()
+        (M::Powf, 0) => {
+            let (a, b) = (c.a(0), c.a(1));
+            quote!(#d * #b * #f::powf(#a, #b - 1.0))
+        }
+        (M::Powf, 1) => {
+            let (a, x) = (c.a(0), c.x());
+            quote!(#d * #x * #f::ln(#a))
+        }
+        // x = a.powi(n)  =>  da += dx * n * a.powi(n - 1)
+        (M::Powi, 0) => {
+            let (a, n) = (c.a(0), c.a(1));
+            quote!(#d * (#n as #f) * #f::powi(#a, #n - 1))
+        }
+        // x = a.recip()  =>  da += -dx * x * x
+        (M::Recip, 0) => {
+            let x = c.x();
+            quote!(-#d * #x * #x)
+        }
+        // x = a.sin()  =>  da += dx * a.cos()
+        (M::Sin, 0) => {
+            let a = c.a(0);
+            quote!(#d * #f::cos(#a))
+        }
+        // x = a.sinh()  =>  da += dx * a.cosh()
+        (M::Sinh, 0) => {
+            let a = c.a(0);
+            quote!(#d * #f::cosh(#a))
+        }
+        // x = a.sqrt()  =>  da += dx * 0.5 / x
+        (M::Sqrt, 0) => {
+            let x = c.x();
+            quote!(#d * 0.5 / #x)
+        }
+        // x = a.tan()  =>  da += dx * (1 + x * x)
+        (M::Tan, 0) => {
+            let x = c.x();
+            quote!(#d * (1.0 + #x * #x))
+        }
+        // x = a.tanh()  =>  da += dx * (1 - x * x)
+        (M::Tanh, 0) => {
+            let x = c.x();
+            quote!(#d * (1.0 - #x * #x))
+        }
+        // x = a.to_degrees()  =>  da += dx.to_degrees()  (the same constant factor)
+        (M::ToDegrees, 0) => quote!(#f::to_degrees(#d)),
+        // x = a.to_radians()  =>  da += dx.to_radians()
+        (M::ToRadians, 0) => quote!(#f::to_radians(#d)),
+        // floor, ceil, round, round_ties_even, trunc, signum: slope 0, no rule
+        _ => return None,
+    };
+    Some(rule)
+}

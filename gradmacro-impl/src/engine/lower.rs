@@ -1,0 +1,767 @@
+//! Lowering, statements and control flow: the function body becomes an IR [`Body`].
+//!
+//! User variables live only here, as names bound to operands. An assignment rebinds the name to
+//! a new value; at an `if` join the names either arm rebinds get a phi; names a loop body
+//! rebinds become carried slots. `break`, `continue` and `return` are data flow too: they set
+//! the pseudo-variable `$exit`, and the statements after one that may have exited run under
+//! `if $exit == 0`. That keeps every region structured, which is what the reverse pass needs.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::spanned::Spanned;
+use syn::{Expr, Pat};
+
+use super::Errors;
+use super::ir::{
+    ArrayInit, ArrayRef, ArraySlot, Block, Body, Carried, If, Loop, LoopKind, Operand, Phi, Stmt,
+    ValId, ValInfo,
+};
+use super::sig::{Shape, Sig};
+
+/// Names the user cannot write, for the control-flow pseudo-variables.
+pub const EXIT: &str = "$exit";
+pub const RET: &str = "$ret";
+
+pub const EXIT_NONE: u8 = 0;
+pub const EXIT_BREAK: u8 = 1;
+pub const EXIT_CONTINUE: u8 = 2;
+pub const EXIT_RETURN: u8 = 3;
+
+pub fn exit_lit(code: u8) -> Operand {
+    Operand::Lit(quote!(#code))
+}
+
+pub fn default_lit() -> Operand {
+    Operand::Lit(quote!(::core::default::Default::default()))
+}
+
+#[derive(Clone, Debug)]
+pub enum Binding {
+    /// A value; `deref` marks an element bound by reference (`for x in xs.iter()`), which plain
+    /// code sees as `&value`.
+    Scalar { op: Operand, deref: bool },
+    /// An array, read by index. `handle` is how plain code names it (`xs.len()`).
+    Array {
+        array: ArrayRef,
+        active: bool,
+        handle: TokenStream,
+        handle_use: Option<ValId>,
+    },
+}
+
+impl Binding {
+    fn same(&self, other: &Binding) -> bool {
+        match (self, other) {
+            (Binding::Scalar { op: a, .. }, Binding::Scalar { op: b, .. }) => a.same(b),
+            (Binding::Array { array: a, .. }, Binding::Array { array: b, .. }) => a == b,
+            _ => false,
+        }
+    }
+}
+
+pub type Env = Vec<(String, Binding)>;
+
+struct Checkpoint {
+    vals: usize,
+    arrays: usize,
+    loops: usize,
+    slots: usize,
+    errors: usize,
+    items: usize,
+    returns: usize,
+    stores: usize,
+}
+
+pub struct Lower<'a> {
+    pub sig: &'a Sig,
+    pub vals: Vec<ValInfo>,
+    pub arrays: Vec<ArraySlot>,
+    pub loops: usize,
+    pub slots: usize,
+    pub env: Env,
+    pub errors: Errors,
+    pub items: Vec<TokenStream>,
+    pub loop_depth: usize,
+    /// `return`s lowered so far, to know whether a loop body can return.
+    pub returns: usize,
+    /// Local array slots written so far, in order, to know which arrays a loop body writes.
+    pub stores: Vec<usize>,
+    /// Array slots found active in an earlier pass over the function.
+    pub forced_active: Vec<bool>,
+}
+
+impl<'a> Lower<'a> {
+    pub fn new(sig: &'a Sig, forced_active: Vec<bool>) -> Self {
+        Lower {
+            sig,
+            vals: Vec::new(),
+            arrays: Vec::new(),
+            loops: 0,
+            slots: 0,
+            env: Vec::new(),
+            errors: Errors::default(),
+            items: Vec::new(),
+            loop_depth: 0,
+            returns: 0,
+            stores: Vec::new(),
+            forced_active,
+        }
+    }
+
+    pub fn new_val(&mut self, active: bool, span: Span) -> ValId {
+        self.vals.push(ValInfo {
+            name: None,
+            active,
+            span,
+        });
+        self.vals.len() - 1
+    }
+
+    pub fn is_active(&self, op: &Operand) -> bool {
+        op.val().is_some_and(|v| self.vals[v].active)
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<&Binding> {
+        self.env
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b)
+    }
+
+    pub fn bind(&mut self, name: impl Into<String>, b: Binding) {
+        self.env.push((name.into(), b));
+    }
+
+    /// Points the innermost variable `name` at a new binding (an assignment).
+    pub fn rebind(&mut self, name: &str, b: Binding) -> bool {
+        match self.env.iter_mut().rev().find(|(n, _)| n == name) {
+            Some(slot) => {
+                slot.1 = b;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn scalar(&self, name: &str) -> Operand {
+        match self.lookup(name) {
+            Some(Binding::Scalar { op, .. }) => op.clone(),
+            _ => exit_lit(EXIT_NONE),
+        }
+    }
+
+    pub fn set_scalar(&mut self, name: &str, op: Operand) {
+        self.rebind(name, Binding::Scalar { op, deref: false });
+    }
+
+    fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            vals: self.vals.len(),
+            arrays: self.arrays.len(),
+            loops: self.loops,
+            slots: self.slots,
+            errors: self.errors.len(),
+            items: self.items.len(),
+            returns: self.returns,
+            stores: self.stores.len(),
+        }
+    }
+
+    fn rollback(&mut self, cp: &Checkpoint) {
+        self.vals.truncate(cp.vals);
+        self.arrays.truncate(cp.arrays);
+        self.loops = cp.loops;
+        self.slots = cp.slots;
+        self.errors.truncate(cp.errors);
+        self.items.truncate(cp.items);
+        self.returns = cp.returns;
+        self.stores.truncate(cp.stores);
+    }
+
+    pub fn error(&mut self, span: impl Spanned, msg: impl std::fmt::Display) {
+        self.errors
+            .push(syn::Error::new(span.span(), msg.to_string()));
+    }
+
+    pub fn error_tokens(&mut self, node: impl ToTokens, msg: impl std::fmt::Display) {
+        self.errors
+            .push(syn::Error::new_spanned(node, msg.to_string()));
+    }
+
+    /// Lowers the whole body of the function.
+    pub fn lower_fn(mut self, block: &syn::Block) -> (Body, Errors) {
+        let mut params = Vec::new();
+        for p in &self.sig.params {
+            let Some(ident) = &p.ident else {
+                params.push(None);
+                continue;
+            };
+            let scalar = matches!(p.shape, Shape::Scalar);
+            let v = self.new_val(p.active && scalar, ident.span());
+            self.vals[v].name = Some(ident.clone());
+            params.push(Some(v));
+            let binding = if p.active && !scalar {
+                Binding::Array {
+                    array: ArrayRef::Param(params.len() - 1),
+                    active: true,
+                    handle: ident.to_token_stream(),
+                    handle_use: Some(v),
+                }
+            } else {
+                Binding::Scalar {
+                    op: Operand::Val(v),
+                    deref: false,
+                }
+            };
+            self.bind(ident.to_string(), binding);
+        }
+        self.bind(
+            EXIT,
+            Binding::Scalar {
+                op: exit_lit(EXIT_NONE),
+                deref: false,
+            },
+        );
+        self.bind(
+            RET,
+            Binding::Scalar {
+                op: default_lit(),
+                deref: false,
+            },
+        );
+
+        let mut out = Block::default();
+        let tail = self.lower_stmts(&block.stmts, &mut out);
+        if let Some(t) = tail
+            && !is_unit(&t)
+        {
+            self.set_scalar(RET, t);
+        }
+        let result = self.scalar(RET);
+        let body = Body {
+            vals: self.vals,
+            block: out,
+            result,
+            arrays: self.arrays,
+            loops: self.loops,
+            params,
+            items: self.items,
+        };
+        (body, self.errors)
+    }
+
+    /// Lowers statements; returns the value of the trailing expression, if any.
+    pub fn lower_stmts(&mut self, stmts: &[syn::Stmt], out: &mut Block) -> Option<Operand> {
+        let mark = self.env.len();
+        let tail = self.lower_stmts_inner(stmts, out);
+        self.env.truncate(mark);
+        tail
+    }
+
+    fn lower_stmts_inner(&mut self, stmts: &[syn::Stmt], out: &mut Block) -> Option<Operand> {
+        for (i, s) in stmts.iter().enumerate() {
+            let last = i + 1 == stmts.len();
+            let mut tail = None;
+            match s {
+                syn::Stmt::Expr(e, None) if last => tail = Some(self.expr(e, out)),
+                _ => self.stmt(s, out),
+            }
+            match self.scalar(EXIT) {
+                op @ Operand::Lit(_) if is_lit(&op, EXIT_NONE) => {}
+                // Exited on every path: what follows never runs (rustc warns about it in `f`).
+                Operand::Lit(_) => return None,
+                Operand::Val(code) => {
+                    let rest = &stmts[i + 1..];
+                    if rest.is_empty() {
+                        return tail;
+                    }
+                    return self.guarded(code, rest, out);
+                }
+            }
+            if last {
+                return tail;
+            }
+        }
+        None
+    }
+
+    /// `rest` runs only when nothing has exited: `if $exit == 0 { rest }`.
+    fn guarded(&mut self, code: ValId, rest: &[syn::Stmt], out: &mut Block) -> Option<Operand> {
+        let span = self.vals[code].span;
+        let cond = self.new_val(false, span);
+        let code_ident = super::val_ident_plain(code);
+        let none = EXIT_NONE;
+        out.stmts.push(Stmt::Plain {
+            out: Some(cond),
+            ty: None,
+            tokens: quote!(#code_ident == #none),
+            uses: vec![code],
+        });
+        self.lower_if_arms(
+            Operand::Val(cond),
+            span,
+            |s, b| s.lower_stmts_inner(rest, b),
+            |_, _| None,
+            out,
+        )
+    }
+
+    fn stmt(&mut self, s: &syn::Stmt, out: &mut Block) {
+        match s {
+            syn::Stmt::Local(local) => self.local(local, out),
+            syn::Stmt::Item(item) => match item {
+                syn::Item::Const(_)
+                | syn::Item::Fn(_)
+                | syn::Item::Use(_)
+                | syn::Item::Static(_)
+                | syn::Item::Struct(_)
+                | syn::Item::Enum(_)
+                | syn::Item::Type(_) => self.items.push(item.to_token_stream()),
+                other => self.error_tokens(other, "this item is not supported inside a #[differentiate] body: move it out of the function"),
+            },
+            syn::Stmt::Expr(e, _) => {
+                let _ = self.expr(e, out);
+            }
+            syn::Stmt::Macro(m) => self.error_tokens(
+                &m.mac,
+                "macro invocations are not supported in a #[differentiate] body: the macro cannot see inside them; write the computation out, or move it into a function called with constant arguments",
+            ),
+        }
+    }
+
+    fn local(&mut self, local: &syn::Local, out: &mut Block) {
+        let Some(init) = &local.init else {
+            self.error_tokens(&local.pat, "a `let` without a value is not supported in a #[differentiate] body: write `let x = value;`, using an `if` expression to choose the value");
+            return;
+        };
+        if let Some((else_token, _)) = &init.diverge {
+            self.error(
+                else_token.span(),
+                "`let ... else` is not supported in a #[differentiate] body: use `if`/`else`",
+            );
+            return;
+        }
+        self.bind_pattern(&local.pat, None, &init.expr, out);
+    }
+
+    fn bind_pattern(&mut self, pat: &Pat, ty: Option<&syn::Type>, init: &Expr, out: &mut Block) {
+        match pat {
+            Pat::Type(pt) => self.bind_pattern(&pt.pat, Some(&pt.ty), init, out),
+            Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                let name = pi.ident.to_string();
+                let is_array_ty = matches!(ty, Some(syn::Type::Array(_)));
+                match strip(init) {
+                    Expr::Array(_) | Expr::Repeat(_) => self.declare_array(&name, ty, strip(init), out),
+                    _ if is_array_ty && !self.mentions_active(init) => {
+                        self.declare_array(&name, ty, strip(init), out);
+                    }
+                    _ => {
+                        let op = if !self.mentions_active(init) && self.is_simple(init) {
+                            Operand::Val(self.plain(init, ty.map(ToTokens::to_token_stream), out))
+                        } else {
+                            let op = self.expr(init, out);
+                            match ty {
+                                Some(t) if !self.is_active(&op) => {
+                                    let v = self.new_val(false, init.span());
+                                    let tokens = self.op_tokens(&op);
+                                    out.stmts.push(Stmt::Plain {
+                                        out: Some(v),
+                                        ty: Some(t.to_token_stream()),
+                                        tokens,
+                                        uses: op.val().into_iter().collect(),
+                                    });
+                                    Operand::Val(v)
+                                }
+                                _ => op,
+                            }
+                        };
+                        self.bind(name, Binding::Scalar { op, deref: false });
+                    }
+                }
+            }
+            Pat::Wild(_) => {
+                if !self.mentions_active(init) && self.is_simple(init) {
+                    let (tokens, uses) = self.rename(init);
+                    out.stmts.push(Stmt::Plain { out: None, ty: None, tokens, uses });
+                } else {
+                    let _ = self.expr(init, out);
+                }
+            }
+            Pat::Tuple(pt) => {
+                if let Expr::Tuple(t) = strip(init)
+                    && t.elems.len() == pt.elems.len()
+                {
+                    // Evaluate every element before binding any name, as Rust does.
+                    let tys: Vec<Option<syn::Type>> = match ty {
+                        Some(syn::Type::Tuple(tt)) => tt.elems.iter().cloned().map(Some).collect(),
+                        _ => vec![None; t.elems.len()],
+                    };
+                    let mut ops = Vec::new();
+                    for e in &t.elems {
+                        ops.push(self.expr(e, out));
+                    }
+                    for ((p, op), ty) in pt.elems.iter().zip(ops).zip(tys) {
+                        self.bind_operand(p, ty.as_ref(), op, out);
+                    }
+                } else if !self.mentions_active(init) && self.is_simple(init) {
+                    let whole = self.plain(init, ty.map(ToTokens::to_token_stream), out);
+                    for (k, p) in pt.elems.iter().enumerate() {
+                        let idx = syn::Index::from(k);
+                        let w = super::val_ident_plain(whole);
+                        let v = self.new_val(false, p.span());
+                        out.stmts.push(Stmt::Plain { out: Some(v), ty: None, tokens: quote!(#w.#idx), uses: vec![whole] });
+                        self.bind_operand(p, None, Operand::Val(v), out);
+                    }
+                } else {
+                    self.error_tokens(init, "destructuring a differentiated value is supported only from a tuple expression: write `let (a, b) = (x, y);` or bind each value with its own `let`");
+                }
+            }
+            other => self.error_tokens(other, "this pattern is not supported in a #[differentiate] body: bind a plain name (`let x = ...;`) or a tuple of names"),
+        }
+    }
+
+    fn bind_operand(&mut self, pat: &Pat, ty: Option<&syn::Type>, op: Operand, out: &mut Block) {
+        match pat {
+            Pat::Type(pt) => self.bind_operand(&pt.pat, Some(&pt.ty), op, out),
+            Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                let op = match ty {
+                    Some(t) if !self.is_active(&op) => {
+                        let v = self.new_val(false, pi.ident.span());
+                        let tokens = self.op_tokens(&op);
+                        out.stmts.push(Stmt::Plain {
+                            out: Some(v),
+                            ty: Some(t.to_token_stream()),
+                            tokens,
+                            uses: op.val().into_iter().collect(),
+                        });
+                        Operand::Val(v)
+                    }
+                    _ => op,
+                };
+                self.bind(pi.ident.to_string(), Binding::Scalar { op, deref: false });
+            }
+            Pat::Wild(_) => {}
+            other => self.error_tokens(other, "this pattern is not supported in a #[differentiate] body: bind a plain name or `_`"),
+        }
+    }
+
+    fn declare_array(&mut self, name: &str, ty: Option<&syn::Type>, init: &Expr, out: &mut Block) {
+        let slot = self.arrays.len();
+        let forced = self.forced_active.get(slot).copied().unwrap_or(false);
+        let (init, zeros, active) = match init {
+            Expr::Array(a) => {
+                let mut ops = Vec::new();
+                for e in &a.elems {
+                    ops.push(self.expr(e, out));
+                }
+                let n = ops.len();
+                let active = ops.iter().any(|o| self.is_active(o));
+                (ArrayInit::List(ops), quote!([0.0; #n]), active)
+            }
+            Expr::Repeat(r) => {
+                let v = self.expr(&r.expr, out);
+                let len = r.len.to_token_stream();
+                let active = self.is_active(&v);
+                (
+                    ArrayInit::Repeat(v, len.clone()),
+                    quote!([0.0; #len]),
+                    active,
+                )
+            }
+            other => {
+                let v = self.expr(other, out);
+                let len = match ty {
+                    Some(syn::Type::Array(a)) => a.len.to_token_stream(),
+                    _ => quote!(0),
+                };
+                (
+                    ArrayInit::Repeat(v, len.clone()),
+                    quote!([0.0; #len]),
+                    false,
+                )
+            }
+        };
+        self.arrays.push(ArraySlot {
+            active: active || forced,
+            written: false,
+            zeros,
+            read_in_loop: false,
+        });
+        out.stmts.push(Stmt::ArrayDecl {
+            slot,
+            init,
+            ty: ty.map(ToTokens::to_token_stream),
+        });
+        let handle = super::array_ident(slot).to_token_stream();
+        self.bind(
+            name,
+            Binding::Array {
+                array: ArrayRef::Local(slot),
+                active: active || forced,
+                handle,
+                handle_use: None,
+            },
+        );
+    }
+
+    /// `if cond { then } else { else }`, with phis for the names either arm rebinds; returns
+    /// the phi of the arms' values when both have one.
+    pub fn lower_if_arms(
+        &mut self,
+        cond: Operand,
+        span: Span,
+        then_f: impl FnOnce(&mut Self, &mut Block) -> Option<Operand>,
+        else_f: impl FnOnce(&mut Self, &mut Block) -> Option<Operand>,
+        out: &mut Block,
+    ) -> Option<Operand> {
+        let mark = self.env.len();
+        let before = self.env.clone();
+
+        let mut then_block = Block::default();
+        let tv = then_f(self, &mut then_block);
+        self.env.truncate(mark);
+        let after_then = std::mem::replace(&mut self.env, before.clone());
+
+        let mut else_block = Block::default();
+        let ev = else_f(self, &mut else_block);
+        self.env.truncate(mark);
+        let after_else = std::mem::replace(&mut self.env, before.clone());
+
+        let mut phis = Vec::new();
+        for i in 0..mark {
+            let (b, t, e) = (&before[i].1, &after_then[i].1, &after_else[i].1);
+            if b.same(t) && b.same(e) {
+                continue;
+            }
+            match (t, e) {
+                (Binding::Scalar { op: t, deref: dt }, Binding::Scalar { op: e, deref: de }) => {
+                    let deref = *dt && *de;
+                    if t.same(e) {
+                        self.env[i].1 = Binding::Scalar {
+                            op: t.clone(),
+                            deref,
+                        };
+                    } else {
+                        let active = self.is_active(t) || self.is_active(e);
+                        let out_v = self.new_val(active, span);
+                        phis.push(Phi {
+                            out: out_v,
+                            then_val: t.clone(),
+                            else_val: e.clone(),
+                        });
+                        self.env[i].1 = Binding::Scalar {
+                            op: Operand::Val(out_v),
+                            deref,
+                        };
+                    }
+                }
+                _ => self.env[i].1 = t.clone(),
+            }
+        }
+
+        let value = match (tv, ev) {
+            (Some(t), Some(e)) if !is_unit(&t) || !is_unit(&e) => Some((t, e)),
+            (Some(t), None) if !is_unit(&t) => Some((t, default_lit())),
+            (None, Some(e)) if !is_unit(&e) => Some((default_lit(), e)),
+            _ => None,
+        };
+        let result = value.map(|(t, e)| {
+            if t.same(&e) {
+                t
+            } else {
+                let active = self.is_active(&t) || self.is_active(&e);
+                let out_v = self.new_val(active, span);
+                phis.push(Phi {
+                    out: out_v,
+                    then_val: t,
+                    else_val: e,
+                });
+                Operand::Val(out_v)
+            }
+        });
+
+        out.stmts.push(Stmt::If(If {
+            cond,
+            then_block,
+            else_block,
+            phis,
+        }));
+        result
+    }
+
+    /// A loop: finds the names the body rebinds (carried) by lowering it until the set and
+    /// their activity stop changing, then keeps the last lowering.
+    pub fn lower_loop(
+        &mut self,
+        span: Span,
+        mut head: impl FnMut(&mut Self, &mut Block) -> Option<LoopKind>,
+        body: &syn::Block,
+        out: &mut Block,
+    ) {
+        let id = self.loops;
+        self.loops += 1;
+        let mark = self.env.len();
+        let before = self.env.clone();
+        let exit_index = self.env.iter().rposition(|(n, _)| n == EXIT);
+        let cp = self.checkpoint();
+        let mut carried: Vec<(usize, bool)> = Vec::new();
+        for _pass in 0..=mark + 1 {
+            let mut entries = Vec::new();
+            for &(i, active) in &carried {
+                let e = self.new_val(active, span);
+                entries.push(e);
+                let deref = matches!(self.env[i].1, Binding::Scalar { deref: true, .. });
+                self.env[i].1 = Binding::Scalar {
+                    op: Operand::Val(e),
+                    deref,
+                };
+            }
+            if let Some(x) = exit_index {
+                self.env[x].1 = Binding::Scalar {
+                    op: exit_lit(EXIT_NONE),
+                    deref: false,
+                };
+            }
+            let start = self.env.clone();
+            let returns_before = self.returns;
+            let stores_before = self.stores.len();
+
+            let mut block = Block::default();
+            let kind = head(self, &mut block);
+            self.loop_depth += 1;
+            let tail = self.lower_stmts(&body.stmts, &mut block);
+            self.loop_depth -= 1;
+            if let Some(t) = tail
+                && !is_unit(&t)
+            {
+                self.error(
+                    body.span(),
+                    "a loop body cannot produce a value: end it with `;`",
+                );
+            }
+            self.env.truncate(mark);
+
+            let mut found: Vec<(usize, bool)> = Vec::new();
+            for i in 0..mark {
+                if Some(i) == exit_index {
+                    continue;
+                }
+                if let (Binding::Scalar { op: now, .. }, Binding::Scalar { op: then, .. }) =
+                    (&self.env[i].1, &start[i].1)
+                    && !now.same(then)
+                {
+                    let init_active = match &before[i].1 {
+                        Binding::Scalar { op, .. } => self.is_active(op),
+                        Binding::Array { .. } => false,
+                    };
+                    let prev = carried.iter().any(|&(j, a)| j == i && a);
+                    found.push((i, init_active || self.is_active(now) || prev));
+                }
+            }
+            // A name carried in an earlier pass stays carried.
+            for &(i, a) in &carried {
+                if !found.iter().any(|&(j, _)| j == i) {
+                    found.push((i, a));
+                }
+            }
+            found.sort_unstable();
+
+            if found == carried
+                && let Some(kind) = kind
+            {
+                let exit_code = exit_index.and_then(|x| match &self.env[x].1 {
+                    Binding::Scalar { op, .. } if !is_lit(op, EXIT_NONE) => Some(op.clone()),
+                    _ => None,
+                });
+                let returns = self.returns > returns_before;
+                let mut written: Vec<usize> = self.stores[stores_before..].to_vec();
+                written.sort_unstable();
+                written.dedup();
+                let mut carried_ir = Vec::new();
+                for (k, &(i, active)) in carried.iter().enumerate() {
+                    let Binding::Scalar { op: exit, .. } = self.env[i].1.clone() else {
+                        continue;
+                    };
+                    let Binding::Scalar { op: init, deref } = before[i].1.clone() else {
+                        continue;
+                    };
+                    let after = self.new_val(active, span);
+                    let slot = self.slots;
+                    self.slots += 1;
+                    carried_ir.push(Carried {
+                        slot,
+                        init,
+                        entry: entries[k],
+                        exit,
+                        after,
+                    });
+                    self.env[i].1 = Binding::Scalar {
+                        op: Operand::Val(after),
+                        deref,
+                    };
+                }
+                for (i, (_, b)) in before.iter().enumerate().take(mark) {
+                    if !carried.iter().any(|&(j, _)| j == i) {
+                        self.env[i].1 = b.clone();
+                    }
+                }
+                let exit_after = if returns {
+                    let v = self.new_val(false, span);
+                    if let Some(x) = exit_index {
+                        self.env[x].1 = Binding::Scalar {
+                            op: Operand::Val(v),
+                            deref: false,
+                        };
+                    }
+                    Some(v)
+                } else {
+                    None
+                };
+                out.stmts.push(Stmt::Loop(Loop {
+                    id,
+                    kind,
+                    carried: carried_ir,
+                    written_arrays: written,
+                    body: block,
+                    exit_code,
+                    exit_after,
+                }));
+                return;
+            }
+            if kind.is_none() {
+                // The head was rejected; its error is recorded. Keep the outer bindings.
+                self.env = before;
+                return;
+            }
+            self.rollback(&cp);
+            self.env = before.clone();
+            carried = found;
+        }
+        self.error(
+            span,
+            "internal limit: this loop's carried variables did not settle; please report it",
+        );
+        self.env = before;
+    }
+}
+
+pub fn is_unit(op: &Operand) -> bool {
+    matches!(op, Operand::Lit(t) if t.to_string() == "()")
+}
+
+pub fn is_lit(op: &Operand, code: u8) -> bool {
+    match (op, exit_lit(code)) {
+        (Operand::Lit(t), Operand::Lit(c)) => t.to_string() == c.to_string(),
+        _ => false,
+    }
+}
+
+/// Strips parentheses and invisible groups.
+pub fn strip(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => strip(&p.expr),
+        Expr::Group(g) => strip(&g.expr),
+        other => other,
+    }
+}

@@ -1,0 +1,1034 @@
+//! Lowering, expressions: flattening into gates, left to right in Rust's evaluation order.
+//!
+//! An expression that mentions no active value and contains no control flow is kept whole as a
+//! plain statement (with user variables renamed to the values they hold): it needs no adjoint,
+//! and keeping it whole keeps `&&`'s short circuit and the user's types.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{BinOp, Expr, Pat, UnOp};
+
+use super::gates::{self, Gate};
+use super::ir::{ArrayRef, Block, LoopKind, Operand, Stmt, ValId};
+use super::lower::{
+    Binding, EXIT, EXIT_BREAK, EXIT_CONTINUE, EXIT_RETURN, Lower, RET, exit_lit, strip,
+};
+
+impl Lower<'_> {
+    pub fn op_tokens(&self, op: &Operand) -> TokenStream {
+        match op {
+            Operand::Val(v) => super::val_ident(&self.vals, *v).to_token_stream(),
+            Operand::Lit(t) => t.clone(),
+        }
+    }
+
+    /// Whether `e` reads an active value or active array.
+    pub fn mentions_active(&self, e: &Expr) -> bool {
+        struct V<'a, 'b> {
+            l: &'a Lower<'b>,
+            found: bool,
+        }
+        impl<'ast> Visit<'ast> for V<'_, '_> {
+            fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+                if let Some(id) = p.path.get_ident() {
+                    match self.l.lookup(&id.to_string()) {
+                        Some(Binding::Scalar { op, .. }) => self.found |= self.l.is_active(op),
+                        Some(Binding::Array { active, .. }) => self.found |= *active,
+                        None => {}
+                    }
+                }
+            }
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                // The length of a differentiated array is a constant.
+                if m.args.is_empty()
+                    && (m.method == "len" || m.method == "is_empty")
+                    && matches!(strip(&m.receiver), Expr::Path(_))
+                {
+                    return;
+                }
+                syn::visit::visit_expr_method_call(self, m);
+            }
+            fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        }
+        let mut v = V {
+            l: self,
+            found: false,
+        };
+        v.visit_expr(e);
+        v.found
+    }
+
+    /// No control flow, bindings or unsupported syntax inside: safe to keep whole.
+    pub fn is_simple(&self, e: &Expr) -> bool {
+        struct V {
+            simple: bool,
+        }
+        impl<'ast> Visit<'ast> for V {
+            fn visit_expr(&mut self, e: &'ast Expr) {
+                match e {
+                    Expr::Lit(_)
+                    | Expr::Path(_)
+                    | Expr::Binary(_)
+                    | Expr::Unary(_)
+                    | Expr::MethodCall(_)
+                    | Expr::Call(_)
+                    | Expr::Field(_)
+                    | Expr::Index(_)
+                    | Expr::Paren(_)
+                    | Expr::Group(_)
+                    | Expr::Cast(_)
+                    | Expr::Reference(_)
+                    | Expr::Tuple(_)
+                    | Expr::Array(_)
+                    | Expr::Repeat(_)
+                    | Expr::Range(_) => syn::visit::visit_expr(self, e),
+                    _ => self.simple = false,
+                }
+            }
+        }
+        let mut v = V { simple: true };
+        v.visit_expr(e);
+        v.simple && !is_compound_assign(e)
+    }
+
+    /// `e` with user variables renamed to the values they hold, and the values it reads.
+    pub fn rename(&mut self, e: &Expr) -> (TokenStream, Vec<ValId>) {
+        struct R<'a, 'b> {
+            l: &'a mut Lower<'b>,
+            uses: Vec<ValId>,
+        }
+        impl VisitMut for R<'_, '_> {
+            fn visit_expr_mut(&mut self, e: &mut Expr) {
+                if let Expr::Path(p) = e
+                    && p.qself.is_none()
+                    && let Some(id) = p.path.get_ident()
+                {
+                    let name = id.to_string();
+                    let replacement = match self.l.lookup(&name).cloned() {
+                        Some(Binding::Scalar { op, deref }) => {
+                            if let Some(v) = op.val() {
+                                self.uses.push(v);
+                            }
+                            let t = self.l.op_tokens(&op);
+                            Some(if deref { quote!((&#t)) } else { t })
+                        }
+                        Some(Binding::Array {
+                            array,
+                            handle,
+                            handle_use,
+                            ..
+                        }) => {
+                            if let Some(v) = handle_use {
+                                self.uses.push(v);
+                            }
+                            if let ArrayRef::Local(s) = array
+                                && self.l.loop_depth > 0
+                            {
+                                self.l.arrays[s].read_in_loop = true;
+                            }
+                            Some(handle)
+                        }
+                        None => None,
+                    };
+                    if let Some(t) = replacement {
+                        *e = Expr::Verbatim(t);
+                    }
+                    return;
+                }
+                if let Expr::Macro(m) = e {
+                    self.l.error_tokens(&m.mac, MACRO_MSG);
+                    return;
+                }
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+        }
+        let mut e = e.clone();
+        let mut r = R {
+            l: self,
+            uses: Vec::new(),
+        };
+        r.visit_expr_mut(&mut e);
+        let uses = r.uses;
+        (e.to_token_stream(), uses)
+    }
+
+    /// A whole inactive expression as one plain statement.
+    pub fn plain(&mut self, e: &Expr, ty: Option<TokenStream>, out: &mut Block) -> ValId {
+        let (tokens, uses) = self.rename(e);
+        let v = self.new_val(false, e.span());
+        out.stmts.push(Stmt::Plain {
+            out: Some(v),
+            ty,
+            tokens,
+            uses,
+        });
+        v
+    }
+
+    fn plain_tokens(
+        &mut self,
+        tokens: TokenStream,
+        uses: Vec<ValId>,
+        span: Span,
+        out: &mut Block,
+    ) -> Operand {
+        let v = self.new_val(false, span);
+        out.stmts.push(Stmt::Plain {
+            out: Some(v),
+            ty: None,
+            tokens,
+            uses,
+        });
+        Operand::Val(v)
+    }
+
+    /// `gate(args)`: a gate statement when an input is active, plain code otherwise.
+    /// `fallback` writes the plain form the way the user wrote it (method syntax for integers).
+    pub fn gate(
+        &mut self,
+        gate: Gate,
+        args: Vec<Operand>,
+        span: Span,
+        fallback: TokenStream,
+        out: &mut Block,
+    ) -> Operand {
+        let active_in = args
+            .iter()
+            .enumerate()
+            .any(|(i, a)| self.is_active(a) && !gate.is_integer_input(i));
+        if !active_in {
+            let uses = args.iter().filter_map(Operand::val).collect();
+            return self.plain_tokens(fallback, uses, span, out);
+        }
+        let v = self.new_val(!gate.is_flat(), span);
+        out.stmts.push(Stmt::Gate {
+            out: v,
+            gate,
+            args,
+            span,
+        });
+        Operand::Val(v)
+    }
+
+    pub fn expr(&mut self, e: &Expr, out: &mut Block) -> Operand {
+        if !self.mentions_active(e) && self.is_simple(e) {
+            return match e {
+                Expr::Lit(l) => Operand::Lit(l.to_token_stream()),
+                Expr::Path(p)
+                    if p.path
+                        .get_ident()
+                        .is_none_or(|i| self.lookup(&i.to_string()).is_none()) =>
+                {
+                    Operand::Lit(p.to_token_stream())
+                }
+                Expr::Path(p) => match p
+                    .path
+                    .get_ident()
+                    .and_then(|i| self.lookup(&i.to_string()))
+                    .cloned()
+                {
+                    Some(Binding::Scalar { op, deref: false }) => op,
+                    _ => Operand::Val(self.plain(e, None, out)),
+                },
+                _ => Operand::Val(self.plain(e, None, out)),
+            };
+        }
+        match e {
+            Expr::Paren(p) => self.expr(&p.expr, out),
+            Expr::Group(g) => self.expr(&g.expr, out),
+            Expr::Lit(l) => Operand::Lit(l.to_token_stream()),
+            Expr::Path(p) => self.path(p),
+            Expr::Binary(b) => self.binary(b, out),
+            Expr::Unary(u) => self.unary(u, out),
+            Expr::MethodCall(m) => self.method_call(m, out),
+            Expr::Call(c) => self.call(c, out),
+            Expr::Cast(c) => self.cast(c, out),
+            Expr::Index(i) => self.index(i, out),
+            Expr::Block(b) => {
+                if let Some(l) = &b.label {
+                    self.error_tokens(l, "labeled blocks are not supported in a #[differentiate] body: use `if`/`else`");
+                }
+                self.lower_stmts(&b.block.stmts, out).unwrap_or_else(unit)
+            }
+            Expr::If(i) => self.if_expr(i, out),
+            Expr::ForLoop(f) => {
+                self.for_loop(f, out);
+                unit()
+            }
+            Expr::While(w) => {
+                self.while_loop(w, out);
+                unit()
+            }
+            Expr::Assign(a) => {
+                self.assign(&a.left, &a.right, None, out);
+                unit()
+            }
+            Expr::Return(r) => {
+                match &r.expr {
+                    Some(v) => {
+                        let op = self.expr(v, out);
+                        self.set_scalar(RET, op);
+                    }
+                    None => self.error(
+                        r.span(),
+                        "`return` needs a value in a function that returns a float",
+                    ),
+                }
+                self.set_scalar(EXIT, exit_lit(EXIT_RETURN));
+                self.returns += 1;
+                unit()
+            }
+            Expr::Break(b) => {
+                if let Some(l) = &b.label {
+                    self.error_tokens(l, "labeled `break` is not supported in a #[differentiate] body: set a flag and `break` from each loop");
+                } else if let Some(v) = &b.expr {
+                    self.error_tokens(v, "`break` with a value is not supported (it belongs to `loop`): assign the value to a variable and `break`");
+                } else if self.loop_depth == 0 {
+                    self.error(b.span(), "`break` outside of a loop");
+                }
+                self.set_scalar(EXIT, exit_lit(EXIT_BREAK));
+                unit()
+            }
+            Expr::Continue(c) => {
+                if let Some(l) = &c.label {
+                    self.error_tokens(l, "labeled `continue` is not supported in a #[differentiate] body: set a flag and `continue` from each loop");
+                }
+                self.set_scalar(EXIT, exit_lit(EXIT_CONTINUE));
+                unit()
+            }
+            Expr::Tuple(t) if t.elems.is_empty() => unit(),
+            _ => {
+                if is_compound_assign(e)
+                    && let Expr::Binary(b) = e
+                {
+                    self.assign(&b.left, &b.right, Some(b.op), out);
+                    return unit();
+                }
+                self.unsupported(e);
+                Operand::Lit(quote!(0.0))
+            }
+        }
+    }
+
+    fn path(&mut self, p: &syn::ExprPath) -> Operand {
+        if let Some(id) = p.path.get_ident() {
+            match self.lookup(&id.to_string()).cloned() {
+                Some(Binding::Scalar { op, .. }) => return op,
+                Some(Binding::Array { .. }) => {
+                    self.error_tokens(p, format!("`{id}` is a differentiated array: read its elements by index (`{id}[i]`) or iterate over it with `for`; it cannot be used as a whole value here"));
+                    return Operand::Lit(quote!(0.0));
+                }
+                None => {}
+            }
+        }
+        Operand::Lit(p.to_token_stream())
+    }
+
+    fn binary(&mut self, b: &syn::ExprBinary, out: &mut Block) -> Operand {
+        let gate = match b.op {
+            BinOp::Add(_) => Some(Gate::Add),
+            BinOp::Sub(_) => Some(Gate::Sub),
+            BinOp::Mul(_) => Some(Gate::Mul),
+            BinOp::Div(_) => Some(Gate::Div),
+            _ => None,
+        };
+        if is_compound_assign_op(b.op) {
+            self.assign(&b.left, &b.right, Some(b.op), out);
+            return unit();
+        }
+        match gate {
+            Some(g) => {
+                let l = self.expr(&b.left, out);
+                let r = self.expr(&b.right, out);
+                let (lt, rt, op) = (self.op_tokens(&l), self.op_tokens(&r), b.op);
+                self.gate(g, vec![l, r], b.op.span(), quote!(#lt #op #rt), out)
+            }
+            None => match b.op {
+                BinOp::Rem(_) => {
+                    self.error(b.op.span(), "`%` on a differentiated value is not supported: write `a - (a / b).trunc() * b`");
+                    Operand::Lit(quote!(0.0))
+                }
+                // Comparisons and logic carry no gradient: kept whole, short circuit included.
+                _ => {
+                    let e = Expr::Binary(b.clone());
+                    if self.is_simple(&e) {
+                        Operand::Val(self.plain(&e, None, out))
+                    } else {
+                        self.error_tokens(&e, "control flow inside a condition is not supported: compute the parts with `let` first");
+                        Operand::Lit(quote!(false))
+                    }
+                }
+            },
+        }
+    }
+
+    fn unary(&mut self, u: &syn::ExprUnary, out: &mut Block) -> Operand {
+        match u.op {
+            UnOp::Neg(_) => {
+                let a = self.expr(&u.expr, out);
+                let at = self.op_tokens(&a);
+                self.gate(Gate::Neg, vec![a], u.span(), quote!(-#at), out)
+            }
+            // `*x` on an element bound by reference is the element itself.
+            UnOp::Deref(_) => self.expr(&u.expr, out),
+            _ => {
+                let e = Expr::Unary(u.clone());
+                Operand::Val(self.plain(&e, None, out))
+            }
+        }
+    }
+
+    fn method_call(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Operand {
+        let name = m.method.to_string();
+        match gates::method(&name) {
+            Some((g, arity)) if arity == m.args.len() + 1 && m.turbofish.is_none() => {
+                let mut args = vec![self.expr(&m.receiver, out)];
+                for a in &m.args {
+                    args.push(self.expr(a, out));
+                }
+                let toks: Vec<TokenStream> = args.iter().map(|a| self.op_tokens(a)).collect();
+                let (recv, rest) = (&toks[0], &toks[1..]);
+                let method = &m.method;
+                self.gate(
+                    Gate::Method(g),
+                    args,
+                    m.method.span(),
+                    quote!(#recv.#method(#(#rest),*)),
+                    out,
+                )
+            }
+            _ => {
+                self.error(
+                    m.method.span(),
+                    format!("`.{name}(...)` is not a differentiable gate: the float methods that are gates are {}; for your own function `{name}`, write `{name}_grad` (or put #[differentiate] on it) and call it as a function", gate_list()),
+                );
+                Operand::Lit(quote!(0.0))
+            }
+        }
+    }
+
+    fn call(&mut self, c: &syn::ExprCall, out: &mut Block) -> Operand {
+        if let Expr::Path(p) = strip(&c.func)
+            && p.qself.is_none()
+            && p.path.segments.len() == 2
+        {
+            let ty = p.path.segments[0].ident.to_string();
+            let name = p.path.segments[1].ident.to_string();
+            if (ty == "f64" || ty == "f32")
+                && let Some((g, arity)) = gates::method(&name)
+                && arity == c.args.len()
+            {
+                let mut args = Vec::new();
+                for a in &c.args {
+                    args.push(self.expr(a, out));
+                }
+                let toks: Vec<TokenStream> = args.iter().map(|a| self.op_tokens(a)).collect();
+                let func = &c.func;
+                return self.gate(
+                    Gate::Method(g),
+                    args,
+                    c.span(),
+                    quote!(#func(#(#toks),*)),
+                    out,
+                );
+            }
+        }
+        self.error_tokens(
+            &c.func,
+            "this call has differentiated arguments but is not a float gate: calls to other functions are differentiated through their `_grad` companion, which is not supported yet in this version",
+        );
+        Operand::Lit(quote!(0.0))
+    }
+
+    fn cast(&mut self, c: &syn::ExprCast, out: &mut Block) -> Operand {
+        let a = self.expr(&c.expr, out);
+        let at = self.op_tokens(&a);
+        let ty = &c.ty;
+        match super::sig::float_of(ty) {
+            Some(f) if f == self.sig.float => {
+                self.gate(Gate::Id, vec![a], c.span(), quote!(#at as #ty), out)
+            }
+            Some(_) => {
+                self.error_tokens(c, "casting a differentiated value to another float type is not supported: compute in one float type");
+                Operand::Lit(quote!(0.0))
+            }
+            // A float cast to an integer is a constant.
+            None => {
+                let uses = a.val().into_iter().collect();
+                self.plain_tokens(quote!(#at as #ty), uses, c.span(), out)
+            }
+        }
+    }
+
+    fn index(&mut self, i: &syn::ExprIndex, out: &mut Block) -> Operand {
+        let array = match strip(&i.expr) {
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|id| self.lookup(&id.to_string()).cloned()),
+            _ => None,
+        };
+        match array {
+            Some(Binding::Array {
+                array,
+                active: true,
+                ..
+            }) => {
+                let idx = self.expr(&i.index, out);
+                if self.is_active(&idx) {
+                    self.error_tokens(
+                        &i.index,
+                        "an index cannot be a differentiated value: index with an integer",
+                    );
+                }
+                if let ArrayRef::Local(s) = array
+                    && self.loop_depth > 0
+                {
+                    self.arrays[s].read_in_loop = true;
+                }
+                let v = self.new_val(true, i.span());
+                out.stmts.push(Stmt::Index {
+                    out: v,
+                    array,
+                    index: idx,
+                });
+                Operand::Val(v)
+            }
+            _ => {
+                let e = Expr::Index(i.clone());
+                if self.is_simple(&e) && !self.mentions_active(&e) {
+                    Operand::Val(self.plain(&e, None, out))
+                } else {
+                    self.error_tokens(&e, "only one level of indexing into a differentiated array or slice is supported (`w[i]`): differentiated arrays are one-dimensional");
+                    Operand::Lit(quote!(0.0))
+                }
+            }
+        }
+    }
+
+    fn if_expr(&mut self, i: &syn::ExprIf, out: &mut Block) -> Operand {
+        if let Expr::Let(l) = strip(&i.cond) {
+            self.error_tokens(
+                l,
+                "`if let` is not supported in a #[differentiate] body: test with a comparison",
+            );
+            return unit();
+        }
+        let cond = if self.is_simple(&i.cond) {
+            Operand::Val(self.plain(&i.cond, None, out))
+        } else {
+            self.expr(&i.cond, out)
+        };
+        let then_branch = &i.then_branch;
+        let else_branch = i.else_branch.as_ref().map(|(_, e)| &**e);
+        let r = self.lower_if_arms(
+            cond,
+            i.if_token.span(),
+            |s, b| s.lower_stmts(&then_branch.stmts, b),
+            |s, b| match else_branch {
+                None => None,
+                Some(Expr::Block(eb)) => s.lower_stmts(&eb.block.stmts, b),
+                Some(other) => Some(s.expr(other, b)),
+            },
+            out,
+        );
+        r.unwrap_or_else(unit)
+    }
+
+    fn assign(&mut self, left: &Expr, right: &Expr, op: Option<BinOp>, out: &mut Block) {
+        let gate = op.map(|o| match o {
+            BinOp::AddAssign(_) => Some(Gate::Add),
+            BinOp::SubAssign(_) => Some(Gate::Sub),
+            BinOp::MulAssign(_) => Some(Gate::Mul),
+            BinOp::DivAssign(_) => Some(Gate::Div),
+            _ => None,
+        });
+        match strip(left) {
+            Expr::Path(p) if p.path.get_ident().is_some() => {
+                let Some(id) = p.path.get_ident() else { return };
+                let name = id.to_string();
+                match self.lookup(&name).cloned() {
+                    Some(Binding::Scalar { op: cur, .. }) => {
+                        let value = self.expr(right, out);
+                        let new = match (gate, op) {
+                            (None, _) => value,
+                            (Some(Some(g)), Some(o)) => {
+                                let (lt, rt) = (self.op_tokens(&cur), self.op_tokens(&value));
+                                let bin = plain_op(o);
+                                self.gate(g, vec![cur, value], o.span(), quote!(#lt #bin #rt), out)
+                            }
+                            (Some(_), Some(o)) => {
+                                if self.is_active(&value) || self.is_active(&cur) {
+                                    self.error(o.span(), "this compound assignment is not differentiable: use `+=`, `-=`, `*=` or `/=`");
+                                    return;
+                                }
+                                let (lt, rt) = (self.op_tokens(&cur), self.op_tokens(&value));
+                                let bin = plain_op(o);
+                                let uses = [cur.val(), value.val()].into_iter().flatten().collect();
+                                self.plain_tokens(quote!(#lt #bin #rt), uses, o.span(), out)
+                            }
+                            _ => value,
+                        };
+                        self.set_scalar(&name, new);
+                    }
+                    Some(Binding::Array { .. }) => self.error_tokens(left, "assigning a whole array is not supported: assign its elements by index"),
+                    None => self.error_tokens(left, format!("`{name}` is not a local variable of this function: only locals can be assigned in a #[differentiate] body")),
+                }
+            }
+            Expr::Index(ix) => self.store(ix, right, gate.flatten(), op, out),
+            Expr::Infer(_) => {
+                let _ = self.expr(right, out);
+            }
+            other => self.error_tokens(other, "only local variables and elements of local arrays can be assigned in a #[differentiate] body"),
+        }
+    }
+
+    fn store(
+        &mut self,
+        ix: &syn::ExprIndex,
+        right: &Expr,
+        gate: Option<Gate>,
+        op: Option<BinOp>,
+        out: &mut Block,
+    ) {
+        let slot = match strip(&ix.expr) {
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|id| match self.lookup(&id.to_string()) {
+                    Some(Binding::Array {
+                        array: ArrayRef::Local(s),
+                        ..
+                    }) => Some(*s),
+                    _ => None,
+                }),
+            _ => None,
+        };
+        let Some(slot) = slot else {
+            self.error_tokens(&ix.expr, "only local arrays (`let mut h = [0.0; 3];`) can be written by index in a #[differentiate] body");
+            return;
+        };
+        let value = self.expr(right, out);
+        let index = self.expr(&ix.index, out);
+        if self.is_active(&index) {
+            self.error_tokens(
+                &ix.index,
+                "an index cannot be a differentiated value: index with an integer",
+            );
+        }
+        let value = match (gate, op) {
+            (None, None) => value,
+            (Some(g), Some(o)) => {
+                let cur = self.read_slot(slot, &index, ix.span(), out);
+                let (lt, rt) = (self.op_tokens(&cur), self.op_tokens(&value));
+                let bin = plain_op(o);
+                self.gate(g, vec![cur, value], o.span(), quote!(#lt #bin #rt), out)
+            }
+            _ => {
+                self.error_tokens(ix, "this compound assignment is not supported on array elements: use `+=`, `-=`, `*=` or `/=`");
+                return;
+            }
+        };
+        if self.is_active(&value) && !self.arrays[slot].active {
+            self.arrays[slot].active = true;
+        }
+        self.arrays[slot].written = true;
+        self.stores.push(slot);
+        let old = self.new_val(self.arrays[slot].active, ix.span());
+        out.stmts.push(Stmt::Store {
+            slot,
+            index,
+            value,
+            old,
+        });
+    }
+
+    fn read_slot(&mut self, slot: usize, index: &Operand, span: Span, out: &mut Block) -> Operand {
+        if self.loop_depth > 0 {
+            self.arrays[slot].read_in_loop = true;
+        }
+        if self.arrays[slot].active {
+            let v = self.new_val(true, span);
+            out.stmts.push(Stmt::Index {
+                out: v,
+                array: ArrayRef::Local(slot),
+                index: index.clone(),
+            });
+            Operand::Val(v)
+        } else {
+            let a = super::array_ident(slot);
+            let it = self.op_tokens(index);
+            self.plain_tokens(
+                quote!(#a[#it]),
+                index.val().into_iter().collect(),
+                span,
+                out,
+            )
+        }
+    }
+
+    fn unsupported(&mut self, e: &Expr) {
+        let msg = match e {
+            Expr::Match(_) => {
+                "`match` is not supported in a #[differentiate] body: use `if`/`else if`/`else`"
+            }
+            Expr::Closure(_) => {
+                "closures are not supported in a #[differentiate] body: write a separate #[differentiate] fn and call it"
+            }
+            Expr::Loop(_) => {
+                "`loop` is not supported in a #[differentiate] body: use `while` with a condition, or `for` over a range"
+            }
+            Expr::Macro(_) => MACRO_MSG,
+            Expr::Async(_) | Expr::Await(_) => {
+                "`async`/`.await` is not supported in a #[differentiate] body"
+            }
+            Expr::Unsafe(_) => "`unsafe` blocks are not supported in a #[differentiate] body",
+            Expr::Try(_) => {
+                "the `?` operator is not supported in a #[differentiate] body: the function returns a float, not a `Result`"
+            }
+            Expr::Let(_) => "`let` expressions are not supported here: test with a comparison",
+            Expr::Field(_) | Expr::Struct(_) => {
+                "fields of differentiated values are not supported: differentiated values are floats and float arrays"
+            }
+            Expr::Reference(_) => {
+                "references to differentiated values are not supported here: use the value itself"
+            }
+            Expr::Tuple(_) => {
+                "tuples of differentiated values are supported only in `let (a, b) = (x, y);`"
+            }
+            Expr::Array(_) | Expr::Repeat(_) => {
+                "array expressions with differentiated elements are supported only as the value of a `let`: `let h = [a, b];`"
+            }
+            Expr::Range(_) => {
+                "ranges of differentiated values are not supported: ranges are of integers"
+            }
+            _ => "this expression is not supported in a #[differentiate] body",
+        };
+        self.error_tokens(e, msg);
+    }
+
+    fn for_loop(&mut self, f: &syn::ExprForLoop, out: &mut Block) {
+        if let Some(l) = &f.label {
+            self.error_tokens(l, "labeled loops are not supported in a #[differentiate] body: set a flag and `break` from each loop");
+        }
+        let span = f.for_token.span();
+        if let Some(shape) = self.iter_shape(&f.expr)
+            && shape.sources().iter().any(|s| {
+                matches!(
+                    self.lookup(&s.to_string()),
+                    Some(Binding::Array { active: true, .. })
+                )
+            })
+        {
+            let lens: Vec<TokenStream> = shape
+                .sources()
+                .iter()
+                .map(|s| {
+                    let (t, _) = self.rename(&syn::parse_quote!(#s));
+                    quote!(#t.len())
+                })
+                .collect();
+            let len_uses: Vec<ValId> = shape
+                .sources()
+                .iter()
+                .flat_map(|s| self.rename(&syn::parse_quote!(#s)).1)
+                .collect();
+            let len = lens
+                .iter()
+                .skip(1)
+                .fold(lens[0].clone(), |acc, l| quote!(::core::cmp::min(#acc, #l)));
+            let pat = (*f.pat).clone();
+            self.lower_loop(
+                span,
+                |s, b| {
+                    let index = s.new_val(false, span);
+                    if !s.bind_elements(&shape, &pat, index, b) {
+                        return None;
+                    }
+                    Some(LoopKind::ForIndex {
+                        index,
+                        len: len.clone(),
+                        len_uses: len_uses.clone(),
+                    })
+                },
+                &f.body,
+                out,
+            );
+            return;
+        }
+        if self.mentions_active(&f.expr) || !self.is_simple(&f.expr) {
+            self.error_tokens(&f.expr, "a `for` loop over differentiated values is supported over `xs`, `&xs`, `xs.iter()`, `.enumerate()` and `.zip(...)` of arrays and slices; otherwise loop over indices: `for i in 0..xs.len()`");
+            return;
+        }
+        let (iterable, iterable_uses) = self.rename(&f.expr);
+        let pat = (*f.pat).clone();
+        self.lower_loop(
+            span,
+            |s, _| {
+                let (pat, bound) = s.rename_pattern(&pat)?;
+                Some(LoopKind::ForIter {
+                    pat,
+                    iterable: iterable.clone(),
+                    iterable_uses: iterable_uses.clone(),
+                    bound,
+                })
+            },
+            &f.body,
+            out,
+        );
+    }
+
+    fn while_loop(&mut self, w: &syn::ExprWhile, out: &mut Block) {
+        if let Some(l) = &w.label {
+            self.error_tokens(l, "labeled loops are not supported in a #[differentiate] body: set a flag and `break` from each loop");
+        }
+        if let Expr::Let(l) = strip(&w.cond) {
+            self.error_tokens(l, "`while let` is not supported in a #[differentiate] body: loop with a condition or over a range");
+            return;
+        }
+        let cond = (*w.cond).clone();
+        self.lower_loop(
+            w.while_token.span(),
+            |s, _| {
+                let mut cond_block = Block::default();
+                let c = s.expr(&cond, &mut cond_block);
+                Some(LoopKind::While {
+                    cond_block,
+                    cond: c,
+                })
+            },
+            &w.body,
+            out,
+        );
+    }
+
+    /// Binds the names of a `for` pattern to fresh inactive values; returns the renamed pattern.
+    fn rename_pattern(&mut self, pat: &Pat) -> Option<(TokenStream, Vec<ValId>)> {
+        struct R<'a, 'b> {
+            l: &'a mut Lower<'b>,
+            bound: Vec<(String, ValId)>,
+            bad: bool,
+        }
+        impl VisitMut for R<'_, '_> {
+            fn visit_pat_mut(&mut self, p: &mut Pat) {
+                match p {
+                    Pat::Ident(pi) if pi.subpat.is_none() => {
+                        let v = self.l.new_val(false, pi.ident.span());
+                        self.bound.push((pi.ident.to_string(), v));
+                        pi.ident = super::val_ident_plain(v);
+                        pi.mutability = None;
+                    }
+                    Pat::Macro(_) | Pat::Verbatim(_) | Pat::Or(_) | Pat::Guard(_) => {
+                        self.bad = true
+                    }
+                    _ => syn::visit_mut::visit_pat_mut(self, p),
+                }
+            }
+        }
+        let mut p = pat.clone();
+        let mut r = R {
+            l: self,
+            bound: Vec::new(),
+            bad: false,
+        };
+        r.visit_pat_mut(&mut p);
+        let (bound, bad) = (r.bound, r.bad);
+        if bad {
+            self.error_tokens(
+                pat,
+                "this `for` pattern is not supported: bind names, tuples of names, `&name` or `_`",
+            );
+            return None;
+        }
+        let ids = bound.iter().map(|(_, v)| *v).collect();
+        for (name, v) in bound {
+            self.bind(
+                name,
+                Binding::Scalar {
+                    op: Operand::Val(v),
+                    deref: false,
+                },
+            );
+        }
+        Some((p.to_token_stream(), ids))
+    }
+}
+
+/// The shape of an iterator over arrays, rewritten to an index loop.
+pub enum IterShape {
+    Source(syn::Ident),
+    Zip(Box<IterShape>, Box<IterShape>),
+    Enumerate(Box<IterShape>),
+}
+
+impl IterShape {
+    fn sources(&self) -> Vec<syn::Ident> {
+        match self {
+            IterShape::Source(s) => vec![s.clone()],
+            IterShape::Zip(a, b) => {
+                let mut v = a.sources();
+                v.extend(b.sources());
+                v
+            }
+            IterShape::Enumerate(a) => a.sources(),
+        }
+    }
+}
+
+impl Lower<'_> {
+    fn iter_shape(&self, e: &Expr) -> Option<IterShape> {
+        match strip(e) {
+            Expr::Path(p) => p.path.get_ident().map(|i| IterShape::Source(i.clone())),
+            Expr::Reference(r) if r.mutability.is_none() => match strip(&r.expr) {
+                Expr::Path(p) => p.path.get_ident().map(|i| IterShape::Source(i.clone())),
+                _ => None,
+            },
+            Expr::MethodCall(m)
+                if m.args.is_empty() && (m.method == "iter" || m.method == "into_iter") =>
+            {
+                self.iter_shape(&m.receiver)
+            }
+            Expr::MethodCall(m) if m.args.is_empty() && m.method == "enumerate" => Some(
+                IterShape::Enumerate(Box::new(self.iter_shape(&m.receiver)?)),
+            ),
+            Expr::MethodCall(m) if m.args.len() == 1 && m.method == "zip" => Some(IterShape::Zip(
+                Box::new(self.iter_shape(&m.receiver)?),
+                Box::new(self.iter_shape(&m.args[0])?),
+            )),
+            _ => None,
+        }
+    }
+
+    /// Binds the names of `pat` to the elements at `index` of the shape's arrays.
+    fn bind_elements(
+        &mut self,
+        shape: &IterShape,
+        pat: &Pat,
+        index: ValId,
+        out: &mut Block,
+    ) -> bool {
+        let pat = match pat {
+            Pat::Paren(p) => &*p.pat,
+            p => p,
+        };
+        match (shape, pat) {
+            (_, Pat::Wild(_)) => true,
+            (IterShape::Source(src), Pat::Ident(_) | Pat::Reference(_)) => {
+                let (ident, deref) = match pat {
+                    Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                        (pi.ident.clone(), true)
+                    }
+                    Pat::Reference(r) => match &*r.pat {
+                        Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                            (pi.ident.clone(), false)
+                        }
+                        _ => return self.bad_pattern(pat),
+                    },
+                    _ => return self.bad_pattern(pat),
+                };
+                let op = match self.lookup(&src.to_string()).cloned() {
+                    Some(Binding::Array {
+                        array,
+                        active: true,
+                        ..
+                    }) => {
+                        if let ArrayRef::Local(s) = array {
+                            self.arrays[s].read_in_loop = true;
+                        }
+                        let v = self.new_val(true, ident.span());
+                        out.stmts.push(Stmt::Index {
+                            out: v,
+                            array,
+                            index: Operand::Val(index),
+                        });
+                        Operand::Val(v)
+                    }
+                    _ => {
+                        let (t, mut uses) = self.rename(&syn::parse_quote!(#src));
+                        let k = super::val_ident_plain(index);
+                        uses.push(index);
+                        self.plain_tokens(quote!(#t[#k]), uses, ident.span(), out)
+                    }
+                };
+                self.bind(ident.to_string(), Binding::Scalar { op, deref });
+                true
+            }
+            (IterShape::Zip(a, b), Pat::Tuple(t)) if t.elems.len() == 2 => {
+                self.bind_elements(a, &t.elems[0], index, out)
+                    && self.bind_elements(b, &t.elems[1], index, out)
+            }
+            (IterShape::Enumerate(a), Pat::Tuple(t)) if t.elems.len() == 2 => {
+                match &t.elems[0] {
+                    Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                        self.bind(
+                            pi.ident.to_string(),
+                            Binding::Scalar {
+                                op: Operand::Val(index),
+                                deref: false,
+                            },
+                        );
+                    }
+                    Pat::Wild(_) => {}
+                    other => return self.bad_pattern(other),
+                }
+                self.bind_elements(a, &t.elems[1], index, out)
+            }
+            _ => self.bad_pattern(pat),
+        }
+    }
+
+    fn bad_pattern(&mut self, pat: &Pat) -> bool {
+        self.error_tokens(pat, "this pattern does not match the iterator: bind `x` or `&x` per element, `(i, x)` for `.enumerate()`, `(x, y)` for `.zip(...)`");
+        false
+    }
+}
+
+pub const MACRO_MSG: &str = "macro invocations are not supported in a #[differentiate] body: the macro cannot see inside them; write the computation out, or move it into a function called with constant arguments";
+
+fn unit() -> Operand {
+    Operand::Lit(quote!(()))
+}
+
+fn gate_list() -> String {
+    gates::method_names().collect::<Vec<_>>().join(", ")
+}
+
+fn is_compound_assign_op(op: BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::AddAssign(_)
+            | BinOp::SubAssign(_)
+            | BinOp::MulAssign(_)
+            | BinOp::DivAssign(_)
+            | BinOp::RemAssign(_)
+            | BinOp::BitXorAssign(_)
+            | BinOp::BitAndAssign(_)
+            | BinOp::BitOrAssign(_)
+            | BinOp::ShlAssign(_)
+            | BinOp::ShrAssign(_)
+    )
+}
+
+fn is_compound_assign(e: &Expr) -> bool {
+    matches!(e, Expr::Binary(b) if is_compound_assign_op(b.op))
+}
+
+/// The binary operator of a compound assignment (`+=` to `+`).
+fn plain_op(op: BinOp) -> TokenStream {
+    match op {
+        BinOp::AddAssign(_) => quote!(+),
+        BinOp::SubAssign(_) => quote!(-),
+        BinOp::MulAssign(_) => quote!(*),
+        BinOp::DivAssign(_) => quote!(/),
+        BinOp::RemAssign(_) => quote!(%),
+        BinOp::BitXorAssign(_) => quote!(^),
+        BinOp::BitAndAssign(_) => quote!(&),
+        BinOp::BitOrAssign(_) => quote!(|),
+        BinOp::ShlAssign(_) => quote!(<<),
+        BinOp::ShrAssign(_) => quote!(>>),
+        other => other.to_token_stream(),
+    }
+}

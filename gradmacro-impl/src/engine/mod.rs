@@ -1,0 +1,322 @@
+//! The expansion of `#[differentiate]`, callable on `proc_macro2` token streams (so it can be
+//! tested and benchmarked without a compiler).
+//!
+//! Stages: [`sig`] reads the attribute and the signature, [`lower`] turns the body into the IR of
+//! [`ir`], [`reverse`] walks it backwards into adjoint code using the rules of [`gates`], and
+//! [`forward`] emits the forward code around it. On any error the original function is still
+//! emitted, with a `_grad` companion of the right signature and the errors.
+
+mod forward;
+pub mod gates;
+pub mod ir;
+mod lower;
+mod lower_expr;
+mod reverse;
+mod sig;
+
+use std::collections::HashMap;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{ToTokens, format_ident, quote};
+
+use ir::{Body, ValId, ValInfo};
+use sig::{Shape, Sig};
+
+/// Errors collected across the stages, reported together.
+#[derive(Default)]
+pub struct Errors(Vec<syn::Error>);
+
+impl Errors {
+    pub fn push(&mut self, e: syn::Error) {
+        self.0.push(e);
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn truncate(&mut self, n: usize) {
+        self.0.truncate(n);
+    }
+
+    fn extend(&mut self, other: Errors) {
+        self.0.extend(other.0);
+    }
+
+    fn to_compile_errors(&self) -> TokenStream {
+        self.0.iter().map(syn::Error::to_compile_error).collect()
+    }
+}
+
+fn hidden(prefix: &str, n: usize) -> Ident {
+    format_ident!("__{}{}", prefix, n, span = Span::mixed_site())
+}
+
+/// The name of a value: a parameter's own name, otherwise an internal one.
+pub fn val_ident(vals: &[ValInfo], v: ValId) -> Ident {
+    vals.get(v)
+        .and_then(|i| i.name.clone())
+        .unwrap_or_else(|| hidden("v", v))
+}
+
+/// The internal name of a value that is never a parameter.
+pub fn val_ident_plain(v: ValId) -> Ident {
+    hidden("v", v)
+}
+
+pub fn adj_ident(v: ValId) -> Ident {
+    hidden("d", v)
+}
+
+pub fn array_ident(slot: usize) -> Ident {
+    hidden("a", slot)
+}
+
+pub fn array_adj_ident(slot: usize) -> Ident {
+    hidden("da", slot)
+}
+
+pub fn param_adj_ident(p: usize) -> Ident {
+    hidden("g", p)
+}
+
+pub fn slot_ident(slot: usize) -> Ident {
+    hidden("s", slot)
+}
+
+pub fn slot_adj_ident(slot: usize) -> Ident {
+    hidden("ds", slot)
+}
+
+pub fn tape_ident(l: usize) -> Ident {
+    hidden("tape", l)
+}
+
+pub fn iter_ident(l: usize) -> Ident {
+    hidden("it", l)
+}
+
+pub fn count_ident(l: usize) -> Ident {
+    hidden("n", l)
+}
+
+pub fn exit_slot_ident(l: usize) -> Ident {
+    hidden("x", l)
+}
+
+/// Expands `#[differentiate(attr)] item`. Never panics; errors come back as `compile_error!`s
+/// next to the original item.
+pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let args = sig::parse_args(attr, &mut errors);
+    let parsed = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Fn(f)) => Some((f.attrs, f.vis, f.sig, *f.block)),
+        Ok(other) => {
+            errors.push(syn::Error::new_spanned(
+                item_head(&other),
+                "#[differentiate] applies to a function (`fn name(x: f64, ...) -> f64 { ... }`), free or in an `impl` block",
+            ));
+            None
+        }
+        Err(_) => match syn::parse2::<syn::ImplItemFn>(item.clone()) {
+            Ok(f) => Some((f.attrs, f.vis, f.sig, f.block)),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        },
+    };
+    let Some((attrs, vis, signature, block)) = parsed else {
+        let errs = errors.to_compile_errors();
+        return quote!(#item #errs);
+    };
+    let sig = sig::analyse(&signature, &args, &mut errors);
+    let grad_fn = if errors.is_empty() {
+        match differentiate(&sig, &signature, &block) {
+            Ok(code) => code,
+            Err(e) => {
+                errors.extend(e);
+                TokenStream::new()
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+    let header = grad_header(&sig, &attrs, &vis, &signature);
+    let errs = errors.to_compile_errors();
+    if errors.is_empty() {
+        quote!(#item #header { #grad_fn })
+    } else {
+        // The companion keeps its signature so that callers type-check; its body never runs.
+        quote!(#item #header { ::core::unreachable!() } #errs)
+    }
+}
+
+fn item_head(item: &syn::Item) -> TokenStream {
+    match item {
+        syn::Item::Struct(s) => s.struct_token.to_token_stream(),
+        syn::Item::Enum(e) => e.enum_token.to_token_stream(),
+        syn::Item::Impl(i) => i.impl_token.to_token_stream(),
+        syn::Item::Trait(t) => t.trait_token.to_token_stream(),
+        syn::Item::Mod(m) => m.mod_token.to_token_stream(),
+        syn::Item::Const(c) => c.const_token.to_token_stream(),
+        syn::Item::Static(s) => s.static_token.to_token_stream(),
+        other => other.to_token_stream(),
+    }
+}
+
+/// `fn f_grad(...) -> (F, G...)` with its doc comment, without the body.
+fn grad_header(
+    sig: &Sig,
+    attrs: &[syn::Attribute],
+    vis: &syn::Visibility,
+    s: &syn::Signature,
+) -> TokenStream {
+    let name = format_ident!("{}_grad", s.ident);
+    let f = sig.float.path();
+    let grads: Vec<TokenStream> = sig
+        .params
+        .iter()
+        .filter(|p| p.active)
+        .map(|p| sig.grad_type(p))
+        .collect();
+    let mut inputs = s.inputs.clone();
+    for input in &mut inputs {
+        if let syn::FnArg::Typed(pt) = input
+            && let syn::Pat::Ident(pi) = &mut *pt.pat
+        {
+            pi.mutability = None;
+        }
+    }
+    let generics = &s.generics;
+    let where_clause = &s.generics.where_clause;
+    let original = &s.ident;
+    let mut doc = format!(
+        "Value and gradient of [`{original}`], generated by `#[differentiate]`.\n\nReturns `(value"
+    );
+    let active: Vec<String> = sig
+        .params
+        .iter()
+        .filter(|p| p.active)
+        .filter_map(|p| p.ident.as_ref().map(ToString::to_string))
+        .collect();
+    for a in &active {
+        doc.push_str(&format!(", d/d{a}"));
+    }
+    doc.push_str(&format!(
+        ")`: the value `{original}` returns for the same arguments, bit for bit, then the partial derivative of it with respect to each of {}.",
+        if active.is_empty() { "no parameter".to_owned() } else { active.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ") }
+    ));
+    let cfgs = attrs.iter().filter(|a| a.path().is_ident("cfg"));
+    quote! {
+        #(#cfgs)*
+        #[doc = #doc]
+        #[allow(clippy::all, clippy::pedantic, clippy::nursery, unused_parens, unused_braces)]
+        #vis fn #name #generics (#inputs) -> (#f, #(#grads,)*) #where_clause
+    }
+}
+
+fn differentiate(
+    sig: &Sig,
+    _s: &syn::Signature,
+    block: &syn::Block,
+) -> Result<TokenStream, Errors> {
+    // Arrays found active late (written in a loop after being read) need one more pass.
+    let mut forced = Vec::new();
+    let body = loop {
+        let l = lower::Lower::new(sig, forced.clone());
+        let (body, errors) = l.lower_fn(block);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let now: Vec<bool> = body.arrays.iter().map(|a| a.active).collect();
+        if now == forced {
+            break body;
+        }
+        forced = now;
+    };
+    Ok(emit(sig, &body))
+}
+
+fn emit(sig: &Sig, body: &Body) -> TokenStream {
+    let mut rev = reverse::Rev::new(body, sig);
+    let backward = rev.function();
+    let mut needed = rev.refs.clone();
+    if let Some(r) = body.result.val() {
+        needed.insert(reverse::Ref::Val(r));
+    }
+    let plans: HashMap<_, _> = rev.plans.clone();
+    let fwd = forward::Fwd {
+        body,
+        sig,
+        plans: &plans,
+        mode: forward::Mode::Level {
+            needed: &needed,
+            filter: false,
+        },
+    };
+    let forward_code = fwd.block(&body.block);
+
+    let mut decls = TokenStream::new();
+    for &p in &rev.param_adj_used {
+        let g = param_adj_ident(p);
+        let z = zeros(sig, p);
+        decls.extend(quote!(let mut #g = #z;));
+    }
+    for &s in &rev.local_adj_used {
+        let g = array_adj_ident(s);
+        let z = &body.arrays[s].zeros;
+        decls.extend(quote!(let mut #g = #z;));
+    }
+    let backward_code = reverse::render(&backward);
+    let items = &body.items;
+    let result = match &body.result {
+        ir::Operand::Val(v) => {
+            let i = val_ident(&body.vals, *v);
+            quote!(#i)
+        }
+        ir::Operand::Lit(t) => t.clone(),
+    };
+    let mut grads = Vec::new();
+    for (i, p) in sig.params.iter().enumerate() {
+        if !p.active {
+            continue;
+        }
+        grads.push(match p.shape {
+            Shape::Scalar => match body.params[i] {
+                Some(v) if rev.has_adj(v) => {
+                    let d = adj_ident(v);
+                    quote!(#d)
+                }
+                _ => quote!(0.0),
+            },
+            _ if rev.param_adj_used.contains(&i) => {
+                let g = param_adj_ident(i);
+                quote!(#g)
+            }
+            _ => zeros(sig, i),
+        });
+    }
+    quote! {
+        #(#items)*
+        #forward_code
+        #decls
+        #backward_code
+        (#result, #(#grads,)*)
+    }
+}
+
+fn zeros(sig: &Sig, p: usize) -> TokenStream {
+    let param = &sig.params[p];
+    match &param.shape {
+        Shape::Array { len } => quote!([0.0; #len]),
+        _ => {
+            let ident = param.ident.as_ref().map(|i| quote!(#i)).unwrap_or_default();
+            quote!(::gradmacro::__private::zeros(#ident.len()))
+        }
+    }
+}

@@ -1,0 +1,685 @@
+//! The reverse pass: walks the IR backwards and emits the adjoint statements.
+//!
+//! Adjoints belong to SSA values. The first contribution to an adjoint in the block that defines
+//! the value is a `let`; later ones are `+=` (the `let` becomes `let mut` only then). A
+//! contribution from inside an `if` arm or a loop to a value defined outside is a `+=` on an
+//! adjoint declared, zeroed, just before that construct. An `if` replays the arm that ran; a
+//! loop re-runs each iteration's forward statements (only those the backward pass reads) and
+//! then its adjoints, restoring the carried values it needs from a tape when there are any.
+
+use std::cell::Cell;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
+
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+use super::forward::{Fwd, Mode};
+use super::gates::{self, RuleCtx, Use};
+use super::ir::{ArrayInit, ArrayRef, Block, Body, Loop, LoopId, LoopKind, Operand, Stmt, ValId};
+use super::sig::Sig;
+use super::{
+    adj_ident, array_adj_ident, array_ident, count_ident, iter_ident, param_adj_ident,
+    slot_adj_ident, tape_ident, val_ident,
+};
+
+/// Something of the forward pass that backward code reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ref {
+    Val(ValId),
+    /// A loop's tape of carried values.
+    Tape(LoopId),
+    /// A loop's hoisted iterator, iterated again.
+    Iter(LoopId),
+    /// A loop's trip count.
+    Count(LoopId),
+}
+
+/// How a loop's backward pass gets each iteration's values.
+#[derive(Clone, Debug, Default)]
+pub struct LoopPlan {
+    /// Pushed each iteration: carried entry values, bound loop values, then local arrays.
+    pub tape_vals: Vec<ValId>,
+    pub tape_arrays: Vec<usize>,
+    pub taped: bool,
+    /// Iterate the hoisted iterator again (a recomputed `for` over a constant iterator).
+    pub clone_iter: bool,
+    /// Count iterations (a loop that can stop early, or a `while`).
+    pub count: bool,
+}
+
+/// One backward statement; `let`s decide their `mut` after the whole pass.
+pub enum B {
+    Let {
+        name: Ident,
+        expr: TokenStream,
+        mutable: Rc<Cell<bool>>,
+    },
+    Raw(TokenStream),
+    Group {
+        head: TokenStream,
+        body: Vec<B>,
+        tail: Option<(TokenStream, Vec<B>)>,
+    },
+}
+
+pub fn render(bs: &[B]) -> TokenStream {
+    bs.iter()
+        .map(|b| match b {
+            B::Let {
+                name,
+                expr,
+                mutable,
+            } => {
+                if mutable.get() {
+                    quote!(let mut #name = #expr;)
+                } else {
+                    quote!(let #name = #expr;)
+                }
+            }
+            B::Raw(t) => t.clone(),
+            B::Group { head, body, tail } => {
+                let body = render(body);
+                match tail {
+                    Some((kw, t)) => {
+                        let t = render(t);
+                        quote!(#head { #body } #kw { #t })
+                    }
+                    None => quote!(#head { #body }),
+                }
+            }
+        })
+        .collect()
+}
+
+struct Frame {
+    defs: HashSet<ValId>,
+    outer: BTreeSet<ValId>,
+}
+
+pub struct Rev<'a> {
+    pub body: &'a Body,
+    pub sig: &'a Sig,
+    pub float: TokenStream,
+    consts: TokenStream,
+    adj: HashMap<ValId, Rc<Cell<bool>>>,
+    frames: Vec<Frame>,
+    pub refs: HashSet<Ref>,
+    pub plans: HashMap<LoopId, LoopPlan>,
+    /// Array adjoints that received something: parameters by index, local slots.
+    pub param_adj_used: BTreeSet<usize>,
+    pub local_adj_used: BTreeSet<usize>,
+}
+
+/// Values a block defines at its own level (nested blocks' values belong to them, except the
+/// phis of an `if` and the values after a loop, which belong here).
+pub fn direct_defs(block: &Block) -> HashSet<ValId> {
+    let mut d = HashSet::new();
+    for s in &block.stmts {
+        match s {
+            Stmt::Gate { out, .. } | Stmt::Index { out, .. } => {
+                d.insert(*out);
+            }
+            Stmt::Plain { out: Some(o), .. } => {
+                d.insert(*o);
+            }
+            Stmt::Store { old, .. } => {
+                d.insert(*old);
+            }
+            Stmt::If(i) => d.extend(i.phis.iter().map(|p| p.out)),
+            Stmt::Loop(l) => {
+                d.extend(l.carried.iter().map(|c| c.after));
+                d.extend(l.exit_after);
+            }
+            Stmt::Plain { out: None, .. } | Stmt::ArrayDecl { .. } => {}
+        }
+    }
+    d
+}
+
+/// Values defined inside a loop's iteration: the body's, the entries, the bound values.
+pub fn loop_inner_defs(l: &Loop) -> HashSet<ValId> {
+    let mut d = HashSet::new();
+    l.body.for_each_def(&mut |v| {
+        d.insert(v);
+    });
+    d.extend(l.carried.iter().map(|c| c.entry));
+    match &l.kind {
+        LoopKind::ForIter { bound, .. } => d.extend(bound.iter().copied()),
+        LoopKind::ForIndex { index, .. } => {
+            d.insert(*index);
+        }
+        LoopKind::While { cond_block, .. } => cond_block.for_each_def(&mut |v| {
+            d.insert(v);
+        }),
+    }
+    d
+}
+
+/// Whether a block writes a local array that has an adjoint (its backward pass is needed even
+/// when no value flows out of it).
+fn writes_active_array(body: &Body, block: &Block) -> bool {
+    block.stmts.iter().any(|s| match s {
+        Stmt::Store { slot, .. } | Stmt::ArrayDecl { slot, .. } => body.arrays[*slot].active,
+        Stmt::If(i) => {
+            writes_active_array(body, &i.then_block) || writes_active_array(body, &i.else_block)
+        }
+        Stmt::Loop(l) => writes_active_array(body, &l.body),
+        _ => false,
+    })
+}
+
+impl<'a> Rev<'a> {
+    pub fn new(body: &'a Body, sig: &'a Sig) -> Self {
+        Rev {
+            body,
+            sig,
+            float: sig.float.path(),
+            consts: sig.float.consts(),
+            adj: HashMap::new(),
+            frames: Vec::new(),
+            refs: HashSet::new(),
+            plans: HashMap::new(),
+            param_adj_used: BTreeSet::new(),
+            local_adj_used: BTreeSet::new(),
+        }
+    }
+
+    fn name(&self, v: ValId) -> TokenStream {
+        let i = val_ident(&self.body.vals, v);
+        quote!(#i)
+    }
+
+    fn op(&mut self, o: &Operand) -> TokenStream {
+        match o {
+            Operand::Val(v) => {
+                self.refs.insert(Ref::Val(*v));
+                self.name(*v)
+            }
+            Operand::Lit(t) => t.clone(),
+        }
+    }
+
+    pub fn has_adj(&self, v: ValId) -> bool {
+        self.adj.contains_key(&v)
+    }
+
+    fn active(&self, o: &Operand) -> Option<ValId> {
+        o.val().filter(|v| self.body.vals[*v].active)
+    }
+
+    /// Adds `expr` to the adjoint of `v`.
+    fn contribute(&mut self, v: ValId, expr: TokenStream, out: &mut Vec<B>) {
+        let name = adj_ident(v);
+        let Some(frame) = self.frames.last_mut() else {
+            return;
+        };
+        if frame.defs.contains(&v) {
+            if let Some(cell) = self.adj.get(&v) {
+                cell.set(true);
+                out.push(B::Raw(quote!(#name += #expr;)));
+            } else {
+                let cell = Rc::new(Cell::new(false));
+                self.adj.insert(v, cell.clone());
+                out.push(B::Let {
+                    name,
+                    expr,
+                    mutable: cell,
+                });
+            }
+        } else {
+            frame.outer.insert(v);
+            out.push(B::Raw(quote!(#name += #expr;)));
+        }
+    }
+
+    fn push_frame(&mut self, defs: HashSet<ValId>) {
+        self.frames.push(Frame {
+            defs,
+            outer: BTreeSet::new(),
+        });
+    }
+
+    /// Ends a nested construct: adjoints it added to from outside are declared before it.
+    fn pop_frame(&mut self, out: &mut Vec<B>) {
+        let Some(done) = self.frames.pop() else {
+            return;
+        };
+        let Some(parent) = self.frames.last_mut() else {
+            return;
+        };
+        for v in done.outer {
+            if parent.defs.contains(&v) {
+                if let Some(cell) = self.adj.get(&v) {
+                    cell.set(true);
+                } else {
+                    let cell = Rc::new(Cell::new(true));
+                    self.adj.insert(v, cell.clone());
+                    out.push(B::Let {
+                        name: adj_ident(v),
+                        expr: quote!(0.0),
+                        mutable: cell,
+                    });
+                }
+            } else {
+                parent.outer.insert(v);
+            }
+        }
+    }
+
+    /// The backward pass of the whole function, seeded with d(result) = 1.
+    pub fn function(&mut self) -> Vec<B> {
+        let mut defs = direct_defs(&self.body.block);
+        defs.extend(self.body.params.iter().flatten().copied());
+        self.push_frame(defs);
+        let mut out = Vec::new();
+        if let Some(r) = self.active(&self.body.result) {
+            self.contribute(r, quote!(1.0), &mut out);
+        }
+        let block = &self.body.block;
+        self.block(block, &mut out);
+        out
+    }
+
+    fn block(&mut self, block: &Block, out: &mut Vec<B>) {
+        for s in block.stmts.iter().rev() {
+            self.stmt(s, out);
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt, out: &mut Vec<B>) {
+        match s {
+            Stmt::Gate {
+                out: x, gate, args, ..
+            } => {
+                if !self.body.vals[*x].active || !self.has_adj(*x) {
+                    return;
+                }
+                let arg_tokens: Vec<TokenStream> = args
+                    .iter()
+                    .map(|a| match a {
+                        Operand::Val(v) => self.name(*v),
+                        Operand::Lit(t) => t.clone(),
+                    })
+                    .collect();
+                let x_tokens = self.name(*x);
+                let d = adj_ident(*x);
+                let d = quote!(#d);
+                for (i, a) in args.iter().enumerate() {
+                    let Some(av) = self.active(a) else { continue };
+                    if gate.is_integer_input(i) {
+                        continue;
+                    }
+                    let ctx = RuleCtx::new(&arg_tokens, &x_tokens, &d, &self.float, &self.consts);
+                    let Some(expr) = gates::adjoint(*gate, i, &ctx) else {
+                        continue;
+                    };
+                    for u in ctx.used() {
+                        match u {
+                            Use::Arg(k) => {
+                                if let Some(v) = args.get(k).and_then(Operand::val) {
+                                    self.refs.insert(Ref::Val(v));
+                                }
+                            }
+                            Use::Out => {
+                                self.refs.insert(Ref::Val(*x));
+                            }
+                        }
+                    }
+                    self.contribute(av, expr, out);
+                }
+            }
+            Stmt::Plain { .. } => {}
+            Stmt::Index {
+                out: x,
+                array,
+                index,
+            } => {
+                if !self.has_adj(*x) {
+                    return;
+                }
+                let d = adj_ident(*x);
+                let idx = self.op(index);
+                let target = match array {
+                    ArrayRef::Param(p) => {
+                        self.param_adj_used.insert(*p);
+                        param_adj_ident(*p)
+                    }
+                    ArrayRef::Local(s) => {
+                        self.local_adj_used.insert(*s);
+                        array_adj_ident(*s)
+                    }
+                };
+                out.push(B::Raw(quote!(#target[#idx] += #d;)));
+            }
+            Stmt::Store {
+                slot,
+                index,
+                value,
+                old,
+            } => {
+                let arr = &self.body.arrays[*slot];
+                if !arr.active {
+                    return;
+                }
+                let restore = arr.read_in_loop;
+                let idx = self.op(index);
+                let da = array_adj_ident(*slot);
+                self.local_adj_used.insert(*slot);
+                if let Some(v) = self.active(value) {
+                    self.contribute(v, quote!(#da[#idx]), out);
+                }
+                out.push(B::Raw(quote!(#da[#idx] = 0.0;)));
+                if restore {
+                    let a = array_ident(*slot);
+                    let o = self.op(&Operand::Val(*old));
+                    out.push(B::Raw(quote!(#a[#idx] = #o;)));
+                }
+            }
+            Stmt::ArrayDecl { slot, init, .. } => {
+                if !self.body.arrays[*slot].active {
+                    return;
+                }
+                let da = array_adj_ident(*slot);
+                self.local_adj_used.insert(*slot);
+                match init {
+                    ArrayInit::List(items) => {
+                        for (k, it) in items.iter().enumerate() {
+                            if let Some(v) = self.active(it) {
+                                self.contribute(v, quote!(#da[#k]), out);
+                            }
+                        }
+                    }
+                    ArrayInit::Repeat(it, _) => {
+                        if let Some(v) = self.active(it) {
+                            let f = &self.float;
+                            self.contribute(v, quote!(::core::iter::Iterator::sum::<#f>(::core::iter::IntoIterator::into_iter(#da))), out);
+                        }
+                    }
+                }
+                let zeros = &self.body.arrays[*slot].zeros;
+                out.push(B::Raw(quote!(#da = #zeros;)));
+            }
+            Stmt::If(i) => self.if_stmt(i, out),
+            Stmt::Loop(l) => self.loop_stmt(l, out),
+        }
+    }
+
+    fn if_stmt(&mut self, i: &super::ir::If, out: &mut Vec<B>) {
+        let seeded: Vec<_> = i
+            .phis
+            .iter()
+            .filter(|p| self.has_adj(p.out))
+            .cloned()
+            .collect();
+        let arrays = writes_active_array(self.body, &i.then_block)
+            || writes_active_array(self.body, &i.else_block);
+        if seeded.is_empty() && !arrays {
+            return;
+        }
+        let cond = self.op(&i.cond);
+        let mut arms = Vec::new();
+        for (k, block) in [&i.then_block, &i.else_block].into_iter().enumerate() {
+            self.push_frame(direct_defs(block));
+            let mut bs = Vec::new();
+            for p in &seeded {
+                let v = if k == 0 { &p.then_val } else { &p.else_val };
+                if let Some(v) = self.active(v) {
+                    let d = adj_ident(p.out);
+                    self.contribute(v, quote!(#d), &mut bs);
+                }
+            }
+            self.block(block, &mut bs);
+            let mut pre = Vec::new();
+            self.pop_frame(&mut pre);
+            arms.push((pre, bs));
+        }
+        let (else_pre, else_bs) = arms.pop().unwrap_or_default();
+        let (then_pre, then_bs) = arms.pop().unwrap_or_default();
+        out.extend(then_pre);
+        out.extend(else_pre);
+        out.push(B::Group {
+            head: quote!(if #cond),
+            body: then_bs,
+            tail: Some((quote!(else), else_bs)),
+        });
+    }
+
+    #[allow(clippy::too_many_lines, reason = "one loop reversal, step by step")]
+    fn loop_stmt(&mut self, l: &Loop, out: &mut Vec<B>) {
+        let active_carried: Vec<_> = l
+            .carried
+            .iter()
+            .filter(|c| self.body.vals[c.after].active)
+            .cloned()
+            .collect();
+        let seeded = active_carried.iter().any(|c| self.has_adj(c.after));
+        if !seeded && !writes_active_array(self.body, &l.body) {
+            return;
+        }
+        // Slot adjoints carry each variable's adjoint from one iteration to the one before.
+        for c in &active_carried {
+            let ds = slot_adj_ident(c.slot);
+            let init = if self.has_adj(c.after) {
+                let d = adj_ident(c.after);
+                quote!(#d)
+            } else {
+                quote!(0.0)
+            };
+            out.push(B::Raw(quote!(let mut #ds = #init;)));
+        }
+
+        let outer_refs = std::mem::take(&mut self.refs);
+        let mut defs = direct_defs(&l.body);
+        defs.extend(l.carried.iter().map(|c| c.entry));
+        self.push_frame(defs);
+        let mut body_bs = Vec::new();
+        for c in &active_carried {
+            if let Some(v) = self.active(&c.exit) {
+                let ds = slot_adj_ident(c.slot);
+                self.contribute(v, quote!(#ds), &mut body_bs);
+            }
+        }
+        self.block(&l.body, &mut body_bs);
+        for c in &active_carried {
+            let ds = slot_adj_ident(c.slot);
+            let value = if self.has_adj(c.entry) {
+                let d = adj_ident(c.entry);
+                quote!(#d)
+            } else {
+                quote!(0.0)
+            };
+            body_bs.push(B::Raw(quote!(#ds = #value;)));
+        }
+        let mut pre = Vec::new();
+        self.pop_frame(&mut pre);
+        let inner_refs = std::mem::replace(&mut self.refs, outer_refs);
+
+        // What the iteration's recomputation must provide, and what only a tape can.
+        let inner_defs = loop_inner_defs(l);
+        let mut needed: HashSet<Ref> = HashSet::new();
+        for r in inner_refs {
+            match r {
+                Ref::Val(v) if !inner_defs.contains(&v) => {
+                    self.refs.insert(r);
+                }
+                _ => {
+                    needed.insert(r);
+                }
+            }
+        }
+        close_needed(self.body, &l.body, &mut needed);
+        for r in &needed {
+            if let Ref::Val(v) = r
+                && !inner_defs.contains(v)
+            {
+                self.refs.insert(*r);
+            }
+        }
+        let entries: Vec<ValId> = l
+            .carried
+            .iter()
+            .map(|c| c.entry)
+            .filter(|e| needed.contains(&Ref::Val(*e)))
+            .collect();
+        let bound: Vec<ValId> = match &l.kind {
+            LoopKind::ForIter { bound, .. } => bound
+                .iter()
+                .copied()
+                .filter(|b| needed.contains(&Ref::Val(*b)))
+                .collect(),
+            LoopKind::ForIndex { index, .. } => {
+                if needed.contains(&Ref::Val(*index)) {
+                    vec![*index]
+                } else {
+                    vec![]
+                }
+            }
+            LoopKind::While { .. } => vec![],
+        };
+        let tape_arrays: Vec<usize> = l
+            .written_arrays
+            .iter()
+            .copied()
+            .filter(|s| self.body.arrays[*s].read_in_loop)
+            .collect();
+        let taped = !entries.is_empty() || !tape_arrays.is_empty();
+        let mut plan = LoopPlan {
+            taped,
+            ..LoopPlan::default()
+        };
+
+        let header = if taped {
+            let mut pat: Vec<TokenStream> = entries
+                .iter()
+                .chain(bound.iter())
+                .map(|v| self.name(*v))
+                .collect();
+            pat.extend(tape_arrays.iter().map(|s| {
+                let a = array_ident(*s);
+                quote!(#a)
+            }));
+            plan.tape_vals = entries.iter().chain(bound.iter()).copied().collect();
+            plan.tape_arrays.clone_from(&tape_arrays);
+            let tape = tape_ident(l.id);
+            self.refs.insert(Ref::Tape(l.id));
+            let pat = pat.iter().map(|p| {
+                // Arrays popped into their slot names must be mutable for the stores.
+                if tape_arrays
+                    .iter()
+                    .any(|s| array_ident(*s).to_string() == p.to_string())
+                {
+                    quote!(mut #p)
+                } else {
+                    p.clone()
+                }
+            });
+            quote!(while let ::core::option::Option::Some((#(#pat,)*)) = #tape.pop())
+        } else {
+            let early = l.exit_code.is_some();
+            match &l.kind {
+                LoopKind::ForIter { pat, .. } => {
+                    plan.clone_iter = true;
+                    self.refs.insert(Ref::Iter(l.id));
+                    let it = iter_ident(l.id);
+                    if early {
+                        plan.count = true;
+                        self.refs.insert(Ref::Count(l.id));
+                        let n = count_ident(l.id);
+                        quote!(for #pat in ::core::iter::Iterator::take(#it, #n))
+                    } else {
+                        quote!(for #pat in #it)
+                    }
+                }
+                LoopKind::ForIndex {
+                    index,
+                    len,
+                    len_uses,
+                } => {
+                    let k = self.name(*index);
+                    if early {
+                        plan.count = true;
+                        self.refs.insert(Ref::Count(l.id));
+                        let n = count_ident(l.id);
+                        quote!(for #k in 0..#n)
+                    } else {
+                        self.refs.extend(len_uses.iter().map(|v| Ref::Val(*v)));
+                        quote!(for #k in 0..#len)
+                    }
+                }
+                LoopKind::While { .. } => {
+                    plan.count = true;
+                    self.refs.insert(Ref::Count(l.id));
+                    let n = count_ident(l.id);
+                    quote!(for _ in 0..#n)
+                }
+            }
+        };
+        self.plans.insert(l.id, plan);
+
+        let fwd = Fwd {
+            body: self.body,
+            sig: self.sig,
+            plans: &self.plans,
+            mode: Mode::Level {
+                needed: &needed,
+                filter: true,
+            },
+        };
+        let recompute = fwd.block(&l.body);
+        let mut iteration = vec![B::Raw(recompute)];
+        iteration.extend(body_bs);
+        out.extend(pre);
+        out.push(B::Group {
+            head: header,
+            body: iteration,
+            tail: None,
+        });
+
+        for c in &active_carried {
+            if let Some(v) = self.active(&c.init) {
+                let ds = slot_adj_ident(c.slot);
+                self.contribute(v, quote!(#ds), out);
+            }
+        }
+    }
+}
+
+/// Closes `needed` over the forward statements of `block` that compute needed values.
+pub fn close_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>) {
+    loop {
+        let before = needed.len();
+        walk_needed(body, block, needed);
+        if needed.len() == before {
+            break;
+        }
+    }
+}
+
+fn walk_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>) {
+    for s in block.stmts.iter().rev() {
+        if super::forward::included(s, needed) {
+            match s {
+                Stmt::If(i) => {
+                    if let Some(c) = i.cond.val() {
+                        needed.insert(Ref::Val(c));
+                    }
+                    for p in &i.phis {
+                        if needed.contains(&Ref::Val(p.out)) {
+                            for o in [&p.then_val, &p.else_val] {
+                                if let Some(v) = o.val() {
+                                    needed.insert(Ref::Val(v));
+                                }
+                            }
+                        }
+                    }
+                    walk_needed(body, &i.then_block, needed);
+                    walk_needed(body, &i.else_block, needed);
+                }
+                other => other.for_each_use(&mut |v| {
+                    needed.insert(Ref::Val(v));
+                }),
+            }
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! The attribute's arguments and the function's signature: which parameters are active, what
+//! their gradients look like, and which float type the function computes in.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::parse::{ParseStream, Parser};
+use syn::spanned::Spanned;
+use syn::{FnArg, Ident, Pat, ReturnType, Signature, Token, Type};
+
+use super::Errors;
+
+/// `#[differentiate]` or `#[differentiate(wrt(a, b))]`.
+pub struct Args {
+    pub wrt: Option<Vec<Ident>>,
+}
+
+const ACCEPTED: &str = "accepted arguments: `wrt(param, ...)`, e.g. `#[differentiate(wrt(a, c))]`";
+
+pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
+    let parser = |input: ParseStream<'_>| -> syn::Result<Args> {
+        let mut wrt: Option<Vec<Ident>> = None;
+        while !input.is_empty() {
+            let key: Ident = input.parse()?;
+            if key != "wrt" {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("unknown argument `{key}` to #[differentiate]; {ACCEPTED}"),
+                ));
+            }
+            if wrt.is_some() {
+                return Err(syn::Error::new(
+                    key.span(),
+                    "`wrt` is given twice; list every parameter in one `wrt(...)`",
+                ));
+            }
+            if !input.peek(syn::token::Paren) {
+                return Err(syn::Error::new(
+                    key.span(),
+                    "`wrt` takes a list of parameters: write `wrt(a, b)`",
+                ));
+            }
+            let content;
+            syn::parenthesized!(content in input);
+            let names = content.parse_terminated(Ident::parse_any_ident, Token![,])?;
+            if names.is_empty() {
+                return Err(syn::Error::new(
+                    key.span(),
+                    "`wrt()` is empty: name at least one parameter, or drop `wrt` to differentiate with respect to every float parameter",
+                ));
+            }
+            wrt = Some(names.into_iter().collect());
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        Ok(Args { wrt })
+    };
+    match parser.parse2(tokens) {
+        Ok(a) => a,
+        Err(e) => {
+            errors.push(e);
+            Args { wrt: None }
+        }
+    }
+}
+
+trait ParseAnyIdent {
+    fn parse_any_ident(input: ParseStream<'_>) -> syn::Result<Ident>;
+}
+
+impl ParseAnyIdent for Ident {
+    fn parse_any_ident(input: ParseStream<'_>) -> syn::Result<Ident> {
+        input
+            .parse::<Ident>()
+            .map_err(|e| syn::Error::new(e.span(), "expected a parameter name in `wrt(...)`"))
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Float {
+    F32,
+    F64,
+}
+
+impl Float {
+    pub fn path(self) -> TokenStream {
+        match self {
+            Float::F32 => quote!(::core::primitive::f32),
+            Float::F64 => quote!(::core::primitive::f64),
+        }
+    }
+
+    pub fn consts(self) -> TokenStream {
+        match self {
+            Float::F32 => quote!(::core::f32::consts),
+            Float::F64 => quote!(::core::f64::consts),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Float::F32 => "f32",
+            Float::F64 => "f64",
+        }
+    }
+}
+
+/// How a parameter takes part in differentiation.
+#[derive(Clone, Debug)]
+pub enum Shape {
+    /// `f64` / `f32`.
+    Scalar,
+    /// `[F; N]` or `&[F; N]`: gradient `[F; N]`.
+    Array { len: TokenStream },
+    /// `&[F]`, `&Vec<F>`, `Vec<F>`: gradient `Vec<F>`.
+    Slice,
+    /// Anything else: never has a gradient.
+    Other,
+}
+
+pub struct Param {
+    /// `None` for the receiver.
+    pub ident: Option<Ident>,
+    pub shape: Shape,
+    pub float: Option<Float>,
+    pub active: bool,
+    pub span: Span,
+}
+
+pub struct Sig {
+    pub float: Float,
+    pub params: Vec<Param>,
+}
+
+/// The float type of a plain `f32`/`f64` type path.
+pub fn float_of(ty: &Type) -> Option<Float> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            if !last.arguments.is_none() {
+                return None;
+            }
+            let prefix_ok = p.path.segments.iter().rev().skip(1).all(|s| {
+                s.arguments.is_none()
+                    && matches!(s.ident.to_string().as_str(), "core" | "std" | "primitive")
+            });
+            if !prefix_ok {
+                return None;
+            }
+            match last.ident.to_string().as_str() {
+                "f64" => Some(Float::F64),
+                "f32" => Some(Float::F32),
+                _ => None,
+            }
+        }
+        Type::Paren(p) => float_of(&p.elem),
+        Type::Group(g) => float_of(&g.elem),
+        _ => None,
+    }
+}
+
+fn shape_of(ty: &Type) -> (Shape, Option<Float>) {
+    if let Some(f) = float_of(ty) {
+        return (Shape::Scalar, Some(f));
+    }
+    match ty {
+        Type::Array(a) => match float_of(&a.elem) {
+            Some(f) => (
+                Shape::Array {
+                    len: a.len.to_token_stream(),
+                },
+                Some(f),
+            ),
+            None => (Shape::Other, None),
+        },
+        Type::Reference(r) if r.mutability.is_none() => match &*r.elem {
+            Type::Array(a) => match float_of(&a.elem) {
+                Some(f) => (
+                    Shape::Array {
+                        len: a.len.to_token_stream(),
+                    },
+                    Some(f),
+                ),
+                None => (Shape::Other, None),
+            },
+            Type::Slice(s) => match float_of(&s.elem) {
+                Some(f) => (Shape::Slice, Some(f)),
+                None => (Shape::Other, None),
+            },
+            inner => match vec_elem(inner) {
+                Some(f) => (Shape::Slice, Some(f)),
+                None => (Shape::Other, None),
+            },
+        },
+        other => match vec_elem(other) {
+            Some(f) => (Shape::Slice, Some(f)),
+            None => (Shape::Other, None),
+        },
+    }
+}
+
+/// `Vec<F>` (also spelled with a path) to its float type.
+fn vec_elem(ty: &Type) -> Option<Float> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Vec" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) if args.args.len() == 1 => float_of(t),
+        _ => None,
+    }
+}
+
+/// Checks the signature and decides the active parameters. Errors are collected; the returned
+/// `Sig` is usable even when there were some.
+pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
+    if let Some(c) = &sig.constness {
+        errors.push(syn::Error::new(c.span(), "#[differentiate] does not support `const fn`: remove `const` (the gradient is computed at run time)"));
+    }
+    if let Some(a) = &sig.asyncness {
+        errors.push(syn::Error::new(a.span(), "#[differentiate] does not support `async fn`: differentiate a plain `fn` and call it from async code"));
+    }
+    if let syn::Safety::Unsafe(u) = &sig.safety {
+        errors.push(syn::Error::new(
+            u.span(),
+            "#[differentiate] does not support `unsafe fn`: differentiate a safe function",
+        ));
+    }
+    if let Some(abi) = &sig.abi {
+        errors.push(syn::Error::new_spanned(abi, "#[differentiate] does not support `extern` functions: differentiate a plain Rust `fn` and wrap it"));
+    }
+    if let Some(v) = &sig.variadic {
+        errors.push(syn::Error::new_spanned(
+            v,
+            "#[differentiate] does not support variadic functions",
+        ));
+    }
+    for p in &sig.generics.params {
+        if let syn::GenericParam::Type(t) = p {
+            errors.push(syn::Error::new_spanned(t, "#[differentiate] does not support generic type parameters: write the function for `f64` or `f32`"));
+        }
+    }
+
+    let ret_float = match &sig.output {
+        ReturnType::Type(_, ty) => match float_of(ty) {
+            Some(f) => Some(f),
+            None => {
+                errors.push(syn::Error::new_spanned(ty, "#[differentiate] needs a function that returns `f64` or `f32`: return the scalar you want the gradient of"));
+                None
+            }
+        },
+        ReturnType::Default => {
+            errors.push(syn::Error::new(sig.ident.span(), "#[differentiate] needs a function that returns `f64` or `f32`; this one returns nothing"));
+            None
+        }
+    };
+
+    let mut params = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(r) => {
+                if let syn::ReceiverKind::Reference(_, _, Some(m)) = &r.kind {
+                    errors.push(syn::Error::new(m.span(), "#[differentiate] does not support `&mut self`: take `&self` and return the new value instead"));
+                }
+                params.push(Param {
+                    ident: None,
+                    shape: Shape::Other,
+                    float: None,
+                    active: false,
+                    span: r.span(),
+                });
+            }
+            FnArg::Typed(pt) => {
+                let ident = match &*pt.pat {
+                    Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                        Some(pi.ident.clone())
+                    }
+                    other => {
+                        errors.push(syn::Error::new_spanned(other, "#[differentiate] supports only plain parameter names here: bind the parameter to a name and destructure it in the body"));
+                        None
+                    }
+                };
+                if let Type::Reference(r) = &*pt.ty
+                    && let Some(m) = &r.mutability
+                {
+                    let what = ident
+                        .as_ref()
+                        .map_or_else(|| "this parameter".to_owned(), |i| format!("`{i}`"));
+                    errors.push(syn::Error::new(
+                        m.span(),
+                        format!("#[differentiate] does not support `&mut` parameters ({what}): take the value and return it instead"),
+                    ));
+                }
+                let (shape, float) = shape_of(&pt.ty);
+                params.push(Param {
+                    ident,
+                    shape,
+                    float,
+                    active: false,
+                    span: pt.span(),
+                });
+            }
+        }
+    }
+
+    let float = ret_float.unwrap_or(Float::F64);
+
+    match &args.wrt {
+        Some(names) => {
+            for n in names {
+                let found = params
+                    .iter_mut()
+                    .find(|p| p.ident.as_ref().is_some_and(|i| i == n));
+                match found {
+                    None => {
+                        let known: Vec<String> =
+                            params.iter().filter_map(|p| p.ident.as_ref().map(|i| format!("`{i}`"))).collect();
+                        errors.push(syn::Error::new(
+                            n.span(),
+                            format!("`wrt({n})` names no parameter of this function; its parameters are {}", if known.is_empty() { "none".to_owned() } else { known.join(", ") }),
+                        ));
+                    }
+                    Some(p) if p.active => {
+                        errors.push(syn::Error::new(n.span(), format!("`{n}` is listed twice in `wrt(...)`")));
+                    }
+                    Some(p) => match p.shape {
+                        Shape::Other => errors.push(syn::Error::new(
+                            n.span(),
+                            format!("`{n}` has no gradient: it is not a float, a float array, a float slice or a `Vec` of floats, so it cannot be listed in `wrt(...)`"),
+                        )),
+                        _ => p.active = true,
+                    },
+                }
+            }
+        }
+        None => {
+            for p in &mut params {
+                p.active = !matches!(p.shape, Shape::Other);
+            }
+        }
+    }
+
+    for p in &params {
+        if p.active
+            && let Some(f) = p.float
+            && ret_float.is_some()
+            && f != float
+        {
+            let name = p
+                .ident
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            errors.push(syn::Error::new(
+                p.span,
+                format!(
+                    "`{name}` is {} but the function returns {}: differentiated parameters must use the return type's float type (convert inside the body, or leave `{name}` out with `wrt(...)`)",
+                    f.name(),
+                    float.name()
+                ),
+            ));
+        }
+    }
+
+    Sig { float, params }
+}
+
+impl Sig {
+    /// The gradient's type for one active parameter.
+    pub fn grad_type(&self, p: &Param) -> TokenStream {
+        let f = self.float.path();
+        match &p.shape {
+            Shape::Scalar | Shape::Other => f,
+            Shape::Array { len } => quote!([#f; #len]),
+            Shape::Slice => quote!(::std::vec::Vec<#f>),
+        }
+    }
+}
