@@ -183,10 +183,13 @@ fn bench_neuron(c: &mut Criterion) {
     assert_close("neuron/tape", (tv, &tg), want, EXACT);
     let (fv, fg) = central_fd(&[a, b, cc, x, y], f5);
     assert_close("neuron/fd", (fv, &fg), want, FD);
-    // ---- gradmacro check: BEGIN ----
-    // let (mv, mda, mdb, mdc, mdx, mdy) = neuron_grad(a, b, cc, x, y);
-    // assert_close("neuron/gradmacro", (mv, &[mda, mdb, mdc, mdx, mdy]), want, EXACT);
-    // ---- gradmacro check: END ----
+    let (mv, mda, mdb, mdc, mdx, mdy) = neuron_grad(a, b, cc, x, y);
+    assert_close(
+        "neuron/gradmacro",
+        (mv, &[mda, mdb, mdc, mdx, mdy]),
+        want,
+        EXACT,
+    );
 
     let mut g = c.benchmark_group("neuron");
     g.bench_function("f", |bch| {
@@ -211,19 +214,17 @@ fn bench_neuron(c: &mut Criterion) {
             )
         });
     });
-    // ---- gradmacro rows: BEGIN (enable once #[differentiate] generates `neuron_grad`) ----
-    // g.bench_function("gradmacro", |bch| {
-    //     bch.iter(|| {
-    //         neuron_grad(
-    //             black_box(a),
-    //             black_box(b),
-    //             black_box(cc),
-    //             black_box(x),
-    //             black_box(y),
-    //         )
-    //     });
-    // });
-    // ---- gradmacro rows: END ----
+    g.bench_function("gradmacro", |bch| {
+        bch.iter(|| {
+            neuron_grad(
+                black_box(a),
+                black_box(b),
+                black_box(cc),
+                black_box(x),
+                black_box(y),
+            )
+        });
+    });
     g.bench_function("num_dual", |bch| {
         bch.iter(|| {
             dual_vec_grad(black_box([a, b, cc, x, y]), |v| {
@@ -329,10 +330,8 @@ fn bench_svm(c: &mut Criterion) {
     assert_close("svm/tape", (tv, &tg), want, EXACT);
     let (fv, fg) = central_fd(&abc, f3);
     assert_close("svm/fd", (fv, &fg), want, FD);
-    // ---- gradmacro check: BEGIN ----
-    // let (mv, mda, mdb, mdc) = svm_loss_grad(abc[0], abc[1], abc[2], &POINTS, &LABELS);
-    // assert_close("svm/gradmacro", (mv, &[mda, mdb, mdc]), want, EXACT);
-    // ---- gradmacro check: END ----
+    let (mv, mda, mdb, mdc) = svm_loss_grad(abc[0], abc[1], abc[2], &POINTS, &LABELS);
+    assert_close("svm/gradmacro", (mv, &[mda, mdb, mdc]), want, EXACT);
 
     let mut g = c.benchmark_group("svm");
     g.bench_function("f", |bch| {
@@ -357,19 +356,17 @@ fn bench_svm(c: &mut Criterion) {
             )
         });
     });
-    // ---- gradmacro rows: BEGIN (enable once #[differentiate] generates `svm_loss_grad`) ----
-    // g.bench_function("gradmacro", |bch| {
-    //     bch.iter(|| {
-    //         svm_loss_grad(
-    //             black_box(abc[0]),
-    //             black_box(abc[1]),
-    //             black_box(abc[2]),
-    //             black_box(&POINTS),
-    //             black_box(&LABELS),
-    //         )
-    //     });
-    // });
-    // ---- gradmacro rows: END ----
+    g.bench_function("gradmacro", |bch| {
+        bch.iter(|| {
+            svm_loss_grad(
+                black_box(abc[0]),
+                black_box(abc[1]),
+                black_box(abc[2]),
+                black_box(&POINTS),
+                black_box(&LABELS),
+            )
+        });
+    });
     g.bench_function("num_dual", |bch| {
         bch.iter(|| {
             let (p, l) = (black_box(&POINTS), black_box(&LABELS));
@@ -503,10 +500,8 @@ fn bench_net(c: &mut Criterion) {
     assert_close("net/tape", (tv, &tg), want, EXACT);
     let (fv, fg) = central_fd(&p, f13);
     assert_close("net/fd", (fv, &fg), want, FD);
-    // ---- gradmacro check: BEGIN ----
-    // let (mv, mg) = net_loss_grad(&p, &POINTS, &LABELS);
-    // assert_close("net/gradmacro", (mv, &mg), want, EXACT);
-    // ---- gradmacro check: END ----
+    let (mv, mg) = net_loss_grad(&p, &POINTS, &LABELS);
+    assert_close("net/gradmacro", (mv, &mg), want, EXACT);
 
     let mut g = c.benchmark_group("net");
     g.bench_function("f", |bch| {
@@ -515,11 +510,9 @@ fn bench_net(c: &mut Criterion) {
     g.bench_function("hand", |bch| {
         bch.iter(|| net_hand(black_box(&p), black_box(&POINTS), black_box(&LABELS)));
     });
-    // ---- gradmacro rows: BEGIN (enable once #[differentiate] generates `net_loss_grad`) ----
-    // g.bench_function("gradmacro", |bch| {
-    //     bch.iter(|| net_loss_grad(black_box(&p), black_box(&POINTS), black_box(&LABELS)));
-    // });
-    // ---- gradmacro rows: END ----
+    g.bench_function("gradmacro", |bch| {
+        bch.iter(|| net_loss_grad(black_box(&p), black_box(&POINTS), black_box(&LABELS)));
+    });
     g.bench_function("num_dual", |bch| {
         bch.iter(|| {
             let (pts, l) = (black_box(&POINTS), black_box(&LABELS));
@@ -635,7 +628,7 @@ struct SliceCase {
     name: &'static str,
     f: fn(&[f64]) -> f64,
     hand: fn(&[f64]) -> (f64, Vec<f64>),
-    // gradmacro: fn(&[f64]) -> (f64, Vec<f64>), // gradmacro rows: enable with the macro
+    gradmacro: fn(&[f64]) -> (f64, Vec<f64>),
     dual: fn(&[Dual64]) -> Dual64,
     dual10: fn(&[DualSVec64<10>]) -> DualSVec64<10>,
     tape: fn(&Tape, &[f64]) -> (f64, Vec<f64>),
@@ -662,17 +655,15 @@ fn bench_slice_case(c: &mut Criterion, case: &SliceCase, x: &[f64]) {
     assert_close(&format!("{name}/tape"), (tv, &tg), want, EXACT);
     let (fv, fg) = central_fd(x, case.f);
     assert_close(&format!("{name}/fd"), (fv, &fg), want, FD);
-    // ---- gradmacro check: BEGIN ----
-    // let (mv, mg) = (case.gradmacro)(x);
-    // assert_close(&format!("{name}/gradmacro"), (mv, &mg), want, EXACT);
-    // ---- gradmacro check: END ----
+    let (mv, mg) = (case.gradmacro)(x);
+    assert_close(&format!("{name}/gradmacro"), (mv, &mg), want, EXACT);
 
     let mut g = c.benchmark_group(name);
     g.bench_function("f", |bch| bch.iter(|| (case.f)(black_box(x))));
     g.bench_function("hand", |bch| bch.iter(|| (case.hand)(black_box(x))));
-    // ---- gradmacro rows: BEGIN (enable once #[differentiate] generates `chain_grad` etc.) ----
-    // g.bench_function("gradmacro", |bch| bch.iter(|| (case.gradmacro)(black_box(x))));
-    // ---- gradmacro rows: END ----
+    g.bench_function("gradmacro", |bch| {
+        bch.iter(|| (case.gradmacro)(black_box(x)))
+    });
     g.bench_function("num_dual", |bch| bch.iter(|| dual(black_box(x))));
     g.bench_function("tape", |bch| bch.iter(|| (case.tape)(&tape, black_box(x))));
     g.bench_function("fd", |bch| bch.iter(|| central_fd(black_box(x), case.f)));
@@ -684,7 +675,7 @@ fn bench_chain_and_rosenbrock(c: &mut Criterion) {
         name: "chain_n100",
         f: chain,
         hand: chain_hand,
-        // gradmacro: chain_grad, // gradmacro rows: enable with the macro
+        gradmacro: chain_grad,
         dual: chain_dual,
         dual10: chain_dual,
         tape: chain_tape,
@@ -703,7 +694,7 @@ fn bench_chain_and_rosenbrock(c: &mut Criterion) {
             name,
             f: rosenbrock,
             hand: rosenbrock_hand,
-            // gradmacro: rosenbrock_grad, // gradmacro rows: enable with the macro
+            gradmacro: rosenbrock_grad,
             dual: rosenbrock_dual,
             dual10: rosenbrock_dual,
             tape: rosenbrock_tape,
@@ -781,21 +772,17 @@ fn bench_carry(c: &mut Criterion) {
     assert_close("carry/tape", (tv, &tg), want, EXACT);
     let (fv, fg) = central_fd(&[x, k], f2);
     assert_close("carry/fd", (fv, &fg), want, FD);
-    // ---- gradmacro check: BEGIN ----
-    // let (mv, mdx, mdk) = carry_grad(x, k);
-    // assert_close("carry/gradmacro", (mv, &[mdx, mdk]), want, EXACT);
-    // ---- gradmacro check: END ----
+    let (mv, mdx, mdk) = carry_grad(x, k);
+    assert_close("carry/gradmacro", (mv, &[mdx, mdk]), want, EXACT);
 
     let mut g = c.benchmark_group("carry");
     g.bench_function("f", |bch| bch.iter(|| carry(black_box(x), black_box(k))));
     g.bench_function("hand", |bch| {
         bch.iter(|| carry_hand(black_box(x), black_box(k)));
     });
-    // ---- gradmacro rows: BEGIN (enable once #[differentiate] generates `carry_grad`) ----
-    // g.bench_function("gradmacro", |bch| {
-    //     bch.iter(|| carry_grad(black_box(x), black_box(k)));
-    // });
-    // ---- gradmacro rows: END ----
+    g.bench_function("gradmacro", |bch| {
+        bch.iter(|| carry_grad(black_box(x), black_box(k)));
+    });
     g.bench_function("num_dual", |bch| {
         bch.iter(|| dual_vec_grad(black_box([x, k]), |v| carry_dual(v[0], v[1])));
     });

@@ -1,0 +1,235 @@
+//! The generated gradients allocate nothing on the heap for straight-line code and for loops the
+//! backward pass can recompute (CONTRACT.md §6), beyond the `Vec` returned as the gradient of a
+//! slice parameter.
+//!
+//! This is its own test binary because it installs a counting global allocator. The counter is
+//! per thread and only counts while a measured call runs, so the test harness's own allocations
+//! and tests running in parallel on other threads never show up in a count.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::hint::black_box;
+
+use approx::assert_relative_eq;
+use gradmacro::differentiate;
+
+struct CountingAllocator;
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn record_allocation() {
+    // `try_with`: the allocator can be called while this thread's locals are being torn down.
+    let counting = COUNTING.try_with(Cell::get).unwrap_or(false);
+    if counting {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to `System`; the bookkeeping only touches
+// const-initialised thread locals, which never allocate.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        record_allocation();
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        record_allocation();
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        record_allocation();
+        // SAFETY: same contract as our caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as our caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+/// Runs `f` and returns its result with the number of heap allocations (including reallocations)
+/// this thread made during the call. Dropping the result happens outside the measured window.
+fn allocations_during<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    ALLOCATIONS.with(|n| n.set(0));
+    COUNTING.with(|c| c.set(true));
+    let result = black_box(f());
+    COUNTING.with(|c| c.set(false));
+    (result, ALLOCATIONS.with(Cell::get))
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    let (v, n) = allocations_during(|| vec![black_box(1.0_f64); 3]);
+    assert_eq!(v.len(), 3);
+    assert_eq!(n, 1);
+    let ((), n) = allocations_during(|| ());
+    assert_eq!(n, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Straight-line code: the guide's neuron
+// ---------------------------------------------------------------------------------------------
+
+#[differentiate]
+fn neuron(a: f64, b: f64, c: f64, x: f64, y: f64) -> f64 {
+    1.0 / (1.0 + (-(a * x + b * y + c)).exp())
+}
+
+#[test]
+fn straight_line_neuron_allocates_nothing() {
+    let (a, b, c, x, y) = (1.0, 2.0, -3.0, -1.0, 3.0);
+    let ((s, da, db, dc, dx, dy), n) = allocations_during(|| {
+        neuron_grad(
+            black_box(a),
+            black_box(b),
+            black_box(c),
+            black_box(x),
+            black_box(y),
+        )
+    });
+    assert_eq!(n, 0, "neuron_grad allocated {n} times");
+
+    // sigma(2) and its slope sigma(2) (1 - sigma(2)), times each input's partner
+    let z: f64 = 2.0;
+    let sig = 1.0 / (1.0 + (-z).exp());
+    let slope = sig * (1.0 - sig);
+    assert_eq!(s.to_bits(), neuron(a, b, c, x, y).to_bits());
+    assert_relative_eq!(s, sig, max_relative = 1e-12);
+    assert_relative_eq!(da, x * slope, max_relative = 1e-12);
+    assert_relative_eq!(db, y * slope, max_relative = 1e-12);
+    assert_relative_eq!(dc, slope, max_relative = 1e-12);
+    assert_relative_eq!(dx, a * slope, max_relative = 1e-12);
+    assert_relative_eq!(dy, b * slope, max_relative = 1e-12);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A recomputable loop over `&[[f64; 2]]` data: the guide's SVM loss w.r.t. scalar a, b, c
+// ---------------------------------------------------------------------------------------------
+
+const POINTS: [[f64; 2]; 6] = [
+    [1.2, 0.7],
+    [-0.3, -0.5],
+    [3.0, 0.1],
+    [-0.1, -1.0],
+    [-1.0, 1.1],
+    [2.1, -3.0],
+];
+const LABELS: [f64; 6] = [1.0, -1.0, 1.0, -1.0, -1.0, 1.0];
+
+#[differentiate(wrt(a, b, c))]
+fn svm_loss(a: f64, b: f64, c: f64, points: &[[f64; 2]], labels: &[f64]) -> f64 {
+    let mut loss = 0.5 * (a * a + b * b);
+    for i in 0..points.len() {
+        let score = a * points[i][0] + b * points[i][1] + c;
+        loss += (-labels[i] * score + 1.0).max(0.0);
+    }
+    loss
+}
+
+#[test]
+fn svm_loss_over_point_slice_allocates_nothing() {
+    let ((loss, da, db, dc), n) = allocations_during(|| {
+        svm_loss_grad(
+            black_box(1.0),
+            black_box(-2.0),
+            black_box(-1.0),
+            black_box(&POINTS[..]),
+            black_box(&LABELS[..]),
+        )
+    });
+    assert_eq!(n, 0, "svm_loss_grad allocated {n} times");
+
+    // At a = 1, b = -2, c = -1 the margins are 2.2, 0.7, -0.8, 1.9, -3.2, -6.1: points 1, 2
+    // and 4 are in the hinge. loss = 0.5 (1 + 4) + 2.2 + 0.7 + 1.9, and each active point
+    // adds -y (x0, x1, 1) to the regulariser's (a, b, 0).
+    assert_eq!(
+        loss.to_bits(),
+        svm_loss(1.0, -2.0, -1.0, &POINTS, &LABELS).to_bits()
+    );
+    assert_relative_eq!(loss, 7.3, max_relative = 1e-12);
+    assert_relative_eq!(da, 1.0 - 1.2 - 0.3 - 0.1, max_relative = 1e-12);
+    assert_relative_eq!(db, -2.0 - 0.7 - 0.5 - 1.0, max_relative = 1e-12);
+    assert_relative_eq!(dc, -1.0 + 1.0 + 1.0, max_relative = 1e-12);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A recomputable loop over `&[f64]` data: least squares of a line w.r.t. slope and intercept
+// ---------------------------------------------------------------------------------------------
+
+#[differentiate(wrt(w, b))]
+fn line_loss(w: f64, b: f64, xs: &[f64], ys: &[f64]) -> f64 {
+    let mut loss = 0.0;
+    for i in 0..xs.len() {
+        let e = w * xs[i] + b - ys[i];
+        loss += e * e;
+    }
+    loss
+}
+
+#[test]
+fn line_loss_over_f64_slice_allocates_nothing() {
+    let xs = [0.0, 1.0, 2.0, 3.0];
+    let ys = [1.0, 3.0, 5.0, 7.0];
+    let ((loss, dw, db), n) = allocations_during(|| {
+        line_loss_grad(
+            black_box(1.0),
+            black_box(0.0),
+            black_box(&xs[..]),
+            black_box(&ys[..]),
+        )
+    });
+    assert_eq!(n, 0, "line_loss_grad allocated {n} times");
+
+    // residuals e = x - (2x + 1) = -(x + 1) = -1, -2, -3, -4:
+    // loss = sum e², d/dw = 2 sum e x, d/db = 2 sum e
+    assert_eq!(loss.to_bits(), line_loss(1.0, 0.0, &xs, &ys).to_bits());
+    assert_relative_eq!(loss, 30.0, max_relative = 1e-12);
+    assert_relative_eq!(dw, -40.0, max_relative = 1e-12);
+    assert_relative_eq!(db, -20.0, max_relative = 1e-12);
+}
+
+// ---------------------------------------------------------------------------------------------
+// An active slice: the returned gradient `Vec` is the only allocation
+// ---------------------------------------------------------------------------------------------
+
+#[differentiate]
+fn rosenbrock(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        let t = x[i + 1] - x[i] * x[i];
+        let u = 1.0 - x[i];
+        s += 100.0 * t * t + u * u;
+    }
+    s
+}
+
+#[test]
+fn rosenbrock_allocates_only_its_gradient_vec() {
+    let x = [0.5, -1.0, 2.0];
+    let ((value, grad), n) = allocations_during(|| rosenbrock_grad(black_box(&x[..])));
+    assert_eq!(
+        n, 1,
+        "rosenbrock_grad allocated {n} times; only the returned Vec expected"
+    );
+
+    // t0 = -1 - 0.25 = -1.25, u0 = 0.5; t1 = 2 - 1 = 1, u1 = 2
+    // f = 100 t0² + u0² + 100 t1² + u1² = 156.25 + 0.25 + 100 + 4
+    // df/dx0 = -400 x0 t0 - 2 u0, df/dx1 = 200 t0 - 400 x1 t1 - 2 u1, df/dx2 = 200 t1
+    assert_eq!(value.to_bits(), rosenbrock(&x).to_bits());
+    assert_relative_eq!(value, 260.5, max_relative = 1e-12);
+    assert_eq!(grad.len(), 3);
+    assert_relative_eq!(grad[0], 250.0 - 1.0, max_relative = 1e-12);
+    assert_relative_eq!(grad[1], -250.0 + 400.0 - 4.0, max_relative = 1e-12);
+    assert_relative_eq!(grad[2], 200.0, max_relative = 1e-12);
+}
