@@ -9,26 +9,19 @@
 use std::collections::HashSet;
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 
-use super::ir::{
-    ArrayInit, ArrayRef, Block, Body, If, Loop, LoopId, LoopKind, Operand, Stmt, ValId,
-};
+use super::ir::{ArrayInit, ArrayRef, Block, Body, CallArg, If, Loop, LoopId, LoopKind, Operand, Stmt, ValId};
 use super::lower::{EXIT_BREAK, EXIT_RETURN};
 use super::reverse::{LoopPlan, Ref};
 use super::sig::Sig;
-use super::{
-    array_ident, count_ident, exit_slot_ident, iter_ident, slot_ident, tape_ident, val_ident,
-};
+use super::{array_ident, count_ident, exit_slot_ident, iter_ident, slot_ident, tape_ident, val_ident};
 
 #[derive(Clone, Copy)]
 pub enum Mode<'a> {
     /// Code at the level of a backward pass: `needed` is what that pass reads; with `filter`,
     /// only the statements computing it are emitted (a recomputation).
-    Level {
-        needed: &'a HashSet<Ref>,
-        filter: bool,
-    },
+    Level { needed: &'a HashSet<Ref>, filter: bool },
     /// Inside a loop body whose backward pass recomputes it: everything, nothing exported.
     Inner,
 }
@@ -46,6 +39,7 @@ pub fn included(s: &Stmt, needed: &HashSet<Ref>) -> bool {
     match s {
         Stmt::Gate { out, .. } | Stmt::Index { out, .. } => has(*out),
         Stmt::Plain { out, .. } => out.is_some_and(has),
+        Stmt::Call { out, partials, .. } => has(*out) || partials.iter().any(|p| p.val.is_some_and(has)),
         Stmt::Store { .. } | Stmt::ArrayDecl { .. } => true,
         Stmt::If(i) => {
             let mut any = i.phis.iter().any(|p| has(p.out));
@@ -88,12 +82,7 @@ impl Fwd<'_> {
     }
 
     fn inner(&self) -> Fwd<'_> {
-        Fwd {
-            body: self.body,
-            sig: self.sig,
-            plans: self.plans,
-            mode: Mode::Inner,
-        }
+        Fwd { body: self.body, sig: self.sig, plans: self.plans, mode: Mode::Inner }
     }
 
     pub fn block(&self, b: &Block) -> TokenStream {
@@ -101,26 +90,20 @@ impl Fwd<'_> {
     }
 
     fn stmt(&self, s: &Stmt) -> TokenStream {
-        if let Mode::Level {
-            needed,
-            filter: true,
-        } = self.mode
+        if let Mode::Level { needed, filter: true } = self.mode
             && !included(s, needed)
         {
             return TokenStream::new();
         }
         match s {
-            Stmt::Gate {
-                out, gate, args, ..
-            } => {
+            Stmt::Gate { out, gate, args, span } => {
                 let x = self.name(*out);
                 let args: Vec<TokenStream> = args.iter().map(|a| self.op(a)).collect();
                 let rhs = gate.forward(&args, &self.sig.float.path());
-                quote!(let #x = #rhs;)
+                // A type error in the gate lands on the user's expression.
+                quote_spanned!(*span=> let #x = #rhs;)
             }
-            Stmt::Plain {
-                out, ty, tokens, ..
-            } => match (out, ty) {
+            Stmt::Plain { out, ty, tokens, .. } => match (out, ty) {
                 (Some(o), Some(t)) => {
                     let x = self.name(*o);
                     quote!(let #x: #t = #tokens;)
@@ -131,18 +114,29 @@ impl Fwd<'_> {
                 }
                 (None, _) => quote!(let _ = #tokens;),
             },
+            Stmt::Call { out, func, receiver, args, partials, span } => {
+                let x = self.name(*out);
+                let ps = partials.iter().map(|p| match p.val {
+                    Some(v) => self.name(v),
+                    None => quote!(_),
+                });
+                let args = args.iter().map(|a| match a {
+                    CallArg::Scalar(o) => self.op(o),
+                    CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } => tokens.clone(),
+                });
+                let call = match receiver {
+                    Some((r, _)) => quote!(#r.#func(#(#args),*)),
+                    None => quote!(#func(#(#args),*)),
+                };
+                quote_spanned!(*span=> let (#x, #(#ps,)*) = #call;)
+            }
             Stmt::Index { out, array, index } => {
                 let x = self.name(*out);
                 let i = self.op(index);
                 let a = self.array(*array);
                 quote!(let #x = #a[#i];)
             }
-            Stmt::Store {
-                slot,
-                index,
-                value,
-                old,
-            } => {
+            Stmt::Store { slot, index, value, old } => {
                 let a = array_ident(*slot);
                 let i = self.op(index);
                 let v = self.op(value);
@@ -156,11 +150,7 @@ impl Fwd<'_> {
             }
             Stmt::ArrayDecl { slot, init, ty } => {
                 let a = array_ident(*slot);
-                let m = if self.body.arrays[*slot].written {
-                    quote!(mut)
-                } else {
-                    quote!()
-                };
+                let m = if self.body.arrays[*slot].written { quote!(mut) } else { quote!() };
                 let ty = ty.as_ref().map(|t| quote!(: #t));
                 let init = match init {
                     ArrayInit::List(items) => {
@@ -182,11 +172,7 @@ impl Fwd<'_> {
     fn array(&self, a: ArrayRef) -> TokenStream {
         match a {
             ArrayRef::Param(p) => {
-                let ident = self.sig.params[p]
-                    .ident
-                    .as_ref()
-                    .map(|i| quote!(#i))
-                    .unwrap_or_default();
+                let ident = self.sig.params[p].ident.as_ref().map(|i| quote!(#i)).unwrap_or_default();
                 ident
             }
             ArrayRef::Local(s) => {
@@ -201,11 +187,8 @@ impl Fwd<'_> {
             Mode::Level { needed, filter } => (Some(needed), filter),
             Mode::Inner => (None, false),
         };
-        let phis: Vec<_> = i
-            .phis
-            .iter()
-            .filter(|p| !filter || needed.is_some_and(|n| n.contains(&Ref::Val(p.out))))
-            .collect();
+        let phis: Vec<_> =
+            i.phis.iter().filter(|p| !filter || needed.is_some_and(|n| n.contains(&Ref::Val(p.out)))).collect();
         let mut then_defs = Vec::new();
         let mut else_defs = Vec::new();
         if let Some(n) = needed {
@@ -322,11 +305,7 @@ impl Fwd<'_> {
                 if plan.taped {
                     pre.extend(quote!(let mut #tape = ::std::vec::Vec::with_capacity(::core::iter::Iterator::size_hint(&#it).0);));
                 }
-                let source = if plan.clone_iter {
-                    quote!(::core::clone::Clone::clone(&#it))
-                } else {
-                    quote!(#it)
-                };
+                let source = if plan.clone_iter { quote!(::core::clone::Clone::clone(&#it)) } else { quote!(#it) };
                 quote! {
                     for #pat in #source {
                         #entries

@@ -115,10 +115,7 @@ const METHODS: &[(&str, M, usize)] = &[
 
 /// The gate for a float method name, with its arity (receiver included).
 pub fn method(name: &str) -> Option<(M, usize)> {
-    METHODS
-        .iter()
-        .find(|(n, _, _)| *n == name)
-        .map(|(_, m, k)| (*m, *k))
+    METHODS.iter().find(|(n, _, _)| *n == name).map(|(_, m, k)| (*m, *k))
 }
 
 /// Names of all method gates, for error messages.
@@ -127,19 +124,13 @@ pub fn method_names() -> impl Iterator<Item = &'static str> {
 }
 
 fn name(m: M) -> &'static str {
-    METHODS
-        .iter()
-        .find(|(_, g, _)| *g == m)
-        .map_or("", |(n, _, _)| *n)
+    METHODS.iter().find(|(_, g, _)| *g == m).map_or("", |(n, _, _)| *n)
 }
 
 impl Gate {
     /// Piecewise-constant gates: their output carries no gradient, so it is not active.
     pub fn is_flat(self) -> bool {
-        matches!(
-            self,
-            Gate::Method(M::Floor | M::Ceil | M::Round | M::RoundTiesEven | M::Trunc | M::Signum)
-        )
+        matches!(self, Gate::Method(M::Floor | M::Ceil | M::Round | M::RoundTiesEven | M::Trunc | M::Signum))
     }
 
     /// Inputs that never receive a gradient whatever their activity (`powi`'s `i32` exponent).
@@ -194,14 +185,7 @@ impl<'a> RuleCtx<'a> {
         float: &'a TokenStream,
         consts: &'a TokenStream,
     ) -> Self {
-        RuleCtx {
-            args,
-            out,
-            d,
-            float,
-            consts,
-            used: RefCell::new(Vec::new()),
-        }
+        RuleCtx { args, out, d, float, consts, used: RefCell::new(Vec::new()) }
     }
 
     fn a(&self, i: usize) -> TokenStream {
@@ -239,10 +223,7 @@ fn select(c: &RuleCtx<'_>, i: usize, wins: &TokenStream) -> TokenStream {
 
 /// The contribution of gate `g` to the adjoint of its input `i`, or `None` when the local
 /// derivative is identically zero.
-#[allow(
-    clippy::too_many_lines,
-    reason = "one arm per gate is the point of the table"
-)]
+#[allow(clippy::too_many_lines, reason = "one arm per gate is the point of the table")]
 pub fn adjoint(g: Gate, i: usize, c: &RuleCtx<'_>) -> Option<TokenStream> {
     let d = c.d;
     let f = c.float;
@@ -277,10 +258,7 @@ pub fn adjoint(g: Gate, i: usize, c: &RuleCtx<'_>) -> Option<TokenStream> {
     Some(rule)
 }
 
-#[allow(
-    clippy::too_many_lines,
-    reason = "one arm per gate is the point of the table"
-)]
+#[allow(clippy::too_many_lines, reason = "one arm per gate is the point of the table")]
 fn method_adjoint(
     m: M,
     i: usize,

@@ -20,7 +20,48 @@ pub struct ValInfo {
     pub name: Option<proc_macro2::Ident>,
     /// Depends on an active parameter through a differentiable gate.
     pub active: bool,
+    pub kind: Kind,
     pub span: Span,
+}
+
+/// What the lowering knows of a value's type: enough to line up the arguments of a call with
+/// the gradients its `_grad` companion returns (one per float-valued parameter).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Float,
+    FloatArray,
+    Other,
+    Unknown,
+}
+
+impl Kind {
+    pub fn join(self, other: Kind) -> Kind {
+        match (self, other) {
+            (a, b) if a == b => a,
+            (Kind::Float, _) | (_, Kind::Float) => Kind::Float,
+            _ => Kind::Unknown,
+        }
+    }
+}
+
+/// An argument of a call that is differentiated through its `_grad` companion.
+#[derive(Clone, Debug)]
+pub enum CallArg {
+    /// A float value (active or not).
+    Scalar(Operand),
+    /// An array, slice or `Vec` of floats, written as the user wrote it (`xs`, `&xs`);
+    /// `active` names the array whose adjoint receives its gradient.
+    Array { tokens: TokenStream, uses: Vec<ValId>, active: Option<ArrayRef> },
+    /// Anything else (integers, structs, ...): no gradient comes back for it.
+    Other { tokens: TokenStream, uses: Vec<ValId> },
+}
+
+/// One gradient returned by a `_grad` call: the argument it belongs to and where it is kept
+/// (`None` when nothing needs it).
+#[derive(Clone, Debug)]
+pub struct Partial {
+    pub arg: usize,
+    pub val: Option<ValId>,
 }
 
 /// An input of a statement: an SSA value, or a pure constant written inline (a literal or a
@@ -74,6 +115,16 @@ pub enum Stmt {
         ty: Option<TokenStream>,
         tokens: TokenStream,
         uses: Vec<ValId>,
+    },
+    /// `let (out, partials..) = func(args);`: a call differentiated through its `_grad`
+    /// companion (`func` is already the companion's path or method name).
+    Call {
+        out: ValId,
+        func: TokenStream,
+        receiver: Option<(TokenStream, Vec<ValId>)>,
+        args: Vec<CallArg>,
+        partials: Vec<Partial>,
+        span: Span,
     },
     /// `let out = array[index];` on an active array.
     Index {
@@ -137,18 +188,9 @@ pub struct Carried {
 #[derive(Clone, Debug)]
 pub enum LoopKind {
     /// `for pat in iterable` over a constant iterator; `pat` binds inactive values.
-    ForIter {
-        pat: TokenStream,
-        iterable: TokenStream,
-        iterable_uses: Vec<ValId>,
-        bound: Vec<ValId>,
-    },
+    ForIter { pat: TokenStream, iterable: TokenStream, iterable_uses: Vec<ValId>, bound: Vec<ValId> },
     /// `for k in 0..len`: the rewriting of a loop over the elements of active arrays.
-    ForIndex {
-        index: ValId,
-        len: TokenStream,
-        len_uses: Vec<ValId>,
-    },
+    ForIndex { index: ValId, len: TokenStream, len_uses: Vec<ValId> },
     /// `while cond`: `cond_block` computes `cond` from the iteration's entry values.
     While { cond_block: Block, cond: Operand },
 }
@@ -190,7 +232,6 @@ pub struct Body {
     pub block: Block,
     pub result: Operand,
     pub arrays: Vec<ArraySlot>,
-    pub loops: usize,
     /// Value bound to each parameter at entry (`None` for the receiver and unsupported ones).
     pub params: Vec<Option<ValId>>,
     /// Items declared inside the body (`const`, `fn`, `use`), emitted before it.
@@ -208,6 +249,17 @@ impl Stmt {
         match self {
             Stmt::Gate { args, .. } => args.iter().for_each(|a| op(a, f)),
             Stmt::Plain { uses, .. } => uses.iter().for_each(|u| f(*u)),
+            Stmt::Call { receiver, args, .. } => {
+                if let Some((_, uses)) = receiver {
+                    uses.iter().for_each(|u| f(*u));
+                }
+                for a in args {
+                    match a {
+                        CallArg::Scalar(o) => op(o, f),
+                        CallArg::Array { uses, .. } | CallArg::Other { uses, .. } => uses.iter().for_each(|u| f(*u)),
+                    }
+                }
+            }
             Stmt::Index { index, .. } => op(index, f),
             Stmt::Store { index, value, .. } => {
                 op(index, f);
@@ -228,9 +280,7 @@ impl Stmt {
             }
             Stmt::Loop(l) => {
                 match &l.kind {
-                    LoopKind::ForIter { iterable_uses, .. } => {
-                        iterable_uses.iter().for_each(|u| f(*u))
-                    }
+                    LoopKind::ForIter { iterable_uses, .. } => iterable_uses.iter().for_each(|u| f(*u)),
                     LoopKind::ForIndex { len_uses, .. } => len_uses.iter().for_each(|u| f(*u)),
                     LoopKind::While { cond_block, cond } => {
                         cond_block.for_each_use(f);
@@ -260,6 +310,10 @@ impl Stmt {
             }
             Stmt::Store { old, .. } => f(*old),
             Stmt::ArrayDecl { .. } => {}
+            Stmt::Call { out, partials, .. } => {
+                f(*out);
+                partials.iter().filter_map(|p| p.val).for_each(&mut *f);
+            }
             Stmt::If(i) => {
                 i.then_block.for_each_def(f);
                 i.else_block.for_each_def(f);

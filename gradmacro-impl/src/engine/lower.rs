@@ -13,8 +13,7 @@ use syn::{Expr, Pat};
 
 use super::Errors;
 use super::ir::{
-    ArrayInit, ArrayRef, ArraySlot, Block, Body, Carried, If, Loop, LoopKind, Operand, Phi, Stmt,
-    ValId, ValInfo,
+    ArrayInit, ArrayRef, ArraySlot, Block, Body, Carried, If, Kind, Loop, LoopKind, Operand, Phi, Stmt, ValId, ValInfo,
 };
 use super::sig::{Shape, Sig};
 
@@ -41,12 +40,7 @@ pub enum Binding {
     /// code sees as `&value`.
     Scalar { op: Operand, deref: bool },
     /// An array, read by index. `handle` is how plain code names it (`xs.len()`).
-    Array {
-        array: ArrayRef,
-        active: bool,
-        handle: TokenStream,
-        handle_use: Option<ValId>,
-    },
+    Array { array: ArrayRef, active: bool, handle: TokenStream, handle_use: Option<ValId> },
 }
 
 impl Binding {
@@ -109,12 +103,22 @@ impl<'a> Lower<'a> {
     }
 
     pub fn new_val(&mut self, active: bool, span: Span) -> ValId {
-        self.vals.push(ValInfo {
-            name: None,
-            active,
-            span,
-        });
+        let kind = if active { Kind::Float } else { Kind::Unknown };
+        self.vals.push(ValInfo { name: None, active, kind, span });
         self.vals.len() - 1
+    }
+
+    pub fn new_val_kind(&mut self, active: bool, kind: Kind, span: Span) -> ValId {
+        let v = self.new_val(active, span);
+        self.vals[v].kind = kind;
+        v
+    }
+
+    pub fn kind(&self, op: &Operand) -> Kind {
+        match op {
+            Operand::Val(v) => self.vals[*v].kind,
+            Operand::Lit(t) => lit_kind(t),
+        }
     }
 
     pub fn is_active(&self, op: &Operand) -> bool {
@@ -122,11 +126,7 @@ impl<'a> Lower<'a> {
     }
 
     pub fn lookup(&self, name: &str) -> Option<&Binding> {
-        self.env
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| b)
+        self.env.iter().rev().find(|(n, _)| n == name).map(|(_, b)| b)
     }
 
     pub fn bind(&mut self, name: impl Into<String>, b: Binding) {
@@ -180,13 +180,11 @@ impl<'a> Lower<'a> {
     }
 
     pub fn error(&mut self, span: impl Spanned, msg: impl std::fmt::Display) {
-        self.errors
-            .push(syn::Error::new(span.span(), msg.to_string()));
+        self.errors.push(syn::Error::new(span.span(), msg.to_string()));
     }
 
     pub fn error_tokens(&mut self, node: impl ToTokens, msg: impl std::fmt::Display) {
-        self.errors
-            .push(syn::Error::new_spanned(node, msg.to_string()));
+        self.errors.push(syn::Error::new_spanned(node, msg.to_string()));
     }
 
     /// Lowers the whole body of the function.
@@ -198,7 +196,12 @@ impl<'a> Lower<'a> {
                 continue;
             };
             let scalar = matches!(p.shape, Shape::Scalar);
-            let v = self.new_val(p.active && scalar, ident.span());
+            let kind = match p.shape {
+                Shape::Scalar => Kind::Float,
+                Shape::Array { .. } | Shape::Slice => Kind::FloatArray,
+                Shape::Other => Kind::Other,
+            };
+            let v = self.new_val_kind(p.active && scalar, kind, ident.span());
             self.vals[v].name = Some(ident.clone());
             params.push(Some(v));
             let binding = if p.active && !scalar {
@@ -209,27 +212,12 @@ impl<'a> Lower<'a> {
                     handle_use: Some(v),
                 }
             } else {
-                Binding::Scalar {
-                    op: Operand::Val(v),
-                    deref: false,
-                }
+                Binding::Scalar { op: Operand::Val(v), deref: false }
             };
             self.bind(ident.to_string(), binding);
         }
-        self.bind(
-            EXIT,
-            Binding::Scalar {
-                op: exit_lit(EXIT_NONE),
-                deref: false,
-            },
-        );
-        self.bind(
-            RET,
-            Binding::Scalar {
-                op: default_lit(),
-                deref: false,
-            },
-        );
+        self.bind(EXIT, Binding::Scalar { op: exit_lit(EXIT_NONE), deref: false });
+        self.bind(RET, Binding::Scalar { op: default_lit(), deref: false });
 
         let mut out = Block::default();
         let tail = self.lower_stmts(&block.stmts, &mut out);
@@ -244,7 +232,6 @@ impl<'a> Lower<'a> {
             block: out,
             result,
             arrays: self.arrays,
-            loops: self.loops,
             params,
             items: self.items,
         };
@@ -298,13 +285,7 @@ impl<'a> Lower<'a> {
             tokens: quote!(#code_ident == #none),
             uses: vec![code],
         });
-        self.lower_if_arms(
-            Operand::Val(cond),
-            span,
-            |s, b| s.lower_stmts_inner(rest, b),
-            |_, _| None,
-            out,
-        )
+        self.lower_if_arms(Operand::Val(cond), span, |s, b| s.lower_stmts_inner(rest, b), |_, _| None, out)
     }
 
     fn stmt(&mut self, s: &syn::Stmt, out: &mut Block) {
@@ -442,7 +423,10 @@ impl<'a> Lower<'a> {
                 self.bind(pi.ident.to_string(), Binding::Scalar { op, deref: false });
             }
             Pat::Wild(_) => {}
-            other => self.error_tokens(other, "this pattern is not supported in a #[differentiate] body: bind a plain name or `_`"),
+            other => self.error_tokens(
+                other,
+                "this pattern is not supported in a #[differentiate] body: bind a plain name or `_`",
+            ),
         }
     }
 
@@ -463,11 +447,7 @@ impl<'a> Lower<'a> {
                 let v = self.expr(&r.expr, out);
                 let len = r.len.to_token_stream();
                 let active = self.is_active(&v);
-                (
-                    ArrayInit::Repeat(v, len.clone()),
-                    quote!([0.0; #len]),
-                    active,
-                )
+                (ArrayInit::Repeat(v, len.clone()), quote!([0.0; #len]), active)
             }
             other => {
                 let v = self.expr(other, out);
@@ -475,33 +455,15 @@ impl<'a> Lower<'a> {
                     Some(syn::Type::Array(a)) => a.len.to_token_stream(),
                     _ => quote!(0),
                 };
-                (
-                    ArrayInit::Repeat(v, len.clone()),
-                    quote!([0.0; #len]),
-                    false,
-                )
+                (ArrayInit::Repeat(v, len.clone()), quote!([0.0; #len]), false)
             }
         };
-        self.arrays.push(ArraySlot {
-            active: active || forced,
-            written: false,
-            zeros,
-            read_in_loop: false,
-        });
-        out.stmts.push(Stmt::ArrayDecl {
-            slot,
-            init,
-            ty: ty.map(ToTokens::to_token_stream),
-        });
+        self.arrays.push(ArraySlot { active: active || forced, written: false, zeros, read_in_loop: false });
+        out.stmts.push(Stmt::ArrayDecl { slot, init, ty: ty.map(ToTokens::to_token_stream) });
         let handle = super::array_ident(slot).to_token_stream();
         self.bind(
             name,
-            Binding::Array {
-                array: ArrayRef::Local(slot),
-                active: active || forced,
-                handle,
-                handle_use: None,
-            },
+            Binding::Array { array: ArrayRef::Local(slot), active: active || forced, handle, handle_use: None },
         );
     }
 
@@ -538,22 +500,12 @@ impl<'a> Lower<'a> {
                 (Binding::Scalar { op: t, deref: dt }, Binding::Scalar { op: e, deref: de }) => {
                     let deref = *dt && *de;
                     if t.same(e) {
-                        self.env[i].1 = Binding::Scalar {
-                            op: t.clone(),
-                            deref,
-                        };
+                        self.env[i].1 = Binding::Scalar { op: t.clone(), deref };
                     } else {
                         let active = self.is_active(t) || self.is_active(e);
                         let out_v = self.new_val(active, span);
-                        phis.push(Phi {
-                            out: out_v,
-                            then_val: t.clone(),
-                            else_val: e.clone(),
-                        });
-                        self.env[i].1 = Binding::Scalar {
-                            op: Operand::Val(out_v),
-                            deref,
-                        };
+                        phis.push(Phi { out: out_v, then_val: t.clone(), else_val: e.clone() });
+                        self.env[i].1 = Binding::Scalar { op: Operand::Val(out_v), deref };
                     }
                 }
                 _ => self.env[i].1 = t.clone(),
@@ -572,21 +524,12 @@ impl<'a> Lower<'a> {
             } else {
                 let active = self.is_active(&t) || self.is_active(&e);
                 let out_v = self.new_val(active, span);
-                phis.push(Phi {
-                    out: out_v,
-                    then_val: t,
-                    else_val: e,
-                });
+                phis.push(Phi { out: out_v, then_val: t, else_val: e });
                 Operand::Val(out_v)
             }
         });
 
-        out.stmts.push(Stmt::If(If {
-            cond,
-            then_block,
-            else_block,
-            phis,
-        }));
+        out.stmts.push(Stmt::If(If { cond, then_block, else_block, phis }));
         result
     }
 
@@ -609,19 +552,17 @@ impl<'a> Lower<'a> {
         for _pass in 0..=mark + 1 {
             let mut entries = Vec::new();
             for &(i, active) in &carried {
-                let e = self.new_val(active, span);
+                let kind = match &before[i].1 {
+                    Binding::Scalar { op, .. } => self.kind(op),
+                    Binding::Array { .. } => Kind::Unknown,
+                };
+                let e = self.new_val_kind(active, kind, span);
                 entries.push(e);
                 let deref = matches!(self.env[i].1, Binding::Scalar { deref: true, .. });
-                self.env[i].1 = Binding::Scalar {
-                    op: Operand::Val(e),
-                    deref,
-                };
+                self.env[i].1 = Binding::Scalar { op: Operand::Val(e), deref };
             }
             if let Some(x) = exit_index {
-                self.env[x].1 = Binding::Scalar {
-                    op: exit_lit(EXIT_NONE),
-                    deref: false,
-                };
+                self.env[x].1 = Binding::Scalar { op: exit_lit(EXIT_NONE), deref: false };
             }
             let start = self.env.clone();
             let returns_before = self.returns;
@@ -635,10 +576,7 @@ impl<'a> Lower<'a> {
             if let Some(t) = tail
                 && !is_unit(&t)
             {
-                self.error(
-                    body.span(),
-                    "a loop body cannot produce a value: end it with `;`",
-                );
+                self.error(body.span(), "a loop body cannot produce a value: end it with `;`");
             }
             self.env.truncate(mark);
 
@@ -686,20 +624,11 @@ impl<'a> Lower<'a> {
                     let Binding::Scalar { op: init, deref } = before[i].1.clone() else {
                         continue;
                     };
-                    let after = self.new_val(active, span);
+                    let after = self.new_val_kind(active, self.vals[entries[k]].kind, span);
                     let slot = self.slots;
                     self.slots += 1;
-                    carried_ir.push(Carried {
-                        slot,
-                        init,
-                        entry: entries[k],
-                        exit,
-                        after,
-                    });
-                    self.env[i].1 = Binding::Scalar {
-                        op: Operand::Val(after),
-                        deref,
-                    };
+                    carried_ir.push(Carried { slot, init, entry: entries[k], exit, after });
+                    self.env[i].1 = Binding::Scalar { op: Operand::Val(after), deref };
                 }
                 for (i, (_, b)) in before.iter().enumerate().take(mark) {
                     if !carried.iter().any(|&(j, _)| j == i) {
@@ -709,10 +638,7 @@ impl<'a> Lower<'a> {
                 let exit_after = if returns {
                     let v = self.new_val(false, span);
                     if let Some(x) = exit_index {
-                        self.env[x].1 = Binding::Scalar {
-                            op: Operand::Val(v),
-                            deref: false,
-                        };
+                        self.env[x].1 = Binding::Scalar { op: Operand::Val(v), deref: false };
                     }
                     Some(v)
                 } else {
@@ -738,12 +664,25 @@ impl<'a> Lower<'a> {
             self.env = before.clone();
             carried = found;
         }
-        self.error(
-            span,
-            "internal limit: this loop's carried variables did not settle; please report it",
-        );
+        self.error(span, "internal limit: this loop's carried variables did not settle; please report it");
         self.env = before;
     }
+}
+
+/// The kind of a literal or constant path written inline.
+pub fn lit_kind(t: &TokenStream) -> Kind {
+    let s = t.to_string();
+    if let Ok(l) = syn::parse2::<syn::Lit>(t.clone()) {
+        return match l {
+            syn::Lit::Float(_) => Kind::Float,
+            syn::Lit::Int(i) if i.suffix() == "f64" || i.suffix() == "f32" => Kind::Float,
+            _ => Kind::Other,
+        };
+    }
+    if s.contains("consts ::") || s.starts_with("f64 ::") || s.starts_with("f32 ::") {
+        return Kind::Float;
+    }
+    Kind::Unknown
 }
 
 pub fn is_unit(op: &Operand) -> bool {

@@ -5,17 +5,15 @@
 //! and keeping it whole keeps `&&`'s short circuit and the user's types.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote};
+use quote::{ToTokens, format_ident, quote};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{BinOp, Expr, Pat, UnOp};
 
 use super::gates::{self, Gate};
-use super::ir::{ArrayRef, Block, LoopKind, Operand, Stmt, ValId};
-use super::lower::{
-    Binding, EXIT, EXIT_BREAK, EXIT_CONTINUE, EXIT_RETURN, Lower, RET, exit_lit, strip,
-};
+use super::ir::{ArrayRef, Block, CallArg, Kind, LoopKind, Operand, Partial, Stmt, ValId};
+use super::lower::{Binding, EXIT, EXIT_BREAK, EXIT_CONTINUE, EXIT_RETURN, Lower, RET, exit_lit, lit_kind, strip};
 
 impl Lower<'_> {
     pub fn op_tokens(&self, op: &Operand) -> TokenStream {
@@ -53,10 +51,7 @@ impl Lower<'_> {
             }
             fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         }
-        let mut v = V {
-            l: self,
-            found: false,
-        };
+        let mut v = V { l: self, found: false };
         v.visit_expr(e);
         v.found
     }
@@ -115,12 +110,7 @@ impl Lower<'_> {
                             let t = self.l.op_tokens(&op);
                             Some(if deref { quote!((&#t)) } else { t })
                         }
-                        Some(Binding::Array {
-                            array,
-                            handle,
-                            handle_use,
-                            ..
-                        }) => {
+                        Some(Binding::Array { array, handle, handle_use, .. }) => {
                             if let Some(v) = handle_use {
                                 self.uses.push(v);
                             }
@@ -146,10 +136,7 @@ impl Lower<'_> {
             }
         }
         let mut e = e.clone();
-        let mut r = R {
-            l: self,
-            uses: Vec::new(),
-        };
+        let mut r = R { l: self, uses: Vec::new() };
         r.visit_expr_mut(&mut e);
         let uses = r.uses;
         (e.to_token_stream(), uses)
@@ -157,31 +144,23 @@ impl Lower<'_> {
 
     /// A whole inactive expression as one plain statement.
     pub fn plain(&mut self, e: &Expr, ty: Option<TokenStream>, out: &mut Block) -> ValId {
+        let kind = match &ty {
+            Some(t) => match syn::parse2::<syn::Type>(t.clone()) {
+                Ok(t) if super::sig::float_of(&t).is_some() => Kind::Float,
+                Ok(syn::Type::Array(a)) if super::sig::float_of(&a.elem).is_some() => Kind::FloatArray,
+                _ => Kind::Other,
+            },
+            None => self.kind_of_expr(e),
+        };
         let (tokens, uses) = self.rename(e);
-        let v = self.new_val(false, e.span());
-        out.stmts.push(Stmt::Plain {
-            out: Some(v),
-            ty,
-            tokens,
-            uses,
-        });
+        let v = self.new_val_kind(false, kind, e.span());
+        out.stmts.push(Stmt::Plain { out: Some(v), ty, tokens, uses });
         v
     }
 
-    fn plain_tokens(
-        &mut self,
-        tokens: TokenStream,
-        uses: Vec<ValId>,
-        span: Span,
-        out: &mut Block,
-    ) -> Operand {
+    fn plain_tokens(&mut self, tokens: TokenStream, uses: Vec<ValId>, span: Span, out: &mut Block) -> Operand {
         let v = self.new_val(false, span);
-        out.stmts.push(Stmt::Plain {
-            out: Some(v),
-            ty: None,
-            tokens,
-            uses,
-        });
+        out.stmts.push(Stmt::Plain { out: Some(v), ty: None, tokens, uses });
         Operand::Val(v)
     }
 
@@ -195,21 +174,18 @@ impl Lower<'_> {
         fallback: TokenStream,
         out: &mut Block,
     ) -> Operand {
-        let active_in = args
-            .iter()
-            .enumerate()
-            .any(|(i, a)| self.is_active(a) && !gate.is_integer_input(i));
+        let active_in = args.iter().enumerate().any(|(i, a)| self.is_active(a) && !gate.is_integer_input(i));
         if !active_in {
             let uses = args.iter().filter_map(Operand::val).collect();
-            return self.plain_tokens(fallback, uses, span, out);
+            let kind = args.iter().map(|a| self.kind(a)).fold(Kind::Other, Kind::join);
+            let r = self.plain_tokens(fallback, uses, span, out);
+            if let Some(v) = r.val() {
+                self.vals[v].kind = kind;
+            }
+            return r;
         }
         let v = self.new_val(!gate.is_flat(), span);
-        out.stmts.push(Stmt::Gate {
-            out: v,
-            gate,
-            args,
-            span,
-        });
+        out.stmts.push(Stmt::Gate { out: v, gate, args, span });
         Operand::Val(v)
     }
 
@@ -217,19 +193,10 @@ impl Lower<'_> {
         if !self.mentions_active(e) && self.is_simple(e) {
             return match e {
                 Expr::Lit(l) => Operand::Lit(l.to_token_stream()),
-                Expr::Path(p)
-                    if p.path
-                        .get_ident()
-                        .is_none_or(|i| self.lookup(&i.to_string()).is_none()) =>
-                {
+                Expr::Path(p) if p.path.get_ident().is_none_or(|i| self.lookup(&i.to_string()).is_none()) => {
                     Operand::Lit(p.to_token_stream())
                 }
-                Expr::Path(p) => match p
-                    .path
-                    .get_ident()
-                    .and_then(|i| self.lookup(&i.to_string()))
-                    .cloned()
-                {
+                Expr::Path(p) => match p.path.get_ident().and_then(|i| self.lookup(&i.to_string())).cloned() {
                     Some(Binding::Scalar { op, deref: false }) => op,
                     _ => Operand::Val(self.plain(e, None, out)),
                 },
@@ -249,7 +216,10 @@ impl Lower<'_> {
             Expr::Index(i) => self.index(i, out),
             Expr::Block(b) => {
                 if let Some(l) = &b.label {
-                    self.error_tokens(l, "labeled blocks are not supported in a #[differentiate] body: use `if`/`else`");
+                    self.error_tokens(
+                        l,
+                        "labeled blocks are not supported in a #[differentiate] body: use `if`/`else`",
+                    );
                 }
                 self.lower_stmts(&b.block.stmts, out).unwrap_or_else(unit)
             }
@@ -272,10 +242,7 @@ impl Lower<'_> {
                         let op = self.expr(v, out);
                         self.set_scalar(RET, op);
                     }
-                    None => self.error(
-                        r.span(),
-                        "`return` needs a value in a function that returns a float",
-                    ),
+                    None => self.error(r.span(), "`return` needs a value in a function that returns a float"),
                 }
                 self.set_scalar(EXIT, exit_lit(EXIT_RETURN));
                 self.returns += 1;
@@ -348,7 +315,10 @@ impl Lower<'_> {
             }
             None => match b.op {
                 BinOp::Rem(_) => {
-                    self.error(b.op.span(), "`%` on a differentiated value is not supported: write `a - (a / b).trunc() * b`");
+                    self.error(
+                        b.op.span(),
+                        "`%` on a differentiated value is not supported: write `a - (a / b).trunc() * b`",
+                    );
                     Operand::Lit(quote!(0.0))
                 }
                 // Comparisons and logic carry no gradient: kept whole, short circuit included.
@@ -357,7 +327,10 @@ impl Lower<'_> {
                     if self.is_simple(&e) {
                         Operand::Val(self.plain(&e, None, out))
                     } else {
-                        self.error_tokens(&e, "control flow inside a condition is not supported: compute the parts with `let` first");
+                        self.error_tokens(
+                            &e,
+                            "control flow inside a condition is not supported: compute the parts with `let` first",
+                        );
                         Operand::Lit(quote!(false))
                     }
                 }
@@ -392,18 +365,18 @@ impl Lower<'_> {
                 let toks: Vec<TokenStream> = args.iter().map(|a| self.op_tokens(a)).collect();
                 let (recv, rest) = (&toks[0], &toks[1..]);
                 let method = &m.method;
-                self.gate(
-                    Gate::Method(g),
-                    args,
-                    m.method.span(),
-                    quote!(#recv.#method(#(#rest),*)),
-                    out,
-                )
+                self.gate(Gate::Method(g), args, m.method.span(), quote!(#recv.#method(#(#rest),*)), out)
+            }
+            _ if !self.mentions_active(&m.receiver) && m.turbofish.is_none() => {
+                let (recv, uses) = self.rename(&m.receiver);
+                let method = format_ident!("{}_grad", m.method, span = m.method.span());
+                let plain = &m.method;
+                self.call_grad([quote!(#plain), quote!(#method)], Some((recv, uses)), &m.args, m.span(), out)
             }
             _ => {
                 self.error(
                     m.method.span(),
-                    format!("`.{name}(...)` is not a differentiable gate: the float methods that are gates are {}; for your own function `{name}`, write `{name}_grad` (or put #[differentiate] on it) and call it as a function", gate_list()),
+                    format!("`.{name}(...)` on a differentiated value is not a gate: the float methods that are gates are {}; for your own function, write `{name}(x)` with a #[differentiate] (or hand-written `{name}_grad`) companion", gate_list()),
                 );
                 Operand::Lit(quote!(0.0))
             }
@@ -427,20 +400,176 @@ impl Lower<'_> {
                 }
                 let toks: Vec<TokenStream> = args.iter().map(|a| self.op_tokens(a)).collect();
                 let func = &c.func;
-                return self.gate(
-                    Gate::Method(g),
-                    args,
-                    c.span(),
-                    quote!(#func(#(#toks),*)),
-                    out,
-                );
+                return self.gate(Gate::Method(g), args, c.span(), quote!(#func(#(#toks),*)), out);
             }
         }
-        self.error_tokens(
-            &c.func,
-            "this call has differentiated arguments but is not a float gate: calls to other functions are differentiated through their `_grad` companion, which is not supported yet in this version",
-        );
-        Operand::Lit(quote!(0.0))
+        match strip(&c.func) {
+            Expr::Path(p) if p.qself.is_none() && !p.path.segments.is_empty() => {
+                let mut path = p.path.clone();
+                if let Some(last) = path.segments.last_mut() {
+                    last.ident = format_ident!("{}_grad", last.ident, span = last.ident.span());
+                }
+                self.call_grad([p.path.to_token_stream(), path.to_token_stream()], None, &c.args, c.span(), out)
+            }
+            other => {
+                self.error_tokens(other, "only calls by path (`g(x)`, `module::g(x)`, `Self::g(x)`) can be differentiated: call the function by name");
+                Operand::Lit(quote!(0.0))
+            }
+        }
+    }
+
+    /// `g(args)` with a differentiated argument: `g_grad(args)` gives the value and one gradient
+    /// per float-valued argument, in order.
+    fn call_grad(
+        &mut self,
+        [plain_func, func]: [TokenStream; 2],
+        receiver: Option<(TokenStream, Vec<ValId>)>,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        span: Span,
+        out: &mut Block,
+    ) -> Operand {
+        let mut call_args = Vec::new();
+        let mut partials = Vec::new();
+        let mut any_active = false;
+        for (k, a) in args.iter().enumerate() {
+            let bare = match strip(a) {
+                Expr::Reference(r) if r.mutability.is_none() => strip(&r.expr),
+                other => other,
+            };
+            let array = match bare {
+                Expr::Path(p) => p.path.get_ident().and_then(|i| self.lookup(&i.to_string()).cloned()),
+                _ => None,
+            };
+            let arg = match array {
+                Some(Binding::Array { array, active, .. }) => {
+                    let (tokens, uses) = self.rename(a);
+                    any_active |= active;
+                    partials.push(Partial {
+                        arg: k,
+                        val: active.then(|| self.new_val_kind(false, Kind::FloatArray, a.span())),
+                    });
+                    CallArg::Array { tokens, uses, active: active.then_some(array) }
+                }
+                Some(Binding::Scalar { op, .. }) if self.kind(&op) == Kind::FloatArray => {
+                    let (tokens, uses) = self.rename(a);
+                    partials.push(Partial { arg: k, val: None });
+                    CallArg::Array { tokens, uses, active: None }
+                }
+                _ if self.mentions_active(a) => {
+                    let op = self.expr(a, out);
+                    any_active = true;
+                    partials.push(Partial { arg: k, val: Some(self.new_val_kind(false, Kind::Float, a.span())) });
+                    CallArg::Scalar(op)
+                }
+                _ => match self.kind_of_expr(a) {
+                    Kind::Float => {
+                        let op = self.expr(a, out);
+                        partials.push(Partial { arg: k, val: None });
+                        CallArg::Scalar(op)
+                    }
+                    Kind::FloatArray => {
+                        let (tokens, uses) = self.rename(a);
+                        partials.push(Partial { arg: k, val: None });
+                        CallArg::Array { tokens, uses, active: None }
+                    }
+                    Kind::Other => {
+                        let (tokens, uses) = self.rename(a);
+                        CallArg::Other { tokens, uses }
+                    }
+                    Kind::Unknown => {
+                        self.error_tokens(a, "cannot tell whether this argument is a float, which decides where its gradient sits in the tuple the `_grad` companion returns: bind it to a typed variable first (`let k: f64 = ...;` or `let n: usize = ...;`)");
+                        CallArg::Other { tokens: quote!(0.0), uses: Vec::new() }
+                    }
+                },
+            };
+            call_args.push(arg);
+        }
+        if !any_active {
+            // Constant arguments after all (a differentiated array's length, say): call as written.
+            let toks: Vec<TokenStream> = call_args.iter().map(|a| self.call_arg_tokens(a)).collect();
+            let mut uses = Vec::new();
+            if let Some((_, u)) = &receiver {
+                uses.extend(u.iter().copied());
+            }
+            for a in &call_args {
+                match a {
+                    CallArg::Scalar(o) => uses.extend(o.val()),
+                    CallArg::Array { uses: u, .. } | CallArg::Other { uses: u, .. } => uses.extend(u.iter().copied()),
+                }
+            }
+            let call = match &receiver {
+                Some((r, _)) => quote!(#r.#plain_func(#(#toks),*)),
+                None => quote!(#plain_func(#(#toks),*)),
+            };
+            return self.plain_tokens(call, uses, span, out);
+        }
+        let v = self.new_val_kind(true, Kind::Float, span);
+        out.stmts.push(Stmt::Call { out: v, func, receiver, args: call_args, partials, span });
+        Operand::Val(v)
+    }
+
+    pub fn call_arg_tokens(&self, a: &CallArg) -> TokenStream {
+        match a {
+            CallArg::Scalar(o) => self.op_tokens(o),
+            CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } => tokens.clone(),
+        }
+    }
+
+    /// What the lowering can tell of an expression's type without type inference.
+    pub fn kind_of_expr(&self, e: &Expr) -> Kind {
+        match strip(e) {
+            Expr::Lit(l) => lit_kind(&l.to_token_stream()),
+            Expr::Path(p) => match p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
+                Some(Binding::Scalar { op, .. }) => self.kind(op),
+                Some(Binding::Array { active: true, .. }) => Kind::FloatArray,
+                Some(Binding::Array { .. }) => Kind::Unknown,
+                None => lit_kind(&p.to_token_stream()),
+            },
+            Expr::Cast(c) => {
+                if super::sig::float_of(&c.ty).is_some() {
+                    Kind::Float
+                } else {
+                    Kind::Other
+                }
+            }
+            Expr::Binary(b) => match b.op {
+                BinOp::Add(_) | BinOp::Sub(_) | BinOp::Mul(_) | BinOp::Div(_) | BinOp::Rem(_) => {
+                    self.kind_of_expr(&b.left).join(self.kind_of_expr(&b.right))
+                }
+                _ => Kind::Other,
+            },
+            Expr::Unary(u) => match u.op {
+                UnOp::Not(_) => Kind::Other,
+                _ => self.kind_of_expr(&u.expr),
+            },
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                if matches!(name.as_str(), "len" | "is_empty" | "count") {
+                    Kind::Other
+                } else if gates::method(&name).is_some() && self.kind_of_expr(&m.receiver) == Kind::Float {
+                    Kind::Float
+                } else {
+                    Kind::Unknown
+                }
+            }
+            Expr::Call(c) => match strip(&c.func) {
+                Expr::Path(p)
+                    if p.path.segments.len() == 2
+                        && matches!(p.path.segments[0].ident.to_string().as_str(), "f64" | "f32") =>
+                {
+                    Kind::Float
+                }
+                _ => Kind::Unknown,
+            },
+            Expr::Index(i) => {
+                if self.kind_of_expr(&i.expr) == Kind::FloatArray {
+                    Kind::Float
+                } else {
+                    Kind::Unknown
+                }
+            }
+            _ => Kind::Unknown,
+        }
     }
 
     fn cast(&mut self, c: &syn::ExprCast, out: &mut Block) -> Operand {
@@ -448,41 +577,36 @@ impl Lower<'_> {
         let at = self.op_tokens(&a);
         let ty = &c.ty;
         match super::sig::float_of(ty) {
-            Some(f) if f == self.sig.float => {
-                self.gate(Gate::Id, vec![a], c.span(), quote!(#at as #ty), out)
-            }
+            Some(f) if f == self.sig.float => self.gate(Gate::Id, vec![a], c.span(), quote!(#at as #ty), out),
             Some(_) => {
-                self.error_tokens(c, "casting a differentiated value to another float type is not supported: compute in one float type");
+                self.error_tokens(
+                    c,
+                    "casting a differentiated value to another float type is not supported: compute in one float type",
+                );
                 Operand::Lit(quote!(0.0))
             }
             // A float cast to an integer is a constant.
             None => {
                 let uses = a.val().into_iter().collect();
-                self.plain_tokens(quote!(#at as #ty), uses, c.span(), out)
+                let r = self.plain_tokens(quote!(#at as #ty), uses, c.span(), out);
+                if let Some(v) = r.val() {
+                    self.vals[v].kind = Kind::Other;
+                }
+                r
             }
         }
     }
 
     fn index(&mut self, i: &syn::ExprIndex, out: &mut Block) -> Operand {
         let array = match strip(&i.expr) {
-            Expr::Path(p) => p
-                .path
-                .get_ident()
-                .and_then(|id| self.lookup(&id.to_string()).cloned()),
+            Expr::Path(p) => p.path.get_ident().and_then(|id| self.lookup(&id.to_string()).cloned()),
             _ => None,
         };
         match array {
-            Some(Binding::Array {
-                array,
-                active: true,
-                ..
-            }) => {
+            Some(Binding::Array { array, active: true, .. }) => {
                 let idx = self.expr(&i.index, out);
                 if self.is_active(&idx) {
-                    self.error_tokens(
-                        &i.index,
-                        "an index cannot be a differentiated value: index with an integer",
-                    );
+                    self.error_tokens(&i.index, "an index cannot be a differentiated value: index with an integer");
                 }
                 if let ArrayRef::Local(s) = array
                     && self.loop_depth > 0
@@ -490,11 +614,7 @@ impl Lower<'_> {
                     self.arrays[s].read_in_loop = true;
                 }
                 let v = self.new_val(true, i.span());
-                out.stmts.push(Stmt::Index {
-                    out: v,
-                    array,
-                    index: idx,
-                });
+                out.stmts.push(Stmt::Index { out: v, array, index: idx });
                 Operand::Val(v)
             }
             _ => {
@@ -511,10 +631,7 @@ impl Lower<'_> {
 
     fn if_expr(&mut self, i: &syn::ExprIf, out: &mut Block) -> Operand {
         if let Expr::Let(l) = strip(&i.cond) {
-            self.error_tokens(
-                l,
-                "`if let` is not supported in a #[differentiate] body: test with a comparison",
-            );
+            self.error_tokens(l, "`if let` is not supported in a #[differentiate] body: test with a comparison");
             return unit();
         }
         let cond = if self.is_simple(&i.cond) {
@@ -582,42 +699,32 @@ impl Lower<'_> {
             Expr::Infer(_) => {
                 let _ = self.expr(right, out);
             }
-            other => self.error_tokens(other, "only local variables and elements of local arrays can be assigned in a #[differentiate] body"),
+            other => self.error_tokens(
+                other,
+                "only local variables and elements of local arrays can be assigned in a #[differentiate] body",
+            ),
         }
     }
 
-    fn store(
-        &mut self,
-        ix: &syn::ExprIndex,
-        right: &Expr,
-        gate: Option<Gate>,
-        op: Option<BinOp>,
-        out: &mut Block,
-    ) {
+    fn store(&mut self, ix: &syn::ExprIndex, right: &Expr, gate: Option<Gate>, op: Option<BinOp>, out: &mut Block) {
         let slot = match strip(&ix.expr) {
-            Expr::Path(p) => p
-                .path
-                .get_ident()
-                .and_then(|id| match self.lookup(&id.to_string()) {
-                    Some(Binding::Array {
-                        array: ArrayRef::Local(s),
-                        ..
-                    }) => Some(*s),
-                    _ => None,
-                }),
+            Expr::Path(p) => p.path.get_ident().and_then(|id| match self.lookup(&id.to_string()) {
+                Some(Binding::Array { array: ArrayRef::Local(s), .. }) => Some(*s),
+                _ => None,
+            }),
             _ => None,
         };
         let Some(slot) = slot else {
-            self.error_tokens(&ix.expr, "only local arrays (`let mut h = [0.0; 3];`) can be written by index in a #[differentiate] body");
+            self.error_tokens(
+                &ix.expr,
+                "only local arrays (`let mut h = [0.0; 3];`) can be written by index in a #[differentiate] body",
+            );
             return;
         };
         let value = self.expr(right, out);
         let index = self.expr(&ix.index, out);
         if self.is_active(&index) {
-            self.error_tokens(
-                &ix.index,
-                "an index cannot be a differentiated value: index with an integer",
-            );
+            self.error_tokens(&ix.index, "an index cannot be a differentiated value: index with an integer");
         }
         let value = match (gate, op) {
             (None, None) => value,
@@ -628,7 +735,10 @@ impl Lower<'_> {
                 self.gate(g, vec![cur, value], o.span(), quote!(#lt #bin #rt), out)
             }
             _ => {
-                self.error_tokens(ix, "this compound assignment is not supported on array elements: use `+=`, `-=`, `*=` or `/=`");
+                self.error_tokens(
+                    ix,
+                    "this compound assignment is not supported on array elements: use `+=`, `-=`, `*=` or `/=`",
+                );
                 return;
             }
         };
@@ -638,12 +748,7 @@ impl Lower<'_> {
         self.arrays[slot].written = true;
         self.stores.push(slot);
         let old = self.new_val(self.arrays[slot].active, ix.span());
-        out.stmts.push(Stmt::Store {
-            slot,
-            index,
-            value,
-            old,
-        });
+        out.stmts.push(Stmt::Store { slot, index, value, old });
     }
 
     fn read_slot(&mut self, slot: usize, index: &Operand, span: Span, out: &mut Block) -> Operand {
@@ -652,29 +757,18 @@ impl Lower<'_> {
         }
         if self.arrays[slot].active {
             let v = self.new_val(true, span);
-            out.stmts.push(Stmt::Index {
-                out: v,
-                array: ArrayRef::Local(slot),
-                index: index.clone(),
-            });
+            out.stmts.push(Stmt::Index { out: v, array: ArrayRef::Local(slot), index: index.clone() });
             Operand::Val(v)
         } else {
             let a = super::array_ident(slot);
             let it = self.op_tokens(index);
-            self.plain_tokens(
-                quote!(#a[#it]),
-                index.val().into_iter().collect(),
-                span,
-                out,
-            )
+            self.plain_tokens(quote!(#a[#it]), index.val().into_iter().collect(), span, out)
         }
     }
 
     fn unsupported(&mut self, e: &Expr) {
         let msg = match e {
-            Expr::Match(_) => {
-                "`match` is not supported in a #[differentiate] body: use `if`/`else if`/`else`"
-            }
+            Expr::Match(_) => "`match` is not supported in a #[differentiate] body: use `if`/`else if`/`else`",
             Expr::Closure(_) => {
                 "closures are not supported in a #[differentiate] body: write a separate #[differentiate] fn and call it"
             }
@@ -682,9 +776,7 @@ impl Lower<'_> {
                 "`loop` is not supported in a #[differentiate] body: use `while` with a condition, or `for` over a range"
             }
             Expr::Macro(_) => MACRO_MSG,
-            Expr::Async(_) | Expr::Await(_) => {
-                "`async`/`.await` is not supported in a #[differentiate] body"
-            }
+            Expr::Async(_) | Expr::Await(_) => "`async`/`.await` is not supported in a #[differentiate] body",
             Expr::Unsafe(_) => "`unsafe` blocks are not supported in a #[differentiate] body",
             Expr::Try(_) => {
                 "the `?` operator is not supported in a #[differentiate] body: the function returns a float, not a `Result`"
@@ -693,18 +785,12 @@ impl Lower<'_> {
             Expr::Field(_) | Expr::Struct(_) => {
                 "fields of differentiated values are not supported: differentiated values are floats and float arrays"
             }
-            Expr::Reference(_) => {
-                "references to differentiated values are not supported here: use the value itself"
-            }
-            Expr::Tuple(_) => {
-                "tuples of differentiated values are supported only in `let (a, b) = (x, y);`"
-            }
+            Expr::Reference(_) => "references to differentiated values are not supported here: use the value itself",
+            Expr::Tuple(_) => "tuples of differentiated values are supported only in `let (a, b) = (x, y);`",
             Expr::Array(_) | Expr::Repeat(_) => {
                 "array expressions with differentiated elements are supported only as the value of a `let`: `let h = [a, b];`"
             }
-            Expr::Range(_) => {
-                "ranges of differentiated values are not supported: ranges are of integers"
-            }
+            Expr::Range(_) => "ranges of differentiated values are not supported: ranges are of integers",
             _ => "this expression is not supported in a #[differentiate] body",
         };
         self.error_tokens(e, msg);
@@ -712,16 +798,17 @@ impl Lower<'_> {
 
     fn for_loop(&mut self, f: &syn::ExprForLoop, out: &mut Block) {
         if let Some(l) = &f.label {
-            self.error_tokens(l, "labeled loops are not supported in a #[differentiate] body: set a flag and `break` from each loop");
+            self.error_tokens(
+                l,
+                "labeled loops are not supported in a #[differentiate] body: set a flag and `break` from each loop",
+            );
         }
         let span = f.for_token.span();
         if let Some(shape) = self.iter_shape(&f.expr)
-            && shape.sources().iter().any(|s| {
-                matches!(
-                    self.lookup(&s.to_string()),
-                    Some(Binding::Array { active: true, .. })
-                )
-            })
+            && shape
+                .sources()
+                .iter()
+                .any(|s| matches!(self.lookup(&s.to_string()), Some(Binding::Array { active: true, .. })))
         {
             let lens: Vec<TokenStream> = shape
                 .sources()
@@ -731,15 +818,9 @@ impl Lower<'_> {
                     quote!(#t.len())
                 })
                 .collect();
-            let len_uses: Vec<ValId> = shape
-                .sources()
-                .iter()
-                .flat_map(|s| self.rename(&syn::parse_quote!(#s)).1)
-                .collect();
-            let len = lens
-                .iter()
-                .skip(1)
-                .fold(lens[0].clone(), |acc, l| quote!(::core::cmp::min(#acc, #l)));
+            let len_uses: Vec<ValId> =
+                shape.sources().iter().flat_map(|s| self.rename(&syn::parse_quote!(#s)).1).collect();
+            let len = lens.iter().skip(1).fold(lens[0].clone(), |acc, l| quote!(::core::cmp::min(#acc, #l)));
             let pat = (*f.pat).clone();
             self.lower_loop(
                 span,
@@ -748,11 +829,7 @@ impl Lower<'_> {
                     if !s.bind_elements(&shape, &pat, index, b) {
                         return None;
                     }
-                    Some(LoopKind::ForIndex {
-                        index,
-                        len: len.clone(),
-                        len_uses: len_uses.clone(),
-                    })
+                    Some(LoopKind::ForIndex { index, len: len.clone(), len_uses: len_uses.clone() })
                 },
                 &f.body,
                 out,
@@ -769,12 +846,7 @@ impl Lower<'_> {
             span,
             |s, _| {
                 let (pat, bound) = s.rename_pattern(&pat)?;
-                Some(LoopKind::ForIter {
-                    pat,
-                    iterable: iterable.clone(),
-                    iterable_uses: iterable_uses.clone(),
-                    bound,
-                })
+                Some(LoopKind::ForIter { pat, iterable: iterable.clone(), iterable_uses: iterable_uses.clone(), bound })
             },
             &f.body,
             out,
@@ -783,10 +855,16 @@ impl Lower<'_> {
 
     fn while_loop(&mut self, w: &syn::ExprWhile, out: &mut Block) {
         if let Some(l) = &w.label {
-            self.error_tokens(l, "labeled loops are not supported in a #[differentiate] body: set a flag and `break` from each loop");
+            self.error_tokens(
+                l,
+                "labeled loops are not supported in a #[differentiate] body: set a flag and `break` from each loop",
+            );
         }
         if let Expr::Let(l) = strip(&w.cond) {
-            self.error_tokens(l, "`while let` is not supported in a #[differentiate] body: loop with a condition or over a range");
+            self.error_tokens(
+                l,
+                "`while let` is not supported in a #[differentiate] body: loop with a condition or over a range",
+            );
             return;
         }
         let cond = (*w.cond).clone();
@@ -795,10 +873,7 @@ impl Lower<'_> {
             |s, _| {
                 let mut cond_block = Block::default();
                 let c = s.expr(&cond, &mut cond_block);
-                Some(LoopKind::While {
-                    cond_block,
-                    cond: c,
-                })
+                Some(LoopKind::While { cond_block, cond: c })
             },
             &w.body,
             out,
@@ -821,37 +896,22 @@ impl Lower<'_> {
                         pi.ident = super::val_ident_plain(v);
                         pi.mutability = None;
                     }
-                    Pat::Macro(_) | Pat::Verbatim(_) | Pat::Or(_) | Pat::Guard(_) => {
-                        self.bad = true
-                    }
+                    Pat::Macro(_) | Pat::Verbatim(_) | Pat::Or(_) | Pat::Guard(_) => self.bad = true,
                     _ => syn::visit_mut::visit_pat_mut(self, p),
                 }
             }
         }
         let mut p = pat.clone();
-        let mut r = R {
-            l: self,
-            bound: Vec::new(),
-            bad: false,
-        };
+        let mut r = R { l: self, bound: Vec::new(), bad: false };
         r.visit_pat_mut(&mut p);
         let (bound, bad) = (r.bound, r.bad);
         if bad {
-            self.error_tokens(
-                pat,
-                "this `for` pattern is not supported: bind names, tuples of names, `&name` or `_`",
-            );
+            self.error_tokens(pat, "this `for` pattern is not supported: bind names, tuples of names, `&name` or `_`");
             return None;
         }
         let ids = bound.iter().map(|(_, v)| *v).collect();
         for (name, v) in bound {
-            self.bind(
-                name,
-                Binding::Scalar {
-                    op: Operand::Val(v),
-                    deref: false,
-                },
-            );
+            self.bind(name, Binding::Scalar { op: Operand::Val(v), deref: false });
         }
         Some((p.to_token_stream(), ids))
     }
@@ -886,30 +946,21 @@ impl Lower<'_> {
                 Expr::Path(p) => p.path.get_ident().map(|i| IterShape::Source(i.clone())),
                 _ => None,
             },
-            Expr::MethodCall(m)
-                if m.args.is_empty() && (m.method == "iter" || m.method == "into_iter") =>
-            {
+            Expr::MethodCall(m) if m.args.is_empty() && (m.method == "iter" || m.method == "into_iter") => {
                 self.iter_shape(&m.receiver)
             }
-            Expr::MethodCall(m) if m.args.is_empty() && m.method == "enumerate" => Some(
-                IterShape::Enumerate(Box::new(self.iter_shape(&m.receiver)?)),
-            ),
-            Expr::MethodCall(m) if m.args.len() == 1 && m.method == "zip" => Some(IterShape::Zip(
-                Box::new(self.iter_shape(&m.receiver)?),
-                Box::new(self.iter_shape(&m.args[0])?),
-            )),
+            Expr::MethodCall(m) if m.args.is_empty() && m.method == "enumerate" => {
+                Some(IterShape::Enumerate(Box::new(self.iter_shape(&m.receiver)?)))
+            }
+            Expr::MethodCall(m) if m.args.len() == 1 && m.method == "zip" => {
+                Some(IterShape::Zip(Box::new(self.iter_shape(&m.receiver)?), Box::new(self.iter_shape(&m.args[0])?)))
+            }
             _ => None,
         }
     }
 
     /// Binds the names of `pat` to the elements at `index` of the shape's arrays.
-    fn bind_elements(
-        &mut self,
-        shape: &IterShape,
-        pat: &Pat,
-        index: ValId,
-        out: &mut Block,
-    ) -> bool {
+    fn bind_elements(&mut self, shape: &IterShape, pat: &Pat, index: ValId, out: &mut Block) -> bool {
         let pat = match pat {
             Pat::Paren(p) => &*p.pat,
             p => p,
@@ -918,32 +969,20 @@ impl Lower<'_> {
             (_, Pat::Wild(_)) => true,
             (IterShape::Source(src), Pat::Ident(_) | Pat::Reference(_)) => {
                 let (ident, deref) = match pat {
-                    Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
-                        (pi.ident.clone(), true)
-                    }
+                    Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => (pi.ident.clone(), true),
                     Pat::Reference(r) => match &*r.pat {
-                        Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
-                            (pi.ident.clone(), false)
-                        }
+                        Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => (pi.ident.clone(), false),
                         _ => return self.bad_pattern(pat),
                     },
                     _ => return self.bad_pattern(pat),
                 };
                 let op = match self.lookup(&src.to_string()).cloned() {
-                    Some(Binding::Array {
-                        array,
-                        active: true,
-                        ..
-                    }) => {
+                    Some(Binding::Array { array, active: true, .. }) => {
                         if let ArrayRef::Local(s) = array {
                             self.arrays[s].read_in_loop = true;
                         }
                         let v = self.new_val(true, ident.span());
-                        out.stmts.push(Stmt::Index {
-                            out: v,
-                            array,
-                            index: Operand::Val(index),
-                        });
+                        out.stmts.push(Stmt::Index { out: v, array, index: Operand::Val(index) });
                         Operand::Val(v)
                     }
                     _ => {
@@ -957,19 +996,12 @@ impl Lower<'_> {
                 true
             }
             (IterShape::Zip(a, b), Pat::Tuple(t)) if t.elems.len() == 2 => {
-                self.bind_elements(a, &t.elems[0], index, out)
-                    && self.bind_elements(b, &t.elems[1], index, out)
+                self.bind_elements(a, &t.elems[0], index, out) && self.bind_elements(b, &t.elems[1], index, out)
             }
             (IterShape::Enumerate(a), Pat::Tuple(t)) if t.elems.len() == 2 => {
                 match &t.elems[0] {
                     Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
-                        self.bind(
-                            pi.ident.to_string(),
-                            Binding::Scalar {
-                                op: Operand::Val(index),
-                                deref: false,
-                            },
-                        );
+                        self.bind(pi.ident.to_string(), Binding::Scalar { op: Operand::Val(index), deref: false });
                     }
                     Pat::Wild(_) => {}
                     other => return self.bad_pattern(other),

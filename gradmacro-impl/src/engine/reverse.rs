@@ -16,11 +16,11 @@ use quote::quote;
 
 use super::forward::{Fwd, Mode};
 use super::gates::{self, RuleCtx, Use};
-use super::ir::{ArrayInit, ArrayRef, Block, Body, Loop, LoopId, LoopKind, Operand, Stmt, ValId};
+use super::ir::{ArrayInit, ArrayRef, Block, Body, CallArg, Loop, LoopId, LoopKind, Operand, Stmt, ValId};
 use super::sig::Sig;
 use super::{
-    adj_ident, array_adj_ident, array_ident, count_ident, iter_ident, param_adj_ident,
-    slot_adj_ident, tape_ident, val_ident,
+    adj_ident, array_adj_ident, array_ident, count_ident, iter_ident, param_adj_ident, slot_adj_ident, tape_ident,
+    val_ident,
 };
 
 /// Something of the forward pass that backward code reads.
@@ -50,27 +50,15 @@ pub struct LoopPlan {
 
 /// One backward statement; `let`s decide their `mut` after the whole pass.
 pub enum B {
-    Let {
-        name: Ident,
-        expr: TokenStream,
-        mutable: Rc<Cell<bool>>,
-    },
+    Let { name: Ident, expr: TokenStream, mutable: Rc<Cell<bool>> },
     Raw(TokenStream),
-    Group {
-        head: TokenStream,
-        body: Vec<B>,
-        tail: Option<(TokenStream, Vec<B>)>,
-    },
+    Group { head: TokenStream, body: Vec<B>, tail: Option<(TokenStream, Vec<B>)> },
 }
 
 pub fn render(bs: &[B]) -> TokenStream {
     bs.iter()
         .map(|b| match b {
-            B::Let {
-                name,
-                expr,
-                mutable,
-            } => {
+            B::Let { name, expr, mutable } => {
                 if mutable.get() {
                     quote!(let mut #name = #expr;)
                 } else {
@@ -123,6 +111,10 @@ pub fn direct_defs(block: &Block) -> HashSet<ValId> {
             Stmt::Plain { out: Some(o), .. } => {
                 d.insert(*o);
             }
+            Stmt::Call { out, partials, .. } => {
+                d.insert(*out);
+                d.extend(partials.iter().filter_map(|p| p.val));
+            }
             Stmt::Store { old, .. } => {
                 d.insert(*old);
             }
@@ -161,9 +153,7 @@ pub fn loop_inner_defs(l: &Loop) -> HashSet<ValId> {
 fn writes_active_array(body: &Body, block: &Block) -> bool {
     block.stmts.iter().any(|s| match s {
         Stmt::Store { slot, .. } | Stmt::ArrayDecl { slot, .. } => body.arrays[*slot].active,
-        Stmt::If(i) => {
-            writes_active_array(body, &i.then_block) || writes_active_array(body, &i.else_block)
-        }
+        Stmt::If(i) => writes_active_array(body, &i.then_block) || writes_active_array(body, &i.else_block),
         Stmt::Loop(l) => writes_active_array(body, &l.body),
         _ => false,
     })
@@ -221,11 +211,7 @@ impl<'a> Rev<'a> {
             } else {
                 let cell = Rc::new(Cell::new(false));
                 self.adj.insert(v, cell.clone());
-                out.push(B::Let {
-                    name,
-                    expr,
-                    mutable: cell,
-                });
+                out.push(B::Let { name, expr, mutable: cell });
             }
         } else {
             frame.outer.insert(v);
@@ -234,10 +220,7 @@ impl<'a> Rev<'a> {
     }
 
     fn push_frame(&mut self, defs: HashSet<ValId>) {
-        self.frames.push(Frame {
-            defs,
-            outer: BTreeSet::new(),
-        });
+        self.frames.push(Frame { defs, outer: BTreeSet::new() });
     }
 
     /// Ends a nested construct: adjoints it added to from outside are declared before it.
@@ -255,11 +238,7 @@ impl<'a> Rev<'a> {
                 } else {
                     let cell = Rc::new(Cell::new(true));
                     self.adj.insert(v, cell.clone());
-                    out.push(B::Let {
-                        name: adj_ident(v),
-                        expr: quote!(0.0),
-                        mutable: cell,
-                    });
+                    out.push(B::Let { name: adj_ident(v), expr: quote!(0.0), mutable: cell });
                 }
             } else {
                 parent.outer.insert(v);
@@ -289,9 +268,7 @@ impl<'a> Rev<'a> {
 
     fn stmt(&mut self, s: &Stmt, out: &mut Vec<B>) {
         match s {
-            Stmt::Gate {
-                out: x, gate, args, ..
-            } => {
+            Stmt::Gate { out: x, gate, args, .. } => {
                 if !self.body.vals[*x].active || !self.has_adj(*x) {
                     return;
                 }
@@ -330,11 +307,8 @@ impl<'a> Rev<'a> {
                 }
             }
             Stmt::Plain { .. } => {}
-            Stmt::Index {
-                out: x,
-                array,
-                index,
-            } => {
+            Stmt::Call { out: x, args, partials, .. } => self.call(*x, args, partials, out),
+            Stmt::Index { out: x, array, index } => {
                 if !self.has_adj(*x) {
                     return;
                 }
@@ -352,12 +326,7 @@ impl<'a> Rev<'a> {
                 };
                 out.push(B::Raw(quote!(#target[#idx] += #d;)));
             }
-            Stmt::Store {
-                slot,
-                index,
-                value,
-                old,
-            } => {
+            Stmt::Store { slot, index, value, old } => {
                 let arr = &self.body.arrays[*slot];
                 if !arr.active {
                     return;
@@ -393,7 +362,11 @@ impl<'a> Rev<'a> {
                     ArrayInit::Repeat(it, _) => {
                         if let Some(v) = self.active(it) {
                             let f = &self.float;
-                            self.contribute(v, quote!(::core::iter::Iterator::sum::<#f>(::core::iter::IntoIterator::into_iter(#da))), out);
+                            self.contribute(
+                                v,
+                                quote!(::core::iter::Iterator::sum::<#f>(::core::iter::IntoIterator::into_iter(#da))),
+                                out,
+                            );
                         }
                     }
                 }
@@ -405,15 +378,49 @@ impl<'a> Rev<'a> {
         }
     }
 
+    fn call(&mut self, x: ValId, args: &[CallArg], partials: &[super::ir::Partial], out: &mut Vec<B>) {
+        if !self.has_adj(x) {
+            return;
+        }
+        let d = adj_ident(x);
+        for p in partials {
+            let Some(pv) = p.val else { continue };
+            match &args[p.arg] {
+                // y = g(.., a, ..)  =>  da += (dg/da) * dy
+                CallArg::Scalar(o) => {
+                    if let Some(v) = self.active(o) {
+                        let pt = self.op(&Operand::Val(pv));
+                        self.contribute(v, quote!(#pt * #d), out);
+                    }
+                }
+                // y = g(.., w, ..) with an array w  =>  dw[k] += (dg/dw)[k] * dy
+                CallArg::Array { active: Some(array), .. } => {
+                    let pt = self.op(&Operand::Val(pv));
+                    let target = match array {
+                        ArrayRef::Param(i) => {
+                            self.param_adj_used.insert(*i);
+                            param_adj_ident(*i)
+                        }
+                        ArrayRef::Local(s) => {
+                            self.local_adj_used.insert(*s);
+                            array_adj_ident(*s)
+                        }
+                    };
+                    let (k, g) = (super::hidden("k", 0), super::hidden("p", 0));
+                    out.push(B::Raw(quote! {
+                        for (#k, #g) in ::core::iter::Iterator::enumerate(#pt.iter()) {
+                            #target[#k] += *#g * #d;
+                        }
+                    }));
+                }
+                _ => {}
+            }
+        }
+    }
+
     fn if_stmt(&mut self, i: &super::ir::If, out: &mut Vec<B>) {
-        let seeded: Vec<_> = i
-            .phis
-            .iter()
-            .filter(|p| self.has_adj(p.out))
-            .cloned()
-            .collect();
-        let arrays = writes_active_array(self.body, &i.then_block)
-            || writes_active_array(self.body, &i.else_block);
+        let seeded: Vec<_> = i.phis.iter().filter(|p| self.has_adj(p.out)).cloned().collect();
+        let arrays = writes_active_array(self.body, &i.then_block) || writes_active_array(self.body, &i.else_block);
         if seeded.is_empty() && !arrays {
             return;
         }
@@ -438,21 +445,12 @@ impl<'a> Rev<'a> {
         let (then_pre, then_bs) = arms.pop().unwrap_or_default();
         out.extend(then_pre);
         out.extend(else_pre);
-        out.push(B::Group {
-            head: quote!(if #cond),
-            body: then_bs,
-            tail: Some((quote!(else), else_bs)),
-        });
+        out.push(B::Group { head: quote!(if #cond), body: then_bs, tail: Some((quote!(else), else_bs)) });
     }
 
     #[allow(clippy::too_many_lines, reason = "one loop reversal, step by step")]
     fn loop_stmt(&mut self, l: &Loop, out: &mut Vec<B>) {
-        let active_carried: Vec<_> = l
-            .carried
-            .iter()
-            .filter(|c| self.body.vals[c.after].active)
-            .cloned()
-            .collect();
+        let active_carried: Vec<_> = l.carried.iter().filter(|c| self.body.vals[c.after].active).cloned().collect();
         let seeded = active_carried.iter().any(|c| self.has_adj(c.after));
         if !seeded && !writes_active_array(self.body, &l.body) {
             return;
@@ -516,18 +514,12 @@ impl<'a> Rev<'a> {
                 self.refs.insert(*r);
             }
         }
-        let entries: Vec<ValId> = l
-            .carried
-            .iter()
-            .map(|c| c.entry)
-            .filter(|e| needed.contains(&Ref::Val(*e)))
-            .collect();
+        let entries: Vec<ValId> =
+            l.carried.iter().map(|c| c.entry).filter(|e| needed.contains(&Ref::Val(*e))).collect();
         let bound: Vec<ValId> = match &l.kind {
-            LoopKind::ForIter { bound, .. } => bound
-                .iter()
-                .copied()
-                .filter(|b| needed.contains(&Ref::Val(*b)))
-                .collect(),
+            LoopKind::ForIter { bound, .. } => {
+                bound.iter().copied().filter(|b| needed.contains(&Ref::Val(*b))).collect()
+            }
             LoopKind::ForIndex { index, .. } => {
                 if needed.contains(&Ref::Val(*index)) {
                     vec![*index]
@@ -537,24 +529,13 @@ impl<'a> Rev<'a> {
             }
             LoopKind::While { .. } => vec![],
         };
-        let tape_arrays: Vec<usize> = l
-            .written_arrays
-            .iter()
-            .copied()
-            .filter(|s| self.body.arrays[*s].read_in_loop)
-            .collect();
+        let tape_arrays: Vec<usize> =
+            l.written_arrays.iter().copied().filter(|s| self.body.arrays[*s].read_in_loop).collect();
         let taped = !entries.is_empty() || !tape_arrays.is_empty();
-        let mut plan = LoopPlan {
-            taped,
-            ..LoopPlan::default()
-        };
+        let mut plan = LoopPlan { taped, ..LoopPlan::default() };
 
         let header = if taped {
-            let mut pat: Vec<TokenStream> = entries
-                .iter()
-                .chain(bound.iter())
-                .map(|v| self.name(*v))
-                .collect();
+            let mut pat: Vec<TokenStream> = entries.iter().chain(bound.iter()).map(|v| self.name(*v)).collect();
             pat.extend(tape_arrays.iter().map(|s| {
                 let a = array_ident(*s);
                 quote!(#a)
@@ -565,10 +546,7 @@ impl<'a> Rev<'a> {
             self.refs.insert(Ref::Tape(l.id));
             let pat = pat.iter().map(|p| {
                 // Arrays popped into their slot names must be mutable for the stores.
-                if tape_arrays
-                    .iter()
-                    .any(|s| array_ident(*s).to_string() == p.to_string())
-                {
+                if tape_arrays.iter().any(|s| array_ident(*s).to_string() == p.to_string()) {
                     quote!(mut #p)
                 } else {
                     p.clone()
@@ -591,11 +569,7 @@ impl<'a> Rev<'a> {
                         quote!(for #pat in #it)
                     }
                 }
-                LoopKind::ForIndex {
-                    index,
-                    len,
-                    len_uses,
-                } => {
+                LoopKind::ForIndex { index, len, len_uses } => {
                     let k = self.name(*index);
                     if early {
                         plan.count = true;
@@ -621,20 +595,13 @@ impl<'a> Rev<'a> {
             body: self.body,
             sig: self.sig,
             plans: &self.plans,
-            mode: Mode::Level {
-                needed: &needed,
-                filter: true,
-            },
+            mode: Mode::Level { needed: &needed, filter: true },
         };
         let recompute = fwd.block(&l.body);
         let mut iteration = vec![B::Raw(recompute)];
         iteration.extend(body_bs);
         out.extend(pre);
-        out.push(B::Group {
-            head: header,
-            body: iteration,
-            tail: None,
-        });
+        out.push(B::Group { head: header, body: iteration, tail: None });
 
         for c in &active_carried {
             if let Some(v) = self.active(&c.init) {

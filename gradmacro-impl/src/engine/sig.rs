@@ -34,10 +34,7 @@ pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
                 ));
             }
             if !input.peek(syn::token::Paren) {
-                return Err(syn::Error::new(
-                    key.span(),
-                    "`wrt` takes a list of parameters: write `wrt(a, b)`",
-                ));
+                return Err(syn::Error::new(key.span(), "`wrt` takes a list of parameters: write `wrt(a, b)`"));
             }
             let content;
             syn::parenthesized!(content in input);
@@ -70,9 +67,7 @@ trait ParseAnyIdent {
 
 impl ParseAnyIdent for Ident {
     fn parse_any_ident(input: ParseStream<'_>) -> syn::Result<Ident> {
-        input
-            .parse::<Ident>()
-            .map_err(|e| syn::Error::new(e.span(), "expected a parameter name in `wrt(...)`"))
+        input.parse::<Ident>().map_err(|e| syn::Error::new(e.span(), "expected a parameter name in `wrt(...)`"))
     }
 }
 
@@ -140,10 +135,10 @@ pub fn float_of(ty: &Type) -> Option<Float> {
             if !last.arguments.is_none() {
                 return None;
             }
-            let prefix_ok = p.path.segments.iter().rev().skip(1).all(|s| {
-                s.arguments.is_none()
-                    && matches!(s.ident.to_string().as_str(), "core" | "std" | "primitive")
-            });
+            let prefix_ok =
+                p.path.segments.iter().rev().skip(1).all(|s| {
+                    s.arguments.is_none() && matches!(s.ident.to_string().as_str(), "core" | "std" | "primitive")
+                });
             if !prefix_ok {
                 return None;
             }
@@ -165,22 +160,12 @@ fn shape_of(ty: &Type) -> (Shape, Option<Float>) {
     }
     match ty {
         Type::Array(a) => match float_of(&a.elem) {
-            Some(f) => (
-                Shape::Array {
-                    len: a.len.to_token_stream(),
-                },
-                Some(f),
-            ),
+            Some(f) => (Shape::Array { len: a.len.to_token_stream() }, Some(f)),
             None => (Shape::Other, None),
         },
         Type::Reference(r) if r.mutability.is_none() => match &*r.elem {
             Type::Array(a) => match float_of(&a.elem) {
-                Some(f) => (
-                    Shape::Array {
-                        len: a.len.to_token_stream(),
-                    },
-                    Some(f),
-                ),
+                Some(f) => (Shape::Array { len: a.len.to_token_stream() }, Some(f)),
                 None => (Shape::Other, None),
             },
             Type::Slice(s) => match float_of(&s.elem) {
@@ -219,10 +204,16 @@ fn vec_elem(ty: &Type) -> Option<Float> {
 /// `Sig` is usable even when there were some.
 pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
     if let Some(c) = &sig.constness {
-        errors.push(syn::Error::new(c.span(), "#[differentiate] does not support `const fn`: remove `const` (the gradient is computed at run time)"));
+        errors.push(syn::Error::new(
+            c.span(),
+            "#[differentiate] does not support `const fn`: remove `const` (the gradient is computed at run time)",
+        ));
     }
     if let Some(a) = &sig.asyncness {
-        errors.push(syn::Error::new(a.span(), "#[differentiate] does not support `async fn`: differentiate a plain `fn` and call it from async code"));
+        errors.push(syn::Error::new(
+            a.span(),
+            "#[differentiate] does not support `async fn`: differentiate a plain `fn` and call it from async code",
+        ));
     }
     if let syn::Safety::Unsafe(u) = &sig.safety {
         errors.push(syn::Error::new(
@@ -231,17 +222,20 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
         ));
     }
     if let Some(abi) = &sig.abi {
-        errors.push(syn::Error::new_spanned(abi, "#[differentiate] does not support `extern` functions: differentiate a plain Rust `fn` and wrap it"));
+        errors.push(syn::Error::new_spanned(
+            abi,
+            "#[differentiate] does not support `extern` functions: differentiate a plain Rust `fn` and wrap it",
+        ));
     }
     if let Some(v) = &sig.variadic {
-        errors.push(syn::Error::new_spanned(
-            v,
-            "#[differentiate] does not support variadic functions",
-        ));
+        errors.push(syn::Error::new_spanned(v, "#[differentiate] does not support variadic functions"));
     }
     for p in &sig.generics.params {
         if let syn::GenericParam::Type(t) = p {
-            errors.push(syn::Error::new_spanned(t, "#[differentiate] does not support generic type parameters: write the function for `f64` or `f32`"));
+            errors.push(syn::Error::new_spanned(
+                t,
+                "#[differentiate] does not support generic type parameters: write the function for `f64` or `f32`",
+            ));
         }
     }
 
@@ -254,7 +248,10 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
             }
         },
         ReturnType::Default => {
-            errors.push(syn::Error::new(sig.ident.span(), "#[differentiate] needs a function that returns `f64` or `f32`; this one returns nothing"));
+            errors.push(syn::Error::new(
+                sig.ident.span(),
+                "#[differentiate] needs a function that returns `f64` or `f32`; this one returns nothing",
+            ));
             None
         }
     };
@@ -264,21 +261,16 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
         match input {
             FnArg::Receiver(r) => {
                 if let syn::ReceiverKind::Reference(_, _, Some(m)) = &r.kind {
-                    errors.push(syn::Error::new(m.span(), "#[differentiate] does not support `&mut self`: take `&self` and return the new value instead"));
+                    errors.push(syn::Error::new(
+                        m.span(),
+                        "#[differentiate] does not support `&mut self`: take `&self` and return the new value instead",
+                    ));
                 }
-                params.push(Param {
-                    ident: None,
-                    shape: Shape::Other,
-                    float: None,
-                    active: false,
-                    span: r.span(),
-                });
+                params.push(Param { ident: None, shape: Shape::Other, float: None, active: false, span: r.span() });
             }
             FnArg::Typed(pt) => {
                 let ident = match &*pt.pat {
-                    Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
-                        Some(pi.ident.clone())
-                    }
+                    Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => Some(pi.ident.clone()),
                     other => {
                         errors.push(syn::Error::new_spanned(other, "#[differentiate] supports only plain parameter names here: bind the parameter to a name and destructure it in the body"));
                         None
@@ -287,22 +279,14 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
                 if let Type::Reference(r) = &*pt.ty
                     && let Some(m) = &r.mutability
                 {
-                    let what = ident
-                        .as_ref()
-                        .map_or_else(|| "this parameter".to_owned(), |i| format!("`{i}`"));
+                    let what = ident.as_ref().map_or_else(|| "this parameter".to_owned(), |i| format!("`{i}`"));
                     errors.push(syn::Error::new(
                         m.span(),
                         format!("#[differentiate] does not support `&mut` parameters ({what}): take the value and return it instead"),
                     ));
                 }
                 let (shape, float) = shape_of(&pt.ty);
-                params.push(Param {
-                    ident,
-                    shape,
-                    float,
-                    active: false,
-                    span: pt.span(),
-                });
+                params.push(Param { ident, shape, float, active: false, span: pt.span() });
             }
         }
     }
@@ -312,9 +296,7 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
     match &args.wrt {
         Some(names) => {
             for n in names {
-                let found = params
-                    .iter_mut()
-                    .find(|p| p.ident.as_ref().is_some_and(|i| i == n));
+                let found = params.iter_mut().find(|p| p.ident.as_ref().is_some_and(|i| i == n));
                 match found {
                     None => {
                         let known: Vec<String> =
@@ -350,11 +332,7 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
             && ret_float.is_some()
             && f != float
         {
-            let name = p
-                .ident
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default();
+            let name = p.ident.as_ref().map(ToString::to_string).unwrap_or_default();
             errors.push(syn::Error::new(
                 p.span,
                 format!(
