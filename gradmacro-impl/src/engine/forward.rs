@@ -171,10 +171,7 @@ impl Fwd<'_> {
 
     fn array(&self, a: ArrayRef) -> TokenStream {
         match a {
-            ArrayRef::Param(p) => {
-                let ident = self.sig.params[p].ident.as_ref().map(|i| quote!(#i)).unwrap_or_default();
-                ident
-            }
+            ArrayRef::Param(p) => self.sig.params[p].ident.as_ref().map(|i| quote!(#i)).unwrap_or_default(),
             ArrayRef::Local(s) => {
                 let i = array_ident(s);
                 quote!(#i)

@@ -213,7 +213,7 @@ fn select(c: &RuleCtx<'_>, i: usize, wins: &TokenStream) -> TokenStream {
     quote! {
         if #me #wins #other || (#f::is_nan(#other) && !#f::is_nan(#me)) {
             #d
-        } else if #me == #other {
+        } else if ::gradmacro::__private::tie(#me, #other) {
             #d * 0.5
         } else {
             0.0
@@ -271,7 +271,7 @@ fn method_adjoint(
         // x = a.abs()  =>  da += dx * a.signum(), and 0 at a == 0 (signum(0.0) is 1.0)
         (M::Abs, 0) => {
             let a = c.a(0);
-            quote!(if #a == 0.0 { 0.0 } else { #d * #f::signum(#a) })
+            quote!(if ::gradmacro::__private::tie(#a, 0.0) { 0.0 } else { #d * #f::signum(#a) })
         }
         // x = a.acos()  =>  da += -dx / (1 - a*a).sqrt()
         (M::Acos, 0) => {
@@ -322,17 +322,17 @@ fn method_adjoint(
             let (a, lo, hi) = (c.a(0), c.a(1), c.a(2));
             quote! {
                 if #a > #lo && #a < #hi { #d }
-                else if #a == #lo || #a == #hi { #d * 0.5 }
+                else if ::gradmacro::__private::tie(#a, #lo) || ::gradmacro::__private::tie(#a, #hi) { #d * 0.5 }
                 else { 0.0 }
             }
         }
         (M::Clamp, 1) => {
             let (a, lo) = (c.a(0), c.a(1));
-            quote!(if #a < #lo { #d } else if #a == #lo { #d * 0.5 } else { 0.0 })
+            quote!(if #a < #lo { #d } else if ::gradmacro::__private::tie(#a, #lo) { #d * 0.5 } else { 0.0 })
         }
         (M::Clamp, 2) => {
             let (a, hi) = (c.a(0), c.a(2));
-            quote!(if #a > #hi { #d } else if #a == #hi { #d * 0.5 } else { 0.0 })
+            quote!(if #a > #hi { #d } else if ::gradmacro::__private::tie(#a, #hi) { #d * 0.5 } else { 0.0 })
         }
         // x = a.cos()  =>  da += -dx * a.sin()
         (M::Cos, 0) => {

@@ -227,14 +227,7 @@ impl<'a> Lower<'a> {
             self.set_scalar(RET, t);
         }
         let result = self.scalar(RET);
-        let body = Body {
-            vals: self.vals,
-            block: out,
-            result,
-            arrays: self.arrays,
-            params,
-            items: self.items,
-        };
+        let body = Body { vals: self.vals, block: out, result, arrays: self.arrays, params, items: self.items };
         (body, self.errors)
     }
 

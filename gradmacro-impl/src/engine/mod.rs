@@ -197,7 +197,6 @@ fn grad_header(sig: &Sig, attrs: &[syn::Attribute], vis: &syn::Visibility, s: &s
     quote! {
         #(#cfgs)*
         #[doc = #doc]
-        #[allow(clippy::all, clippy::pedantic, clippy::nursery, unused_parens, unused_braces)]
         #vis fn #name #generics (#inputs) -> (#f, #(#grads,)*) #where_clause
     }
 }

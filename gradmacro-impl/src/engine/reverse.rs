@@ -506,7 +506,7 @@ impl<'a> Rev<'a> {
                 }
             }
         }
-        close_needed(self.body, &l.body, &mut needed);
+        close_needed(&l.body, &mut needed);
         for r in &needed {
             if let Ref::Val(v) = r
                 && !inner_defs.contains(v)
@@ -534,24 +534,19 @@ impl<'a> Rev<'a> {
         let taped = !entries.is_empty() || !tape_arrays.is_empty();
         let mut plan = LoopPlan { taped, ..LoopPlan::default() };
 
+        let mut restore = TokenStream::new();
         let header = if taped {
             let mut pat: Vec<TokenStream> = entries.iter().chain(bound.iter()).map(|v| self.name(*v)).collect();
-            pat.extend(tape_arrays.iter().map(|s| {
-                let a = array_ident(*s);
-                quote!(#a)
-            }));
+            // A popped array is copied back into its slot: the recomputation writes the slot.
+            for s in &tape_arrays {
+                let (a, t) = (array_ident(*s), super::hidden("saved", *s));
+                pat.push(quote!(#t));
+                restore.extend(quote!(#a = #t;));
+            }
             plan.tape_vals = entries.iter().chain(bound.iter()).copied().collect();
             plan.tape_arrays.clone_from(&tape_arrays);
             let tape = tape_ident(l.id);
             self.refs.insert(Ref::Tape(l.id));
-            let pat = pat.iter().map(|p| {
-                // Arrays popped into their slot names must be mutable for the stores.
-                if tape_arrays.iter().any(|s| array_ident(*s).to_string() == p.to_string()) {
-                    quote!(mut #p)
-                } else {
-                    p.clone()
-                }
-            });
             quote!(while let ::core::option::Option::Some((#(#pat,)*)) = #tape.pop())
         } else {
             let early = l.exit_code.is_some();
@@ -598,7 +593,7 @@ impl<'a> Rev<'a> {
             mode: Mode::Level { needed: &needed, filter: true },
         };
         let recompute = fwd.block(&l.body);
-        let mut iteration = vec![B::Raw(recompute)];
+        let mut iteration = vec![B::Raw(restore), B::Raw(recompute)];
         iteration.extend(body_bs);
         out.extend(pre);
         out.push(B::Group { head: header, body: iteration, tail: None });
@@ -613,17 +608,17 @@ impl<'a> Rev<'a> {
 }
 
 /// Closes `needed` over the forward statements of `block` that compute needed values.
-pub fn close_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>) {
+pub fn close_needed(block: &Block, needed: &mut HashSet<Ref>) {
     loop {
         let before = needed.len();
-        walk_needed(body, block, needed);
+        walk_needed(block, needed);
         if needed.len() == before {
             break;
         }
     }
 }
 
-fn walk_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>) {
+fn walk_needed(block: &Block, needed: &mut HashSet<Ref>) {
     for s in block.stmts.iter().rev() {
         if super::forward::included(s, needed) {
             match s {
@@ -640,8 +635,8 @@ fn walk_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>) {
                             }
                         }
                     }
-                    walk_needed(body, &i.then_block, needed);
-                    walk_needed(body, &i.else_block, needed);
+                    walk_needed(&i.then_block, needed);
+                    walk_needed(&i.else_block, needed);
                 }
                 other => other.for_each_use(&mut |v| {
                     needed.insert(Ref::Val(v));

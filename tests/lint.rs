@@ -1,0 +1,142 @@
+//! Generated code is user code: this crate denies every warning and enables clippy's pedantic
+//! group, and differentiates many shapes of function. `cargo test` checks the rustc lints and
+//! CI's `cargo clippy --all-targets -- -D warnings` checks clippy's.
+#![deny(warnings)]
+#![warn(clippy::pedantic)]
+// The user's own style choices below, not the generated code's.
+#![allow(clippy::many_single_char_names, clippy::must_use_candidate, clippy::ptr_arg)]
+
+use gradmacro::differentiate;
+
+const SCALE: f64 = 0.5;
+
+#[differentiate]
+pub fn neuron(a: f64, b: f64, c: f64, x: f64, y: f64) -> f64 {
+    let q = a * x + b * y + c;
+    1.0 / (1.0 + (-q).exp())
+}
+
+#[differentiate]
+pub fn gates(x: f64, y: f64) -> f64 {
+    let a = x.sin() * y.cos() + x.exp() * y.tanh() - (x * x + 1.0).ln();
+    let b = x.max(y) + x.min(y) + x.abs() + x.hypot(y) + x.atan2(y) + x.powi(3) + y.powf(2.0);
+    let c = f64::sqrt(x * x + 1.0) + f64::mul_add(x, y, 1.0) + x.clamp(-1.0, 1.0) + x.floor();
+    a + b + c * SCALE + std::f64::consts::PI
+}
+
+#[differentiate]
+pub fn single(x: f32) -> f32 {
+    x * x
+}
+
+#[differentiate(wrt(a))]
+pub fn with_wrt(a: f64, b: f64, n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n {
+        #[allow(clippy::cast_precision_loss)]
+        let k = i as f64;
+        s += a * k + b;
+    }
+    s
+}
+
+#[differentiate]
+pub fn branches(x: f64, y: f64) -> f64 {
+    let mut z = x;
+    if x > y {
+        z *= 2.0;
+    } else if x < -y {
+        z -= y;
+    } else {
+        z += y * y;
+    }
+    let w = if z > 0.0 { z.sqrt() } else { -z };
+    w + z
+}
+
+#[differentiate]
+pub fn carried(x: f64, k: f64) -> f64 {
+    let mut y = x;
+    for _ in 0..10 {
+        y = y.sin() * k + x;
+    }
+    y
+}
+
+#[differentiate]
+pub fn slice_loss(w: &[f64], data: &[[f64; 2]], labels: &[f64]) -> f64 {
+    let mut loss = 0.0;
+    for (p, &l) in data.iter().zip(labels.iter()) {
+        let s = w[0] * p[0] + w[1] * p[1] + w[2];
+        loss += (1.0 - l * s).max(0.0);
+    }
+    loss
+}
+
+#[differentiate]
+pub fn arrays(x: [f64; 3], v: &Vec<f64>) -> f64 {
+    let mut h = [0.0; 3];
+    for k in 0..3 {
+        h[k] = x[k] * v[k];
+    }
+    let mut s = 0.0;
+    for &e in &h {
+        s += e * e;
+    }
+    s
+}
+
+#[differentiate]
+pub fn control(xs: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let mut i = 0;
+    while i < xs.len() {
+        if xs[i] < 0.0 {
+            i += 1;
+            continue;
+        }
+        if s > 10.0 {
+            break;
+        }
+        s += xs[i] * xs[i];
+        i += 1;
+    }
+    for &x in xs {
+        if x > 100.0 {
+            return x;
+        }
+    }
+    s
+}
+
+#[differentiate]
+pub fn composed(a: f64, b: f64) -> f64 {
+    neuron(a, b, 1.0, 2.0, 3.0) * carried(a, 0.5)
+}
+
+pub struct Model {
+    pub k: f64,
+}
+
+impl Model {
+    #[differentiate]
+    pub fn energy(&self, x: f64) -> f64 {
+        self.k * x * x
+    }
+}
+
+#[test]
+fn lint_clean_code_runs() {
+    let (v, _, _, _, _, _) = neuron_grad(1.0, 2.0, -3.0, -1.0, 3.0);
+    assert!((v - neuron(1.0, 2.0, -3.0, -1.0, 3.0)).abs() < f64::EPSILON);
+    let _ = gates_grad(0.3, 0.4);
+    let _ = single_grad(2.0);
+    let _ = with_wrt_grad(1.0, 2.0, 3);
+    let _ = branches_grad(0.3, 0.2);
+    let _ = carried_grad(0.3, 0.2);
+    let _ = slice_loss_grad(&[1.0, 2.0, 3.0], &[[1.0, 2.0]], &[1.0]);
+    let _ = arrays_grad([1.0, 2.0, 3.0], &vec![1.0, 2.0, 3.0]);
+    let _ = control_grad(&[1.0, -2.0, 3.0]);
+    let _ = composed_grad(0.1, 0.2);
+    let _ = Model { k: 1.0 }.energy_grad(2.0);
+}
