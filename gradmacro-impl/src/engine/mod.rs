@@ -133,16 +133,13 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         return quote!(#item #errs);
     };
     let sig = sig::analyse(&signature, &args, &mut errors);
-    let grad_fn = if errors.is_empty() {
-        match differentiate(&sig, &signature, &block) {
-            Ok(code) => code,
-            Err(e) => {
-                errors.extend(e);
-                TokenStream::new()
-            }
+    // The body is checked even when the signature has errors, so that all are reported at once.
+    let grad_fn = match differentiate(&sig, &signature, &block) {
+        Ok(code) => code,
+        Err(e) => {
+            errors.extend(e);
+            TokenStream::new()
         }
-    } else {
-        TokenStream::new()
     };
     let header = grad_header(&sig, &attrs, &vis, &signature);
     let errs = errors.to_compile_errors();
@@ -150,7 +147,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         quote!(#item #header { #grad_fn })
     } else {
         // The companion keeps its signature so that callers type-check; its body never runs.
-        quote!(#item #header { ::core::unreachable!() } #errs)
+        quote!(#item #[allow(unused_variables)] #header { ::core::unreachable!() } #errs)
     }
 }
 

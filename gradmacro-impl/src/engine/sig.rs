@@ -17,48 +17,58 @@ pub struct Args {
 const ACCEPTED: &str = "accepted arguments: `wrt(param, ...)`, e.g. `#[differentiate(wrt(a, c))]`";
 
 pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
+    // Every problem is recorded and parsing goes on, so all are reported together.
+    let mut found = Vec::new();
     let parser = |input: ParseStream<'_>| -> syn::Result<Args> {
         let mut wrt: Option<Vec<Ident>> = None;
         while !input.is_empty() {
-            let key: Ident = input.parse()?;
+            let key: Ident = input
+                .call(Ident::parse_any_ident)
+                .map_err(|e| syn::Error::new(e.span(), format!("expected an argument name; {ACCEPTED}")))?;
+            let list = if input.peek(syn::token::Paren) {
+                let content;
+                syn::parenthesized!(content in input);
+                Some(content)
+            } else {
+                if input.peek(Token![=]) {
+                    input.parse::<Token![=]>()?;
+                    input.parse::<syn::Expr>()?;
+                }
+                None
+            };
             if key != "wrt" {
-                return Err(syn::Error::new(
+                found.push(syn::Error::new(
                     key.span(),
                     format!("unknown argument `{key}` to #[differentiate]; {ACCEPTED}"),
                 ));
+            } else if wrt.is_some() {
+                found.push(syn::Error::new(key.span(), "`wrt` is given twice; list every parameter in one `wrt(...)`"));
+            } else if let Some(content) = list {
+                let names = content.parse_terminated(Ident::parse_any_ident, Token![,])?;
+                if names.is_empty() {
+                    found.push(syn::Error::new(key.span(), "`wrt()` is empty: name at least one parameter, or drop `wrt` to differentiate with respect to every float parameter"));
+                }
+                wrt = Some(names.into_iter().collect());
+            } else {
+                found.push(syn::Error::new(key.span(), "`wrt` takes a list of parameters: write `wrt(a, b)`"));
             }
-            if wrt.is_some() {
-                return Err(syn::Error::new(
-                    key.span(),
-                    "`wrt` is given twice; list every parameter in one `wrt(...)`",
-                ));
-            }
-            if !input.peek(syn::token::Paren) {
-                return Err(syn::Error::new(key.span(), "`wrt` takes a list of parameters: write `wrt(a, b)`"));
-            }
-            let content;
-            syn::parenthesized!(content in input);
-            let names = content.parse_terminated(Ident::parse_any_ident, Token![,])?;
-            if names.is_empty() {
-                return Err(syn::Error::new(
-                    key.span(),
-                    "`wrt()` is empty: name at least one parameter, or drop `wrt` to differentiate with respect to every float parameter",
-                ));
-            }
-            wrt = Some(names.into_iter().collect());
             if !input.is_empty() {
                 input.parse::<Token![,]>()?;
             }
         }
         Ok(Args { wrt })
     };
-    match parser.parse2(tokens) {
+    let args = match parser.parse2(tokens) {
         Ok(a) => a,
         Err(e) => {
-            errors.push(e);
+            found.push(e);
             Args { wrt: None }
         }
+    };
+    for e in found {
+        errors.push(e);
     }
+    args
 }
 
 trait ParseAnyIdent {
