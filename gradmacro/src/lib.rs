@@ -1,4 +1,138 @@
-//! gradmacro: compile-time reverse-mode differentiation of plain Rust functions.
+//! Exact gradients of ordinary Rust functions, generated at compile time, on stable Rust.
+//!
+//! `#[differentiate]` keeps your function as written and adds `f_grad` beside it: the forward
+//! pass with every intermediate kept, then the backward pass, one local-gradient rule per gate,
+//! in reverse order (the "backprop ninja" of Karpathy's *Hacker's guide to Neural Networks*),
+//! as plain Rust that the compiler optimises like a hand-written backward pass.
+//!
+//! ```
+//! use gradmacro::differentiate;
+//!
+//! #[differentiate]
+//! fn neuron(a: f64, b: f64, c: f64, x: f64, y: f64) -> f64 {
+//!     let q = a * x + b * y + c;
+//!     1.0 / (1.0 + (-q).exp())
+//! }
+//!
+//! let (v, da, db, dc, dx, dy) = neuron_grad(1.0, 2.0, -3.0, -1.0, 3.0);
+//! assert_eq!(v.to_bits(), neuron(1.0, 2.0, -3.0, -1.0, 3.0).to_bits());
+//! // d/da of sig(q) is sig(q) (1 - sig(q)) x
+//! assert!((da - v * (1.0 - v) * -1.0).abs() < 1e-12);
+//! assert!((dy - v * (1.0 - v) * 2.0).abs() < 1e-12);
+//! # let _ = (db, dc, dx);
+//! ```
+//!
+//! # The contract
+//!
+//! ## The attribute
+//! `#[differentiate]` differentiates with respect to every float-valued parameter;
+//! `#[differentiate(wrt(a, c))]` with respect to exactly `a` and `c` (the others are constants).
+//! It applies to a free `fn` or an `fn` in an `impl` block (the receiver is a constant), and adds
+//! `f_grad` with the same visibility and parameters, returning `(value, gradients...)`:
+//!
+//! - the value is bit-identical to what `f` returns for the same arguments;
+//! - then one gradient per active parameter, in declaration order (`(R, G)` for one);
+//! - float-valued types and their gradients: `f64`/`f32` → the same float; `[F; N]` and
+//!   `&[F; N]` → `[F; N]`; `&[F]`, `&Vec<F>`, `Vec<F>` → `Vec<F>` of the same length. Integers,
+//!   bools, `&[[f64; 2]]`, structs and receivers are constants.
+//!
+//! ```
+//! use gradmacro::differentiate;
+//!
+//! #[differentiate(wrt(w))]
+//! fn loss(w: &[f64], xs: &[f64], ys: &[f64]) -> f64 {
+//!     let mut l = 0.0;
+//!     for i in 0..xs.len() {
+//!         let e = w[0] * xs[i] + w[1] - ys[i];
+//!         l += e * e;
+//!     }
+//!     l
+//! }
+//!
+//! // residuals -2 and -3: l = 13, dl/dw0 = 2(-2*1 - 3*2), dl/dw1 = 2(-2 - 3)
+//! let (l, dw) = loss_grad(&[1.0, 0.0], &[1.0, 2.0], &[3.0, 5.0]);
+//! assert_eq!((l, dw), (13.0, vec![-16.0, -10.0]));
+//! ```
+//!
+//! ## The body
+//! - `+ - * /` and unary `-` on floats; integer arithmetic for indices and counters.
+//! - Float methods of `std` as gates, as `x.exp()` or `f64::exp(x)`: `abs, acos, acosh, asin,
+//!   asinh, atan, atan2, atanh, cbrt, clamp, cos, cosh, exp, exp2, exp_m1, hypot, ln, ln_1p, log,
+//!   log10, log2, max, min, mul_add, powf, powi, recip, sin, sinh, sqrt, tan, tanh, to_degrees,
+//!   to_radians`, and the piecewise-constant `floor, ceil, round, round_ties_even, trunc, signum`
+//!   (slope 0) and `fract` (slope 1).
+//! - Literals, `const` items, `std::f64::consts::*`, casts (`i as f64` and a float cast to an
+//!   integer are constants).
+//! - `let` with `mut`, type annotations, tuple patterns and shadowing; `=`, `+=`, `-=`, `*=`,
+//!   `/=`; blocks.
+//! - Index reads of arrays, slices and `Vec`s (`w[i]`, `x[i][0]` on constant data), and local
+//!   arrays written by index (`let mut h = [0.0; 3]; h[k] = ...;`).
+//! - `if`/`else if`/`else`, as statements and expressions, with any condition: the branch taken
+//!   is differentiated; the condition contributes no gradient.
+//! - `for` over ranges and iterators (`0..n`, `(0..n).rev()`, `xs.iter()`, `&xs`, `for &x in xs`,
+//!   `.iter().enumerate()`, `.iter().zip(...)`), `while`, `break`, `continue`, early `return`,
+//!   nested loops, values carried from one iteration to the next.
+//! - Calls: a call whose arguments are all constant runs as written. A call `g(args)` (also
+//!   `path::g(args)`, `Self::g(args)`, `obj.g(args)`) with an argument that depends on an active
+//!   parameter is differentiated through `g_grad(args)` under this same contract: `g` is either
+//!   `#[differentiate]`d itself or you write `g_grad` by hand, which is how you define a gate of
+//!   your own. The gradients `g_grad` returns line up with `g`'s float-valued parameters, so an
+//!   argument whose float-ness the macro cannot see (a field, a call result) must be bound to a
+//!   typed `let` first; the error says so.
+//!
+//! ```
+//! use gradmacro::differentiate;
+//!
+//! /// softplus(x) = ln(1 + e^x), computed without overflow: a hand-written gate.
+//! fn softplus(x: f64) -> f64 {
+//!     softplus_grad(x).0
+//! }
+//!
+//! fn softplus_grad(x: f64) -> (f64, f64) {
+//!     let value = if x > 30.0 { x } else { x.exp().ln_1p() };
+//!     (value, 1.0 / (1.0 + (-x).exp()))
+//! }
+//!
+//! #[differentiate]
+//! fn sig(x: f64) -> f64 {
+//!     1.0 / (1.0 + (-x).exp())
+//! }
+//!
+//! #[differentiate]
+//! fn model(w: f64, b: f64) -> f64 {
+//!     softplus(w * 2.0 + b) + sig(w)
+//! }
+//!
+//! let (_, dw, db) = model_grad(0.5, -1.0);
+//! let s = |x: f64| 1.0 / (1.0 + (-x).exp());
+//! assert!((dw - (2.0 * s(0.0) + s(0.5) * (1.0 - s(0.5)))).abs() < 1e-12);
+//! assert!((db - s(0.0)).abs() < 1e-12);
+//! ```
+//!
+//! ## Where a function is not differentiable
+//! `max`/`min` give the gradient to the selected input and half to each on a tie; `clamp` is
+//! like nested `max`/`min`; `abs` has slope 0 at 0; `signum, floor, ceil, round, trunc` slope 0
+//! everywhere. `sqrt` and `ln` at 0 and division by 0 give what IEEE arithmetic gives (inf, NaN),
+//! never a panic; NaN and infinities propagate.
+//!
+//! ## What is rejected
+//! Anything else is a compile error spanned on your code, saying what is unsupported and what to
+//! write instead, never a panic: other return types, `&mut` parameters, a `wrt(...)` naming an
+//! unknown or non-float parameter, unknown attribute arguments, the attribute on anything but a
+//! function, `async`/`const`/`unsafe`/`extern` functions, generic type parameters, macros,
+//! closures, `match`, `loop`, ... All errors of a function are reported together; the original
+//! function and a `f_grad` with the right signature are still emitted, so one mistake does not
+//! cascade into "cannot find function" errors.
+//!
+//! ## Generated code
+//! Warning-free under `#![deny(warnings)]` and `clippy::pedantic`, no `unsafe`, absolute paths
+//! only (`::core::...`, `::gradmacro::__private::...`, so depend on this crate under its own
+//! name), hygienic internal names. Straight-line code and loops that only read fixed values and
+//! accumulate allocate nothing (their iterations are recomputed in the backward pass); loops that
+//! carry a value from one iteration into the next keep the values the backward pass needs on a
+//! `Vec` tape sized up front.
+//!
+//! [`check`] holds the guide's numerical gradient check, to test your own gates.
 
 pub use gradmacro_impl::differentiate;
 
