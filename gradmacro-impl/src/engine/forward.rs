@@ -59,6 +59,33 @@ pub fn included(s: &Stmt, needed: &HashSet<Ref>) -> bool {
     }
 }
 
+/// The tapes, iterators and counts of the loops in `b` (not inside other loops) that `needed`
+/// reads.
+fn loop_artifacts(b: &Block, needed: &HashSet<Ref>, out: &mut Vec<(TokenStream, TokenStream)>) {
+    for s in &b.stmts {
+        match s {
+            Stmt::If(i) => {
+                loop_artifacts(&i.then_block, needed, out);
+                loop_artifacts(&i.else_block, needed, out);
+            }
+            Stmt::Loop(l) => {
+                for (r, ident) in [
+                    (Ref::Tape(l.id), tape_ident(l.id)),
+                    (Ref::Iter(l.id), iter_ident(l.id)),
+                    (Ref::Count(l.id), count_ident(l.id)),
+                ] {
+                    if needed.contains(&r) {
+                        // The backward pass pops the tape.
+                        let pat = if matches!(r, Ref::Tape(_)) { quote!(mut #ident) } else { quote!(#ident) };
+                        out.push((pat, quote!(#ident)));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 fn has_store(b: &Block) -> bool {
     b.stmts.iter().any(|s| match s {
         Stmt::Store { .. } | Stmt::ArrayDecl { .. } => true,
@@ -200,10 +227,18 @@ impl Fwd<'_> {
                 }
             });
         }
+        // A loop inside an arm whose backward pass re-iterates, counts or pops its tape hands
+        // those out of the arm too.
+        let mut then_loops = Vec::new();
+        let mut else_loops = Vec::new();
+        if let Some(n) = needed {
+            loop_artifacts(&i.then_block, n, &mut then_loops);
+            loop_artifacts(&i.else_block, n, &mut else_loops);
+        }
         let cond = self.op(&i.cond);
         let then_code = self.block(&i.then_block);
         let else_code = self.block(&i.else_block);
-        if phis.is_empty() && then_defs.is_empty() && else_defs.is_empty() {
+        if phis.is_empty() && then_defs.is_empty() && else_defs.is_empty() && then_loops.is_empty() && else_loops.is_empty() {
             return quote!(if #cond { #then_code } else { #else_code });
         }
         let dflt = quote!(::core::default::Default::default());
@@ -224,6 +259,16 @@ impl Fwd<'_> {
             pat.push(self.name(*v));
             then_vals.push(dflt.clone());
             else_vals.push(self.name(*v));
+        }
+        for (p, t) in &then_loops {
+            pat.push(p.clone());
+            then_vals.push(t.clone());
+            else_vals.push(dflt.clone());
+        }
+        for (p, t) in &else_loops {
+            pat.push(p.clone());
+            then_vals.push(dflt.clone());
+            else_vals.push(t.clone());
         }
         quote! {
             let (#(#pat,)*) = if #cond {

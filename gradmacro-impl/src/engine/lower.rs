@@ -220,7 +220,7 @@ impl<'a> Lower<'a> {
         self.bind(RET, Binding::Scalar { op: default_lit(), deref: false });
 
         let mut out = Block::default();
-        let tail = self.lower_stmts(&block.stmts, &mut out);
+        let tail = self.lower_stmts_inner(&block.stmts, true, &mut out);
         if let Some(t) = tail
             && !is_unit(&t)
         {
@@ -234,17 +234,26 @@ impl<'a> Lower<'a> {
     /// Lowers statements; returns the value of the trailing expression, if any.
     pub fn lower_stmts(&mut self, stmts: &[syn::Stmt], out: &mut Block) -> Option<Operand> {
         let mark = self.env.len();
-        let tail = self.lower_stmts_inner(stmts, out);
+        let tail = self.lower_stmts_inner(stmts, false, out);
         self.env.truncate(mark);
         tail
     }
 
-    fn lower_stmts_inner(&mut self, stmts: &[syn::Stmt], out: &mut Block) -> Option<Operand> {
+    /// With `tail_returns`, the trailing expression is the function's result (`$ret`), also
+    /// when it ends up inside the guard that follows an early `return`.
+    fn lower_stmts_inner(&mut self, stmts: &[syn::Stmt], tail_returns: bool, out: &mut Block) -> Option<Operand> {
         for (i, s) in stmts.iter().enumerate() {
             let last = i + 1 == stmts.len();
             let mut tail = None;
             match s {
-                syn::Stmt::Expr(e, None) if last => tail = Some(self.expr(e, out)),
+                syn::Stmt::Expr(e, None) if last => {
+                    let v = self.expr(e, out);
+                    if tail_returns && !is_unit(&v) {
+                        self.set_scalar(RET, v);
+                    } else {
+                        tail = Some(v);
+                    }
+                }
                 _ => self.stmt(s, out),
             }
             match self.scalar(EXIT) {
@@ -256,7 +265,7 @@ impl<'a> Lower<'a> {
                     if rest.is_empty() {
                         return tail;
                     }
-                    return self.guarded(code, rest, out);
+                    return self.guarded(code, rest, tail_returns, out);
                 }
             }
             if last {
@@ -267,7 +276,7 @@ impl<'a> Lower<'a> {
     }
 
     /// `rest` runs only when nothing has exited: `if $exit == 0 { rest }`.
-    fn guarded(&mut self, code: ValId, rest: &[syn::Stmt], out: &mut Block) -> Option<Operand> {
+    fn guarded(&mut self, code: ValId, rest: &[syn::Stmt], tail_returns: bool, out: &mut Block) -> Option<Operand> {
         let span = self.vals[code].span;
         let cond = self.new_val(false, span);
         let code_ident = super::val_ident_plain(code);
@@ -278,7 +287,7 @@ impl<'a> Lower<'a> {
             tokens: quote!(#code_ident == #none),
             uses: vec![code],
         });
-        self.lower_if_arms(Operand::Val(cond), span, |s, b| s.lower_stmts_inner(rest, b), |_, _| None, out)
+        self.lower_if_arms(Operand::Val(cond), span, |s, b| s.lower_stmts_inner(rest, tail_returns, b), |_, _| None, out)
     }
 
     fn stmt(&mut self, s: &syn::Stmt, out: &mut Block) {

@@ -144,6 +144,8 @@ impl Lower<'_> {
 
     /// A whole inactive expression as one plain statement.
     pub fn plain(&mut self, e: &Expr, ty: Option<TokenStream>, out: &mut Block) -> ValId {
+        // `let v = (a as f64);` would trip `unused_parens` on the user's tokens.
+        let e = strip(e);
         let kind = match &ty {
             Some(t) => match syn::parse2::<syn::Type>(t.clone()) {
                 Ok(t) if super::sig::float_of(&t).is_some() => Kind::Float,
