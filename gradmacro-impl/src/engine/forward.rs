@@ -238,7 +238,12 @@ impl Fwd<'_> {
         let cond = self.op(&i.cond);
         let then_code = self.block(&i.then_block);
         let else_code = self.block(&i.else_block);
-        if phis.is_empty() && then_defs.is_empty() && else_defs.is_empty() && then_loops.is_empty() && else_loops.is_empty() {
+        if phis.is_empty()
+            && then_defs.is_empty()
+            && else_defs.is_empty()
+            && then_loops.is_empty()
+            && else_loops.is_empty()
+        {
             return quote!(if #cond { #then_code } else { #else_code });
         }
         let dflt = quote!(::core::default::Default::default());

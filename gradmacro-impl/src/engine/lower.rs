@@ -287,7 +287,13 @@ impl<'a> Lower<'a> {
             tokens: quote!(#code_ident == #none),
             uses: vec![code],
         });
-        self.lower_if_arms(Operand::Val(cond), span, |s, b| s.lower_stmts_inner(rest, tail_returns, b), |_, _| None, out)
+        self.lower_if_arms(
+            Operand::Val(cond),
+            span,
+            |s, b| s.lower_stmts_inner(rest, tail_returns, b),
+            |_, _| None,
+            out,
+        )
     }
 
     fn stmt(&mut self, s: &syn::Stmt, out: &mut Block) {

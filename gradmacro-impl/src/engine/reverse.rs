@@ -97,6 +97,7 @@ pub struct Rev<'a> {
     /// Array adjoints that received something: parameters by index, local slots.
     pub param_adj_used: BTreeSet<usize>,
     pub local_adj_used: BTreeSet<usize>,
+    loop_depth: usize,
 }
 
 /// Values a block defines at its own level (nested blocks' values belong to them, except the
@@ -172,6 +173,7 @@ impl<'a> Rev<'a> {
             plans: HashMap::new(),
             param_adj_used: BTreeSet::new(),
             local_adj_used: BTreeSet::new(),
+            loop_depth: 0,
         }
     }
 
@@ -238,7 +240,10 @@ impl<'a> Rev<'a> {
                 } else {
                     let cell = Rc::new(Cell::new(true));
                     self.adj.insert(v, cell.clone());
-                    out.push(B::Let { name: adj_ident(v), expr: quote!(0.0), mutable: cell });
+                    // Inside a loop iteration the zero is -0.0: `-0.0 + x` folds to `x` where
+                    // `0.0 + x` cannot (IEEE), so the first `+=` costs nothing.
+                    let zero = if self.loop_depth > 0 { quote!(-0.0) } else { quote!(0.0) };
+                    out.push(B::Let { name: adj_ident(v), expr: zero, mutable: cell });
                 }
             } else {
                 parent.outer.insert(v);
@@ -478,7 +483,9 @@ impl<'a> Rev<'a> {
                 self.contribute(v, quote!(#ds), &mut body_bs);
             }
         }
+        self.loop_depth += 1;
         self.block(&l.body, &mut body_bs);
+        self.loop_depth -= 1;
         for c in &active_carried {
             let ds = slot_adj_ident(c.slot);
             let value = if self.has_adj(c.entry) {
