@@ -3,6 +3,8 @@
 //! the contract's table. The tuple types are written out, so a wrong shape fails to compile and
 //! a wrong order fails the finite-difference comparison.
 
+#![allow(clippy::ptr_arg, reason = "`&Vec<f64>` is a parameter type of the contract")]
+
 mod common;
 
 use common::{assert_fd_all, assert_same_value};
@@ -52,7 +54,7 @@ fn one_slice(x: &[f64]) -> f64 {
 fn one_scalar(x: f64, n: usize, flag: bool, k: i32) -> f64 {
     let mut s = x;
     for _ in 0..n {
-        s = s * x;
+        s *= x;
     }
     if flag { s.powi(k) } else { s }
 }
@@ -73,7 +75,6 @@ fn one_active_parameter_gives_a_pair() {
 }
 
 #[differentiate]
-#[allow(clippy::ptr_arg, reason = "`&Vec<f64>` is a parameter type of the contract")]
 fn all_kinds(a: f64, arr: [f64; 2], arr_ref: &[f64; 3], s: &[f64], rv: &Vec<f64>, ov: Vec<f64>) -> f64 {
     a * (arr[0] - arr[1]) + arr_ref[0] * arr_ref[1] * arr_ref[2] + s[0] * s[1] + rv[0] / ov[0]
 }
