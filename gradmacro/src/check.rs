@@ -146,20 +146,14 @@ pub struct Tolerance {
 
 impl Default for Tolerance {
     fn default() -> Self {
-        Self {
-            rel: 1e-6,
-            abs: 1e-8,
-        }
+        Self { rel: 1e-6, abs: 1e-8 }
     }
 }
 
 impl Tolerance {
     /// Whether `analytic` and `numerical` agree under this tolerance (see [`Tolerance`]).
     #[must_use]
-    #[allow(
-        clippy::float_cmp,
-        reason = "exact equality is wanted: it accepts equal infinities"
-    )]
+    #[allow(clippy::float_cmp, reason = "exact equality is wanted: it accepts equal infinities")]
     pub fn accepts(&self, analytic: f64, numerical: f64) -> bool {
         if analytic == numerical || (analytic.is_nan() && numerical.is_nan()) {
             return true;
@@ -215,19 +209,10 @@ pub enum GradientMismatch {
 impl fmt::Display for GradientMismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Length { analytic, point } => write!(
-                f,
-                "gradient has {analytic} component(s) but the point has {point}"
-            ),
-            Self::Component {
-                index,
-                analytic,
-                numerical,
-                abs_error,
-                rel_error,
-                x,
-                tolerance,
-            } => write!(
+            Self::Length { analytic, point } => {
+                write!(f, "gradient has {analytic} component(s) but the point has {point}")
+            }
+            Self::Component { index, analytic, numerical, abs_error, rel_error, x, tolerance } => write!(
                 f,
                 "gradient component {index} differs: analytic {analytic}, numerical \
                  {numerical} (absolute error {abs_error:e}, relative error {rel_error:e}; \
@@ -263,11 +248,7 @@ impl Error for GradientMismatch {}
 /// # Errors
 ///
 /// [`GradientMismatch`] when the lengths differ or a component disagrees.
-pub fn check_gradient<F: Fn(&[f64]) -> f64>(
-    f: F,
-    analytic: &[f64],
-    x: &[f64],
-) -> Result<(), GradientMismatch> {
+pub fn check_gradient<F: Fn(&[f64]) -> f64>(f: F, analytic: &[f64], x: &[f64]) -> Result<(), GradientMismatch> {
     check_gradient_with_tolerance(f, analytic, x, Tolerance::default())
 }
 
@@ -295,10 +276,7 @@ pub fn check_gradient_with_tolerance<F: Fn(&[f64]) -> f64>(
     tolerance: Tolerance,
 ) -> Result<(), GradientMismatch> {
     if analytic.len() != x.len() {
-        return Err(GradientMismatch::Length {
-            analytic: analytic.len(),
-            point: x.len(),
-        });
+        return Err(GradientMismatch::Length { analytic: analytic.len(), point: x.len() });
     }
     let numerical = numerical_gradient(f, x);
     for (index, (&a, &n)) in analytic.iter().zip(&numerical).enumerate() {
@@ -341,15 +319,7 @@ mod tests {
     }
 
     fn product_grad(v: &[f64]) -> Vec<f64> {
-        (0..v.len())
-            .map(|i| {
-                v.iter()
-                    .enumerate()
-                    .filter(|&(j, _)| j != i)
-                    .map(|(_, &x)| x)
-                    .product()
-            })
-            .collect()
+        (0..v.len()).map(|i| v.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, &x)| x).product()).collect()
     }
 
     #[test]
@@ -358,10 +328,7 @@ mod tests {
             let g = numerical_gradient(quadratic, &p);
             let exact = quadratic_grad(&p);
             for (a, b) in g.iter().zip(&exact) {
-                assert!(
-                    (a - b).abs() <= 1e-6 * b.abs().max(1.0),
-                    "{g:?} vs {exact:?}"
-                );
+                assert!((a - b).abs() <= 1e-6 * b.abs().max(1.0), "{g:?} vs {exact:?}");
             }
         }
     }
@@ -432,15 +399,7 @@ mod tests {
         g[2] += 0.01;
         let err = check_gradient(product, &g, &p).unwrap_err();
         match &err {
-            GradientMismatch::Component {
-                index,
-                analytic,
-                numerical,
-                abs_error,
-                rel_error,
-                x,
-                tolerance,
-            } => {
+            GradientMismatch::Component { index, analytic, numerical, abs_error, rel_error, x, tolerance } => {
                 assert_eq!(*index, 2);
                 assert_eq!(*analytic, right + 0.01);
                 assert!((numerical - right).abs() < 1e-8);
@@ -454,10 +413,7 @@ mod tests {
         }
         let message = err.to_string();
         assert!(message.contains("component 2"), "{message}");
-        assert!(
-            message.contains(&format!("analytic {}", right + 0.01)),
-            "{message}"
-        );
+        assert!(message.contains(&format!("analytic {}", right + 0.01)), "{message}");
         assert!(message.contains("[1.5, -2.0, 0.25, 3.0]"), "{message}");
     }
 
@@ -488,28 +444,16 @@ mod tests {
             0.0
         };
         let err = check_gradient(f, &[1.0, 2.0], &[1.0]).unwrap_err();
-        assert_eq!(
-            err,
-            GradientMismatch::Length {
-                analytic: 2,
-                point: 1
-            }
-        );
+        assert_eq!(err, GradientMismatch::Length { analytic: 2, point: 1 });
         assert!(!called.get());
-        assert_eq!(
-            err.to_string(),
-            "gradient has 2 component(s) but the point has 1"
-        );
+        assert_eq!(err.to_string(), "gradient has 2 component(s) but the point has 1");
     }
 
     #[test]
     fn tolerance_is_respected() {
         let f = |v: &[f64]| 2.0 * v[0];
         let strict = Tolerance { rel: 0.0, abs: 0.0 };
-        let loose = Tolerance {
-            rel: 0.01,
-            abs: 0.0,
-        };
+        let loose = Tolerance { rel: 0.01, abs: 0.0 };
         assert!(check_gradient_with_tolerance(f, &[2.01], &[1.0], loose).is_ok());
         assert!(check_gradient_with_tolerance(f, &[2.03], &[1.0], loose).is_err());
         assert!(check_gradient_with_tolerance(f, &[2.01], &[1.0], strict).is_err());
@@ -534,10 +478,7 @@ mod tests {
     #[test]
     fn error_trait_is_implemented() {
         fn takes_error(_: &dyn Error) {}
-        let err = GradientMismatch::Length {
-            analytic: 0,
-            point: 1,
-        };
+        let err = GradientMismatch::Length { analytic: 0, point: 1 };
         takes_error(&err);
         let boxed: Box<dyn Error + Send + Sync> = Box::new(err);
         assert!(boxed.source().is_none());
