@@ -6,6 +6,8 @@
 //! of the returned tuple (`wrt`, gradient types) in `signatures.rs`.
 
 #![allow(
+    clippy::neg_multiply,
+    clippy::needless_return,
     clippy::needless_range_loop,
     clippy::assign_op_pattern,
     clippy::unnecessary_cast,
@@ -14,6 +16,8 @@
 )]
 
 mod common;
+
+use std::f64::consts::PI;
 
 use common::{assert_fd_all, assert_same_value};
 use gradmacro::differentiate;
@@ -253,4 +257,41 @@ fn integer_arithmetic_for_indices_and_counters() {
     let (v, dx) = integer_arithmetic_grad(&x);
     assert_same_value("integer_arithmetic", v, integer_arithmetic(&x));
     assert_fd_all("integer_arithmetic", integer_arithmetic, &x, &dx);
+}
+
+#[differentiate]
+fn imported_const_and_negative_literal(x: f64) -> f64 {
+    PI * x.sin() - -1.0 * x
+}
+
+#[differentiate]
+fn return_as_last_statement(x: f64, y: f64) -> f64 {
+    let s = x * y;
+    return s + x.cos();
+}
+
+#[test]
+fn imported_consts_negative_literals_and_final_return() {
+    for x in [-1.5, 1e-3, 2.0] {
+        let (v, dx) = imported_const_and_negative_literal_grad(x);
+        assert_same_value("imported_const", v, imported_const_and_negative_literal(x));
+        let f = |p: &[f64]| imported_const_and_negative_literal(p[0]);
+        assert_fd_all("imported_const", f, &[x], &[dx]);
+    }
+    check_xy("return_as_last_statement", return_as_last_statement, return_as_last_statement_grad, XY);
+}
+
+#[differentiate]
+fn local_array_carried(x: f64, y: f64) -> f64 {
+    let mut h = [0.0; 4];
+    h[0] = x;
+    for k in 1..4 {
+        h[k] = h[k - 1] * 0.5 + y * k as f64 + h[k - 1].sin();
+    }
+    h[3] * h[1]
+}
+
+#[test]
+fn local_array_written_from_its_previous_element_in_a_loop() {
+    check_xy("local_array_carried", local_array_carried, local_array_carried_grad, XY);
 }

@@ -353,3 +353,109 @@ fn nested_loops_carrying_a_value_with_break() {
     let points = [(0.3, 0.7), (-1.2, 1.1), (0.9, -0.4), (1e-3, 0.5)];
     check_xy("nested_break_carried", nested_break_carried, nested_break_carried_grad, &points);
 }
+
+/// Minimal reproducer: an exponential moving average over an active slice. The value is
+/// `((x0 a / 2) + x1 a) / 2 + x2 a`, so `d/dx = [a/4, a/2, a]`.
+#[differentiate]
+fn moving_average(xs: &[f64], a: f64) -> f64 {
+    let mut s = 0.0;
+    for x in xs.iter() {
+        s = 0.5 * s + x * a;
+    }
+    s
+}
+
+#[test]
+#[ignore = "macro bug: affine loop-carried value over `xs.iter()` is differentiated in forward order"]
+fn moving_average_over_a_slice() {
+    let xs = [0.3, -1.2, 2.0];
+    let (v, dxs, da) = moving_average_grad(&xs, 0.7);
+    assert_same_value("moving_average", v, moving_average(&xs, 0.7));
+    let f = |p: &[f64]| moving_average(&p[..3], p[3]);
+    let got = [dxs.as_slice(), &[da]].concat();
+    assert_fd_all("moving_average", f, &[0.3, -1.2, 2.0, 0.7], &got);
+}
+
+#[differentiate]
+fn enumerate_with_ref_pattern(xs: &[f64], w: f64) -> f64 {
+    let mut s = 0.0;
+    for (i, &v) in xs.iter().enumerate() {
+        s += v * w.powi(i as i32);
+    }
+    s
+}
+
+#[differentiate(wrt(w))]
+fn zip_with_constant_data(w: &[f64], data: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (a, b) in w.iter().zip(data.iter()) {
+        s += a * b * a;
+    }
+    s
+}
+
+#[differentiate]
+fn shadowing_and_branches_in_a_loop(xs: &[f64], k: f64) -> f64 {
+    let mut acc = 1.0;
+    for i in 0..xs.len() {
+        let t = xs[i] * k;
+        let t = t.tanh();
+        if t > 0.0 {
+            acc *= 1.0 + t;
+        } else {
+            acc -= t * acc;
+        }
+    }
+    acc
+}
+
+#[test]
+fn loop_bodies_with_patterns_shadowing_and_branches() {
+    let xs = [0.3, -1.2, 2.0, 1e-3];
+    let point = [0.3, -1.2, 2.0, 1e-3, 0.7];
+    let (v, dxs, dw) = enumerate_with_ref_pattern_grad(&xs, 0.7);
+    assert_same_value("enumerate", v, enumerate_with_ref_pattern(&xs, 0.7));
+    let f = |p: &[f64]| enumerate_with_ref_pattern(&p[..4], p[4]);
+    assert_fd_all("enumerate", f, &point, &[dxs.as_slice(), &[dw]].concat());
+
+    let data = [1.5, -0.5, 2.0, 3.0];
+    let (v, dw) = zip_with_constant_data_grad(&xs, &data);
+    assert_same_value("zip", v, zip_with_constant_data(&xs, &data));
+    assert_fd_all("zip", |p| zip_with_constant_data(p, &data), &xs, &dw);
+
+    let (v, dxs, dk) = shadowing_and_branches_in_a_loop_grad(&xs, 0.7);
+    assert_same_value("shadowing", v, shadowing_and_branches_in_a_loop(&xs, 0.7));
+    let f = |p: &[f64]| shadowing_and_branches_in_a_loop(&p[..4], p[4]);
+    assert_fd_all("shadowing", f, &point, &[dxs.as_slice(), &[dk]].concat());
+}
+
+#[differentiate]
+fn carried_f32(xs: &[f32], k: f32) -> f32 {
+    let mut y = k;
+    for &x in xs {
+        y = (y * x).sin() + std::f32::consts::PI * k;
+    }
+    y
+}
+
+/// The same computation in f64, written by hand, for accurate finite differences.
+fn carried_f64_replica(p: &[f64]) -> f64 {
+    let mut y = p[3];
+    for &x in &p[..3] {
+        y = (y * x).sin() + std::f64::consts::PI * p[3];
+    }
+    y
+}
+
+#[test]
+fn loop_carried_value_in_f32() {
+    let xs = [0.3f32, -1.2, 2.0];
+    let (v, dxs, dk) = carried_f32_grad(&xs, 0.7);
+    assert_eq!(v.to_bits(), carried_f32(&xs, 0.7).to_bits());
+    let got = [dxs[0], dxs[1], dxs[2], dk];
+    let point: Vec<f64> = [0.3f32, -1.2, 2.0, 0.7].iter().map(|&z| f64::from(z)).collect();
+    let want = common::fd(carried_f64_replica, &point);
+    for (g, w) in got.iter().zip(&want) {
+        approx::assert_relative_eq!(f64::from(*g), *w, epsilon = 1e-5, max_relative = 1e-4);
+    }
+}
