@@ -6,6 +6,8 @@
 //! the pseudo-variable `$exit`, and the statements after one that may have exited run under
 //! `if $exit == 0`. That keeps every region structured, which is what the reverse pass needs.
 
+use std::collections::HashMap;
+
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
@@ -53,7 +55,51 @@ impl Binding {
     }
 }
 
-pub type Env = Vec<(String, Binding)>;
+/// The variables in scope, innermost last, with an index by name so that a lookup does not scan
+/// the whole function (expansion time stays linear in the size of the body).
+#[derive(Clone, Default)]
+pub struct Env {
+    entries: Vec<(String, Binding)>,
+    by_name: HashMap<String, Vec<usize>>,
+}
+
+impl Env {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn push(&mut self, name: String, b: Binding) {
+        self.by_name.entry(name.clone()).or_default().push(self.entries.len());
+        self.entries.push((name, b));
+    }
+
+    pub fn truncate(&mut self, len: usize) {
+        while self.entries.len() > len {
+            if let Some((name, _)) = self.entries.pop()
+                && let Some(stack) = self.by_name.get_mut(&name)
+            {
+                stack.pop();
+            }
+        }
+    }
+
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).and_then(|s| s.last().copied())
+    }
+}
+
+impl std::ops::Index<usize> for Env {
+    type Output = (String, Binding);
+    fn index(&self, i: usize) -> &Self::Output {
+        &self.entries[i]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Env {
+    fn index_mut(&mut self, i: usize) -> &mut Self::Output {
+        &mut self.entries[i]
+    }
+}
 
 struct Checkpoint {
     vals: usize,
@@ -92,7 +138,7 @@ impl<'a> Lower<'a> {
             arrays: Vec::new(),
             loops: 0,
             slots: 0,
-            env: Vec::new(),
+            env: Env::default(),
             errors: Errors::default(),
             items: Vec::new(),
             loop_depth: 0,
@@ -126,18 +172,18 @@ impl<'a> Lower<'a> {
     }
 
     pub fn lookup(&self, name: &str) -> Option<&Binding> {
-        self.env.iter().rev().find(|(n, _)| n == name).map(|(_, b)| b)
+        self.env.position(name).map(|i| &self.env[i].1)
     }
 
     pub fn bind(&mut self, name: impl Into<String>, b: Binding) {
-        self.env.push((name.into(), b));
+        self.env.push(name.into(), b);
     }
 
     /// Points the innermost variable `name` at a new binding (an assignment).
     pub fn rebind(&mut self, name: &str, b: Binding) -> bool {
-        match self.env.iter_mut().rev().find(|(n, _)| n == name) {
-            Some(slot) => {
-                slot.1 = b;
+        match self.env.position(name) {
+            Some(i) => {
+                self.env[i].1 = b;
                 true
             }
             None => false,
@@ -554,7 +600,7 @@ impl<'a> Lower<'a> {
         self.loops += 1;
         let mark = self.env.len();
         let before = self.env.clone();
-        let exit_index = self.env.iter().rposition(|(n, _)| n == EXIT);
+        let exit_index = self.env.position(EXIT);
         let cp = self.checkpoint();
         let mut carried: Vec<(usize, bool)> = Vec::new();
         for _pass in 0..=mark + 1 {
@@ -638,9 +684,9 @@ impl<'a> Lower<'a> {
                     carried_ir.push(Carried { slot, init, entry: entries[k], exit, after });
                     self.env[i].1 = Binding::Scalar { op: Operand::Val(after), deref };
                 }
-                for (i, (_, b)) in before.iter().enumerate().take(mark) {
+                for i in 0..mark {
                     if !carried.iter().any(|&(j, _)| j == i) {
-                        self.env[i].1 = b.clone();
+                        self.env[i].1 = before[i].1.clone();
                     }
                 }
                 let exit_after = if returns {
