@@ -77,7 +77,6 @@ fn early_return(x: f64, y: f64) -> f64 {
 }
 
 #[test]
-#[ignore = "macro bug: after an early `return` taken, f_grad returns value 0 and gradient 0"]
 fn early_return_from_the_body() {
     let points = [(-1.0, 2.0), (-1e-3, -0.5), (4.0, 2.0), (0.25, 0.3), (1.0, -2.0)];
     check_xy("early_return", early_return, early_return_grad, &points);
@@ -230,7 +229,6 @@ fn return_in_loop(xs: &[f64]) -> f64 {
 }
 
 #[test]
-#[ignore = "macro bug: a `return` inside a loop gives value 0 and drops its gradient"]
 fn early_return_inside_a_loop() {
     check_slice("return_in_loop (returns)", return_in_loop, return_in_loop_grad, &[0.5, -1.2, 1.6, 0.7]);
     check_slice("return_in_loop (runs out)", return_in_loop, return_in_loop_grad, &[0.5, -1.2, 0.3]);
@@ -312,7 +310,7 @@ fn affine_loop_carried_value_reading_the_index() {
     assert_eq!(dx, 0.125);
 }
 
-/// Minimal reproducers of early return: `early(-1.0)` is `-2` with slope 2.
+/// Early return: `early(-1.0)` is `-2` with slope 2.
 #[differentiate]
 fn early(x: f64) -> f64 {
     if x < 0.0 {
@@ -322,7 +320,6 @@ fn early(x: f64) -> f64 {
 }
 
 #[test]
-#[ignore = "macro bug: after an early `return` taken, f_grad returns (0, 0) instead of (-2, 2)"]
 fn early_return_minimal() {
     assert_eq!(early_grad(-1.0), (-2.0, 2.0));
     assert_eq!(early_grad(1.0), (3.0, 3.0));
@@ -457,5 +454,33 @@ fn loop_carried_value_in_f32() {
     let want = common::fd(carried_f64_replica, &point);
     for (g, w) in got.iter().zip(&want) {
         approx::assert_relative_eq!(f64::from(*g), *w, epsilon = 1e-5, max_relative = 1e-4);
+    }
+}
+
+#[differentiate]
+fn return_in_nested_loops(xs: &[f64], k: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..xs.len() {
+        let mut j = 0;
+        while j < 3 {
+            s += xs[i] * k;
+            if s > 2.0 {
+                return s * s;
+            }
+            j += 1;
+        }
+    }
+    s * 0.5
+}
+
+#[test]
+fn early_return_from_nested_loops() {
+    for xs in [[0.5, 0.4, 1.0], [0.1, -0.2, 0.3]] {
+        let (v, dxs, dk) = return_in_nested_loops_grad(&xs, 1.1);
+        assert_same_value("return_in_nested_loops", v, return_in_nested_loops(&xs, 1.1));
+        let f = |p: &[f64]| return_in_nested_loops(&p[..3], p[3]);
+        let point = [xs[0], xs[1], xs[2], 1.1];
+        let got = [dxs.as_slice(), &[dk]].concat();
+        assert_fd_all("return_in_nested_loops", f, &point, &got);
     }
 }
