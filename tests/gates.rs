@@ -41,13 +41,7 @@ macro_rules! gate1 {
             #[test]
             fn method_and_path_forms() {
                 let d = |$x: f64| -> f64 { $d };
-                check1(
-                    concat!(stringify!($gate), "(method)"),
-                    m,
-                    m_grad,
-                    d,
-                    $points,
-                );
+                check1(concat!(stringify!($gate), "(method)"), m, m_grad, d, $points);
                 check1(concat!(stringify!($gate), "(path)"), p, p_grad, d, $points);
             }
         }
@@ -56,46 +50,26 @@ macro_rules! gate1 {
 
 gate1!(abs, abs, |x| if x > 0.0 { 1.0 } else { -1.0 }, NONZERO);
 gate1!(acos, acos, |x| -1.0 / (1.0 - x * x).sqrt(), UNIT);
-gate1!(
-    acosh,
-    acosh,
-    |x| 1.0 / (x * x - 1.0).sqrt(),
-    &[1.01, 1.5, 3.0, 40.0]
-);
+gate1!(acosh, acosh, |x| 1.0 / (x * x - 1.0).sqrt(), &[1.01, 1.5, 3.0, 40.0]);
 gate1!(asin, asin, |x| 1.0 / (1.0 - x * x).sqrt(), UNIT);
 gate1!(asinh, asinh, |x| 1.0 / (x * x + 1.0).sqrt(), SPREAD);
 gate1!(atan, atan, |x| 1.0 / (1.0 + x * x), SPREAD);
 gate1!(atanh, atanh, |x| 1.0 / (1.0 - x * x), UNIT);
-gate1!(
-    cbrt,
-    cbrt,
-    |x| 1.0 / (3.0 * x.abs().powf(2.0 / 3.0)),
-    NONZERO
-);
+gate1!(cbrt, cbrt, |x| 1.0 / (3.0 * x.abs().powf(2.0 / 3.0)), NONZERO);
 gate1!(cos, cos, |x| -x.sin(), SPREAD);
 gate1!(cosh, cosh, |x| x.sinh(), SPREAD);
 gate1!(exp, exp, |x| x.exp(), SPREAD);
 gate1!(exp2, exp2, |x| LN_2 * 2f64.powf(x), SPREAD);
 gate1!(exp_m1, exp_m1, |x| x.exp(), SPREAD);
 gate1!(ln, ln, |x| 1.0 / x, POSITIVE);
-gate1!(
-    ln_1p,
-    ln_1p,
-    |x| 1.0 / (1.0 + x),
-    &[-0.9, -0.3, -1e-3, 0.0, 1e-3, 2.0, 90.0]
-);
+gate1!(ln_1p, ln_1p, |x| 1.0 / (1.0 + x), &[-0.9, -0.3, -1e-3, 0.0, 1e-3, 2.0, 90.0]);
 gate1!(log10, log10, |x| 1.0 / (x * LN_10), POSITIVE);
 gate1!(log2, log2, |x| 1.0 / (x * LN_2), POSITIVE);
 gate1!(recip, recip, |x| -1.0 / (x * x), NONZERO);
 gate1!(sin, sin, |x| x.cos(), SPREAD);
 gate1!(sinh, sinh, |x| x.cosh(), SPREAD);
 gate1!(sqrt, sqrt, |x| 0.5 / x.sqrt(), POSITIVE);
-gate1!(
-    tan,
-    tan,
-    |x| 1.0 / (x.cos() * x.cos()),
-    &[-1.4, -0.6, -1e-3, 0.0, 1e-3, 0.8, 1.3]
-);
+gate1!(tan, tan, |x| 1.0 / (x.cos() * x.cos()), &[-1.4, -0.6, -1e-3, 0.0, 1e-3, 0.8, 1.3]);
 gate1!(tanh, tanh, |x| 1.0 - x.tanh() * x.tanh(), SPREAD);
 gate1!(to_degrees, to_degrees, |_x| 180.0 / PI, SPREAD);
 gate1!(to_radians, to_radians, |_x| PI / 180.0, SPREAD);

@@ -29,13 +29,7 @@ macro_rules! gate1_f32 {
             #[test]
             fn method_and_path_forms() {
                 let d = |$x: f32| -> f32 { $d };
-                check1_f32(
-                    concat!(stringify!($gate), "(method)"),
-                    m,
-                    m_grad,
-                    d,
-                    $points,
-                );
+                check1_f32(concat!(stringify!($gate), "(method)"), m, m_grad, d, $points);
                 check1_f32(concat!(stringify!($gate), "(path)"), p, p_grad, d, $points);
             }
         }
@@ -49,27 +43,12 @@ gate1_f32!(cos, cos, |x| -x.sin(), SPREAD);
 gate1_f32!(tanh, tanh, |x| 1.0 - x.tanh() * x.tanh(), SPREAD);
 gate1_f32!(atan, atan, |x| 1.0 / (1.0 + x * x), SPREAD);
 gate1_f32!(ln, ln, |x| 1.0 / x, POSITIVE);
-gate1_f32!(
-    log10,
-    log10,
-    |x| 1.0 / (x * std::f32::consts::LN_10),
-    POSITIVE
-);
+gate1_f32!(log10, log10, |x| 1.0 / (x * std::f32::consts::LN_10), POSITIVE);
 gate1_f32!(sqrt, sqrt, |x| 0.5 / x.sqrt(), POSITIVE);
-gate1_f32!(
-    cbrt,
-    cbrt,
-    |x| 1.0 / (3.0 * x.cbrt() * x.cbrt()),
-    &[-3.0, -0.2, 0.2, 8.0]
-);
+gate1_f32!(cbrt, cbrt, |x| 1.0 / (3.0 * x.cbrt() * x.cbrt()), &[-3.0, -0.2, 0.2, 8.0]);
 gate1_f32!(abs, abs, |x| x.signum(), &[-3.0, -0.2, 0.2, 8.0]);
 gate1_f32!(recip, recip, |x| -1.0 / (x * x), &[-3.0, -0.2, 0.2, 8.0]);
-gate1_f32!(
-    to_degrees,
-    to_degrees,
-    |_x| 180.0 / std::f32::consts::PI,
-    SPREAD
-);
+gate1_f32!(to_degrees, to_degrees, |_x| 180.0 / std::f32::consts::PI, SPREAD);
 gate1_f32!(floor, floor, |_x| 0.0, &[-2.3, -0.7, 0.2, 3.6]);
 gate1_f32!(fract, fract, |_x| 1.0, &[-2.3, -0.7, 0.2, 3.6]);
 
@@ -80,8 +59,7 @@ fn mixed(a: f32, b: f32, c: f32) -> f32 {
 
 #[differentiate]
 fn mixed_path(a: f32, b: f32, c: f32) -> f32 {
-    f32::atan2(a, b) + f32::hypot(a, c) * f32::powf(b, 1.5) - f32::powi(c, 3) / f32::max(a, b)
-        + f32::mul_add(a, b, -c)
+    f32::atan2(a, b) + f32::hypot(a, c) * f32::powf(b, 1.5) - f32::powi(c, 3) / f32::max(a, b) + f32::mul_add(a, b, -c)
 }
 
 /// Closed-form gradient of `mixed`, in f64 for accuracy.
@@ -101,20 +79,11 @@ fn mixed_closed(a: f64, b: f64, c: f64) -> [f64; 3] {
 
 #[test]
 fn binary_and_ternary_gates_f32() {
-    let points: [[f32; 3]; 4] = [
-        [0.7, 1.3, -0.4],
-        [2.0, 0.5, 1.5],
-        [-0.3, 0.9, 0.05],
-        [1.1, 2.2, -1.7],
-    ];
+    let points: [[f32; 3]; 4] = [[0.7, 1.3, -0.4], [2.0, 0.5, 1.5], [-0.3, 0.9, 0.05], [1.1, 2.2, -1.7]];
     for [a, b, c] in points {
         let want = mixed_closed(f64::from(a), f64::from(b), f64::from(c));
         for (name, f, g) in [
-            (
-                "method",
-                mixed as fn(f32, f32, f32) -> f32,
-                mixed_grad as fn(_, _, _) -> _,
-            ),
+            ("method", mixed as fn(f32, f32, f32) -> f32, mixed_grad as fn(_, _, _) -> _),
             ("path", mixed_path, mixed_path_grad),
         ] {
             let (v, ga, gb, gc) = g(a, b, c);

@@ -28,22 +28,8 @@ macro_rules! gate2 {
             fn method_and_path_forms() {
                 let da = |$a: f64, $b: f64| -> f64 { $da };
                 let db = |$a: f64, $b: f64| -> f64 { $db };
-                check2(
-                    concat!(stringify!($gate), "(method)"),
-                    m,
-                    m_grad,
-                    da,
-                    db,
-                    $points,
-                );
-                check2(
-                    concat!(stringify!($gate), "(path)"),
-                    p,
-                    p_grad,
-                    da,
-                    db,
-                    $points,
-                );
+                check2(concat!(stringify!($gate), "(method)"), m, m_grad, da, db, $points);
+                check2(concat!(stringify!($gate), "(path)"), p, p_grad, da, db, $points);
             }
         }
     };
@@ -54,80 +40,42 @@ gate2!(
     atan2,
     |y, x| x / (x * x + y * y),
     -y / (x * x + y * y),
-    &[
-        (1.0, 2.0),
-        (-1.0, 2.0),
-        (1.0, -2.0),
-        (0.5, -1e-3),
-        (-1e-3, 0.7),
-        (-3.0, -0.4)
-    ]
+    &[(1.0, 2.0), (-1.0, 2.0), (1.0, -2.0), (0.5, -1e-3), (-1e-3, 0.7), (-3.0, -0.4)]
 );
 gate2!(
     hypot,
     hypot,
     |a, b| a / (a * a + b * b).sqrt(),
     b / (a * a + b * b).sqrt(),
-    &[
-        (3.0, 4.0),
-        (-3.0, 4.0),
-        (1e-3, -2.0),
-        (-1.0, -1.0),
-        (0.0, 0.5)
-    ]
+    &[(3.0, 4.0), (-3.0, 4.0), (1e-3, -2.0), (-1.0, -1.0), (0.0, 0.5)]
 );
 gate2!(
     log,
     log,
     |a, b| 1.0 / (a * b.ln()),
     -a.ln() / (b * b.ln() * b.ln()),
-    &[
-        (8.0, 2.0),
-        (0.5, 10.0),
-        (1e-3, 3.0),
-        (5.0, 0.5),
-        (2.0, 1e-2)
-    ]
+    &[(8.0, 2.0), (0.5, 10.0), (1e-3, 3.0), (5.0, 0.5), (2.0, 1e-2)]
 );
 gate2!(
     max,
     max,
     |a, b| if a > b { 1.0 } else { 0.0 },
     if a > b { 0.0 } else { 1.0 },
-    &[
-        (1.0, 2.0),
-        (2.0, 1.0),
-        (-3.0, -1e-3),
-        (-1e-3, -3.0),
-        (0.0, -0.5)
-    ]
+    &[(1.0, 2.0), (2.0, 1.0), (-3.0, -1e-3), (-1e-3, -3.0), (0.0, -0.5)]
 );
 gate2!(
     min,
     min,
     |a, b| if a < b { 1.0 } else { 0.0 },
     if a < b { 0.0 } else { 1.0 },
-    &[
-        (1.0, 2.0),
-        (2.0, 1.0),
-        (-3.0, -1e-3),
-        (-1e-3, -3.0),
-        (0.0, -0.5)
-    ]
+    &[(1.0, 2.0), (2.0, 1.0), (-3.0, -1e-3), (-1e-3, -3.0), (0.0, -0.5)]
 );
 gate2!(
     powf,
     powf,
     |a, b| b * a.powf(b - 1.0),
     a.powf(b) * a.ln(),
-    &[
-        (0.5, 2.5),
-        (3.0, -1.5),
-        (1e-3, 0.7),
-        (2.0, 0.0),
-        (1.7, 1.0),
-        (0.9, -3.2)
-    ]
+    &[(0.5, 2.5), (3.0, -1.5), (1e-3, 0.7), (2.0, 0.0), (1.7, 1.0), (0.9, -3.2)]
 );
 
 /// `powf` of a negative base with an integer-valued constant exponent: the base's derivative
@@ -167,12 +115,7 @@ mod mul_add {
     #[test]
     fn method_and_path_forms() {
         let d = |a: f64, b: f64, _c: f64| [b, a, 1.0];
-        let points = [
-            (1.5, -2.0, 0.3),
-            (-1e-3, 4.0, -7.0),
-            (0.0, 0.0, 0.0),
-            (-2.0, -3.0, 1e-3),
-        ];
+        let points = [(1.5, -2.0, 0.3), (-1e-3, 4.0, -7.0), (0.0, 0.0, 0.0), (-2.0, -3.0, 1e-3)];
         check3("mul_add(method)", m, m_grad, d, &points);
         check3("mul_add(path)", p, p_grad, d, &points);
     }
@@ -245,40 +188,18 @@ mod powi {
     fn literal_exponents() {
         let points = [-2.5, -1e-3, 1e-3, 0.8, 3.0];
         check1("powi(x, 3)", cube_m, cube_m_grad, |x| 3.0 * x * x, &points);
-        check1(
-            "powi(x, -2)",
-            inv_square_p,
-            inv_square_p_grad,
-            |x| -2.0 / (x * x * x),
-            &points,
-        );
+        check1("powi(x, -2)", inv_square_p, inv_square_p_grad, |x| -2.0 / (x * x * x), &points);
     }
 
     #[test]
     fn exponent_parameter() {
         for n in [-3, -1, 0, 1, 2, 5] {
             let d = |x: f64| {
-                if n == 0 {
-                    0.0
-                } else {
-                    f64::from(n) * x.powf(f64::from(n - 1))
-                }
+                if n == 0 { 0.0 } else { f64::from(n) * x.powf(f64::from(n - 1)) }
             };
             let name = format!("powi(x, {n})");
-            check1(
-                &name,
-                |x| general(x, n),
-                |x| general_grad(x, n),
-                d,
-                &[-1.5, -1e-2, 0.3, 2.0],
-            );
-            check1(
-                &name,
-                |x| general_p(x, n),
-                |x| general_p_grad(x, n),
-                d,
-                &[-0.7, 4.0],
-            );
+            check1(&name, |x| general(x, n), |x| general_grad(x, n), d, &[-1.5, -1e-2, 0.3, 2.0]);
+            check1(&name, |x| general_p(x, n), |x| general_p_grad(x, n), d, &[-0.7, 4.0]);
         }
     }
 
@@ -359,27 +280,14 @@ mod arithmetic {
         a * a - a / (a + 2.0) + -(a - 1.0)
     }
 
-    const POINTS: &[(f64, f64)] = &[
-        (1.5, -2.0),
-        (-1e-3, 4.0),
-        (-3.0, -0.25),
-        (0.0, 1e-3),
-        (7.0, 7.0),
-    ];
+    const POINTS: &[(f64, f64)] = &[(1.5, -2.0), (-1e-3, 4.0), (-3.0, -0.25), (0.0, 1e-3), (7.0, 7.0)];
 
     #[test]
     fn binary_operators() {
         check2("a + b", add, add_grad, |_, _| 1.0, |_, _| 1.0, POINTS);
         check2("a - b", sub, sub_grad, |_, _| 1.0, |_, _| -1.0, POINTS);
         check2("a * b", mul, mul_grad, |_, b| b, |a, _| a, POINTS);
-        check2(
-            "a / b",
-            div,
-            div_grad,
-            |_, b| 1.0 / b,
-            |a, b| -a / (b * b),
-            POINTS,
-        );
+        check2("a / b", div, div_grad, |_, b| 1.0 / b, |a, b| -a / (b * b), POINTS);
     }
 
     #[test]
@@ -387,12 +295,6 @@ mod arithmetic {
         check1("-a", neg, neg_grad, |_| -1.0, &[-2.0, 0.0, 1e-3, 5.0]);
         // d/da (a^2 - a / (a + 2) - (a - 1)) = 2a - 2 / (a + 2)^2 - 1
         let d = |a: f64| 2.0 * a - 2.0 / ((a + 2.0) * (a + 2.0)) - 1.0;
-        check1(
-            "a*a - a/(a+2) - (a-1)",
-            same_operand,
-            same_operand_grad,
-            d,
-            &[-1.5, -1e-3, 0.0, 3.0],
-        );
+        check1("a*a - a/(a+2) - (a-1)", same_operand, same_operand_grad, d, &[-1.5, -1e-3, 0.0, 3.0]);
     }
 }
