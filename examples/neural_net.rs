@@ -36,14 +36,12 @@ const NAMES: [&str; 13] = ["a1", "b1", "c1", "a2", "b2", "c2", "a3", "b3", "c3",
 #[differentiate(wrt(p))]
 fn loss(p: &[f64], data: &[[f64; 2]], labels: &[f64]) -> f64 {
     let mut total = 0.0;
-    for i in 0..data.len() {
-        let x = data[i][0];
-        let y = data[i][1];
+    for (&[x, y], &label) in data.iter().zip(labels) {
         let n1 = f64::max(0.0, p[0] * x + p[1] * y + p[2]);
         let n2 = f64::max(0.0, p[3] * x + p[4] * y + p[5]);
         let n3 = f64::max(0.0, p[6] * x + p[7] * y + p[8]);
         let score = p[9] * n1 + p[10] * n2 + p[11] * n3 + p[12];
-        total += f64::max(0.0, 1.0 - labels[i] * score);
+        total += f64::max(0.0, 1.0 - label * score);
     }
     let reg = p[0] * p[0]
         + p[1] * p[1]

@@ -32,9 +32,9 @@ const MAX_ITERATIONS: usize = 10_000;
 #[differentiate(wrt(a, b, c))]
 fn loss(a: f64, b: f64, c: f64, data: &[[f64; 2]], labels: &[f64]) -> f64 {
     let mut total = 0.0;
-    for i in 0..data.len() {
-        let score = a * data[i][0] + b * data[i][1] + c;
-        total += f64::max(0.0, 1.0 - labels[i] * score);
+    for (point, &label) in data.iter().zip(labels) {
+        let score = a * point[0] + b * point[1] + c;
+        total += (1.0 - label * score).max(0.0);
     }
     total + ALPHA * (a * a + b * b)
 }
