@@ -1,0 +1,8 @@
+use gradmacro::differentiate;
+
+#[differentiate]
+enum Shape {
+    Circle(f64),
+}
+
+fn main() {}

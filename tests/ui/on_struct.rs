@@ -1,0 +1,8 @@
+use gradmacro::differentiate;
+
+#[differentiate]
+struct Point {
+    x: f64,
+}
+
+fn main() {}

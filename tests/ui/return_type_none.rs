@@ -1,0 +1,8 @@
+use gradmacro::differentiate;
+
+#[differentiate]
+fn f(x: f64) {
+    let _ = x;
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use gradmacro::differentiate;
+
+#[differentiate(wrt())]
+fn f(a: f64, b: f64) -> f64 {
+    a * b
+}
+
+fn main() {}
