@@ -221,6 +221,11 @@ fn select(c: &RuleCtx<'_>, i: usize, wins: &TokenStream) -> TokenStream {
     }
 }
 
+/// `[p vs q]`: 1 if `p` is the input a `max`/`min` selects over `q` (`p wins q`), 1/2 on a tie.
+fn weight(p: &TokenStream, q: &TokenStream, wins: &TokenStream) -> TokenStream {
+    quote!((if #p #wins #q { 1.0 } else if ::gradmacro::__private::tie(#p, #q) { 0.5 } else { 0.0 }))
+}
+
 /// The contribution of gate `g` to the adjoint of its input `i`, or `None` when the local
 /// derivative is identically zero.
 #[allow(clippy::too_many_lines, reason = "one arm per gate is the point of the table")]
@@ -317,22 +322,24 @@ fn method_adjoint(
             let x = c.x();
             quote!(#d / (3.0 * #x * #x))
         }
-        // x = a.clamp(lo, hi)  =>  like a.max(lo).min(hi): the returned input gets dx, ties split
+        // x = a.clamp(lo, hi)  =>  as x = a.max(lo).min(hi): with m = a.max(lo),
+        //   da += dx * [m vs hi] * [a vs lo], dlo += dx * [m vs hi] * [lo vs a], dhi += dx * [hi vs m]
+        //   where [p vs q] is 1 if p is the one selected, 1/2 on a tie, 0 otherwise; a NaN `a`
+        //   (clamp returns NaN) passes NaN on
         (M::Clamp, 0) => {
             let (a, lo, hi) = (c.a(0), c.a(1), c.a(2));
-            quote! {
-                if #a > #lo && #a < #hi { #d }
-                else if ::gradmacro::__private::tie(#a, #lo) || ::gradmacro::__private::tie(#a, #hi) { #d * 0.5 }
-                else { 0.0 }
-            }
+            let (wm, wa) = (weight(&quote!(#f::max(#a, #lo)), &hi, &quote!(<)), weight(&a, &lo, &quote!(>)));
+            quote!(if #f::is_nan(#a) { #d * #a } else { #d * #wm * #wa })
         }
         (M::Clamp, 1) => {
-            let (a, lo) = (c.a(0), c.a(1));
-            quote!(if #a < #lo { #d } else if ::gradmacro::__private::tie(#a, #lo) { #d * 0.5 } else { 0.0 })
+            let (a, lo, hi) = (c.a(0), c.a(1), c.a(2));
+            let (wm, wl) = (weight(&quote!(#f::max(#a, #lo)), &hi, &quote!(<)), weight(&lo, &a, &quote!(>)));
+            quote!(#d * #wm * #wl)
         }
         (M::Clamp, 2) => {
-            let (a, hi) = (c.a(0), c.a(2));
-            quote!(if #a > #hi { #d } else if ::gradmacro::__private::tie(#a, #hi) { #d * 0.5 } else { 0.0 })
+            let (a, lo, hi) = (c.a(0), c.a(1), c.a(2));
+            let wh = weight(&hi, &quote!(#f::max(#a, #lo)), &quote!(<));
+            quote!(#d * #wh)
         }
         // x = a.cos()  =>  da += -dx * a.sin()
         (M::Cos, 0) => {
@@ -413,19 +420,19 @@ fn method_adjoint(
             quote!(#d * #a)
         }
         (M::MulAdd, 2) => quote!(#d),
-        // x = a.powf(b)  =>  da += dx * b * a.powf(b - 1); db += dx * x * a.ln()
+        // x = a.powf(b)  =>  da += dx * b * a.powf(b - 1) (0 when b == 0); db += dx * x * a.ln()
         (M::Powf, 0) => {
             let (a, b) = (c.a(0), c.a(1));
-            quote!(#d * #b * #f::powf(#a, #b - 1.0))
+            quote!(if ::gradmacro::__private::tie(#b, 0.0) { 0.0 } else { #d * #b * #f::powf(#a, #b - 1.0) })
         }
         (M::Powf, 1) => {
             let (a, x) = (c.a(0), c.x());
             quote!(#d * #x * #f::ln(#a))
         }
-        // x = a.powi(n)  =>  da += dx * n * a.powi(n - 1)
+        // x = a.powi(n)  =>  da += dx * n * a.powi(n - 1) (0 when n == 0: a constant)
         (M::Powi, 0) => {
             let (a, n) = (c.a(0), c.a(1));
-            quote!(#d * (#n as #f) * #f::powi(#a, #n - 1))
+            quote!(if #n == 0 { 0.0 } else { #d * (#n as #f) * #f::powi(#a, #n - 1) })
         }
         // x = a.recip()  =>  da += -dx * x * x
         (M::Recip, 0) => {

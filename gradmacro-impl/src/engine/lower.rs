@@ -368,6 +368,14 @@ impl<'a> Lower<'a> {
     fn local(&mut self, local: &syn::Local, out: &mut Block) {
         let Some(init) = &local.init else {
             self.error_tokens(&local.pat, "a `let` without a value is not supported in a #[differentiate] body: write `let x = value;`, using an `if` expression to choose the value");
+            // Bind the name anyway, so that its uses do not report errors of their own.
+            let pat = match &local.pat {
+                Pat::Type(pt) => &*pt.pat,
+                other => other,
+            };
+            if let Pat::Ident(pi) = pat {
+                self.bind(pi.ident.to_string(), Binding::Scalar { op: Operand::Lit(quote!(0.0)), deref: false });
+            }
             return;
         };
         if let Some((else_token, _)) = &init.diverge {

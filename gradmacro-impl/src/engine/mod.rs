@@ -190,7 +190,8 @@ fn grad_header(sig: &Sig, attrs: &[syn::Attribute], vis: &syn::Visibility, s: &s
         ")`: the value `{original}` returns for the same arguments, bit for bit, then the partial derivative of it with respect to each of {}.",
         if active.is_empty() { "no parameter".to_owned() } else { active.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ") }
     ));
-    let cfgs = attrs.iter().filter(|a| a.path().is_ident("cfg"));
+    // Conditions, lint levels and inlining hints the user gave `f` hold for its companion too.
+    let cfgs = attrs.iter().filter(|a| ["cfg", "allow", "inline"].iter().any(|n| a.path().is_ident(n)));
     quote! {
         #(#cfgs)*
         #[doc = #doc]

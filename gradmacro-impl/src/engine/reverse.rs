@@ -538,7 +538,14 @@ impl<'a> Rev<'a> {
         };
         let tape_arrays: Vec<usize> =
             l.written_arrays.iter().copied().filter(|s| self.body.arrays[*s].read_in_loop).collect();
-        let taped = !entries.is_empty() || !tape_arrays.is_empty();
+        // Iterations differ (they read the index or element) and an adjoint travels from one
+        // to the one before: the backward pass must visit them in reverse. A constant iterator
+        // that stopped early cannot be reversed in general, so its elements go on the tape.
+        let early = l.exit_code.is_some();
+        let order_sensitive = !active_carried.is_empty() && !bound.is_empty();
+        let taped = !entries.is_empty()
+            || !tape_arrays.is_empty()
+            || (order_sensitive && early && matches!(l.kind, LoopKind::ForIter { .. }));
         let mut plan = LoopPlan { taped, ..LoopPlan::default() };
 
         let mut restore = TokenStream::new();
@@ -556,7 +563,6 @@ impl<'a> Rev<'a> {
             self.refs.insert(Ref::Tape(l.id));
             quote!(while let ::core::option::Option::Some((#(#pat,)*)) = #tape.pop())
         } else {
-            let early = l.exit_code.is_some();
             match &l.kind {
                 LoopKind::ForIter { pat, .. } => {
                     plan.clone_iter = true;
@@ -567,20 +573,27 @@ impl<'a> Rev<'a> {
                         self.refs.insert(Ref::Count(l.id));
                         let n = count_ident(l.id);
                         quote!(for #pat in ::core::iter::Iterator::take(#it, #n))
+                    } else if order_sensitive {
+                        quote!(for #pat in ::core::iter::Iterator::rev(#it))
                     } else {
                         quote!(for #pat in #it)
                     }
                 }
                 LoopKind::ForIndex { index, len, len_uses } => {
                     let k = self.name(*index);
-                    if early {
+                    let range = if early {
                         plan.count = true;
                         self.refs.insert(Ref::Count(l.id));
                         let n = count_ident(l.id);
-                        quote!(for #k in 0..#n)
+                        quote!(0..#n)
                     } else {
                         self.refs.extend(len_uses.iter().map(|v| Ref::Val(*v)));
-                        quote!(for #k in 0..#len)
+                        quote!(0..#len)
+                    };
+                    if order_sensitive {
+                        quote!(for #k in ::core::iter::Iterator::rev(#range))
+                    } else {
+                        quote!(for #k in #range)
                     }
                 }
                 LoopKind::While { .. } => {
