@@ -254,7 +254,6 @@ fn nested(m: &[[f64; 3]], v: [f64; 3], x: f64) -> f64 {
 }
 
 #[test]
-#[ignore = "macro bug: affine loop-carried value (`row = row * 0.5 + w * m[i][j]`) is differentiated in forward order"]
 fn nested_loops() {
     let m = [[1.0, -0.5, 2.0], [0.3, 0.8, -1.2]];
     let (v, x) = ([0.4, -1.1, 0.7], 1.3);
@@ -302,7 +301,6 @@ fn affine_carry(v: [f64; 3], x: f64) -> f64 {
 }
 
 #[test]
-#[ignore = "macro bug: affine loop-carried value is differentiated in forward order (dv = [1, 1/2, 1/4])"]
 fn affine_loop_carried_value_reading_the_index() {
     let (val, dv, dx) = affine_carry_grad([0.4, -1.1, 0.7], 1.3);
     assert_same_value("affine_carry", val, affine_carry([0.4, -1.1, 0.7], 1.3));
@@ -363,7 +361,6 @@ fn moving_average(xs: &[f64], a: f64) -> f64 {
 }
 
 #[test]
-#[ignore = "macro bug: affine loop-carried value over `xs.iter()` is differentiated in forward order"]
 fn moving_average_over_a_slice() {
     let xs = [0.3, -1.2, 2.0];
     let (v, dxs, da) = moving_average_grad(&xs, 0.7);

@@ -113,7 +113,10 @@
 //! `max`/`min` give the gradient to the selected input and half to each on a tie; `clamp` is
 //! like nested `max`/`min`; `abs` has slope 0 at 0; `signum, floor, ceil, round, trunc` slope 0
 //! everywhere. `sqrt` and `ln` at 0 and division by 0 give what IEEE arithmetic gives (inf, NaN),
-//! never a panic; NaN and infinities propagate.
+//! never a panic; NaN and infinities propagate. That includes the case JAX users know: a value
+//! computed before a branch and used only on the path not taken still passes its (zero)
+//! adjoint through its gate, so `let r = x.sqrt(); if x > 0.0 { r } else { x }` has slope NaN
+//! at `x = 0` (`0 * inf`). Compute such a value inside the branch that uses it.
 //!
 //! ## What is rejected
 //! Anything else is a compile error spanned on your code, saying what is unsupported and what to
@@ -131,6 +134,9 @@
 //! accumulate allocate nothing (their iterations are recomputed in the backward pass); loops that
 //! carry a value from one iteration into the next keep the values the backward pass needs on a
 //! `Vec` tape sized up front.
+//!
+//! `f` itself is emitted exactly as written, with one attribute added: `#[allow(dead_code)]`,
+//! because calling only `f_grad` is a use of `f`; when neither is called, `f_grad` still warns.
 //!
 //! [`check`] holds the guide's numerical gradient check, to test your own gates.
 

@@ -134,7 +134,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let sig = sig::analyse(&signature, &args, &mut errors);
     // The body is checked even when the signature has errors, so that all are reported at once.
-    let grad_fn = match differentiate(&sig, &signature, &block) {
+    let grad_fn = match differentiate(&sig, &block) {
         Ok(code) => code,
         Err(e) => {
             errors.extend(e);
@@ -143,6 +143,9 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let header = grad_header(&sig, &attrs, &vis, &signature);
     let errs = errors.to_compile_errors();
+    // Calling only `f_grad` is a use of `f` (`f_grad` is `f`, differentiated); an unused pair
+    // still warns, on `f_grad`.
+    let item = quote!(#[allow(dead_code)] #item);
     if errors.is_empty() {
         quote!(#item #header { #grad_fn })
     } else {
@@ -199,7 +202,7 @@ fn grad_header(sig: &Sig, attrs: &[syn::Attribute], vis: &syn::Visibility, s: &s
     }
 }
 
-fn differentiate(sig: &Sig, s: &syn::Signature, block: &syn::Block) -> Result<TokenStream, Errors> {
+fn differentiate(sig: &Sig, block: &syn::Block) -> Result<TokenStream, Errors> {
     // Arrays found active late (written in a loop after being read) need one more pass.
     let mut forced = Vec::new();
     let body = loop {
@@ -214,17 +217,10 @@ fn differentiate(sig: &Sig, s: &syn::Signature, block: &syn::Block) -> Result<To
         }
         forced = now;
     };
-    Ok(emit(sig, &body, s))
+    Ok(emit(sig, &body))
 }
 
-fn emit(sig: &Sig, body: &Body, original: &syn::Signature) -> TokenStream {
-    // Callers may use only `f_grad`; `f` is still this function's reference, so it is used.
-    let name = &original.ident;
-    let mark_used = match (original.generics.params.is_empty(), sig.params.first()) {
-        (false, _) => TokenStream::new(),
-        (true, Some(p)) if p.ident.is_none() => quote!(let _ = Self::#name;),
-        (true, _) => quote!(let _ = #name;),
-    };
+fn emit(sig: &Sig, body: &Body) -> TokenStream {
     let mut rev = reverse::Rev::new(body, sig);
     let backward = rev.function();
     let mut needed = rev.refs.clone();
@@ -277,7 +273,6 @@ fn emit(sig: &Sig, body: &Body, original: &syn::Signature) -> TokenStream {
     }
     quote! {
         #(#items)*
-        #mark_used
         #forward_code
         #decls
         #backward_code

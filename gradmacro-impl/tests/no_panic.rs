@@ -1,0 +1,523 @@
+//! The expansion never panics (CONTRACT §5: anything unsupported is a compile error, never a
+//! panic). Thousands of functions are generated from a small grammar that mixes supported and
+//! unsupported statements, expressions, types, patterns and attributes; random token streams are
+//! fed as both the attribute and the item. Each must come back from `expand`.
+
+mod common;
+
+use proc_macro2::{Delimiter, Group, Literal, Punct, Spacing, TokenStream, TokenTree};
+use proptest::prelude::*;
+use proptest::strategy::BoxedStrategy;
+use proptest::test_runner::Config;
+
+const FUNCTIONS: u32 = 4000;
+const TOKEN_STREAMS: u32 = 2000;
+const BODIES: u32 = 1000;
+
+fn pick(options: &'static [&'static str]) -> BoxedStrategy<String> {
+    prop::sample::select(options).prop_map(str::to_owned).boxed()
+}
+
+fn name() -> BoxedStrategy<String> {
+    pick(&["a", "b", "x", "w", "xs", "n", "k", "y", "z", "t", "h", "i", "self", "__v0", "__d1", "d_a", "grad", "value"])
+}
+
+fn ty() -> BoxedStrategy<String> {
+    pick(&[
+        "f64",
+        "f64",
+        "f32",
+        "usize",
+        "i32",
+        "bool",
+        "[f64; 3]",
+        "&[f64; 3]",
+        "&[f64]",
+        "&Vec<f64>",
+        "Vec<f64>",
+        "&mut f64",
+        "&mut [f64]",
+        "&[[f64; 2]]",
+        "(f64, f64)",
+        "Option<f64>",
+        "T",
+        "impl Fn(f64) -> f64",
+        "String",
+        "[f32; 2]",
+        "&'a [f64]",
+        "std::primitive::f64",
+        "core::f64",
+        "Vec<f32>",
+        "[f64; N]",
+        "&[f64; 0]",
+        "Box<f64>",
+        "_",
+        "!",
+        "(f64)",
+    ])
+}
+
+fn ret() -> BoxedStrategy<String> {
+    pick(&[
+        "-> f64",
+        "-> f64",
+        "-> f64",
+        "-> f32",
+        "",
+        "-> i32",
+        "-> (f64, f64)",
+        "-> T",
+        "-> [f64; 2]",
+        "-> Self",
+        "-> impl Copy",
+        "-> ()",
+        "-> !",
+        "-> std::primitive::f64",
+    ])
+}
+
+fn attr() -> BoxedStrategy<String> {
+    prop_oneof![
+        pick(&[
+            "",
+            "",
+            "wrt(a)",
+            "wrt(a, b)",
+            "wrt()",
+            "wrt",
+            "wrt(a, a)",
+            "wrt(zz)",
+            "foo",
+            "wrt(a), wrt(b)",
+            "wrt = 3",
+            "1",
+            "wrt(n)",
+            "wrt(self)",
+            "wrt(a,)",
+            "wrt(a b)",
+            "wrt[a]",
+            "wrt(1)",
+            ",",
+            "wrt(a), foo(b)",
+            "foo = ",
+        ]),
+        prop::collection::vec(name(), 0..4).prop_map(|ns| format!("wrt({})", ns.join(", "))),
+    ]
+    .boxed()
+}
+
+fn literal() -> BoxedStrategy<String> {
+    pick(&[
+        "1.0",
+        "0.5",
+        "2",
+        "0.5f32",
+        "1e300",
+        "0.0",
+        "true",
+        "\"s\"",
+        "'c'",
+        "3usize",
+        "std::f64::consts::PI",
+        "f64::NAN",
+        "core::f64::consts::E",
+        "K",
+        "f64::INFINITY",
+    ])
+}
+
+fn method() -> BoxedStrategy<String> {
+    pick(&[
+        "sin()",
+        "exp()",
+        "ln()",
+        "sqrt()",
+        "abs()",
+        "tanh()",
+        "floor()",
+        "signum()",
+        "fract()",
+        "recip()",
+        "powi(2)",
+        "powi(n as i32)",
+        "powf(2.0)",
+        "foo()",
+        "len()",
+        "iter()",
+        "sum::<f64>()",
+        "into()",
+        "clone()",
+        "to_string()",
+        "unwrap()",
+        "max(1.0)",
+        "min(y)",
+        "atan2(x)",
+        "hypot(k)",
+        "mul_add(a, b)",
+        "clamp(0.0, 1.0)",
+        "log(2.0)",
+        "round_ties_even()",
+        "is_nan()",
+        "total_cmp(&x)",
+        "sin_cos()",
+        "to_degrees()",
+    ])
+}
+
+fn path_call() -> BoxedStrategy<String> {
+    pick(&[
+        "f64::exp",
+        "f64::sqrt",
+        "f64::max",
+        "f64::mul_add",
+        "f32::sin",
+        "g",
+        "g_grad",
+        "Self::g",
+        "self::g",
+        "std::f64::sin",
+        "crate::g",
+        "neuron",
+        "core::cmp::max",
+        "<f64>::cos",
+        "f64::powi",
+    ])
+}
+
+fn expr() -> BoxedStrategy<String> {
+    let leaf = prop_oneof![
+        3 => name(),
+        2 => literal(),
+        1 => (name(), name()).prop_map(|(a, i)| format!("{a}[{i}]")),
+        1 => name().prop_map(|a| format!("{a}[0][1]")),
+        1 => pick(&["break", "continue", "return", "()", "..", "_", "y.0", "h[k]", "xs[i]"]),
+    ];
+    leaf.prop_recursive(4, 48, 4, |e| {
+        let binop = pick(&[
+            "+", "-", "*", "/", "%", "==", "<", ">", "<=", "!=", "&&", "||", "&", "|", "^", "<<", ">>", "..", "..=",
+        ]);
+        prop_oneof![
+            4 => (e.clone(), binop, e.clone()).prop_map(|(l, o, r)| format!("{l} {o} {r}")),
+            2 => (e.clone(), method()).prop_map(|(r, m)| format!("({r}).{m}")),
+            1 => (pick(&["-", "!", "*", "&", "&mut "]), e.clone()).prop_map(|(o, x)| format!("{o}{x}")),
+            2 => (path_call(), prop::collection::vec(e.clone(), 0..4))
+                .prop_map(|(p, args)| format!("{p}({})", args.join(", "))),
+            1 => (e.clone(), pick(&["f64", "f32", "usize", "i32", "u8", "bool"])).prop_map(|(x, t)| format!("{x} as {t}")),
+            2 => e.clone().prop_map(|x| format!("({x})")),
+            2 => (e.clone(), e.clone(), e.clone()).prop_map(|(c, a, b)| format!("if {c} {{ {a} }} else {{ {b} }}")),
+            1 => (e.clone(), e.clone()).prop_map(|(c, a)| format!("if {c} {{ {a} }}")),
+            1 => (e.clone(), e.clone()).prop_map(|(c, a)| format!("match {c} {{ 0 => {a}, _ => {c} }}")),
+            1 => e.clone().prop_map(|x| format!("|v: f64| {x}")),
+            1 => e.clone().prop_map(|x| format!("(|v| v * {x})(1.0)")),
+            1 => (pick(&["m!", "vec!", "println!", "dbg!", "format!"]), e.clone()).prop_map(|(m, x)| format!("{m}({x})")),
+            1 => e.clone().prop_map(|x| format!("loop {{ break {x}; }}")),
+            1 => e.clone().prop_map(|x| format!("'l: loop {{ break 'l {x}; }}")),
+            1 => (e.clone(), e.clone()).prop_map(|(a, b)| format!("({a}, {b})")),
+            1 => (e.clone(), e.clone()).prop_map(|(a, b)| format!("[{a}, {b}]")),
+            1 => e.clone().prop_map(|a| format!("[{a}; 3]")),
+            2 => (e.clone(), e.clone()).prop_map(|(a, i)| format!("({a})[{i}]")),
+            1 => e.clone().prop_map(|a| format!("({a}).0")),
+            1 => e.clone().prop_map(|a| format!("{a}?")),
+            1 => e.clone().prop_map(|a| format!("async {{ {a} }}")),
+            1 => e.clone().prop_map(|a| format!("{a}.await")),
+            1 => e.clone().prop_map(|a| format!("unsafe {{ {a} }}")),
+            1 => e.clone().prop_map(|a| format!("return {a}")),
+            1 => e.clone().prop_map(|a| format!("break {a}")),
+            1 => (e.clone(), e.clone(), e.clone())
+                .prop_map(|(s, a, b)| format!("if let Some(v) = {s} {{ {a} }} else {{ {b} }}")),
+            1 => (e.clone(), e.clone()).prop_map(|(c, a)| format!("{{ let q = {c}; q * {a} }}")),
+            1 => e.clone().prop_map(|a| format!("S {{ f: {a} }}")),
+            1 => e.clone().prop_map(|a| format!("'b: {{ {a} }}")),
+            1 => e.clone().prop_map(|a| format!("let v = {a}")),
+        ]
+    })
+    .boxed()
+}
+
+fn pattern() -> BoxedStrategy<String> {
+    prop_oneof![
+        4 => name(),
+        2 => name().prop_map(|n| format!("mut {n}")),
+        1 => Just("_".to_owned()),
+        2 => (name(), name()).prop_map(|(a, b)| format!("({a}, {b})")),
+        1 => (name(), name(), name()).prop_map(|(a, b, c)| format!("({a}, (mut {b}, {c}))")),
+        1 => (name(), name()).prop_map(|(a, b)| format!("[{a}, {b}]")),
+        1 => name().prop_map(|a| format!("Some({a})")),
+        1 => name().prop_map(|a| format!("ref {a}")),
+        1 => name().prop_map(|a| format!("&{a}")),
+        1 => name().prop_map(|a| format!("{a} @ 1..=2")),
+        1 => Just("(..)".to_owned()),
+        1 => Just("S { f }".to_owned()),
+        1 => Just("0".to_owned()),
+    ]
+    .boxed()
+}
+
+fn iterable() -> BoxedStrategy<String> {
+    prop_oneof![
+        pick(&[
+            "0..n",
+            "0..3",
+            "0..xs.len()",
+            "xs.iter()",
+            "&xs",
+            "xs",
+            "w.iter()",
+            "xs.iter().enumerate()",
+            "xs.iter().zip(w.iter())",
+            "xs.iter().zip(w)",
+            "w.iter().rev()",
+            "(0..n).rev()",
+            "h",
+            "&w",
+            "xs.iter().enumerate().skip(1)",
+            "0..",
+            "1..=n",
+        ]),
+        expr(),
+    ]
+    .boxed()
+}
+
+fn stmts(depth: u32) -> BoxedStrategy<String> {
+    let simple = prop_oneof![
+        4 => (pattern(), prop::option::of(ty()), prop::option::of(expr()))
+            .prop_map(|(p, t, e)| {
+                let t = t.map(|t| format!(": {t}")).unwrap_or_default();
+                let e = e.map(|e| format!(" = {e}")).unwrap_or_default();
+                format!("let {p}{t}{e};")
+            }),
+        1 => (pattern(), expr(), expr()).prop_map(|(p, e, r)| format!("let {p} = {e} else {{ return {r}; }};")),
+        3 => (name(), pick(&["=", "+=", "-=", "*=", "/=", "%=", "<<=", "|=", "^="]), expr())
+            .prop_map(|(n, o, e)| format!("{n} {o} {e};")),
+        2 => (name(), expr(), pick(&["=", "+=", "*=", "%="]), expr())
+            .prop_map(|(n, i, o, e)| format!("{n}[{i}] {o} {e};")),
+        2 => expr().prop_map(|e| format!("{e};")),
+        1 => expr().prop_map(|e| format!("return {e};")),
+        1 => pick(&[
+            "break;",
+            "continue;",
+            "return;",
+            "break 'outer;",
+            "continue 'outer;",
+            ";",
+            "fn inner(v: f64) -> f64 { v }",
+            "const C: f64 = 1.0;",
+            "use std::f64::consts::PI;",
+            "struct S { f: f64 }",
+            "println!(\"{}\", x);",
+            "m! { x }",
+            "let mut h = [0.0; 3];",
+            "let mut y = 0.0;",
+            "#[allow(unused)] let q = 1.0;",
+        ]),
+    ];
+    if depth == 0 {
+        return prop::collection::vec(simple, 0..5).prop_map(|v| v.join("\n")).boxed();
+    }
+    let inner = stmts(depth - 1);
+    let compound = prop_oneof![
+        6 => simple,
+        1 => (pattern(), iterable(), inner.clone()).prop_map(|(p, it, b)| format!("for {p} in {it} {{ {b} }}")),
+        1 => (pattern(), iterable(), inner.clone()).prop_map(|(p, it, b)| format!("'outer: for {p} in {it} {{ {b} }}")),
+        1 => (expr(), inner.clone()).prop_map(|(c, b)| format!("while {c} {{ {b} }}")),
+        1 => (expr(), inner.clone()).prop_map(|(c, b)| format!("while let Some(v) = {c} {{ {b} }}")),
+        1 => inner.clone().prop_map(|b| format!("loop {{ {b} }}")),
+        1 => (expr(), inner.clone(), inner.clone()).prop_map(|(c, a, b)| format!("if {c} {{ {a} }} else {{ {b} }}")),
+        1 => (expr(), inner.clone()).prop_map(|(c, a)| format!("if {c} {{ {a} }}")),
+        1 => (expr(), inner.clone()).prop_map(|(c, a)| format!("match {c} {{ _ => {{ {a} }} }}")),
+        1 => inner.clone().prop_map(|b| format!("{{ {b} }}")),
+        1 => inner.clone().prop_map(|b| format!("let c = |v: f64| {{ {b} }};")),
+    ];
+    prop::collection::vec(compound, 0..5).prop_map(|v| v.join("\n")).boxed()
+}
+
+fn params() -> BoxedStrategy<String> {
+    let receiver = pick(&["", "", "", "&self, ", "&mut self, ", "self, ", "mut self, ", "self: &Self, "]);
+    let param = (pattern(), ty()).prop_map(|(p, t)| format!("{p}: {t}"));
+    (receiver, prop::collection::vec(param, 0..5)).prop_map(|(r, ps)| format!("{r}{}", ps.join(", "))).boxed()
+}
+
+fn function() -> BoxedStrategy<String> {
+    let qualifiers = pick(&[
+        "",
+        "",
+        "",
+        "pub ",
+        "pub(crate) ",
+        "async ",
+        "const ",
+        "unsafe ",
+        "extern \"C\" ",
+        "const unsafe ",
+        "default ",
+    ]);
+    let generics = pick(&["", "", "", "<T>", "<'a>", "<const N: usize>", "<T: Copy>", "<'a, T>"]);
+    let outer_attr =
+        pick(&["", "", "#[inline]\n", "#[cfg(test)]\n", "/// doc\n", "#[must_use]\n", "#[differentiate]\n"]);
+    let tail = prop::option::of(expr());
+    (outer_attr, qualifiers, generics, params(), ret(), stmts(2), tail)
+        .prop_map(|(oa, q, g, p, r, body, tail)| {
+            let tail = tail.unwrap_or_default();
+            format!("{oa}{q}fn f{g}({p}) {r} {{\n{body}\n{tail}\n}}")
+        })
+        .boxed()
+}
+
+/// A function, sometimes inside an `impl` block or replaced by another kind of item.
+fn item() -> BoxedStrategy<String> {
+    prop_oneof![
+        8 => function(),
+        1 => function().prop_map(|f| format!("impl S {{ {f} }}")),
+        1 => pick(&[
+            "struct S { x: f64 }",
+            "enum E { A(f64) }",
+            "const K: f64 = 1.0;",
+            "trait T { fn f(x: f64) -> f64; }",
+            "mod m {}",
+            "static S: f64 = 0.0;",
+            "fn f(x: f64) -> f64;",
+            "type T = f64;",
+            "use std::f64;",
+            "",
+            "fn",
+            "fn f(x: f64) -> f64 { x } fn g() {}",
+        ]),
+    ]
+    .boxed()
+}
+
+fn token_tree(depth: u32) -> BoxedStrategy<TokenTree> {
+    let ident = prop::sample::select(
+        &[
+            "fn", "let", "mut", "wrt", "if", "else", "match", "for", "in", "while", "loop", "self", "Self", "f64",
+            "f32", "x", "a", "return", "break", "continue", "as", "pub", "async", "const", "unsafe", "impl", "struct",
+            "_", "r#fn", "__v0",
+        ][..],
+    )
+    .prop_map(|s| {
+        let tt: TokenStream = s.parse().expect("an identifier");
+        tt.into_iter().next().expect("one token")
+    });
+    let punct = (
+        prop::sample::select(
+            &[
+                '+', '-', '*', '/', '%', '=', '<', '>', '!', '&', '|', '^', ',', ';', ':', '.', '?', '#', '@', '~',
+                '$', '\'',
+            ][..],
+        ),
+        any::<bool>(),
+    )
+        .prop_map(|(c, joint)| TokenTree::Punct(Punct::new(c, if joint { Spacing::Joint } else { Spacing::Alone })));
+    let literal = prop_oneof![
+        any::<f64>().prop_map(|f| TokenTree::Literal(Literal::f64_unsuffixed(if f.is_finite() {
+            f.abs()
+        } else {
+            1.0
+        }))),
+        any::<u32>().prop_map(|n| TokenTree::Literal(Literal::u32_unsuffixed(n))),
+        Just(TokenTree::Literal(Literal::string("s"))),
+        Just(TokenTree::Literal(Literal::f32_suffixed(0.5))),
+        Just(TokenTree::Literal(Literal::character('c'))),
+    ];
+    let leaf = prop_oneof![3 => ident, 3 => punct, 1 => literal].boxed();
+    if depth == 0 {
+        return leaf;
+    }
+    let group = (
+        prop::sample::select(&[Delimiter::Parenthesis, Delimiter::Brace, Delimiter::Bracket, Delimiter::None][..]),
+        prop::collection::vec(token_tree(depth - 1), 0..8),
+    )
+        .prop_map(|(d, ts)| TokenTree::Group(Group::new(d, ts.into_iter().collect())));
+    prop_oneof![4 => leaf, 1 => group].boxed()
+}
+
+fn token_stream() -> BoxedStrategy<TokenStream> {
+    prop::collection::vec(token_tree(3), 0..24).prop_map(|ts| ts.into_iter().collect()).boxed()
+}
+
+fn expand_str(attr: &str, item: &str) {
+    let (Ok(attr), Ok(item)) = (attr.parse::<TokenStream>(), item.parse::<TokenStream>()) else {
+        return;
+    };
+    let _ = common::engine::expand(attr, item);
+}
+
+proptest! {
+    #![proptest_config(Config { cases: FUNCTIONS, failure_persistence: None, ..Config::default() })]
+
+    #[test]
+    fn random_functions_never_panic(attr in attr(), item in item()) {
+        expand_str(&attr, &item);
+    }
+}
+
+proptest! {
+    #![proptest_config(Config { cases: TOKEN_STREAMS, failure_persistence: None, ..Config::default() })]
+
+    #[test]
+    fn random_token_streams_never_panic(attr in token_stream(), item in token_stream()) {
+        let _ = common::engine::expand(attr.clone(), item.clone());
+        // The same streams swapped, and the random item as the body of a well-formed function.
+        let _ = common::engine::expand(item.clone(), attr);
+        let body = TokenTree::Group(Group::new(Delimiter::Brace, item));
+        let mut f: TokenStream = "fn f(x: f64, w: &[f64], n: usize) -> f64".parse().expect("a signature");
+        f.extend([body]);
+        let _ = common::engine::expand(TokenStream::new(), f);
+    }
+}
+
+proptest! {
+    #![proptest_config(Config { cases: BODIES, failure_persistence: None, ..Config::default() })]
+
+    /// Bodies only, under a signature the engine accepts, so that they reach lowering and the
+    /// reverse pass rather than stopping at the signature.
+    #[test]
+    fn random_bodies_never_panic(attr in pick(&["", "wrt(x)", "wrt(w)"]), body in stmts(3), tail in expr()) {
+        let item = format!("fn f(x: f64, k: f64, w: &[f64], xs: [f64; 3], n: usize, i: usize) -> f64 {{\n{body}\n{tail}\n}}");
+        expand_str(&attr, &item);
+    }
+}
+
+/// How the grammar's output splits, printed with `--nocapture`: the generators must reach the
+/// engine's later stages, not only its first checks.
+#[test]
+fn grammar_reaches_the_engine() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let mut runner = TestRunner::deterministic();
+    let strategy = (attr(), item());
+    let (mut total, mut tokens, mut fns, mut clean) = (0, 0, 0, 0);
+    for _ in 0..1000 {
+        let (attr, item) = strategy.new_tree(&mut runner).expect("a value").current();
+        total += 1;
+        let (Ok(attr), Ok(item)) = (attr.parse::<TokenStream>(), item.parse::<TokenStream>()) else {
+            continue;
+        };
+        tokens += 1;
+        if syn::parse2::<syn::ItemFn>(item.clone()).is_ok() {
+            fns += 1;
+        }
+        if !common::engine::expand(attr, item).to_string().contains("compile_error") {
+            clean += 1;
+        }
+    }
+    let body_strategy = (stmts(3), expr());
+    let (mut bodies, mut clean_bodies) = (0, 0);
+    for _ in 0..1000 {
+        let (body, tail) = body_strategy.new_tree(&mut runner).expect("a value").current();
+        let item =
+            format!("fn f(x: f64, k: f64, w: &[f64], xs: [f64; 3], n: usize, i: usize) -> f64 {{\n{body}\n{tail}\n}}");
+        let Ok(item) = item.parse::<TokenStream>() else { continue };
+        bodies += 1;
+        if !common::engine::expand(TokenStream::new(), item).to_string().contains("compile_error") {
+            clean_bodies += 1;
+        }
+    }
+    println!(
+        "functions: {total} generated, {tokens} tokenize, {fns} parse as `fn`, {clean} expand without error; \
+         bodies: {bodies} tokenize, {clean_bodies} expand without error"
+    );
+    assert!(tokens > total / 2 && fns > total / 4 && clean > 0 && clean_bodies > 0);
+}
