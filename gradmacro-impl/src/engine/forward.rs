@@ -141,7 +141,7 @@ impl Fwd<'_> {
                 }
                 (None, _) => quote!(let _ = #tokens;),
             },
-            Stmt::Call { out, func, receiver, args, partials, span } => {
+            Stmt::Call { out, func, receiver, args, partials, open_tail, span } => {
                 let x = self.name(*out);
                 let ps = partials.iter().map(|p| match p.val {
                     Some(v) => self.name(v),
@@ -155,7 +155,8 @@ impl Fwd<'_> {
                     Some((r, _)) => quote!(#r.#func(#(#args),*)),
                     None => quote!(#func(#(#args),*)),
                 };
-                quote_spanned!(*span=> let (#x, #(#ps,)*) = #call;)
+                let rest = if *open_tail { quote!(..) } else { quote!() };
+                quote_spanned!(*span=> let (#x, #(#ps,)* #rest) = #call;)
             }
             Stmt::Index { out, array, index } => {
                 let x = self.name(*out);

@@ -128,6 +128,8 @@ pub struct Lower<'a> {
     pub stores: Vec<usize>,
     /// Array slots found active in an earlier pass over the function.
     pub forced_active: Vec<bool>,
+    /// Kinds of the `const` items declared in the body.
+    pub item_kinds: HashMap<String, Kind>,
 }
 
 impl<'a> Lower<'a> {
@@ -145,6 +147,7 @@ impl<'a> Lower<'a> {
             returns: 0,
             stores: Vec::new(),
             forced_active,
+            item_kinds: HashMap::new(),
         }
     }
 
@@ -352,7 +355,13 @@ impl<'a> Lower<'a> {
                 | syn::Item::Static(_)
                 | syn::Item::Struct(_)
                 | syn::Item::Enum(_)
-                | syn::Item::Type(_) => self.items.push(item.to_token_stream()),
+                | syn::Item::Type(_) => {
+                    if let syn::Item::Const(c) = item {
+                        let kind = if super::sig::float_of(&c.ty).is_some() { Kind::Float } else { Kind::Other };
+                        self.item_kinds.insert(c.ident.to_string(), kind);
+                    }
+                    self.items.push(item.to_token_stream());
+                }
                 other => self.error_tokens(other, "this item is not supported inside a #[differentiate] body: move it out of the function"),
             },
             syn::Stmt::Expr(e, _) => {

@@ -433,6 +433,10 @@ impl Lower<'_> {
         let mut call_args = Vec::new();
         let mut partials = Vec::new();
         let mut any_active = false;
+        // Gradients of arguments after the last differentiated one are not read (the pattern
+        // ends in `..`), so only the arguments before it must be known to be floats or not.
+        let last_active = args.iter().rposition(|a| self.mentions_active(a));
+        let mut open_tail = false;
         for (k, a) in args.iter().enumerate() {
             let bare = match strip(a) {
                 Expr::Reference(r) if r.mutability.is_none() => strip(&r.expr),
@@ -478,9 +482,14 @@ impl Lower<'_> {
                         let (tokens, uses) = self.rename(a);
                         CallArg::Other { tokens, uses }
                     }
-                    Kind::Unknown => {
-                        self.error_tokens(a, "cannot tell whether this argument is a float, which decides where its gradient sits in the tuple the `_grad` companion returns: bind it to a typed variable first (`let k: f64 = ...;` or `let n: usize = ...;`)");
+                    Kind::Unknown if last_active.is_some_and(|l| k < l) => {
+                        self.error_tokens(a, "cannot tell whether this argument is a float, which decides where the gradients of the later arguments sit in the tuple the `_grad` companion returns: bind it to a typed variable first (`let k: f64 = ...;` or `let n: usize = ...;`), or pass it after the differentiated arguments");
                         CallArg::Other { tokens: quote!(0.0), uses: Vec::new() }
+                    }
+                    Kind::Unknown => {
+                        open_tail = true;
+                        let (tokens, uses) = self.rename(a);
+                        CallArg::Other { tokens, uses }
                     }
                 },
             };
@@ -505,8 +514,13 @@ impl Lower<'_> {
             };
             return self.plain_tokens(call, uses, span, out);
         }
+        // The tuple pattern is exact (a callee with fewer gradients than float arguments, say one
+        // with `wrt(...)`, is a compile error), unless a trailing argument's type is unknown.
+        if open_tail && let Some(l) = last_active {
+            partials.retain(|p| p.arg <= l);
+        }
         let v = self.new_val_kind(true, Kind::Float, span);
-        out.stmts.push(Stmt::Call { out: v, func, receiver, args: call_args, partials, span });
+        out.stmts.push(Stmt::Call { out: v, func, receiver, args: call_args, partials, open_tail, span });
         Operand::Val(v)
     }
 
@@ -525,7 +539,10 @@ impl Lower<'_> {
                 Some(Binding::Scalar { op, .. }) => self.kind(op),
                 Some(Binding::Array { active: true, .. }) => Kind::FloatArray,
                 Some(Binding::Array { .. }) => Kind::Unknown,
-                None => lit_kind(&p.to_token_stream()),
+                None => match p.path.get_ident().and_then(|i| self.item_kinds.get(&i.to_string())) {
+                    Some(k) => *k,
+                    None => lit_kind(&p.to_token_stream()),
+                },
             },
             Expr::Cast(c) => {
                 if super::sig::float_of(&c.ty).is_some() {
