@@ -139,11 +139,9 @@ impl Model {
     fn loss_layered(&self, params: &[f64]) -> f64 {
         let mut total = 0.0;
         for i in 0..self.xs.len() {
-            // typed bindings: the macro must know these arguments are floats (see
-            // `calls_known_bugs/field_argument.rs` for the direct form)
-            let x: f64 = self.xs[i][0];
-            let y: f64 = self.xs[i][1];
-            let diff = self.score(params, x, y) - self.ys[i];
+            // constants of unknown type after the differentiated argument (before it, see
+            // `calls_known_bugs/field_argument.rs`)
+            let diff = self.score(params, self.xs[i][0], self.xs[i][1]) - self.ys[i];
             total += diff * diff;
         }
         total / self.xs.len() as f64
@@ -619,9 +617,7 @@ fn pairs_sum(a: f64, b: f64, data: &[[f64; 2]]) -> f64 {
 
 #[differentiate]
 fn calls_pairs_sum(a: f64, b: f64) -> f64 {
-    // typed binding: see `calls_known_bugs/const_argument.rs` for `&POINTS` passed directly
-    let data: &[[f64; 2]] = &POINTS;
-    pairs_sum(a * a, b, data) * b
+    pairs_sum(a * a, b, &POINTS) * b
 }
 
 #[test]
@@ -707,7 +703,7 @@ struct Poly {
 
 impl Poly {
     /// An associated function without a receiver, with its companion written by hand (a custom
-    /// gate): `#[differentiate]` on it is `calls_known_bugs/associated_fn.rs`.
+    /// gate).
     fn helper(x: f64) -> f64 {
         x * x.sin()
     }
@@ -716,16 +712,22 @@ impl Poly {
         (x * x.sin(), x.sin() + x * x.cos())
     }
 
+    /// An associated function without a receiver, differentiated.
+    #[differentiate]
+    fn cube(x: f64) -> f64 {
+        x * x * x
+    }
+
     #[differentiate]
     fn scaled(&self, x: f64) -> f64 {
         self.c[2] * x * x
     }
 
     /// `Self::helper(x)` (associated function), `self.scaled(x)` (method on `self`),
-    /// `Poly::helper(x)` (type path).
+    /// `Poly::helper(x)` (type path), `Self::cube(x)` (differentiated associated function).
     #[differentiate]
     fn eval(&self, x: f64) -> f64 {
-        self.c[0] + self.c[1] * Self::helper(x) + self.scaled(x) - Poly::helper(2.0 * x)
+        self.c[0] + self.c[1] * Self::helper(x) + self.scaled(x) - Poly::helper(2.0 * x) + Self::cube(x) * 0.25
     }
 }
 
@@ -736,9 +738,12 @@ fn self_paths_and_methods_on_self() {
     for x in [-1.3, 0.2, 2.4] {
         let (v, dx) = p.eval_grad(x);
         assert_same_bits("Poly::eval", v, p.eval(x));
-        let want = p.c[1] * dh(x) + 2.0 * p.c[2] * x - 2.0 * dh(2.0 * x);
+        let want = p.c[1] * dh(x) + 2.0 * p.c[2] * x - 2.0 * dh(2.0 * x) + 0.75 * x * x;
         assert_close("Poly::eval", &[dx], &[want]);
         assert_fd("Poly::eval", |q| p.eval(q[0]), &[x], &[dx]);
+        let (cv, cd) = Poly::cube_grad(x);
+        assert_same_bits("Poly::cube", cv, Poly::cube(x));
+        assert_close("Poly::cube", &[cd], &[3.0 * x * x]);
     }
 }
 
@@ -755,7 +760,7 @@ fn method_call_on_constant_struct_from_free_function() {
     let (v, dx, dy) = uses_model_grad(&p, x, y);
     assert_same_bits("uses_model", v, uses_model(&p, x, y));
     let dh = |t: f64| t.sin() + t * t.cos();
-    let de = |t: f64| p.c[1] * dh(t) + 2.0 * p.c[2] * t - 2.0 * dh(2.0 * t);
+    let de = |t: f64| p.c[1] * dh(t) + 2.0 * p.c[2] * t - 2.0 * dh(2.0 * t) + 0.75 * t * t;
     let want_x = de(x * y) * y * y;
     let want_y = de(x * y) * x * y + p.eval(x * y) + 2.0 * p.c[2] * y;
     assert_close("uses_model", &[dx, dy], &[want_x, want_y]);
