@@ -12,7 +12,12 @@ use proptest::test_runner::Config;
 
 const FUNCTIONS: u32 = 4000;
 const TOKEN_STREAMS: u32 = 2000;
-const BODIES: u32 = 1000;
+const BODIES: u32 = 2000;
+
+/// `GRADMACRO_PROPTEST_SCALE=20` multiplies every case count, for a longer hunt.
+fn cases(n: u32) -> u32 {
+    n * std::env::var("GRADMACRO_PROPTEST_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1)
+}
 
 fn pick(options: &'static [&'static str]) -> BoxedStrategy<String> {
     prop::sample::select(options).prop_map(str::to_owned).boxed()
@@ -192,54 +197,72 @@ fn path_call() -> BoxedStrategy<String> {
     ])
 }
 
+thread_local! {
+    static EXPR: BoxedStrategy<String> = expr_levels(3);
+}
+
+/// Expressions up to three levels deep, built once: `prop_recursive` would rebuild its
+/// strategies for every value, which dominated the run time.
 fn expr() -> BoxedStrategy<String> {
+    EXPR.with(Clone::clone)
+}
+
+fn expr_levels(depth: u32) -> BoxedStrategy<String> {
     let leaf = prop_oneof![
         3 => name(),
         2 => literal(),
         1 => (name(), name()).prop_map(|(a, i)| format!("{a}[{i}]")),
         1 => name().prop_map(|a| format!("{a}[0][1]")),
         1 => pick(&["break", "continue", "return", "()", "..", "_", "y.0", "h[k]", "xs[i]"]),
+    ]
+    .boxed();
+    if depth == 0 {
+        return leaf;
+    }
+    let e = expr_levels(depth - 1);
+    let binop = pick(&[
+        "+", "-", "*", "/", "%", "==", "<", ">", "<=", "!=", "&&", "||", "&", "|", "^", "<<", ">>", "..", "..=",
+    ]);
+    // Supported shapes.
+    let arithmetic = prop_oneof![
+        4 => (e.clone(), binop, e.clone()).prop_map(|(l, o, r)| format!("{l} {o} {r}")),
+        2 => (e.clone(), method()).prop_map(|(r, m)| format!("({r}).{m}")),
+        1 => (pick(&["-", "!", "*", "&", "&mut "]), e.clone()).prop_map(|(o, x)| format!("{o}{x}")),
+        2 => (path_call(), prop::collection::vec(e.clone(), 0..4))
+            .prop_map(|(p, args)| format!("{p}({})", args.join(", "))),
+        1 => (e.clone(), pick(&["f64", "f32", "usize", "i32", "u8", "bool"])).prop_map(|(x, t)| format!("{x} as {t}")),
+        2 => e.clone().prop_map(|x| format!("({x})")),
+        2 => (e.clone(), e.clone(), e.clone()).prop_map(|(c, a, b)| format!("if {c} {{ {a} }} else {{ {b} }}")),
+        2 => (e.clone(), e.clone()).prop_map(|(a, i)| format!("({a})[{i}]")),
+        1 => (e.clone(), e.clone()).prop_map(|(c, a)| format!("{{ let q = {c}; q * {a} }}")),
     ];
-    leaf.prop_recursive(3, 16, 3, |e| {
-        let binop = pick(&[
-            "+", "-", "*", "/", "%", "==", "<", ">", "<=", "!=", "&&", "||", "&", "|", "^", "<<", ">>", "..", "..=",
-        ]);
-        prop_oneof![
-            4 => (e.clone(), binop, e.clone()).prop_map(|(l, o, r)| format!("{l} {o} {r}")),
-            2 => (e.clone(), method()).prop_map(|(r, m)| format!("({r}).{m}")),
-            1 => (pick(&["-", "!", "*", "&", "&mut "]), e.clone()).prop_map(|(o, x)| format!("{o}{x}")),
-            2 => (path_call(), prop::collection::vec(e.clone(), 0..4))
-                .prop_map(|(p, args)| format!("{p}({})", args.join(", "))),
-            1 => (e.clone(), pick(&["f64", "f32", "usize", "i32", "u8", "bool"])).prop_map(|(x, t)| format!("{x} as {t}")),
-            2 => e.clone().prop_map(|x| format!("({x})")),
-            2 => (e.clone(), e.clone(), e.clone()).prop_map(|(c, a, b)| format!("if {c} {{ {a} }} else {{ {b} }}")),
-            1 => (e.clone(), e.clone()).prop_map(|(c, a)| format!("if {c} {{ {a} }}")),
-            1 => (e.clone(), e.clone()).prop_map(|(c, a)| format!("match {c} {{ 0 => {a}, _ => {c} }}")),
-            1 => e.clone().prop_map(|x| format!("|v: f64| {x}")),
-            1 => e.clone().prop_map(|x| format!("(|v| v * {x})(1.0)")),
-            1 => (pick(&["m!", "vec!", "println!", "dbg!", "format!"]), e.clone()).prop_map(|(m, x)| format!("{m}({x})")),
-            1 => e.clone().prop_map(|x| format!("loop {{ break {x}; }}")),
-            1 => e.clone().prop_map(|x| format!("'l: loop {{ break 'l {x}; }}")),
-            1 => (e.clone(), e.clone()).prop_map(|(a, b)| format!("({a}, {b})")),
-            1 => (e.clone(), e.clone()).prop_map(|(a, b)| format!("[{a}, {b}]")),
-            1 => e.clone().prop_map(|a| format!("[{a}; 3]")),
-            2 => (e.clone(), e.clone()).prop_map(|(a, i)| format!("({a})[{i}]")),
-            1 => e.clone().prop_map(|a| format!("({a}).0")),
-            1 => e.clone().prop_map(|a| format!("{a}?")),
-            1 => e.clone().prop_map(|a| format!("async {{ {a} }}")),
-            1 => e.clone().prop_map(|a| format!("{a}.await")),
-            1 => e.clone().prop_map(|a| format!("unsafe {{ {a} }}")),
-            1 => e.clone().prop_map(|a| format!("return {a}")),
-            1 => e.clone().prop_map(|a| format!("break {a}")),
-            1 => (e.clone(), e.clone(), e.clone())
-                .prop_map(|(s, a, b)| format!("if let Some(v) = {s} {{ {a} }} else {{ {b} }}")),
-            1 => (e.clone(), e.clone()).prop_map(|(c, a)| format!("{{ let q = {c}; q * {a} }}")),
-            1 => e.clone().prop_map(|a| format!("S {{ f: {a} }}")),
-            1 => e.clone().prop_map(|a| format!("'b: {{ {a} }}")),
-            1 => e.clone().prop_map(|a| format!("let v = {a}")),
-        ]
-    })
-    .boxed()
+    // Unsupported or odd shapes.
+    let control = prop_oneof![
+        (e.clone(), e.clone()).prop_map(|(c, a)| format!("if {c} {{ {a} }}")),
+        (e.clone(), e.clone()).prop_map(|(c, a)| format!("match {c} {{ 0 => {a}, _ => {c} }}")),
+        e.clone().prop_map(|x| format!("|v: f64| {x}")),
+        e.clone().prop_map(|x| format!("(|v| v * {x})(1.0)")),
+        (pick(&["m!", "vec!", "println!", "dbg!", "format!"]), e.clone()).prop_map(|(m, x)| format!("{m}({x})")),
+        e.clone().prop_map(|x| format!("loop {{ break {x}; }}")),
+        e.clone().prop_map(|x| format!("'l: loop {{ break 'l {x}; }}")),
+        e.clone().prop_map(|a| format!("return {a}")),
+        e.clone().prop_map(|a| format!("break {a}")),
+        (e.clone(), e.clone(), e.clone())
+            .prop_map(|(s, a, b)| format!("if let Some(v) = {s} {{ {a} }} else {{ {b} }}")),
+    ];
+    let values = prop_oneof![
+        (e.clone(), e.clone()).prop_map(|(a, b)| format!("({a}, {b})")),
+        (e.clone(), e.clone()).prop_map(|(a, b)| format!("[{a}, {b}]")),
+        e.clone().prop_map(|a| format!("[{a}; 3]")),
+        e.clone().prop_map(|a| format!("({a}).0")),
+        e.clone().prop_map(|a| format!("{a}?")),
+        e.clone().prop_map(|a| format!("async {{ {a} }}")),
+        e.clone().prop_map(|a| format!("{a}.await")),
+        e.clone().prop_map(|a| format!("unsafe {{ {a} }}")),
+        e.clone().prop_map(|a| format!("S {{ f: {a} }}")),
+        e.prop_map(|a| format!("'b: {{ {a} }}")),
+    ];
+    prop_oneof![8 => leaf, 6 => arithmetic, 1 => control, 1 => values].boxed()
 }
 
 fn pattern() -> BoxedStrategy<String> {
@@ -254,9 +277,7 @@ fn pattern() -> BoxedStrategy<String> {
         1 => name().prop_map(|a| format!("ref {a}")),
         1 => name().prop_map(|a| format!("&{a}")),
         1 => name().prop_map(|a| format!("{a} @ 1..=2")),
-        1 => Just("(..)".to_owned()),
-        1 => Just("S { f }".to_owned()),
-        1 => Just("0".to_owned()),
+        1 => pick(&["(..)", "S { f }", "0", "[a, .., b]", "(a | b)"]),
     ]
     .boxed()
 }
@@ -334,8 +355,10 @@ fn stmts(depth: u32) -> BoxedStrategy<String> {
         1 => (expr(), inner.clone(), inner.clone()).prop_map(|(c, a, b)| format!("if {c} {{ {a} }} else {{ {b} }}")),
         1 => (expr(), inner.clone()).prop_map(|(c, a)| format!("if {c} {{ {a} }}")),
         1 => (expr(), inner.clone()).prop_map(|(c, a)| format!("match {c} {{ _ => {{ {a} }} }}")),
-        1 => inner.clone().prop_map(|b| format!("{{ {b} }}")),
-        1 => inner.clone().prop_map(|b| format!("let c = |v: f64| {{ {b} }};")),
+        1 => prop_oneof![
+            inner.clone().prop_map(|b| format!("{{ {b} }}")),
+            inner.clone().prop_map(|b| format!("let c = |v: f64| {{ {b} }};")),
+        ],
     ];
     prop::collection::vec(compound, 0..4).prop_map(|v| v.join("\n")).boxed()
 }
@@ -347,22 +370,12 @@ fn params() -> BoxedStrategy<String> {
 }
 
 fn function() -> BoxedStrategy<String> {
-    let qualifiers = pick(&[
-        "",
-        "",
-        "",
-        "pub ",
-        "pub(crate) ",
-        "async ",
-        "const ",
-        "unsafe ",
-        "extern \"C\" ",
-        "const unsafe ",
-        "default ",
-    ]);
-    let generics = pick(&["", "", "", "<T>", "<'a>", "<const N: usize>", "<T: Copy>", "<'a, T>"]);
-    let outer_attr =
-        pick(&["", "", "#[inline]\n", "#[cfg(test)]\n", "/// doc\n", "#[must_use]\n", "#[differentiate]\n"]);
+    let qualifiers = mix(
+        &["", "", "pub ", "pub(crate) "],
+        &["async ", "const ", "unsafe ", "extern \"C\" ", "const unsafe ", "default "],
+    );
+    let generics = mix(&[""], &["<T>", "<'a>", "<const N: usize>", "<T: Copy>", "<'a, T>"]);
+    let outer_attr = mix(&[""], &["#[inline]\n", "#[cfg(test)]\n", "/// doc\n", "#[must_use]\n", "#[differentiate]\n"]);
     let tail = prop::option::of(expr());
     (outer_attr, qualifiers, generics, params(), ret(), stmts(2), tail)
         .prop_map(|(oa, q, g, p, r, body, tail)| {
@@ -452,7 +465,7 @@ fn expand_str(attr: &str, item: &str) {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: FUNCTIONS, failure_persistence: None, ..Config::default() })]
+    #![proptest_config(Config { cases: cases(FUNCTIONS), failure_persistence: None, ..Config::default() })]
 
     #[test]
     fn random_functions_never_panic(attr in attr(), item in item()) {
@@ -461,7 +474,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: TOKEN_STREAMS, failure_persistence: None, ..Config::default() })]
+    #![proptest_config(Config { cases: cases(TOKEN_STREAMS), failure_persistence: None, ..Config::default() })]
 
     #[test]
     fn random_token_streams_never_panic(attr in token_stream(), item in token_stream()) {
@@ -476,7 +489,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: BODIES, failure_persistence: None, ..Config::default() })]
+    #![proptest_config(Config { cases: cases(BODIES), failure_persistence: None, ..Config::default() })]
 
     /// Bodies only, under a signature the engine accepts, so that they reach lowering and the
     /// reverse pass rather than stopping at the signature.

@@ -638,6 +638,7 @@ impl<'a> Lower<'a> {
             let start = self.env.clone();
             let returns_before = self.returns;
             let stores_before = self.stores.len();
+            let arrays_before = self.arrays.len();
 
             let mut block = Block::default();
             let kind = head(self, &mut block);
@@ -684,7 +685,9 @@ impl<'a> Lower<'a> {
                     _ => None,
                 });
                 let returns = self.returns > returns_before;
-                let mut written: Vec<usize> = self.stores[stores_before..].to_vec();
+                // Arrays declared inside the body start afresh each iteration: not carried.
+                let mut written: Vec<usize> =
+                    self.stores[stores_before..].iter().copied().filter(|s| *s < arrays_before).collect();
                 written.sort_unstable();
                 written.dedup();
                 let mut carried_ir = Vec::new();
