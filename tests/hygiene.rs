@@ -388,3 +388,53 @@ fn shadowing_a_parameter_before_a_carried_loop() {
         assert_fd("shadow_before_carried_loop", |q| shadow_before_carried_loop(q[0], q[1], 4), &[p, y0], &[dp, dy0]);
     }
 }
+
+// ------------------------------------------------------------------------------------------------
+// Names of companions.
+
+/// A local named like the companion of a called function: `f_grad` calls `sig_grad(x)`.
+#[differentiate]
+fn sig(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+#[differentiate]
+fn local_named_like_companion(x: f64) -> f64 {
+    let sig_grad = 2.0;
+    sig(x) * sig_grad
+}
+
+/// A function whose parameter has the function's own name.
+#[differentiate]
+fn twice(twice: f64) -> f64 {
+    twice * twice.exp()
+}
+
+/// Parameters named like the crates and types the generated code refers to.
+#[differentiate]
+fn crate_names(gradmacro: &[f64], std: f64, core: f64, f64: f64) -> f64 {
+    gradmacro[0] * std * core + f64 * gradmacro[1]
+}
+
+#[test]
+fn names_of_companions_crates_and_the_function_itself() {
+    let (v, dx) = local_named_like_companion_grad(0.3);
+    assert_same_bits("local_named_like_companion", v, local_named_like_companion(0.3));
+    let s = 1.0 / (1.0 + (-0.3_f64).exp());
+    assert_close("local_named_like_companion", &[dx], &[2.0 * s * (1.0 - s)]);
+
+    let (v, d) = twice_grad(0.8);
+    assert_same_bits("twice", v, twice(0.8));
+    assert_close("twice", &[d], &[0.8_f64.exp() * 1.8]);
+
+    let g = [1.5, -0.5];
+    let (v, dg, ds, dc, df) = crate_names_grad(&g, 2.0, 3.0, 4.0);
+    assert_same_bits("crate_names", v, crate_names(&g, 2.0, 3.0, 4.0));
+    assert_close("crate_names", &[dg[0], dg[1], ds, dc, df], &[6.0, 4.0, 4.5, 3.0, -0.5]);
+}
+
+#[test]
+#[ignore = "macro bug: a parameter named like a called function's companion (`sig_grad` beside `sig(x)`) shadows it in f_grad (E0618)"]
+fn parameter_named_like_a_called_companion() {
+    trybuild::TestCases::new().pass("tests/calls_known_bugs/param_named_like_companion.rs");
+}
