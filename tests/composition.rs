@@ -797,3 +797,94 @@ fn method_call_with_active_slice_on_struct_by_value() {
     assert_close("method_with_slice", &g, &[1.5, 3.0, 4.5]);
     assert_fd("method_with_slice", |p| method_with_slice(Weights { scale: 1.5 }, p), &v, &g);
 }
+
+// ------------------------------------------------------------------------------------------------
+// Calls in branches, `while` loops and on nested fields.
+
+#[differentiate]
+fn calls_in_branches(x: f64, y: f64) -> f64 {
+    let mut z = 0.0;
+    let mut k = 0;
+    while k < 3 {
+        z += sig(x * f64::from(k) + y);
+        k += 1;
+    }
+    if sig(x) > 0.5 { z * h3(y) } else { z + h3(x * y) }
+}
+
+#[test]
+fn calls_in_branches_and_while_loops() {
+    let s = sigmoid_by_hand;
+    let ds = |t: f64| s(t) * (1.0 - s(t));
+    let dh = |t: f64| t.cos() * t + t.sin();
+    for (x, y) in [(0.8, -0.4), (-0.8, 0.6)] {
+        let (v, dx, dy) = calls_in_branches_grad(x, y);
+        assert_same_bits("calls_in_branches", v, calls_in_branches(x, y));
+        let z: f64 = (0..3).map(|k| s(x * f64::from(k) + y)).sum();
+        let zx: f64 = (0..3).map(|k| ds(x * f64::from(k) + y) * f64::from(k)).sum();
+        let zy: f64 = (0..3).map(|k| ds(x * f64::from(k) + y)).sum();
+        let want = if x > 0.0 {
+            [zx * y.sin() * y, zy * y.sin() * y + z * dh(y)]
+        } else {
+            [zx + dh(x * y) * y, zy + dh(x * y) * x]
+        };
+        assert_close("calls_in_branches", &[dx, dy], &want);
+        assert_fd("calls_in_branches", |q| calls_in_branches(q[0], q[1]), &[x, y], &[dx, dy]);
+    }
+}
+
+struct Outer {
+    inner: Poly,
+    shift: f64,
+}
+
+impl Outer {
+    #[differentiate]
+    fn through_field(&self, x: f64) -> f64 {
+        self.inner.eval(x) * self.shift + self.inner.scaled(x * x)
+    }
+}
+
+#[test]
+fn method_call_on_a_field_of_self() {
+    let o = Outer { inner: Poly { c: [0.5, -1.5, 2.0] }, shift: 0.3 };
+    for x in [-0.7, 1.2] {
+        let (v, dx) = o.through_field_grad(x);
+        assert_same_bits("through_field", v, o.through_field(x));
+        let dh = |t: f64| t.sin() + t * t.cos();
+        let de = -1.5 * dh(x) + 4.0 * x - 2.0 * dh(2.0 * x) + 0.75 * x * x;
+        assert_close("through_field", &[dx], &[de * 0.3 + 2.0 * 2.0 * x * x * 2.0 * x]);
+        assert_fd("through_field", |q| o.through_field(q[0]), &[x], &[dx]);
+    }
+}
+
+// Three calls deep in f32.
+
+#[differentiate]
+fn h3_32(x: f32) -> f32 {
+    x.sin() * x
+}
+
+#[differentiate]
+fn g3_32(x: f32, y: f32) -> f32 {
+    h3_32(x * y) + y * y
+}
+
+#[differentiate]
+fn f3_32(a: f32, b: f32) -> f32 {
+    g3_32(a, b).exp() - g3_32(b, 2.0) * a
+}
+
+#[test]
+fn three_calls_deep_f32() {
+    let dh = |t: f32| t.cos() * t + t.sin();
+    let g = |x: f32, y: f32| (x * y).sin() * x * y + y * y;
+    for (a, b) in [(0.3_f32, 0.8_f32), (-1.1, 0.4)] {
+        let (v, da, db) = f3_32_grad(a, b);
+        assert_same_bits32("f3_32", v, f3_32(a, b));
+        let e = g(a, b).exp();
+        let want = [e * b * dh(a * b) - g(b, 2.0), e * (a * dh(a * b) + 2.0 * b) - a * 2.0 * dh(2.0 * b)];
+        assert_close32("f3_32", &[da, db], &want);
+        assert_fd32("f3_32", |p| f3_32(p[0], p[1]), &[a, b], &[da, db]);
+    }
+}
