@@ -27,14 +27,7 @@ use num_dual::{Dual64, DualNum, DualSVec64};
 use reverse::{Gradient, Tape, Var};
 
 /// The guide's six 2-D data points and their labels.
-const POINTS: [[f64; 2]; 6] = [
-    [1.2, 0.7],
-    [-0.3, -0.5],
-    [3.0, 0.1],
-    [-0.1, -1.0],
-    [-1.0, 1.1],
-    [2.1, -3.0],
-];
+const POINTS: [[f64; 2]; 6] = [[1.2, 0.7], [-0.3, -0.5], [3.0, 0.1], [-0.1, -1.0], [-1.0, 1.1], [2.1, -3.0]];
 const LABELS: [f64; 6] = [1.0, -1.0, 1.0, -1.0, -1.0, 1.0];
 
 /// Relative tolerance of the exact methods against the hand-written pass.
@@ -52,17 +45,11 @@ fn assert_close(what: &str, got: (f64, &[f64]), want: (f64, &[f64]), rel: f64) {
     let (got_value, got_grad) = got;
     let (want_value, want_grad) = want;
     let close = |g: f64, w: f64, floor: f64| (g - w).abs() <= rel * g.abs().max(w.abs()).max(floor);
-    assert!(
-        close(got_value, want_value, f64::MIN_POSITIVE),
-        "{what}: value {got_value} != hand-written {want_value}"
-    );
+    assert!(close(got_value, want_value, f64::MIN_POSITIVE), "{what}: value {got_value} != hand-written {want_value}");
     assert_eq!(got_grad.len(), want_grad.len(), "{what}: gradient length");
     let scale = want_grad.iter().fold(0.0_f64, |m, w| m.max(w.abs()));
     for (i, (&g, &w)) in got_grad.iter().zip(want_grad).enumerate() {
-        assert!(
-            close(g, w, 1e-6 * scale),
-            "{what}: d[{i}] = {g}, hand-written {w}"
-        );
+        assert!(close(g, w, 1e-6 * scale), "{what}: d[{i}] = {g}, hand-written {w}");
     }
 }
 
@@ -85,10 +72,7 @@ fn central_fd(x: &[f64], f: impl Fn(&[f64]) -> f64) -> (f64, Vec<f64>) {
 }
 
 /// Forward mode in one pass with `N`-wide dual numbers (what `num_dual::gradient` does).
-fn dual_vec_grad<const N: usize>(
-    x: [f64; N],
-    f: impl Fn(&[DualSVec64<N>; N]) -> DualSVec64<N>,
-) -> (f64, [f64; N]) {
+fn dual_vec_grad<const N: usize>(x: [f64; N], f: impl Fn(&[DualSVec64<N>; N]) -> DualSVec64<N>) -> (f64, [f64; N]) {
     let v: [DualSVec64<N>; N] = std::array::from_fn(|i| DualSVec64::<N>::from(x[i]).derivative(i));
     let r = f(&v);
     let mut grad = [0.0; N];
@@ -157,13 +141,7 @@ fn neuron_dual<D: DualNum<Primitive = f64> + Copy>(a: D, b: D, c: D, x: D, y: D)
 
 fn neuron_tape(tape: &Tape, a: f64, b: f64, c: f64, x: f64, y: f64) -> (f64, Vec<f64>) {
     tape.clear();
-    let v = [
-        tape.add_var(a),
-        tape.add_var(b),
-        tape.add_var(c),
-        tape.add_var(x),
-        tape.add_var(y),
-    ];
+    let v = [tape.add_var(a), tape.add_var(b), tape.add_var(c), tape.add_var(x), tape.add_var(y)];
     let s = ((-(v[0] * v[3] + v[1] * v[4] + v[2])).exp() + 1.0).recip();
     (s.val(), s.grad().wrt(&v))
 }
@@ -174,9 +152,7 @@ fn bench_neuron(c: &mut Criterion) {
     let (hv, hg) = neuron_hand(a, b, cc, x, y);
     let want = (hv, &hg[..]);
 
-    let (dv, dg) = dual_vec_grad([a, b, cc, x, y], |v| {
-        neuron_dual(v[0], v[1], v[2], v[3], v[4])
-    });
+    let (dv, dg) = dual_vec_grad([a, b, cc, x, y], |v| neuron_dual(v[0], v[1], v[2], v[3], v[4]));
     assert_close("neuron/num_dual", (dv, &dg), want, EXACT);
     let tape = Tape::new();
     let (tv, tg) = neuron_tape(&tape, a, b, cc, x, y);
@@ -184,65 +160,23 @@ fn bench_neuron(c: &mut Criterion) {
     let (fv, fg) = central_fd(&[a, b, cc, x, y], f5);
     assert_close("neuron/fd", (fv, &fg), want, FD);
     let (mv, mda, mdb, mdc, mdx, mdy) = neuron_grad(a, b, cc, x, y);
-    assert_close(
-        "neuron/gradmacro",
-        (mv, &[mda, mdb, mdc, mdx, mdy]),
-        want,
-        EXACT,
-    );
+    assert_close("neuron/gradmacro", (mv, &[mda, mdb, mdc, mdx, mdy]), want, EXACT);
 
     let mut g = c.benchmark_group("neuron");
     g.bench_function("f", |bch| {
-        bch.iter(|| {
-            neuron(
-                black_box(a),
-                black_box(b),
-                black_box(cc),
-                black_box(x),
-                black_box(y),
-            )
-        });
+        bch.iter(|| neuron(black_box(a), black_box(b), black_box(cc), black_box(x), black_box(y)));
     });
     g.bench_function("hand", |bch| {
-        bch.iter(|| {
-            neuron_hand(
-                black_box(a),
-                black_box(b),
-                black_box(cc),
-                black_box(x),
-                black_box(y),
-            )
-        });
+        bch.iter(|| neuron_hand(black_box(a), black_box(b), black_box(cc), black_box(x), black_box(y)));
     });
     g.bench_function("gradmacro", |bch| {
-        bch.iter(|| {
-            neuron_grad(
-                black_box(a),
-                black_box(b),
-                black_box(cc),
-                black_box(x),
-                black_box(y),
-            )
-        });
+        bch.iter(|| neuron_grad(black_box(a), black_box(b), black_box(cc), black_box(x), black_box(y)));
     });
     g.bench_function("num_dual", |bch| {
-        bch.iter(|| {
-            dual_vec_grad(black_box([a, b, cc, x, y]), |v| {
-                neuron_dual(v[0], v[1], v[2], v[3], v[4])
-            })
-        });
+        bch.iter(|| dual_vec_grad(black_box([a, b, cc, x, y]), |v| neuron_dual(v[0], v[1], v[2], v[3], v[4])));
     });
     g.bench_function("tape", |bch| {
-        bch.iter(|| {
-            neuron_tape(
-                &tape,
-                black_box(a),
-                black_box(b),
-                black_box(cc),
-                black_box(x),
-                black_box(y),
-            )
-        });
+        bch.iter(|| neuron_tape(&tape, black_box(a), black_box(b), black_box(cc), black_box(x), black_box(y)));
     });
     g.bench_function("fd", |bch| {
         bch.iter(|| central_fd(black_box(&[a, b, cc, x, y]), f5));
@@ -281,13 +215,7 @@ fn svm_hand(a: f64, b: f64, c: f64, points: &[[f64; 2]], labels: &[f64]) -> (f64
     (loss, [da, db, dc])
 }
 
-fn svm_dual<D: DualNum<Primitive = f64> + Copy>(
-    a: D,
-    b: D,
-    c: D,
-    points: &[[f64; 2]],
-    labels: &[f64],
-) -> D {
+fn svm_dual<D: DualNum<Primitive = f64> + Copy>(a: D, b: D, c: D, points: &[[f64; 2]], labels: &[f64]) -> D {
     let mut loss = (a * a + b * b) * 0.5;
     for (p, &y) in points.iter().zip(labels) {
         let score = a * p[0] + b * p[1] + c;
@@ -301,11 +229,7 @@ fn svm_dual<D: DualNum<Primitive = f64> + Copy>(
 
 fn svm_tape(tape: &Tape, abc: [f64; 3], points: &[[f64; 2]], labels: &[f64]) -> (f64, Vec<f64>) {
     tape.clear();
-    let v = [
-        tape.add_var(abc[0]),
-        tape.add_var(abc[1]),
-        tape.add_var(abc[2]),
-    ];
+    let v = [tape.add_var(abc[0]), tape.add_var(abc[1]), tape.add_var(abc[2])];
     let mut loss = (v[0] * v[0] + v[1] * v[1]) * 0.5;
     for (p, &y) in points.iter().zip(labels) {
         let score = v[0] * p[0] + v[1] * p[1] + v[2];
@@ -336,24 +260,12 @@ fn bench_svm(c: &mut Criterion) {
     let mut g = c.benchmark_group("svm");
     g.bench_function("f", |bch| {
         bch.iter(|| {
-            svm_loss(
-                black_box(abc[0]),
-                black_box(abc[1]),
-                black_box(abc[2]),
-                black_box(&POINTS),
-                black_box(&LABELS),
-            )
+            svm_loss(black_box(abc[0]), black_box(abc[1]), black_box(abc[2]), black_box(&POINTS), black_box(&LABELS))
         });
     });
     g.bench_function("hand", |bch| {
         bch.iter(|| {
-            svm_hand(
-                black_box(abc[0]),
-                black_box(abc[1]),
-                black_box(abc[2]),
-                black_box(&POINTS),
-                black_box(&LABELS),
-            )
+            svm_hand(black_box(abc[0]), black_box(abc[1]), black_box(abc[2]), black_box(&POINTS), black_box(&LABELS))
         });
     });
     g.bench_function("gradmacro", |bch| {
@@ -374,14 +286,7 @@ fn bench_svm(c: &mut Criterion) {
         });
     });
     g.bench_function("tape", |bch| {
-        bch.iter(|| {
-            svm_tape(
-                &tape,
-                black_box(abc),
-                black_box(&POINTS),
-                black_box(&LABELS),
-            )
-        });
+        bch.iter(|| svm_tape(&tape, black_box(abc), black_box(&POINTS), black_box(&LABELS)));
     });
     g.bench_function("fd", |bch| {
         bch.iter(|| central_fd(black_box(&abc), f3));
@@ -394,9 +299,7 @@ fn bench_svm(c: &mut Criterion) {
 // ---------------------------------------------------------------------------------------------
 
 /// Parameters in the guide's order: a1 b1 c1, a2 b2 c2, a3 b3 c3 (hidden), a4 b4 c4 d4 (output).
-const NET_PARAMS: [f64; 13] = [
-    0.5, -0.3, 0.1, -0.4, 0.8, 0.2, 0.7, 0.6, -0.5, 0.9, -1.1, 0.4, 0.05,
-];
+const NET_PARAMS: [f64; 13] = [0.5, -0.3, 0.1, -0.4, 0.8, 0.2, 0.7, 0.6, -0.5, 0.9, -1.1, 0.4, 0.05];
 
 #[differentiate(wrt(p))]
 fn net_loss(p: &[f64], points: &[[f64; 2]], labels: &[f64]) -> f64 {
@@ -661,9 +564,7 @@ fn bench_slice_case(c: &mut Criterion, case: &SliceCase, x: &[f64]) {
     let mut g = c.benchmark_group(name);
     g.bench_function("f", |bch| bch.iter(|| (case.f)(black_box(x))));
     g.bench_function("hand", |bch| bch.iter(|| (case.hand)(black_box(x))));
-    g.bench_function("gradmacro", |bch| {
-        bch.iter(|| (case.gradmacro)(black_box(x)))
-    });
+    g.bench_function("gradmacro", |bch| bch.iter(|| (case.gradmacro)(black_box(x))));
     g.bench_function("num_dual", |bch| bch.iter(|| dual(black_box(x))));
     g.bench_function("tape", |bch| bch.iter(|| (case.tape)(&tape, black_box(x))));
     g.bench_function("fd", |bch| bch.iter(|| central_fd(black_box(x), case.f)));
@@ -680,16 +581,10 @@ fn bench_chain_and_rosenbrock(c: &mut Criterion) {
         dual10: chain_dual,
         tape: chain_tape,
     };
-    let x: Vec<f64> = (0..100)
-        .map(|i| (f64::from(i) * 0.37).sin() * 1.5)
-        .collect();
+    let x: Vec<f64> = (0..100).map(|i| (f64::from(i) * 0.37).sin() * 1.5).collect();
     bench_slice_case(c, &chain_case, &x);
 
-    for (n, name) in [
-        (10, "rosenbrock_n10"),
-        (100, "rosenbrock_n100"),
-        (1000, "rosenbrock_n1000"),
-    ] {
+    for (n, name) in [(10, "rosenbrock_n10"), (100, "rosenbrock_n100"), (1000, "rosenbrock_n1000")] {
         let case = SliceCase {
             name,
             f: rosenbrock,
@@ -699,9 +594,7 @@ fn bench_chain_and_rosenbrock(c: &mut Criterion) {
             dual10: rosenbrock_dual,
             tape: rosenbrock_tape,
         };
-        let x: Vec<f64> = (0..n)
-            .map(|i| 0.5 + 0.6 * (f64::from(i) * 0.7).sin())
-            .collect();
+        let x: Vec<f64> = (0..n).map(|i| 0.5 + 0.6 * (f64::from(i) * 0.7).sin()).collect();
         bench_slice_case(c, &case, &x);
     }
 }

@@ -89,15 +89,8 @@ fn neuron(a: f64, b: f64, c: f64, x: f64, y: f64) -> f64 {
 #[test]
 fn straight_line_neuron_allocates_nothing() {
     let (a, b, c, x, y) = (1.0, 2.0, -3.0, -1.0, 3.0);
-    let ((s, da, db, dc, dx, dy), n) = allocations_during(|| {
-        neuron_grad(
-            black_box(a),
-            black_box(b),
-            black_box(c),
-            black_box(x),
-            black_box(y),
-        )
-    });
+    let ((s, da, db, dc, dx, dy), n) =
+        allocations_during(|| neuron_grad(black_box(a), black_box(b), black_box(c), black_box(x), black_box(y)));
     assert_eq!(n, 0, "neuron_grad allocated {n} times");
 
     // sigma(2) and its slope sigma(2) (1 - sigma(2)), times each input's partner
@@ -117,14 +110,7 @@ fn straight_line_neuron_allocates_nothing() {
 // A recomputable loop over `&[[f64; 2]]` data: the guide's SVM loss w.r.t. scalar a, b, c
 // ---------------------------------------------------------------------------------------------
 
-const POINTS: [[f64; 2]; 6] = [
-    [1.2, 0.7],
-    [-0.3, -0.5],
-    [3.0, 0.1],
-    [-0.1, -1.0],
-    [-1.0, 1.1],
-    [2.1, -3.0],
-];
+const POINTS: [[f64; 2]; 6] = [[1.2, 0.7], [-0.3, -0.5], [3.0, 0.1], [-0.1, -1.0], [-1.0, 1.1], [2.1, -3.0]];
 const LABELS: [f64; 6] = [1.0, -1.0, 1.0, -1.0, -1.0, 1.0];
 
 #[differentiate(wrt(a, b, c))]
@@ -140,23 +126,14 @@ fn svm_loss(a: f64, b: f64, c: f64, points: &[[f64; 2]], labels: &[f64]) -> f64 
 #[test]
 fn svm_loss_over_point_slice_allocates_nothing() {
     let ((loss, da, db, dc), n) = allocations_during(|| {
-        svm_loss_grad(
-            black_box(1.0),
-            black_box(-2.0),
-            black_box(-1.0),
-            black_box(&POINTS[..]),
-            black_box(&LABELS[..]),
-        )
+        svm_loss_grad(black_box(1.0), black_box(-2.0), black_box(-1.0), black_box(&POINTS[..]), black_box(&LABELS[..]))
     });
     assert_eq!(n, 0, "svm_loss_grad allocated {n} times");
 
     // At a = 1, b = -2, c = -1 the margins are 2.2, 0.7, -0.8, 1.9, -3.2, -6.1: points 1, 2
     // and 4 are in the hinge. loss = 0.5 (1 + 4) + 2.2 + 0.7 + 1.9, and each active point
     // adds -y (x0, x1, 1) to the regulariser's (a, b, 0).
-    assert_eq!(
-        loss.to_bits(),
-        svm_loss(1.0, -2.0, -1.0, &POINTS, &LABELS).to_bits()
-    );
+    assert_eq!(loss.to_bits(), svm_loss(1.0, -2.0, -1.0, &POINTS, &LABELS).to_bits());
     assert_relative_eq!(loss, 7.3, max_relative = 1e-12);
     assert_relative_eq!(da, 1.0 - 1.2 - 0.3 - 0.1, max_relative = 1e-12);
     assert_relative_eq!(db, -2.0 - 0.7 - 0.5 - 1.0, max_relative = 1e-12);
@@ -181,14 +158,8 @@ fn line_loss(w: f64, b: f64, xs: &[f64], ys: &[f64]) -> f64 {
 fn line_loss_over_f64_slice_allocates_nothing() {
     let xs = [0.0, 1.0, 2.0, 3.0];
     let ys = [1.0, 3.0, 5.0, 7.0];
-    let ((loss, dw, db), n) = allocations_during(|| {
-        line_loss_grad(
-            black_box(1.0),
-            black_box(0.0),
-            black_box(&xs[..]),
-            black_box(&ys[..]),
-        )
-    });
+    let ((loss, dw, db), n) =
+        allocations_during(|| line_loss_grad(black_box(1.0), black_box(0.0), black_box(&xs[..]), black_box(&ys[..])));
     assert_eq!(n, 0, "line_loss_grad allocated {n} times");
 
     // residuals e = x - (2x + 1) = -(x + 1) = -1, -2, -3, -4:
@@ -218,10 +189,7 @@ fn rosenbrock(x: &[f64]) -> f64 {
 fn rosenbrock_allocates_only_its_gradient_vec() {
     let x = [0.5, -1.0, 2.0];
     let ((value, grad), n) = allocations_during(|| rosenbrock_grad(black_box(&x[..])));
-    assert_eq!(
-        n, 1,
-        "rosenbrock_grad allocated {n} times; only the returned Vec expected"
-    );
+    assert_eq!(n, 1, "rosenbrock_grad allocated {n} times; only the returned Vec expected");
 
     // t0 = -1 - 0.25 = -1.25, u0 = 0.5; t1 = 2 - 1 = 1, u1 = 2
     // f = 100 t0² + u0² + 100 t1² + u1² = 156.25 + 0.25 + 100 + 4
