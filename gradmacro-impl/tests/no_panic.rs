@@ -12,7 +12,7 @@ use proptest::test_runner::Config;
 
 const FUNCTIONS: u32 = 4000;
 const TOKEN_STREAMS: u32 = 2000;
-const BODIES: u32 = 2000;
+const BODIES: u32 = 1500;
 
 /// `GRADMACRO_PROPTEST_SCALE=20` multiplies every case count, for a longer hunt.
 fn cases(n: u32) -> u32 {
