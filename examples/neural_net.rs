@@ -31,8 +31,10 @@ const NAMES: [&str; 13] = ["a1", "b1", "c1", "a2", "b2", "c2", "a3", "b3", "c3",
 
 /// The network's score for one point: three ReLU units feeding a linear output, as in the guide.
 ///
-/// `p` holds `[a1, b1, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4]`.
-#[differentiate(wrt(p))]
+/// `p` holds `[a1, b1, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4]`. Differentiated with respect
+/// to all its float parameters (no `wrt`), as a function called with differentiated arguments
+/// must be: `loss` reads the gradient for `p` and ignores those for `x` and `y`.
+#[differentiate]
 fn score(p: &[f64], x: f64, y: f64) -> f64 {
     let n1 = f64::max(0.0, p[0] * x + p[1] * y + p[2]);
     let n2 = f64::max(0.0, p[3] * x + p[4] * y + p[5]);

@@ -13,7 +13,6 @@ fn overwrite(w: &[f64; 3], x: f64) -> f64 {
 }
 
 #[test]
-#[ignore = "engine bug: the backward loop of a recomputed loop with array writes runs in forward order (`for i in it`, not `rev`), so the overwritten h[0] (k = 0) takes the gradient that belongs to the last write (k = 2)"]
 fn overwritten_element_gets_no_gradient() {
     let w = [0.3, -0.7, 0.9];
     let x = 1.3;

@@ -152,6 +152,24 @@ pub mod __private {
         a == b
     }
 
+    /// What a differentiated function expects back from a call `g_grad(args)`: `Expected` is
+    /// `(value, one gradient per float argument)`.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not the `(value, gradients..)` this call expects: `{Expected}`",
+        label = "this call is differentiated through its `_grad` companion",
+        note = "a `_grad` companion returns the value, then one gradient for every float-valued parameter, in order",
+        note = "a callee with `#[differentiate(wrt(...))]` returns fewer; call a version without `wrt`, or write its `_grad` by hand"
+    )]
+    pub trait Companion<Expected> {}
+
+    impl<T> Companion<T> for T {}
+
+    /// Checks the shape of a `_grad` companion's result, with a readable error.
+    #[inline]
+    pub fn companion<Expected, T: Companion<Expected>>(result: T) -> T {
+        result
+    }
+
     /// A zero gradient for a slice or `Vec` parameter of length `n`.
     #[must_use]
     pub fn zeros<F: Default + Clone>(n: usize) -> ::std::vec::Vec<F> {

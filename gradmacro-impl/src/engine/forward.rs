@@ -141,12 +141,15 @@ impl Fwd<'_> {
                 }
                 (None, _) => quote!(let _ = #tokens;),
             },
-            Stmt::Call { out, func, receiver, args, partials, open_tail, span } => {
+            Stmt::Call { out, func, receiver, args, partials, span } => {
                 let x = self.name(*out);
-                let ps = partials.iter().map(|p| match p.val {
-                    Some(v) => self.name(v),
-                    None => quote!(_),
-                });
+                let ps: Vec<TokenStream> = partials
+                    .iter()
+                    .map(|p| match p.val {
+                        Some(v) => self.name(v),
+                        None => quote!(_),
+                    })
+                    .collect();
                 let args = args.iter().map(|a| match a {
                     CallArg::Scalar(o) => self.op(o),
                     CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } => tokens.clone(),
@@ -155,8 +158,13 @@ impl Fwd<'_> {
                     Some((r, _)) => quote!(#r.#func(#(#args),*)),
                     None => quote!(#func(#(#args),*)),
                 };
-                let rest = if *open_tail { quote!(..) } else { quote!() };
-                quote_spanned!(*span=> let (#x, #(#ps,)* #rest) = #call;)
+                // The companion must return the value and one gradient per float argument; a
+                // different shape (a callee with `wrt(...)`) is a compile error that says so.
+                let f = self.sig.float.path();
+                let shape = ps.iter().map(|_| quote!(_));
+                quote_spanned! {*span=>
+                    let (#x, #(#ps,)*) = ::gradmacro::__private::companion::<(#f, #(#shape,)*), _>(#call);
+                }
             }
             Stmt::Index { out, array, index } => {
                 let x = self.name(*out);

@@ -124,8 +124,6 @@ pub enum Stmt {
         receiver: Option<(TokenStream, Vec<ValId>)>,
         args: Vec<CallArg>,
         partials: Vec<Partial>,
-        /// The tuple pattern ends in `..`: trailing arguments of unknown type.
-        open_tail: bool,
         span: Span,
     },
     /// `let out = array[index];` on an active array.

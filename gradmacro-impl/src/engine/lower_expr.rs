@@ -409,7 +409,10 @@ impl Lower<'_> {
             Expr::Path(p) if p.qself.is_none() && !p.path.segments.is_empty() => {
                 let mut path = p.path.clone();
                 if let Some(last) = path.segments.last_mut() {
-                    last.ident = format_ident!("{}_grad", last.ident, span = last.ident.span());
+                    // Resolved like an item, never like a local (a parameter named `g_grad` cannot
+                    // capture the call), reported at the user's name.
+                    let span = Span::mixed_site().located_at(last.ident.span());
+                    last.ident = format_ident!("{}_grad", last.ident, span = span);
                 }
                 self.call_grad([p.path.to_token_stream(), path.to_token_stream()], None, &c.args, c.span(), out)
             }
@@ -433,10 +436,6 @@ impl Lower<'_> {
         let mut call_args = Vec::new();
         let mut partials = Vec::new();
         let mut any_active = false;
-        // Gradients of arguments after the last differentiated one are not read (the pattern
-        // ends in `..`), so only the arguments before it must be known to be floats or not.
-        let last_active = args.iter().rposition(|a| self.mentions_active(a));
-        let mut open_tail = false;
         for (k, a) in args.iter().enumerate() {
             let bare = match strip(a) {
                 Expr::Reference(r) if r.mutability.is_none() => strip(&r.expr),
@@ -482,14 +481,21 @@ impl Lower<'_> {
                         let (tokens, uses) = self.rename(a);
                         CallArg::Other { tokens, uses }
                     }
-                    Kind::Unknown if last_active.is_some_and(|l| k < l) => {
-                        self.error_tokens(a, "cannot tell whether this argument is a float, which decides where the gradients of the later arguments sit in the tuple the `_grad` companion returns: bind it to a typed variable first (`let k: f64 = ...;` or `let n: usize = ...;`), or pass it after the differentiated arguments");
-                        CallArg::Other { tokens: quote!(0.0), uses: Vec::new() }
-                    }
-                    Kind::Unknown => {
-                        open_tail = true;
+                    // A reference of unknown type is taken to be constant data without a gradient;
+                    // if it has one, the companion's tuple is longer than expected: an error.
+                    Kind::Unknown if matches!(strip(a), Expr::Reference(_)) => {
                         let (tokens, uses) = self.rename(a);
                         CallArg::Other { tokens, uses }
+                    }
+                    // Anything else is taken to be a float (the common case: a `const`, a field),
+                    // and checked: a typed `let` makes anything else a type error on this
+                    // argument, never a gradient read from the wrong place.
+                    Kind::Unknown => {
+                        let f = self.sig.float.path();
+                        let v = self.plain(a, Some(f), out);
+                        self.vals[v].kind = Kind::Float;
+                        partials.push(Partial { arg: k, val: None });
+                        CallArg::Scalar(Operand::Val(v))
                     }
                 },
             };
@@ -514,13 +520,8 @@ impl Lower<'_> {
             };
             return self.plain_tokens(call, uses, span, out);
         }
-        // The tuple pattern is exact (a callee with fewer gradients than float arguments, say one
-        // with `wrt(...)`, is a compile error), unless a trailing argument's type is unknown.
-        if open_tail && let Some(l) = last_active {
-            partials.retain(|p| p.arg <= l);
-        }
         let v = self.new_val_kind(true, Kind::Float, span);
-        out.stmts.push(Stmt::Call { out: v, func, receiver, args: call_args, partials, open_tail, span });
+        out.stmts.push(Stmt::Call { out: v, func, receiver, args: call_args, partials, span });
         Operand::Val(v)
     }
 
@@ -580,6 +581,10 @@ impl Lower<'_> {
                 }
                 _ => Kind::Unknown,
             },
+            Expr::Array(a) if !a.elems.is_empty() && a.elems.iter().all(|e| self.kind_of_expr(e) == Kind::Float) => {
+                Kind::FloatArray
+            }
+            Expr::Repeat(r) if self.kind_of_expr(&r.expr) == Kind::Float => Kind::FloatArray,
             Expr::Index(i) => {
                 if self.kind_of_expr(&i.expr) == Kind::FloatArray {
                     Kind::Float
@@ -641,7 +646,12 @@ impl Lower<'_> {
                 if self.is_simple(&e) && !self.mentions_active(&e) {
                     Operand::Val(self.plain(&e, None, out))
                 } else {
-                    self.error_tokens(&e, "only one level of indexing into a differentiated array or slice is supported (`w[i]`): differentiated arrays are one-dimensional");
+                    let msg = if matches!(strip(&i.expr), Expr::Index(_)) {
+                        "only one level of indexing into a differentiated array or slice is supported (`w[i]`): differentiated arrays are one-dimensional"
+                    } else {
+                        "indexing this expression is not supported: bind the array to a local first (`let h = [x, 2.0 * x]; h[i]`)"
+                    };
+                    self.error_tokens(&e, msg);
                     Operand::Lit(quote!(0.0))
                 }
             }
@@ -698,7 +708,7 @@ impl Lower<'_> {
                             }
                             (Some(_), Some(o)) => {
                                 if self.is_active(&value) || self.is_active(&cur) {
-                                    self.error(o.span(), "this compound assignment is not differentiable: use `+=`, `-=`, `*=` or `/=`");
+                                    self.error(o.span(), format!("`{}` on a differentiated value is not supported: use `+=`, `-=`, `*=` or `/=` (for `%=`, write `y = y - (y / b).trunc() * b`)", o.to_token_stream()));
                                     return;
                                 }
                                 let (lt, rt) = (self.op_tokens(&cur), self.op_tokens(&value));
@@ -734,10 +744,16 @@ impl Lower<'_> {
             _ => None,
         };
         let Some(slot) = slot else {
-            self.error_tokens(
-                &ix.expr,
-                "only local arrays (`let mut h = [0.0; 3];`) can be written by index in a #[differentiate] body",
-            );
+            let msg = match strip(&ix.expr) {
+                Expr::Index(_) => {
+                    "only one-dimensional local arrays can be written by index: flatten the array (`[0.0; 4]` for 2 x 2) and write `m[2 * i + j]`"
+                }
+                Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.lookup(&i.to_string()).is_some()) => {
+                    "parameters cannot be written in a #[differentiate] body: copy the values into a local array first (`let mut v = [w[0], w[1]];`)"
+                }
+                _ => "only local arrays (`let mut h = [0.0; 3];`) can be written by index in a #[differentiate] body",
+            };
+            self.error_tokens(ix, msg);
             return;
         };
         let value = self.expr(right, out);

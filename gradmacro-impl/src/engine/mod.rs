@@ -113,6 +113,13 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let args = sig::parse_args(attr, &mut errors);
     let parsed = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Fn(f)) => Some((f.attrs, f.vis, f.sig, *f.block)),
+        Ok(syn::Item::Impl(i)) => {
+            errors.push(syn::Error::new_spanned(
+                i.impl_token,
+                "#[differentiate] goes on each `fn` inside the `impl` block, not on the block itself",
+            ));
+            None
+        }
         Ok(other) => {
             errors.push(syn::Error::new_spanned(
                 item_head(&other),

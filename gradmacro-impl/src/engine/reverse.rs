@@ -542,7 +542,11 @@ impl<'a> Rev<'a> {
         // to the one before: the backward pass must visit them in reverse. A constant iterator
         // that stopped early cannot be reversed in general, so its elements go on the tape.
         let early = l.exit_code.is_some();
-        let order_sensitive = !active_carried.is_empty() && !bound.is_empty();
+        // Stores into an array that outlives the iteration: a later iteration may overwrite what
+        // an earlier one wrote, so only the reverse order gives each write its adjoint.
+        let writes_outer = l.written_arrays.iter().any(|s| self.body.arrays[*s].active);
+        let order_sensitive =
+            !bound.is_empty() && (writes_outer || active_carried.iter().any(|c| !accumulates(&l.body, c)));
         let taped = !entries.is_empty()
             || !tape_arrays.is_empty()
             || (order_sensitive && early && matches!(l.kind, LoopKind::ForIter { .. }));
@@ -625,6 +629,62 @@ impl<'a> Rev<'a> {
             }
         }
     }
+}
+
+/// Whether a carried variable only accumulates (`s += e`, `s -= e`, possibly under an `if`): its
+/// adjoint is then the same in every iteration and the iterations can be replayed in any order.
+fn accumulates(body: &Block, c: &super::ir::Carried) -> bool {
+    use super::gates::Gate;
+    fn walk(b: &Block, chain: &mut HashSet<ValId>, links: &mut HashMap<ValId, usize>, bad: &mut bool) {
+        let on = |o: &Operand, chain: &HashSet<ValId>| o.val().is_some_and(|v| chain.contains(&v));
+        for s in &b.stmts {
+            match s {
+                Stmt::Gate { out, gate, args, .. } => {
+                    let ins: Vec<bool> = args.iter().map(|a| on(a, chain)).collect();
+                    if !ins.iter().any(|x| *x) {
+                        continue;
+                    }
+                    let link = match (gate, ins.as_slice()) {
+                        (Gate::Add, [true, false] | [false, true]) | (Gate::Sub, [true, false]) => {
+                            args.iter().find(|a| on(a, chain)).and_then(Operand::val)
+                        }
+                        _ => None,
+                    };
+                    match link {
+                        Some(v) => {
+                            *links.entry(v).or_default() += 1;
+                            chain.insert(*out);
+                        }
+                        None => *bad = true,
+                    }
+                }
+                Stmt::Plain { .. } => {}
+                Stmt::If(i) => {
+                    walk(&i.then_block, chain, links, bad);
+                    walk(&i.else_block, chain, links, bad);
+                    for p in &i.phis {
+                        match (on(&p.then_val, chain), on(&p.else_val, chain)) {
+                            (true, true) => {
+                                chain.insert(p.out);
+                            }
+                            (false, false) => {}
+                            _ => *bad = true,
+                        }
+                    }
+                }
+                other => other.for_each_use(&mut |v| *bad |= chain.contains(&v)),
+            }
+        }
+    }
+    let mut chain = HashSet::from([c.entry]);
+    let mut links = HashMap::new();
+    let mut bad = false;
+    walk(body, &mut chain, &mut links, &mut bad);
+    !bad && links.values().all(|n| *n <= 1) && on_chain(&c.exit, &chain)
+}
+
+fn on_chain(o: &Operand, chain: &HashSet<ValId>) -> bool {
+    o.val().is_some_and(|v| chain.contains(&v))
 }
 
 /// Closes `needed` over the forward statements of `block` that compute needed values.

@@ -28,7 +28,13 @@ pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
             let list = if input.peek(syn::token::Paren) {
                 let content;
                 syn::parenthesized!(content in input);
-                Some(content)
+                if key != "wrt" || wrt.is_some() {
+                    // Reported below; its contents are not looked at.
+                    let _: TokenStream = content.parse()?;
+                    None
+                } else {
+                    Some(content)
+                }
             } else {
                 if input.peek(Token![=]) {
                     input.parse::<Token![=]>()?;

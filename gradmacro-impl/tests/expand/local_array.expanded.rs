@@ -44,7 +44,7 @@ fn layer_grad(
     __da0[2] += __d16;
     __da0[1] += __d15;
     __da0[0] += __d14;
-    for __v2 in __it0 {
+    for __v2 in ::core::iter::Iterator::rev(__it0) {
         let __v3 = 2 * __v2;
         let __v4 = w[__v3];
         let __v5 = x[0];

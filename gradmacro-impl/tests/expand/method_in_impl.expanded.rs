@@ -35,7 +35,7 @@ fn energy_grad(
     let __d11 = 1.0;
     let mut __ds0 = __d11;
     let mut __d0 = 0.0;
-    for __v4 in ::core::iter::Iterator::rev(0..v.len()) {
+    for __v4 in 0..v.len() {
         let __v5 = v[__v4];
         let __v6 = self.weight(__v4);
         let __v7 = __v6 * __v5;

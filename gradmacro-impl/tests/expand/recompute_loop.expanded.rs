@@ -38,7 +38,7 @@ fn squared_error_grad(
     let mut __ds0 = __d14;
     let mut __d0 = 0.0;
     let mut __d1 = 0.0;
-    for __v6 in ::core::iter::Iterator::rev(__it0) {
+    for __v6 in __it0 {
         let __v7 = xs[__v6];
         let __v8 = a * __v7;
         let __v9 = __v8 + b;

@@ -28,7 +28,7 @@ fn f(w: f64) -> f64 {
     scale(K, w) + pairs_sum(&POINTS, w)
 }
 
-fn main() {
+pub fn main() {
     let (v, d) = f_grad(0.8);
     assert_eq!(v.to_bits(), f(0.8).to_bits());
     // 2.5 w² + w (2 - 0.125 - 3)

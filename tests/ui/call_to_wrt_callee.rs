@@ -1,6 +1,6 @@
 //! A call to a function differentiated with `wrt(...)`: its companion returns gradients for the
-//! `wrt` parameters only, but the caller expects one per float-valued argument (E0308, "expected
-//! a tuple with 2 elements, found one with 3 elements", in the generated code).
+//! `wrt` parameters only, the caller expects one per float-valued argument. A documented
+//! limitation, reported as an error that says so.
 
 use gradmacro::differentiate;
 

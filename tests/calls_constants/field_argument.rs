@@ -42,7 +42,7 @@ fn free(w: f64, m: &Model) -> f64 {
     g(m.k, w) + g(m.k.sin(), w) + g(h(2.0), w) + dot2([3.0, 4.0], a)
 }
 
-fn main() {
+pub fn main() {
     let m = Model { xs: vec![[1.0, 0.0], [2.0, 0.0]], k: 0.5 };
     let w = 3.0;
     let (v, d) = m.f_grad(w);

@@ -15,7 +15,7 @@ fn f(x: f64, sig_grad: f64) -> f64 {
     sig(x) * sig_grad
 }
 
-fn main() {
+pub fn main() {
     let (v, dx, dk) = f_grad(0.0, 2.0);
     assert_eq!(v.to_bits(), f(0.0, 2.0).to_bits());
     assert_eq!((dx, dk), (0.5, 0.5));
