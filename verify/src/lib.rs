@@ -1,0 +1,468 @@
+//! Runtime support for the random-program oracle (see `README.md`).
+//!
+//! `build.rs` writes `N` random programs into `OUT_DIR`, each twice: once as a plain
+//! `#[differentiate] fn pK(...) -> f64`, once generic over [`num_dual::DualNum<f64>`] as
+//! `pK_dual`. The generic version calls the helpers of this crate for every comparison and every
+//! kink (`max`, `min`, `abs`, `clamp`, `floor`, ...), which record in a [`Margin`] how close the
+//! evaluation came to flipping a branch. The oracle (`tests/oracle.rs`) evaluates `pK_dual` with
+//! [`Dual64`] seeded once per input (forward mode: exact derivatives up to rounding), and compares
+//! with `pK_grad` wherever the margin shows the point is safely inside one smooth piece.
+
+use num_dual::{Dual64, DualNum};
+
+/// What the generic programs are generic over: a [`DualNum`] over `f64` that can tell whether
+/// its derivative part is zero.
+pub trait Num: DualNum<Primitive = f64> + Copy + Slope {}
+impl<T: DualNum<Primitive = f64> + Copy + Slope> Num for T {}
+
+/// Whether a number's derivative part is zero.
+pub trait Slope {
+    /// True if every derivative part is zero.
+    fn slope_is_zero(&self) -> bool;
+}
+
+impl Slope for f64 {
+    fn slope_is_zero(&self) -> bool {
+        true
+    }
+}
+
+impl Slope for Dual64 {
+    fn slope_is_zero(&self) -> bool {
+        self.eps == 0.0
+    }
+}
+
+/// The smallest relative distance from a branch flip seen during one evaluation.
+#[derive(Clone, Copy, Debug)]
+pub struct Margin {
+    /// `min |a - b| / max(1, |a|, |b|)` over every comparison `a < b` and kink evaluated.
+    pub min: f64,
+}
+
+impl Default for Margin {
+    fn default() -> Self {
+        Margin { min: f64::INFINITY }
+    }
+}
+
+impl Margin {
+    /// Records the gap between two compared values, unless it is a structural tie: equal values
+    /// whose difference does not depend on the inputs (`h[0] < 0.0` for a zeroed array, the floor
+    /// of a constant), which every evaluation decides the same way.
+    pub fn note_d<D: Num>(&mut self, a: D, b: D) {
+        let g = a - b;
+        if g.re() == 0.0 && g.slope_is_zero() {
+            return;
+        }
+        self.note(a.re(), b.re());
+    }
+
+    /// Records a gap `a - b` between two compared values.
+    pub fn note(&mut self, a: f64, b: f64) {
+        let r = (a - b).abs() / 1f64.max(a.abs()).max(b.abs());
+        // NaN counts as no margin at all.
+        if r.is_nan() || r < self.min {
+            self.min = if r.is_nan() { 0.0 } else { r };
+        }
+    }
+}
+
+/// `a < b`, recording the margin.
+pub fn lt<D: Num>(a: D, b: D, mg: &mut Margin) -> bool {
+    mg.note_d(a, b);
+    a.re() < b.re()
+}
+
+/// `a > b`, recording the margin.
+pub fn gt<D: Num>(a: D, b: D, mg: &mut Margin) -> bool {
+    mg.note_d(a, b);
+    a.re() > b.re()
+}
+
+/// `a <= b`, recording the margin.
+pub fn le<D: Num>(a: D, b: D, mg: &mut Margin) -> bool {
+    mg.note_d(a, b);
+    a.re() <= b.re()
+}
+
+/// `a >= b`, recording the margin.
+pub fn ge<D: Num>(a: D, b: D, mg: &mut Margin) -> bool {
+    mg.note_d(a, b);
+    a.re() >= b.re()
+}
+
+/// `a.max(b)`: the selected argument carries the derivative; a tie averages (contract §4).
+pub fn vmax<D: Num>(a: D, b: D, mg: &mut Margin) -> D {
+    mg.note_d(a, b);
+    if a.re() > b.re() {
+        a
+    } else if b.re() > a.re() {
+        b
+    } else {
+        (a + b) * 0.5
+    }
+}
+
+/// `a.min(b)`.
+pub fn vmin<D: Num>(a: D, b: D, mg: &mut Margin) -> D {
+    mg.note_d(a, b);
+    if a.re() < b.re() {
+        a
+    } else if b.re() < a.re() {
+        b
+    } else {
+        (a + b) * 0.5
+    }
+}
+
+/// `a.abs()`: slope 0 at 0 (contract §4).
+pub fn vabs<D: Num>(a: D, mg: &mut Margin) -> D {
+    mg.note_d(a, D::from(0.0));
+    if a.re() > 0.0 {
+        a
+    } else if a.re() < 0.0 {
+        -a
+    } else {
+        a * 0.0
+    }
+}
+
+/// `a.clamp(lo, hi)` for constant bounds: like nested `min`/`max`.
+pub fn vclamp<D: Num>(a: D, lo: f64, hi: f64, mg: &mut Margin) -> D {
+    let x = vmax(a, D::from(lo), mg);
+    vmin(x, D::from(hi), mg)
+}
+
+/// `a.hypot(b)`, written as `sqrt(a² + b²)`: the same derivative away from the origin.
+pub fn vhypot<D: Num>(a: D, b: D, mg: &mut Margin) -> D {
+    mg.note(a.re().abs() + b.re().abs(), 0.0);
+    (a * a + b * b).sqrt()
+}
+
+/// `a.floor()`: piecewise constant, jumps at the integers.
+pub fn vfloor<D: Num>(a: D, mg: &mut Margin) -> D {
+    mg.note_d(a, D::from(a.re().round()));
+    D::from(a.re().floor())
+}
+
+/// `a.fract()`: slope 1, jumps at the integers.
+pub fn vfract<D: Num>(a: D, mg: &mut Margin) -> D {
+    mg.note_d(a, D::from(a.re().round()));
+    a - D::from(a.re().trunc())
+}
+
+/// `a.signum()`: piecewise constant, jumps at 0.
+pub fn vsignum<D: Num>(a: D, mg: &mut Margin) -> D {
+    mg.note_d(a, D::from(0.0));
+    D::from(a.re().signum())
+}
+
+/// One evaluation point. Programs use `x[..nf]`, `s`, and `w`, `n` if they take them.
+#[derive(Clone, Debug)]
+pub struct Point {
+    /// Scalar parameters.
+    pub x: [f64; 4],
+    /// The slice parameter (2 to 6 elements).
+    pub s: Vec<f64>,
+    /// The array parameter.
+    pub w: [f64; 3],
+    /// The integer parameter (0 to 4), a constant.
+    pub n: usize,
+}
+
+/// A small deterministic generator (SplitMix64) for the evaluation points.
+#[derive(Clone, Debug)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[lo, hi)`.
+    pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        let u = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        lo + (hi - lo) * u
+    }
+
+    /// Uniform in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next_u64() % n as u64).unwrap_or(0)
+    }
+
+    /// A random point with inputs in `[-2, 2]`.
+    pub fn point(&mut self) -> Point {
+        let mut x = [0.0; 4];
+        for v in &mut x {
+            *v = self.uniform(-2.0, 2.0);
+        }
+        let len = 2 + self.below(5);
+        let s = (0..len).map(|_| self.uniform(-2.0, 2.0)).collect();
+        let w = [self.uniform(-2.0, 2.0), self.uniform(-2.0, 2.0), self.uniform(-2.0, 2.0)];
+        Point { x, s, w, n: self.below(5) }
+    }
+}
+
+/// Forward-mode gradient of `f` at `pt`: one [`Dual64`] evaluation per input, the inputs
+/// flattened as `x[..nf]`, then `s`, then `w` if `has_w`. Returns the value, the gradient and the
+/// smallest branch margin met.
+pub fn dual_gradient<F>(pt: &Point, nf: usize, has_w: bool, f: F) -> (f64, Vec<f64>, Margin)
+where
+    F: Fn(&[Dual64], &[Dual64], [Dual64; 3], &mut Margin) -> Dual64,
+{
+    let total = nf + pt.s.len() + if has_w { 3 } else { 0 };
+    let mut grad = Vec::with_capacity(total);
+    let mut value = f64::NAN;
+    let mut margin = Margin::default();
+    for seed in 0..total {
+        let d = |i: usize, v: f64| Dual64::new(v, if i == seed { 1.0 } else { 0.0 });
+        let x: Vec<Dual64> = pt.x[..nf].iter().enumerate().map(|(i, &v)| d(i, v)).collect();
+        let s: Vec<Dual64> = pt.s.iter().enumerate().map(|(i, &v)| d(nf + i, v)).collect();
+        let w0 = nf + pt.s.len();
+        let w = if has_w { [d(w0, pt.w[0]), d(w0 + 1, pt.w[1]), d(w0 + 2, pt.w[2])] } else { pt.w.map(Dual64::from) };
+        let mut mg = Margin::default();
+        let r = f(&x, &s, w, &mut mg);
+        value = r.re;
+        grad.push(r.eps);
+        margin.min = margin.min.min(mg.min);
+    }
+    (value, grad, margin)
+}
+
+/// What one check of one program at one point produced.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// `pK(..)`.
+    pub value: f64,
+    /// The value returned by `pK_grad(..)`.
+    pub grad_value: f64,
+    /// The gradient returned by `pK_grad(..)`, flattened like [`dual_gradient`]'s.
+    pub grad: Vec<f64>,
+    /// The value of the forward-mode evaluation.
+    pub dual_value: f64,
+    /// The exact (forward-mode) gradient.
+    pub dual_grad: Vec<f64>,
+    /// The smallest branch margin met.
+    pub margin: Margin,
+}
+
+/// One generated program.
+#[derive(Clone, Copy, Debug)]
+pub struct Program {
+    /// `pK`.
+    pub name: &'static str,
+    /// The source of `pK`, for failure reports.
+    pub source: &'static str,
+    /// Runs `pK`, `pK_grad` and the forward-mode oracle at a point.
+    pub check: fn(&Point) -> Outcome,
+}
+
+/// Points closer than this (relative) to a branch flip or kink are skipped.
+pub const MARGIN: f64 = 1e-9;
+/// Gradient tolerance, relative to the largest gradient component or 1, whichever is larger
+/// (see `README.md`).
+pub const RTOL: f64 = 1e-12;
+
+/// One mismatch.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    /// The program's name.
+    pub name: &'static str,
+    /// Its source.
+    pub source: &'static str,
+    /// Where it failed.
+    pub point: Point,
+    /// What went wrong.
+    pub what: String,
+}
+
+/// The totals of a run.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// The generator seed.
+    pub seed: u64,
+    /// Programs checked.
+    pub programs: usize,
+    /// Points evaluated (checked + skipped).
+    pub points: usize,
+    /// Points compared.
+    pub checked: usize,
+    /// Points skipped because a branch or kink was within [`MARGIN`].
+    pub skipped_margin: usize,
+    /// Points skipped because the value or the exact gradient was not finite.
+    pub skipped_nonfinite: usize,
+    /// Points skipped because the forward-mode value drifted from `pK`'s (rounding amplified
+    /// through many steps, so the two evaluations are no longer the same path).
+    pub skipped_drift: usize,
+    /// The largest error seen at a checked point, relative to the largest gradient component
+    /// (or 1).
+    pub max_rel_error: f64,
+    /// Checked points by decade of their relative gradient error: `[0]` exact, `[k]` for
+    /// `k = 1..=6` in `[10^(k-18), 10^(k-17))`, `[7]` `1e-11` or more.
+    pub error_decades: [usize; 8],
+    /// The failures.
+    pub failures: Vec<Failure>,
+}
+
+impl Report {
+    /// Points skipped, over points evaluated.
+    #[must_use]
+    pub fn skipped_fraction(&self) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        let f = (self.skipped_margin + self.skipped_nonfinite + self.skipped_drift) as f64 / self.points.max(1) as f64;
+        f
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "gradmacro verify: seed {} (replay: GRADMACRO_VERIFY_SEED={} GRADMACRO_VERIFY_PROGRAMS={})",
+            self.seed, self.seed, self.programs
+        )?;
+        writeln!(
+            f,
+            "programs {}, points {}, checked {}, skipped {} ({:.3}%: {} near a branch or kink, {} non-finite, {} drifted), max relative gradient error {:.3e}, failures {}",
+            self.programs,
+            self.points,
+            self.checked,
+            self.skipped_margin + self.skipped_nonfinite + self.skipped_drift,
+            100.0 * self.skipped_fraction(),
+            self.skipped_margin,
+            self.skipped_nonfinite,
+            self.skipped_drift,
+            self.max_rel_error,
+            self.failures.len()
+        )?;
+        writeln!(
+            f,
+            "checked points by relative gradient error: exact {}, <1e-16 {}, <1e-15 {}, <1e-14 {}, <1e-13 {}, <1e-12 {}, <1e-11 {}, larger {}",
+            self.error_decades[0],
+            self.error_decades[1],
+            self.error_decades[2],
+            self.error_decades[3],
+            self.error_decades[4],
+            self.error_decades[5],
+            self.error_decades[6],
+            self.error_decades[7]
+        )?;
+        for fl in self.failures.iter().take(10) {
+            writeln!(f, "--- {} at {:?}\n{}\n{}", fl.name, fl.point, fl.what, fl.source)?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks every program at `GRADMACRO_VERIFY_POINTS` random points (default 8).
+#[must_use]
+pub fn run(programs: &[Program], seed: u64) -> Report {
+    let per = std::env::var("GRADMACRO_VERIFY_POINTS").ok().and_then(|s| s.trim().parse::<usize>().ok()).unwrap_or(8);
+    let mut r = Report { seed, programs: programs.len(), ..Report::default() };
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    for (k, prog) in programs.iter().enumerate() {
+        let mut rng = Rng(seed ^ (k as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F));
+        for _ in 0..per {
+            let pt = rng.point();
+            r.points += 1;
+            let fail = |what: String| Failure { name: prog.name, source: prog.source, point: pt.clone(), what };
+            let o = match std::panic::catch_unwind(|| (prog.check)(&pt)) {
+                Ok(o) => o,
+                Err(e) => {
+                    let msg = e
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_string()))
+                        .unwrap_or_default();
+                    r.failures.push(fail(format!("panicked: {msg}")));
+                    continue;
+                }
+            };
+            if let Some(f) = compare(&o, &mut r) {
+                r.failures.push(fail(f));
+            }
+        }
+    }
+    std::panic::set_hook(hook);
+    r
+}
+
+/// Compares one outcome, updating the counts; returns a failure description.
+fn compare(o: &Outcome, r: &mut Report) -> Option<String> {
+    if o.value.to_bits() != o.grad_value.to_bits() {
+        return Some(format!("value: pK = {:e}, pK_grad.0 = {:e} (must be bit-identical)", o.value, o.grad_value));
+    }
+    if o.grad.len() != o.dual_grad.len() {
+        return Some(format!("gradient length {} (expected {})", o.grad.len(), o.dual_grad.len()));
+    }
+    if o.margin.min < MARGIN {
+        if std::env::var_os("GRADMACRO_VERIFY_DEBUG").is_some() {
+            eprintln!("skip margin {:e}", o.margin.min);
+        }
+        r.skipped_margin += 1;
+        return None;
+    }
+    if !o.value.is_finite() || !o.dual_value.is_finite() || o.dual_grad.iter().any(|g| !g.is_finite()) {
+        r.skipped_nonfinite += 1;
+        return None;
+    }
+    if (o.value - o.dual_value).abs() > 1e-9 * o.value.abs().max(1.0) {
+        r.skipped_drift += 1;
+        return None;
+    }
+    r.checked += 1;
+    // Relative to the largest component, with a floor of 1: a gradient that is tiny because
+    // terms of ordinary size cancel carries their rounding error in absolute terms.
+    let scale = o.dual_grad.iter().fold(1.0f64, |m, g| m.max(g.abs()));
+    let mut worst = 0.0f64;
+    for (g, d) in o.grad.iter().zip(&o.dual_grad) {
+        let e = (g - d).abs() / scale.max(f64::MIN_POSITIVE);
+        // NaN from the macro is an error, never a skip
+        worst = if e.is_nan() { f64::INFINITY } else { worst.max(e) };
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let decade = if worst == 0.0 { 0 } else { (worst.log10().floor() + 18.0).clamp(1.0, 7.0) as usize };
+    r.error_decades[decade] += 1;
+    if worst <= RTOL {
+        r.max_rel_error = r.max_rel_error.max(worst);
+        return None;
+    }
+    Some(format!("gradient: relative error {worst:e}\n  expected {:?}\n  actual   {:?}", o.dual_grad, o.grad))
+}
+
+/// Forward-mode value and gradient of `f` at `x` (one [`Dual64`] pass per input), for tests
+/// written by hand.
+pub fn dual_grad<F: Fn(&[Dual64]) -> Dual64>(x: &[f64], f: F) -> (f64, Vec<f64>) {
+    let mut value = f64::NAN;
+    let grad = (0..x.len())
+        .map(|seed| {
+            let xs: Vec<Dual64> =
+                x.iter().enumerate().map(|(i, &v)| Dual64::new(v, if i == seed { 1.0 } else { 0.0 })).collect();
+            let r = f(&xs);
+            value = r.re;
+            r.eps
+        })
+        .collect();
+    (value, grad)
+}
+
+/// Asserts `actual` matches the exact gradient `expected` within [`RTOL`] (relative to the largest
+/// component or 1).
+///
+/// # Panics
+/// On a mismatch.
+pub fn assert_grad(actual: &[f64], expected: &[f64]) {
+    assert_eq!(actual.len(), expected.len(), "gradient length");
+    let scale = expected.iter().fold(1.0f64, |m, g| m.max(g.abs()));
+    for (a, e) in actual.iter().zip(expected) {
+        assert!((a - e).abs() <= RTOL * scale, "gradient mismatch:\n  expected {expected:?}\n  actual   {actual:?}");
+    }
+}

@@ -1,0 +1,19 @@
+//! The exact oracle: every generated program `pK` (see `build.rs`) is checked at random points
+//! against forward-mode dual numbers (num-dual): `pK_grad`'s value must equal `pK`'s bit for bit,
+//! and its gradient must match the exact one to a relative tolerance, except at points where a
+//! branch or kink is within rounding of flipping (those are counted and skipped).
+
+#[allow(unused_variables, unused_mut, unused_assignments, unused_parens, unreachable_code, clippy::all)]
+mod programs {
+    use gradmacro::differentiate;
+    use verify::{ge, gt, le, lt, vabs, vclamp, vfloor, vfract, vhypot, vmax, vmin, vsignum};
+    include!(concat!(env!("OUT_DIR"), "/programs.rs"));
+}
+
+#[test]
+fn oracle() {
+    let report = verify::run(programs::PROGRAMS, programs::SEED);
+    println!("{report}");
+    assert!(report.failures.is_empty(), "{} failures", report.failures.len());
+    assert!(report.skipped_fraction() < 0.05, "too many points skipped: {}", report.skipped_fraction());
+}

@@ -1,0 +1,241 @@
+//! Minimal reproducers of the macro bugs the random-program oracle found, each checked against
+//! the exact forward-mode gradient (num-dual).
+//!
+//! Wrong gradients are plain tests marked `#[ignore = "macro bug: ..."]`. Most bugs found so far
+//! make the generated `f_grad` fail to compile (a name used outside the
+//! scope that defines it), so they cannot sit in the default build even as ignored tests: they are
+//! behind the `known-compile-bugs` feature. To see which still fail:
+//!
+//! ```text
+//! cargo test -p verify --features known-compile-bugs --test regressions -- --include-ignored
+//! ```
+//!
+//! When one compiles and passes, move it out of `compile_bugs`, drop its `#[ignore]`, and let the
+//! generator produce the construct again (see `KNOWN_BUGS` in `build.rs`).
+
+#[cfg(feature = "known-compile-bugs")]
+#[allow(clippy::float_cmp, clippy::needless_range_loop, unused_variables)]
+mod compile_bugs {
+    use gradmacro::differentiate;
+    use num_dual::{Dual64, DualNum};
+    use verify::{Margin, assert_grad, dual_grad, lt};
+
+    fn mg() -> Margin {
+        Margin::default()
+    }
+
+    /// A local array declared after an early return and read (non-linearly) in a later loop:
+    /// ``cannot find value `__a0` ``.
+    #[differentiate]
+    fn early_return_then_array_in_loop(x: f64, y: f64) -> f64 {
+        if y < 0.0 {
+            return x;
+        }
+        let h = [x, y];
+        let mut v = 0.0;
+        for i in 0..2 {
+            v += h[i].sin();
+        }
+        v
+    }
+
+    #[test]
+    #[ignore = "macro bug: array after an early return, read in a loop: cannot find value `__a0`"]
+    fn bug_early_return_then_array_in_loop() {
+        let f = |x: &[Dual64]| {
+            if lt(x[1], Dual64::from(0.0), &mut mg()) {
+                return x[0];
+            }
+            x[0].sin() + x[1].sin()
+        };
+        let (v, dx, dy) = early_return_then_array_in_loop_grad(0.3, 0.7);
+        let (ev, eg) = dual_grad(&[0.3, 0.7], f);
+        assert_eq!(v, early_return_then_array_in_loop(0.3, 0.7));
+        assert!((v - ev).abs() < 1e-15);
+        assert_grad(&[dx, dy], &eg);
+    }
+
+    /// A local array declared inside an `if` and read (non-linearly) by a loop in the same
+    /// branch: ``cannot find value `__a0` ``.
+    #[differentiate]
+    fn array_declared_in_if_read_in_loop(x: f64, y: f64) -> f64 {
+        let mut v = 0.0;
+        if y < 0.5 {
+            let h = [x, y];
+            for i in 0..2 {
+                v += h[i].sin();
+            }
+        }
+        v
+    }
+
+    #[test]
+    #[ignore = "macro bug: array declared in an `if`, read in a loop: cannot find value `__a0`"]
+    fn bug_array_declared_in_if_read_in_loop() {
+        let f = |x: &[Dual64]| x[0].sin() + x[1].sin();
+        let (_, dx, dy) = array_declared_in_if_read_in_loop_grad(0.3, 0.2);
+        assert_grad(&[dx, dy], &dual_grad(&[0.3, 0.2], f).1);
+    }
+
+    /// A loop carrying a value, inside an `if`, inside another loop:
+    /// ``cannot find value `__tape1` ``.
+    #[differentiate]
+    fn carried_loop_in_if_in_loop(x: f64, y: f64) -> f64 {
+        let mut v = 1.0;
+        for _ in 0..2 {
+            if x < y {
+                for _ in 0..3 {
+                    v *= x;
+                }
+            }
+        }
+        v
+    }
+
+    #[test]
+    #[ignore = "macro bug: carried loop in an `if` in a loop: cannot find value `__tape1`"]
+    fn bug_carried_loop_in_if_in_loop() {
+        let f = |x: &[Dual64]| x[0].powi(6);
+        let (_, dx, dy) = carried_loop_in_if_in_loop_grad(0.3, 0.7);
+        assert_grad(&[dx, dy], &dual_grad(&[0.3, 0.7], f).1);
+    }
+
+    /// `continue` in a loop body before a nested loop that carries a value:
+    /// ``cannot find value `__tape1` ``.
+    #[differentiate]
+    fn continue_before_nested_carried_loop(x: f64, y: f64) -> f64 {
+        let mut v = x;
+        for _ in 0..3 {
+            if y > 0.5 {
+                continue;
+            }
+            for _ in 0..2 {
+                v = v.sin() * x;
+            }
+        }
+        v
+    }
+
+    #[test]
+    #[ignore = "macro bug: `continue` before a nested carried loop: cannot find value `__tape1`"]
+    fn bug_continue_before_nested_carried_loop() {
+        let f = |x: &[Dual64]| {
+            let mut v = x[0];
+            for _ in 0..6 {
+                v = v.sin() * x[0];
+            }
+            v
+        };
+        let (_, dx, dy) = continue_before_nested_carried_loop_grad(0.9, 0.2);
+        assert_grad(&[dx, dy], &dual_grad(&[0.9, 0.2], f).1);
+    }
+
+    /// `break` in a loop body before a nested loop that returns:
+    /// ``cannot find value `__it1` `` and `` `__n1` ``.
+    #[differentiate]
+    fn break_before_nested_loop_with_return(x: f64, y: f64) -> f64 {
+        for _ in 0..3 {
+            if y > 0.5 {
+                break;
+            }
+            for _ in 0..1 {
+                return x * y;
+            }
+        }
+        x
+    }
+
+    #[test]
+    #[ignore = "macro bug: `break` before a nested loop with `return`: cannot find value `__it1`"]
+    fn bug_break_before_nested_loop_with_return() {
+        let f = |x: &[Dual64]| x[0] * x[1];
+        let (_, dx, dy) = break_before_nested_loop_with_return_grad(0.3, 0.2);
+        assert_grad(&[dx, dy], &dual_grad(&[0.3, 0.2], f).1);
+    }
+
+    /// A local array declared in a loop nested in an `if` in a loop:
+    /// ``cannot find value `__it1` ``.
+    #[differentiate]
+    fn array_in_loop_in_if_in_loop(x: f64, y: f64, s: &[f64]) -> f64 {
+        let mut v = 0.0;
+        for _ in 0..s.len() {
+            if x < y {
+                for k in 0..s.len() {
+                    let h = [x, y * s[k]];
+                    v += h[1];
+                }
+            }
+        }
+        v
+    }
+
+    #[test]
+    #[ignore = "macro bug: array declared in a loop in an `if` in a loop: cannot find value `__it1`"]
+    fn bug_array_in_loop_in_if_in_loop() {
+        let s = [0.5, -1.5];
+        let (_, dx, dy, ds) = array_in_loop_in_if_in_loop_grad(0.3, 0.7, &s);
+        // v = len * y * sum(s)
+        let sum: f64 = s.iter().sum();
+        assert_grad(&[dx, dy], &[0.0, 2.0 * sum]);
+        assert_grad(&ds, &[2.0 * 0.7, 2.0 * 0.7]);
+    }
+}
+
+/// Bugs found by the oracle and since fixed.
+mod fixed {
+    use gradmacro::differentiate;
+    use num_dual::{Dual64, DualNum};
+    use verify::{assert_grad, dual_grad};
+
+    /// A mutable local array declared inside a loop that carries a value (did not compile:
+    /// ``cannot find value `__a0` ``; fixed).
+    #[differentiate]
+    fn mutable_array_declared_in_carried_loop(x: f64, y: f64) -> f64 {
+        let mut v = x;
+        for _ in 0..2 {
+            let mut h = [x, y];
+            h[1] *= v;
+            v = h[1].sin();
+        }
+        v
+    }
+
+    #[test]
+    fn bug_mutable_array_declared_in_carried_loop() {
+        let f = |x: &[Dual64]| {
+            let mut v = x[0];
+            for _ in 0..2 {
+                v = (x[1] * v).sin();
+            }
+            v
+        };
+        let (_, dx, dy) = mutable_array_declared_in_carried_loop_grad(0.3, 0.7);
+        assert_grad(&[dx, dy], &dual_grad(&[0.3, 0.7], f).1);
+    }
+}
+
+/// A recomputed loop that overwrites the same element of a local array in every iteration: only
+/// the last write reaches the result, so only `s[last]` may get a gradient. Found as p308 of the
+/// default seed (`h2[0] = ... e7.hypot(e6.asinh())` in a `zip` loop).
+#[gradmacro::differentiate]
+fn overwrite_same_element(x: f64, s: &[f64]) -> f64 {
+    let mut h = [0.0; 2];
+    for &e in s {
+        h[0] = (x * e).sin();
+    }
+    h[0] + h[1]
+}
+
+// Failed (the first write got the gradient of the last: the backward loop ran in forward order);
+// passes with the engine fix in progress at the time of writing.
+#[test]
+fn bug_overwrite_same_element() {
+    use num_dual::DualNum;
+    let s = [0.3, -0.7, 0.9];
+    let (v, dx, ds) = overwrite_same_element_grad(1.3, &s);
+    assert_eq!(v.to_bits(), overwrite_same_element(1.3, &s).to_bits());
+    let (_, g) = verify::dual_grad(&[1.3, 0.3, -0.7, 0.9], |x| (x[0] * x[3]).sin());
+    let mut actual = vec![dx];
+    actual.extend_from_slice(&ds);
+    verify::assert_grad(&actual, &g);
+}
