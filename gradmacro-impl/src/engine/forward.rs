@@ -13,7 +13,7 @@ use quote::{quote, quote_spanned};
 
 use super::ir::{ArrayInit, ArrayRef, Block, Body, CallArg, If, Loop, LoopId, LoopKind, Operand, Stmt, ValId};
 use super::lower::{EXIT_BREAK, EXIT_RETURN};
-use super::reverse::{LoopPlan, Ref};
+use super::reverse::{Fused, LoopPlan, Ref};
 use super::sig::Sig;
 use super::{array_ident, count_ident, exit_slot_ident, iter_ident, slot_ident, tape_ident, val_ident};
 
@@ -30,6 +30,8 @@ pub struct Fwd<'a> {
     pub body: &'a Body,
     pub sig: &'a Sig,
     pub plans: &'a std::collections::HashMap<LoopId, LoopPlan>,
+    /// Loops whose backward pass runs inside them: declarations, iteration, what it reads.
+    pub fused: &'a std::collections::HashMap<LoopId, Fused<TokenStream>>,
     pub mode: Mode<'a>,
 }
 
@@ -109,7 +111,7 @@ impl Fwd<'_> {
     }
 
     fn inner(&self) -> Fwd<'_> {
-        Fwd { body: self.body, sig: self.sig, plans: self.plans, mode: Mode::Inner }
+        Fwd { body: self.body, sig: self.sig, plans: self.plans, fused: self.fused, mode: Mode::Inner }
     }
 
     pub fn block(&self, b: &Block) -> TokenStream {
@@ -333,7 +335,18 @@ impl Fwd<'_> {
             let arrays = plan.tape_arrays.iter().map(|s| array_ident(*s));
             head_body.extend(quote!(#tape.push((#(#vals,)* #(#arrays,)*));));
         }
-        let body = self.inner().block(&l.body);
+        let fused = match self.mode {
+            Mode::Level { .. } => self.fused.get(&l.id),
+            Mode::Inner => None,
+        };
+        let (body, fused_backward) = match fused {
+            Some(f) => {
+                pre.extend(f.prelude.clone());
+                let fwd = Fwd { mode: Mode::Level { needed: &f.reads, filter: false }, ..*self };
+                (fwd.block(&l.body), f.iteration.clone())
+            }
+            None => (self.inner().block(&l.body), TokenStream::new()),
+        };
         let write_back: TokenStream = l
             .carried
             .iter()
@@ -367,6 +380,7 @@ impl Fwd<'_> {
                         #entries
                         #head_body
                         #body
+                        #fused_backward
                         #write_back
                         #exit
                     }
@@ -382,6 +396,7 @@ impl Fwd<'_> {
                         #entries
                         #head_body
                         #body
+                        #fused_backward
                         #write_back
                         #exit
                     }
@@ -402,6 +417,7 @@ impl Fwd<'_> {
                         }
                         #head_body
                         #body
+                        #fused_backward
                         #write_back
                         #exit
                     }

@@ -235,7 +235,26 @@ fn emit(sig: &Sig, body: &Body) -> TokenStream {
         needed.insert(reverse::Ref::Val(r));
     }
     let plans: HashMap<_, _> = rev.plans.clone();
-    let fwd = forward::Fwd { body, sig, plans: &plans, mode: forward::Mode::Level { needed: &needed, filter: false } };
+    let fused: HashMap<_, _> = rev
+        .fused
+        .iter()
+        .map(|(id, f)| {
+            let code = reverse::Fused {
+                prelude: reverse::render(&f.prelude),
+                iteration: reverse::render(&f.iteration),
+                reads: f.reads.clone(),
+            };
+            (*id, code)
+        })
+        .collect();
+    let fwd = forward::Fwd {
+        body,
+        sig,
+        plans: &plans,
+        fused: &fused,
+        mode: forward::Mode::Level { needed: &needed, filter: false },
+    };
+
     let forward_code = fwd.block(&body.block);
 
     let mut decls = TokenStream::new();
@@ -280,8 +299,8 @@ fn emit(sig: &Sig, body: &Body) -> TokenStream {
     }
     quote! {
         #(#items)*
-        #forward_code
         #decls
+        #forward_code
         #backward_code
         (#result, #(#grads,)*)
     }

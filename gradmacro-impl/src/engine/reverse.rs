@@ -48,9 +48,33 @@ pub struct LoopPlan {
     pub count: bool,
 }
 
+/// A loop whose backward pass runs inside it: the declarations before the loop, the backward
+/// statements at the end of each iteration, and the values they read.
+pub struct Fused<T> {
+    pub prelude: T,
+    pub iteration: T,
+    pub reads: HashSet<Ref>,
+}
+
+/// How an adjoint's first contribution is finally written: decided after the whole pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LetState {
+    Let,
+    /// A later `+=` follows.
+    LetMut,
+    /// The adjoint was declared earlier after all (by a loop fused into the forward pass).
+    AddAssign,
+}
+
+fn make_mut(cell: &Cell<LetState>) {
+    if cell.get() == LetState::Let {
+        cell.set(LetState::LetMut);
+    }
+}
+
 /// One backward statement; `let`s decide their `mut` after the whole pass.
 pub enum B {
-    Let { name: Ident, expr: TokenStream, mutable: Rc<Cell<bool>> },
+    Let { name: Ident, expr: TokenStream, state: Rc<Cell<LetState>> },
     Raw(TokenStream),
     Group { head: TokenStream, body: Vec<B>, tail: Option<(TokenStream, Vec<B>)> },
 }
@@ -58,13 +82,11 @@ pub enum B {
 pub fn render(bs: &[B]) -> TokenStream {
     bs.iter()
         .map(|b| match b {
-            B::Let { name, expr, mutable } => {
-                if mutable.get() {
-                    quote!(let mut #name = #expr;)
-                } else {
-                    quote!(let #name = #expr;)
-                }
-            }
+            B::Let { name, expr, state } => match state.get() {
+                LetState::Let => quote!(let #name = #expr;),
+                LetState::LetMut => quote!(let mut #name = #expr;),
+                LetState::AddAssign => quote!(#name += #expr;),
+            },
             B::Raw(t) => t.clone(),
             B::Group { head, body, tail } => {
                 let body = render(body);
@@ -90,7 +112,11 @@ pub struct Rev<'a> {
     pub sig: &'a Sig,
     pub float: TokenStream,
     consts: TokenStream,
-    adj: HashMap<ValId, Rc<Cell<bool>>>,
+    adj: HashMap<ValId, Rc<Cell<LetState>>>,
+    /// Adjoints that are exactly the seed 1 (a chain of copies from the result).
+    unit: HashSet<ValId>,
+    /// Loops whose backward pass runs inside their forward loop: (declarations, iteration).
+    pub fused: HashMap<LoopId, Fused<Vec<B>>>,
     frames: Vec<Frame>,
     pub refs: HashSet<Ref>,
     pub plans: HashMap<LoopId, LoopPlan>,
@@ -168,6 +194,8 @@ impl<'a> Rev<'a> {
             float: sig.float.path(),
             consts: sig.float.consts(),
             adj: HashMap::new(),
+            unit: HashSet::new(),
+            fused: HashMap::new(),
             frames: Vec::new(),
             refs: HashSet::new(),
             plans: HashMap::new(),
@@ -208,17 +236,28 @@ impl<'a> Rev<'a> {
         };
         if frame.defs.contains(&v) {
             if let Some(cell) = self.adj.get(&v) {
-                cell.set(true);
+                make_mut(cell);
+                self.unit.remove(&v);
                 out.push(B::Raw(quote!(#name += #expr;)));
             } else {
-                let cell = Rc::new(Cell::new(false));
+                let cell = Rc::new(Cell::new(LetState::Let));
                 self.adj.insert(v, cell.clone());
-                out.push(B::Let { name, expr, mutable: cell });
+                if self.frames.len() == 1 && self.is_unit_expr(&expr) {
+                    self.unit.insert(v);
+                }
+                out.push(B::Let { name, expr, state: cell });
             }
         } else {
             frame.outer.insert(v);
             out.push(B::Raw(quote!(#name += #expr;)));
         }
+    }
+
+    /// `1.0`, or a copy of an adjoint that is exactly the seed.
+    fn is_unit_expr(&self, expr: &TokenStream) -> bool {
+        let text = expr.to_string();
+        text == "1.0"
+            || text.strip_prefix("__d").and_then(|n| n.parse::<ValId>().ok()).is_some_and(|v| self.unit.contains(&v))
     }
 
     fn push_frame(&mut self, defs: HashSet<ValId>) {
@@ -235,15 +274,16 @@ impl<'a> Rev<'a> {
         };
         for v in done.outer {
             if parent.defs.contains(&v) {
+                self.unit.remove(&v);
                 if let Some(cell) = self.adj.get(&v) {
-                    cell.set(true);
+                    make_mut(cell);
                 } else {
-                    let cell = Rc::new(Cell::new(true));
+                    let cell = Rc::new(Cell::new(LetState::LetMut));
                     self.adj.insert(v, cell.clone());
                     // Inside a loop iteration the zero is -0.0: `-0.0 + x` folds to `x` where
                     // `0.0 + x` cannot (IEEE), so the first `+=` costs nothing.
                     let zero = if self.loop_depth > 0 { quote!(-0.0) } else { quote!(0.0) };
-                    out.push(B::Let { name: adj_ident(v), expr: zero, mutable: cell });
+                    out.push(B::Let { name: adj_ident(v), expr: zero, state: cell });
                 }
             } else {
                 parent.outer.insert(v);
@@ -453,11 +493,77 @@ impl<'a> Rev<'a> {
         out.push(B::Group { head: quote!(if #cond), body: then_bs, tail: Some((quote!(else), else_bs)) });
     }
 
+    /// A top-level loop that only accumulates into variables whose adjoint is the seed 1 (a loss
+    /// summed over data, returned as it is or plus other terms) has the same adjoint in every
+    /// iteration, known before the loop runs: its backward pass is fused into the forward loop,
+    /// one pass over the data as a hand-written backward pass would do.
+    fn fuse(&mut self, l: &Loop, active_carried: &[super::ir::Carried], out: &mut Vec<B>) -> bool {
+        let fusable = self.frames.len() == 1
+            && self.loop_depth == 0
+            && l.written_arrays.is_empty()
+            && active_carried
+                .iter()
+                .all(|c| accumulates(&l.body, c) && (!self.has_adj(c.after) || self.unit.contains(&c.after)));
+        if !fusable {
+            return false;
+        }
+        let outer_refs = std::mem::take(&mut self.refs);
+        let mut defs = direct_defs(&l.body);
+        defs.extend(l.carried.iter().map(|c| c.entry));
+        self.push_frame(defs);
+        let mut prelude = Vec::new();
+        let mut body_bs = Vec::new();
+        let seeded: Vec<_> = active_carried.iter().filter(|c| self.has_adj(c.after)).cloned().collect();
+        for c in &seeded {
+            let ds = slot_adj_ident(c.slot);
+            prelude.push(B::Raw(quote!(let #ds = 1.0;)));
+            if let Some(v) = self.active(&c.exit) {
+                self.contribute(v, quote!(#ds), &mut body_bs);
+            }
+        }
+        self.loop_depth += 1;
+        self.block(&l.body, &mut body_bs);
+        self.loop_depth -= 1;
+        // Adjoints the loop adds to are declared before it; a declaration the backward pass
+        // already made becomes a `+=`.
+        if let Some(done) = self.frames.pop() {
+            for v in done.outer {
+                self.unit.remove(&v);
+                if let Some(cell) = self.adj.get(&v) {
+                    cell.set(LetState::AddAssign);
+                }
+                let cell = Rc::new(Cell::new(LetState::LetMut));
+                self.adj.insert(v, cell.clone());
+                prelude.push(B::Let { name: adj_ident(v), expr: quote!(0.0), state: cell });
+            }
+        }
+        let inner_refs = std::mem::replace(&mut self.refs, outer_refs);
+        let inner_defs = loop_inner_defs(l);
+        for r in &inner_refs {
+            if let Ref::Val(v) = r
+                && !inner_defs.contains(v)
+            {
+                self.refs.insert(*r);
+            }
+        }
+        for c in &seeded {
+            if let Some(v) = self.active(&c.init) {
+                let d = adj_ident(c.after);
+                self.contribute(v, quote!(#d), out);
+            }
+        }
+        self.fused.insert(l.id, Fused { prelude, iteration: body_bs, reads: inner_refs });
+        true
+    }
+
     #[allow(clippy::too_many_lines, reason = "one loop reversal, step by step")]
     fn loop_stmt(&mut self, l: &Loop, out: &mut Vec<B>) {
         let active_carried: Vec<_> = l.carried.iter().filter(|c| self.body.vals[c.after].active).cloned().collect();
         let seeded = active_carried.iter().any(|c| self.has_adj(c.after));
         if !seeded && !writes_active_array(self.body, &l.body) {
+            return;
+        }
+        if self.fuse(l, &active_carried, out) {
             return;
         }
         // Slot adjoints carry each variable's adjoint from one iteration to the one before.
@@ -610,10 +716,12 @@ impl<'a> Rev<'a> {
         };
         self.plans.insert(l.id, plan);
 
+        let no_fused = HashMap::new();
         let fwd = Fwd {
             body: self.body,
             sig: self.sig,
             plans: &self.plans,
+            fused: &no_fused,
             mode: Mode::Level { needed: &needed, filter: true },
         };
         let recompute = fwd.block(&l.body);

@@ -13,6 +13,9 @@ fn layer_grad(
     w: &[f64; 6],
     x: &[f64; 2],
 ) -> (::core::primitive::f64, [::core::primitive::f64; 6], [::core::primitive::f64; 2]) {
+    let mut __g0 = [0.0; 6];
+    let mut __g1 = [0.0; 2];
+    let mut __da0 = [0.0; 3];
     let mut __a0 = [0.0; 3];
     let __it0 = ::core::iter::IntoIterator::into_iter(0..3);
     for __v2 in ::core::clone::Clone::clone(&__it0) {
@@ -33,9 +36,6 @@ fn layer_grad(
     let __v16 = __a0[2];
     let __v17 = __v15 * __v16;
     let __v18 = __v14 + __v17;
-    let mut __g0 = [0.0; 6];
-    let mut __g1 = [0.0; 2];
-    let mut __da0 = [0.0; 3];
     let __d18 = 1.0;
     let __d14 = __d18;
     let __d17 = __d18;

@@ -18,8 +18,11 @@ fn energy_grad(
     ::core::primitive::f64,
     ::std::vec::Vec<::core::primitive::f64>,
 ) {
+    let mut __g2 = ::gradmacro::__private::zeros(v.len());
     let __v2 = 0.0;
     let mut __s0 = __v2;
+    let __ds0 = 1.0;
+    let mut __d0 = 0.0;
     for __v4 in 0..v.len() {
         let __v3 = __s0;
         let __v5 = v[__v4];
@@ -28,18 +31,6 @@ fn energy_grad(
         let __v8 = ::core::primitive::f64::cos(x);
         let __v9 = __v7 * __v8;
         let __v10 = __v3 + __v9;
-        __s0 = __v10;
-    }
-    let __v11 = __s0;
-    let mut __g2 = ::gradmacro::__private::zeros(v.len());
-    let __d11 = 1.0;
-    let mut __ds0 = __d11;
-    let mut __d0 = 0.0;
-    for __v4 in 0..v.len() {
-        let __v5 = v[__v4];
-        let __v6 = self.weight(__v4);
-        let __v7 = __v6 * __v5;
-        let __v8 = ::core::primitive::f64::cos(x);
         let __d10 = __ds0;
         let __d3 = __d10;
         let __d9 = __d10;
@@ -48,7 +39,9 @@ fn energy_grad(
         __d0 += -__d8 * ::core::primitive::f64::sin(x);
         let __d5 = __v6 * __d7;
         __g2[__v4] += __d5;
-        __ds0 = __d3;
+        __s0 = __v10;
     }
+    let __v11 = __s0;
+    let __d11 = 1.0;
     (__v11, __d0, __g2)
 }
