@@ -432,9 +432,3 @@ fn names_of_companions_crates_and_the_function_itself() {
     assert_same_bits("crate_names", v, crate_names(&g, 2.0, 3.0, 4.0));
     assert_close("crate_names", &[dg[0], dg[1], ds, dc, df], &[6.0, 4.0, 4.5, 3.0, -0.5]);
 }
-
-#[test]
-#[ignore = "macro bug: a parameter named like a called function's companion (`sig_grad` beside `sig(x)`) shadows it in f_grad (E0618)"]
-fn parameter_named_like_a_called_companion() {
-    trybuild::TestCases::new().pass("tests/calls_known_bugs/param_named_like_companion.rs");
-}

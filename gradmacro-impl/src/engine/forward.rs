@@ -128,7 +128,7 @@ impl Fwd<'_> {
             Stmt::Gate { out, gate, args, span } => {
                 let x = self.name(*out);
                 let args: Vec<TokenStream> = args.iter().map(|a| self.op(a)).collect();
-                let rhs = gate.forward(&args, &self.sig.float.path());
+                let rhs = super::respan(gate.forward(&args, &self.sig.float.path()), *span);
                 // A type error in the gate lands on the user's expression.
                 quote_spanned!(*span=> let #x = #rhs;)
             }
