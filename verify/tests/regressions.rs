@@ -1,19 +1,10 @@
 //! Minimal reproducers of the macro bugs the random-program oracle found, each checked against
 //! the exact forward-mode gradient (num-dual).
 //!
-//! Wrong gradients are plain tests marked `#[ignore = "macro bug: ..."]`. Most bugs found so far
-//! make the generated `f_grad` fail to compile (a name used outside the
-//! scope that defines it), so they cannot sit in the default build even as ignored tests: they are
-//! behind the `known-compile-bugs` feature. To see which still fail:
-//!
-//! ```text
-//! cargo test -p verify --features known-compile-bugs --test regressions -- --include-ignored
-//! ```
-//!
-//! When one compiles and passes, move it out of `compile_bugs`, drop its `#[ignore]`, and let the
-//! generator produce the construct again (see `KNOWN_BUGS` in `build.rs`).
+//! All of them are fixed: most made the generated `f_grad` fail to compile (a name used outside
+//! the scope that defines it), one gave a wrong gradient (a recomputed loop overwriting an array
+//! element, replayed in forward order). They stay here as named regression tests.
 
-#[cfg(feature = "known-compile-bugs")]
 #[allow(clippy::float_cmp, clippy::needless_range_loop, unused_variables)]
 mod compile_bugs {
     use gradmacro::differentiate;
@@ -40,7 +31,6 @@ mod compile_bugs {
     }
 
     #[test]
-    #[ignore = "macro bug: array after an early return, read in a loop: cannot find value `__a0`"]
     fn bug_early_return_then_array_in_loop() {
         let f = |x: &[Dual64]| {
             if lt(x[1], Dual64::from(0.0), &mut mg()) {
@@ -72,7 +62,6 @@ mod compile_bugs {
     }
 
     #[test]
-    #[ignore = "macro bug: array declared after `continue` in a loop body: cannot find value `__a0`"]
     fn bug_continue_then_array_in_loop() {
         let s = [0.5, -1.5, 2.0];
         let (_, dx, dy, ds) = continue_then_array_in_loop_grad(0.3, -0.7, &s);
@@ -96,7 +85,6 @@ mod compile_bugs {
     }
 
     #[test]
-    #[ignore = "macro bug: array declared in an `if`, read in a loop: cannot find value `__a0`"]
     fn bug_array_declared_in_if_read_in_loop() {
         let f = |x: &[Dual64]| x[0].sin() + x[1].sin();
         let (_, dx, dy) = array_declared_in_if_read_in_loop_grad(0.3, 0.2);
@@ -119,7 +107,6 @@ mod compile_bugs {
     }
 
     #[test]
-    #[ignore = "macro bug: carried loop in an `if` in a loop: cannot find value `__tape1`"]
     fn bug_carried_loop_in_if_in_loop() {
         let f = |x: &[Dual64]| x[0].powi(6);
         let (_, dx, dy) = carried_loop_in_if_in_loop_grad(0.3, 0.7);
@@ -143,7 +130,6 @@ mod compile_bugs {
     }
 
     #[test]
-    #[ignore = "macro bug: `continue` before a nested carried loop: cannot find value `__tape1`"]
     fn bug_continue_before_nested_carried_loop() {
         let f = |x: &[Dual64]| {
             let mut v = x[0];
@@ -172,7 +158,6 @@ mod compile_bugs {
     }
 
     #[test]
-    #[ignore = "macro bug: `break` before a nested loop with `return`: cannot find value `__it1`"]
     fn bug_break_before_nested_loop_with_return() {
         let f = |x: &[Dual64]| x[0] * x[1];
         let (_, dx, dy) = break_before_nested_loop_with_return_grad(0.3, 0.2);
@@ -196,7 +181,6 @@ mod compile_bugs {
     }
 
     #[test]
-    #[ignore = "macro bug: array declared in a loop in an `if` in a loop: cannot find value `__it1`"]
     fn bug_array_in_loop_in_if_in_loop() {
         let s = [0.5, -1.5];
         let (_, dx, dy, ds) = array_in_loop_in_if_in_loop_grad(0.3, 0.7, &s);

@@ -22,8 +22,9 @@ pub enum Mode<'a> {
     /// Code at the level of a backward pass: `needed` is what that pass reads; with `filter`,
     /// only the statements computing it are emitted (a recomputation).
     Level { needed: &'a HashSet<Ref>, filter: bool },
-    /// Inside a loop body whose backward pass recomputes it: everything, nothing exported.
-    Inner,
+    /// Inside a loop body whose backward pass recomputes it: everything, nothing exported. In a
+    /// recomputation (`recompute`), arrays no recomputed read looks at are left alone.
+    Inner { recompute: bool },
 }
 
 pub struct Fwd<'a> {
@@ -36,19 +37,25 @@ pub struct Fwd<'a> {
 }
 
 /// Whether a recomputation must include statement `s`.
-pub fn included(s: &Stmt, needed: &HashSet<Ref>) -> bool {
+pub fn included(body: &Body, s: &Stmt, needed: &HashSet<Ref>) -> bool {
     let has = |v: ValId| needed.contains(&Ref::Val(v));
     match s {
         Stmt::Gate { out, .. } | Stmt::Index { out, .. } => has(*out),
         Stmt::Plain { out, .. } => out.is_some_and(has),
         Stmt::Call { out, partials, .. } => has(*out) || partials.iter().any(|p| p.val.is_some_and(has)),
-        Stmt::Store { .. } | Stmt::ArrayDecl { .. } => true,
+        // An array no recomputed read looks at need not be rebuilt.
+        Stmt::Store { slot, .. } | Stmt::ArrayDecl { slot, .. } => body.arrays[*slot].read_in_loop,
         Stmt::If(i) => {
             let mut any = i.phis.iter().any(|p| has(p.out));
             let mut f = |v| any |= has(v);
             i.then_block.for_each_def(&mut f);
             i.else_block.for_each_def(&mut f);
-            any || has_store(&i.then_block) || has_store(&i.else_block)
+            any || has_store(body, &i.then_block) || has_store(body, &i.else_block) || {
+                let mut loops = Vec::new();
+                loop_artifacts(&i.then_block, needed, &mut loops);
+                loop_artifacts(&i.else_block, needed, &mut loops);
+                !loops.is_empty()
+            }
         }
         Stmt::Loop(l) => {
             l.carried.iter().any(|c| has(c.after))
@@ -56,7 +63,7 @@ pub fn included(s: &Stmt, needed: &HashSet<Ref>) -> bool {
                 || needed.contains(&Ref::Tape(l.id))
                 || needed.contains(&Ref::Iter(l.id))
                 || needed.contains(&Ref::Count(l.id))
-                || !l.written_arrays.is_empty()
+                || l.written_arrays.iter().any(|s| body.arrays[*s].read_in_loop)
         }
     }
 }
@@ -88,11 +95,51 @@ fn loop_artifacts(b: &Block, needed: &HashSet<Ref>, out: &mut Vec<(TokenStream, 
     }
 }
 
-fn has_store(b: &Block) -> bool {
+/// The values an arm defines that are visible at its end: a loop's body values are not (only
+/// what the loop leaves after it).
+fn arm_defs(b: &Block, f: &mut dyn FnMut(ValId)) {
+    for s in &b.stmts {
+        match s {
+            Stmt::Loop(l) => {
+                l.carried.iter().for_each(|c| f(c.after));
+                if let Some(x) = l.exit_after {
+                    f(x);
+                }
+            }
+            Stmt::If(i) => {
+                arm_defs(&i.then_block, f);
+                arm_defs(&i.else_block, f);
+                i.phis.iter().for_each(|p| f(p.out));
+            }
+            other => other.for_each_def(f),
+        }
+    }
+}
+
+/// Local arrays declared in `b` (not inside loops) that the backward pass may read: restores of
+/// overwritten elements and recomputed loops use them after the arm that declared them.
+fn arm_arrays(body: &Body, b: &Block, out: &mut Vec<(TokenStream, TokenStream)>) {
+    for s in &b.stmts {
+        match s {
+            Stmt::If(i) => {
+                arm_arrays(body, &i.then_block, out);
+                arm_arrays(body, &i.else_block, out);
+            }
+            Stmt::ArrayDecl { slot, .. } if body.arrays[*slot].read_in_loop => {
+                let a = array_ident(*slot);
+                let pat = if body.arrays[*slot].written { quote!(mut #a) } else { quote!(#a) };
+                out.push((pat, quote!(#a)));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn has_store(body: &Body, b: &Block) -> bool {
     b.stmts.iter().any(|s| match s {
-        Stmt::Store { .. } | Stmt::ArrayDecl { .. } => true,
-        Stmt::If(i) => has_store(&i.then_block) || has_store(&i.else_block),
-        Stmt::Loop(l) => !l.written_arrays.is_empty(),
+        Stmt::Store { slot, .. } | Stmt::ArrayDecl { slot, .. } => body.arrays[*slot].read_in_loop,
+        Stmt::If(i) => has_store(body, &i.then_block) || has_store(body, &i.else_block),
+        Stmt::Loop(l) => l.written_arrays.iter().any(|s| body.arrays[*s].read_in_loop),
         _ => false,
     })
 }
@@ -111,7 +158,8 @@ impl Fwd<'_> {
     }
 
     fn inner(&self) -> Fwd<'_> {
-        Fwd { body: self.body, sig: self.sig, plans: self.plans, fused: self.fused, mode: Mode::Inner }
+        let recompute = matches!(self.mode, Mode::Level { filter: true, .. } | Mode::Inner { recompute: true });
+        Fwd { body: self.body, sig: self.sig, plans: self.plans, fused: self.fused, mode: Mode::Inner { recompute } }
     }
 
     pub fn block(&self, b: &Block) -> TokenStream {
@@ -119,10 +167,16 @@ impl Fwd<'_> {
     }
 
     fn stmt(&self, s: &Stmt) -> TokenStream {
-        if let Mode::Level { needed, filter: true } = self.mode
-            && !included(s, needed)
-        {
-            return TokenStream::new();
+        match self.mode {
+            Mode::Level { needed, filter: true } if !included(self.body, s, needed) => return TokenStream::new(),
+            Mode::Inner { recompute: true } => {
+                if let Stmt::Store { slot, .. } | Stmt::ArrayDecl { slot, .. } = s
+                    && !self.body.arrays[*slot].read_in_loop
+                {
+                    return TokenStream::new();
+                }
+            }
+            _ => {}
         }
         match s {
             Stmt::Gate { out, gate, args, span } => {
@@ -220,19 +274,19 @@ impl Fwd<'_> {
     fn if_stmt(&self, i: &If) -> TokenStream {
         let (needed, filter) = match self.mode {
             Mode::Level { needed, filter } => (Some(needed), filter),
-            Mode::Inner => (None, false),
+            Mode::Inner { .. } => (None, false),
         };
         let phis: Vec<_> =
             i.phis.iter().filter(|p| !filter || needed.is_some_and(|n| n.contains(&Ref::Val(p.out)))).collect();
         let mut then_defs = Vec::new();
         let mut else_defs = Vec::new();
         if let Some(n) = needed {
-            i.then_block.for_each_def(&mut |v| {
+            arm_defs(&i.then_block, &mut |v| {
                 if n.contains(&Ref::Val(v)) {
                     then_defs.push(v);
                 }
             });
-            i.else_block.for_each_def(&mut |v| {
+            arm_defs(&i.else_block, &mut |v| {
                 if n.contains(&Ref::Val(v)) {
                     else_defs.push(v);
                 }
@@ -245,6 +299,8 @@ impl Fwd<'_> {
         if let Some(n) = needed {
             loop_artifacts(&i.then_block, n, &mut then_loops);
             loop_artifacts(&i.else_block, n, &mut else_loops);
+            arm_arrays(self.body, &i.then_block, &mut then_loops);
+            arm_arrays(self.body, &i.else_block, &mut else_loops);
         }
         let cond = self.op(&i.cond);
         let then_code = self.block(&i.then_block);
@@ -300,7 +356,7 @@ impl Fwd<'_> {
     fn loop_stmt(&self, l: &Loop) -> TokenStream {
         let plan = match self.mode {
             Mode::Level { .. } => self.plans.get(&l.id).cloned().unwrap_or_default(),
-            Mode::Inner => LoopPlan::default(),
+            Mode::Inner { .. } => LoopPlan::default(),
         };
         let mut pre = TokenStream::new();
         for c in &l.carried {
@@ -337,7 +393,7 @@ impl Fwd<'_> {
         }
         let fused = match self.mode {
             Mode::Level { .. } => self.fused.get(&l.id),
-            Mode::Inner => None,
+            Mode::Inner { .. } => None,
         };
         let (body, fused_backward) = match fused {
             Some(f) => {

@@ -619,7 +619,7 @@ impl<'a> Rev<'a> {
                 }
             }
         }
-        close_needed(&l.body, &mut needed);
+        close_needed(self.body, &l.body, &mut needed);
         for r in &needed {
             if let Ref::Val(v) = r
                 && !inner_defs.contains(v)
@@ -796,19 +796,19 @@ fn on_chain(o: &Operand, chain: &HashSet<ValId>) -> bool {
 }
 
 /// Closes `needed` over the forward statements of `block` that compute needed values.
-pub fn close_needed(block: &Block, needed: &mut HashSet<Ref>) {
+pub fn close_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>) {
     loop {
         let before = needed.len();
-        walk_needed(block, needed);
+        walk_needed(body, block, needed);
         if needed.len() == before {
             break;
         }
     }
 }
 
-fn walk_needed(block: &Block, needed: &mut HashSet<Ref>) {
+fn walk_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>) {
     for s in block.stmts.iter().rev() {
-        if super::forward::included(s, needed) {
+        if super::forward::included(body, s, needed) {
             match s {
                 Stmt::If(i) => {
                     if let Some(c) = i.cond.val() {
@@ -823,8 +823,8 @@ fn walk_needed(block: &Block, needed: &mut HashSet<Ref>) {
                             }
                         }
                     }
-                    walk_needed(&i.then_block, needed);
-                    walk_needed(&i.else_block, needed);
+                    walk_needed(body, &i.then_block, needed);
+                    walk_needed(body, &i.else_block, needed);
                 }
                 other => other.for_each_use(&mut |v| {
                     needed.insert(Ref::Val(v));
