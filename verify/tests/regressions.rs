@@ -5,7 +5,7 @@
 //! the scope that defines it), one gave a wrong gradient (a recomputed loop overwriting an array
 //! element, replayed in forward order). They stay here as named regression tests.
 
-#[allow(clippy::float_cmp, clippy::needless_range_loop, unused_variables)]
+#[allow(clippy::float_cmp, clippy::needless_range_loop, clippy::never_loop, unused_variables)]
 mod compile_bugs {
     use gradmacro::differentiate;
     use num_dual::{Dual64, DualNum};

@@ -52,9 +52,10 @@ impl Errors {
     }
 }
 
-/// Gives generated operators, literals and groups the span of the user's expression they
-/// implement, so that a type error in them is reported there. Identifiers keep their spans:
-/// a span carries hygiene, and names must resolve as before.
+/// Gives the operators, literals and groups of a gate's forward expression the span of the
+/// user's expression, so that a type error in it is reported there (the backward rules keep the
+/// macro's spans: they are generated code, not the user's, for lints too). Identifiers keep
+/// their spans: a span carries hygiene, and names must resolve as before.
 pub fn respan(t: TokenStream, span: Span) -> TokenStream {
     t.into_iter()
         .map(|tt| match tt {

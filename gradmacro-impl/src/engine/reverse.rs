@@ -313,7 +313,7 @@ impl<'a> Rev<'a> {
 
     fn stmt(&mut self, s: &Stmt, out: &mut Vec<B>) {
         match s {
-            Stmt::Gate { out: x, gate, args, span } => {
+            Stmt::Gate { out: x, gate, args, .. } => {
                 if !self.body.vals[*x].active || !self.has_adj(*x) {
                     return;
                 }
@@ -348,7 +348,7 @@ impl<'a> Rev<'a> {
                             }
                         }
                     }
-                    self.contribute(av, super::respan(expr, *span), out);
+                    self.contribute(av, expr, out);
                 }
             }
             Stmt::Plain { .. } => {}

@@ -55,7 +55,6 @@ fn layer_grad(
         let __v10 = __v8 * __v9;
         let __v11 = __v6 + __v10;
         let __v12 = ::core::primitive::f64::tanh(__v11);
-        __a0[__v2] = __v12;
         let __d12 = __da0[__v2];
         __da0[__v2] = 0.0;
         let __d11 = __d12 * (1.0 - __v12 * __v12);
