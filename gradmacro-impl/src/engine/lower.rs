@@ -14,9 +14,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
 use super::Errors;
-use super::ir::{
-    ArrayInit, ArrayRef, ArraySlot, Block, Body, Carried, If, Kind, Loop, LoopKind, Operand, Phi, Stmt, ValId, ValInfo,
-};
+use super::ir::{ArrayInit, ArrayRef, ArraySlot, Block, Body, If, Kind, Operand, Phi, Stmt, ValId, ValInfo};
 use super::sig::{Shape, Sig};
 
 /// Names the user cannot write, for the control-flow pseudo-variables.
@@ -101,7 +99,7 @@ impl std::ops::IndexMut<usize> for Env {
     }
 }
 
-struct Checkpoint {
+pub(super) struct Checkpoint {
     vals: usize,
     arrays: usize,
     loops: usize,
@@ -204,7 +202,7 @@ impl<'a> Lower<'a> {
         self.rebind(name, Binding::Scalar { op, deref: false });
     }
 
-    fn checkpoint(&self) -> Checkpoint {
+    pub(super) fn checkpoint(&self) -> Checkpoint {
         Checkpoint {
             vals: self.vals.len(),
             arrays: self.arrays.len(),
@@ -217,7 +215,7 @@ impl<'a> Lower<'a> {
         }
     }
 
-    fn rollback(&mut self, cp: &Checkpoint) {
+    pub(super) fn rollback(&mut self, cp: &Checkpoint) {
         self.vals.truncate(cp.vals);
         self.arrays.truncate(cp.arrays);
         self.loops = cp.loops;
@@ -602,144 +600,6 @@ impl<'a> Lower<'a> {
 
         out.stmts.push(Stmt::If(If { cond, then_block, else_block, phis }));
         result
-    }
-
-    /// A loop: finds the names the body rebinds (carried) by lowering it until the set and
-    /// their activity stop changing, then keeps the last lowering.
-    pub fn lower_loop(
-        &mut self,
-        span: Span,
-        mut head: impl FnMut(&mut Self, &mut Block) -> Option<LoopKind>,
-        body: &syn::Block,
-        out: &mut Block,
-    ) {
-        let id = self.loops;
-        self.loops += 1;
-        let mark = self.env.len();
-        let before = self.env.clone();
-        let exit_index = self.env.position(EXIT);
-        let cp = self.checkpoint();
-        let mut carried: Vec<(usize, bool)> = Vec::new();
-        for _pass in 0..=mark + 1 {
-            let mut entries = Vec::new();
-            for &(i, active) in &carried {
-                let kind = match &before[i].1 {
-                    Binding::Scalar { op, .. } => self.kind(op),
-                    Binding::Array { .. } => Kind::Unknown,
-                };
-                let e = self.new_val_kind(active, kind, span);
-                entries.push(e);
-                let deref = matches!(self.env[i].1, Binding::Scalar { deref: true, .. });
-                self.env[i].1 = Binding::Scalar { op: Operand::Val(e), deref };
-            }
-            if let Some(x) = exit_index {
-                self.env[x].1 = Binding::Scalar { op: exit_lit(EXIT_NONE), deref: false };
-            }
-            let start = self.env.clone();
-            let returns_before = self.returns;
-            let stores_before = self.stores.len();
-            let arrays_before = self.arrays.len();
-
-            let mut block = Block::default();
-            let kind = head(self, &mut block);
-            self.loop_depth += 1;
-            let tail = self.lower_stmts(&body.stmts, &mut block);
-            self.loop_depth -= 1;
-            if let Some(t) = tail
-                && !is_unit(&t)
-            {
-                self.error(body.span(), "a loop body cannot produce a value: end it with `;`");
-            }
-            self.env.truncate(mark);
-
-            let mut found: Vec<(usize, bool)> = Vec::new();
-            for i in 0..mark {
-                if Some(i) == exit_index {
-                    continue;
-                }
-                if let (Binding::Scalar { op: now, .. }, Binding::Scalar { op: then, .. }) =
-                    (&self.env[i].1, &start[i].1)
-                    && !now.same(then)
-                {
-                    let init_active = match &before[i].1 {
-                        Binding::Scalar { op, .. } => self.is_active(op),
-                        Binding::Array { .. } => false,
-                    };
-                    let prev = carried.iter().any(|&(j, a)| j == i && a);
-                    found.push((i, init_active || self.is_active(now) || prev));
-                }
-            }
-            // A name carried in an earlier pass stays carried.
-            for &(i, a) in &carried {
-                if !found.iter().any(|&(j, _)| j == i) {
-                    found.push((i, a));
-                }
-            }
-            found.sort_unstable();
-
-            if found == carried
-                && let Some(kind) = kind
-            {
-                let exit_code = exit_index.and_then(|x| match &self.env[x].1 {
-                    Binding::Scalar { op, .. } if !is_lit(op, EXIT_NONE) => Some(op.clone()),
-                    _ => None,
-                });
-                let returns = self.returns > returns_before;
-                // Arrays declared inside the body start afresh each iteration: not carried.
-                let mut written: Vec<usize> =
-                    self.stores[stores_before..].iter().copied().filter(|s| *s < arrays_before).collect();
-                written.sort_unstable();
-                written.dedup();
-                let mut carried_ir = Vec::new();
-                for (k, &(i, active)) in carried.iter().enumerate() {
-                    let Binding::Scalar { op: exit, .. } = self.env[i].1.clone() else {
-                        continue;
-                    };
-                    let Binding::Scalar { op: init, deref } = before[i].1.clone() else {
-                        continue;
-                    };
-                    let after = self.new_val_kind(active, self.vals[entries[k]].kind, span);
-                    let slot = self.slots;
-                    self.slots += 1;
-                    carried_ir.push(Carried { slot, init, entry: entries[k], exit, after });
-                    self.env[i].1 = Binding::Scalar { op: Operand::Val(after), deref };
-                }
-                for i in 0..mark {
-                    if !carried.iter().any(|&(j, _)| j == i) {
-                        self.env[i].1 = before[i].1.clone();
-                    }
-                }
-                let exit_after = if returns {
-                    let v = self.new_val(false, span);
-                    if let Some(x) = exit_index {
-                        self.env[x].1 = Binding::Scalar { op: Operand::Val(v), deref: false };
-                    }
-                    Some(v)
-                } else {
-                    None
-                };
-                out.stmts.push(Stmt::Loop(Loop {
-                    id,
-                    kind,
-                    carried: carried_ir,
-                    written_arrays: written,
-                    body: block,
-                    exit_code,
-                    exit_after,
-                }));
-                return;
-            }
-            if kind.is_none() {
-                // The head was rejected; its error is recorded. Keep the outer bindings.
-                self.env = before;
-                return;
-            }
-            self.rollback(&cp);
-            self.env = before.clone();
-            carried = found;
-        }
-        self.error(span, "internal limit: this loop's carried variables did not settle; please report it");
-        self.env = before;
     }
 }
 

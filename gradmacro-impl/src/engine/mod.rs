@@ -1,17 +1,21 @@
 //! The expansion of `#[differentiate]`, callable on `proc_macro2` token streams (so it can be
 //! tested and benchmarked without a compiler).
 //!
-//! Stages: [`sig`] reads the attribute and the signature, [`lower`] turns the body into the IR of
-//! [`ir`], [`reverse`] walks it backwards into adjoint code using the rules of [`gates`], and
-//! [`forward`] emits the forward code around it. On any error the original function is still
+//! Stages: [`sig`] reads the attribute and the signature; [`lower`] (with `lower_expr`,
+//! `lower_call`, `lower_loop`) turns the body into the IR of [`ir`]; [`reverse`] (with
+//! `reverse_loop`) walks it backwards into adjoint code using the rules of [`gates`]; [`forward`]
+//! emits the forward code around it. On any error the original function is still
 //! emitted, with a `_grad` companion of the right signature and the errors.
 
 mod forward;
 pub mod gates;
 pub mod ir;
 mod lower;
+mod lower_call;
 mod lower_expr;
+mod lower_loop;
 mod reverse;
+mod reverse_loop;
 mod sig;
 
 use std::collections::HashMap;

@@ -1,0 +1,224 @@
+//! Lowering, calls: a call with a differentiated argument goes through the callee's `_grad`
+//! companion, whose gradients line up with the callee's float-valued parameters.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote};
+use syn::spanned::Spanned;
+use syn::{BinOp, Expr, UnOp};
+
+use super::gates::{self, Gate};
+use super::ir::{Block, CallArg, Kind, Operand, Partial, Stmt, ValId};
+use super::lower::{Binding, Lower, lit_kind, strip};
+
+impl Lower<'_> {
+    pub(super) fn call(&mut self, c: &syn::ExprCall, out: &mut Block) -> Operand {
+        if let Expr::Path(p) = strip(&c.func)
+            && p.qself.is_none()
+            && p.path.segments.len() == 2
+        {
+            let ty = p.path.segments[0].ident.to_string();
+            let name = p.path.segments[1].ident.to_string();
+            if (ty == "f64" || ty == "f32")
+                && let Some((g, arity)) = gates::method(&name)
+                && arity == c.args.len()
+            {
+                let mut args = Vec::new();
+                for a in &c.args {
+                    args.push(self.expr(a, out));
+                }
+                let toks: Vec<TokenStream> = args.iter().map(|a| self.op_tokens(a)).collect();
+                let func = &c.func;
+                return self.gate(Gate::Method(g), args, c.span(), quote!(#func(#(#toks),*)), out);
+            }
+        }
+        match strip(&c.func) {
+            Expr::Path(p) if p.qself.is_none() && !p.path.segments.is_empty() => {
+                let mut path = p.path.clone();
+                if let Some(last) = path.segments.last_mut() {
+                    // Resolved like an item, never like a local (a parameter named `g_grad` cannot
+                    // capture the call), reported at the user's name.
+                    let span = Span::mixed_site().located_at(last.ident.span());
+                    last.ident = format_ident!("{}_grad", last.ident, span = span);
+                }
+                self.call_grad([p.path.to_token_stream(), path.to_token_stream()], None, &c.args, c.span(), out)
+            }
+            other => {
+                self.error_tokens(other, "only calls by path (`g(x)`, `module::g(x)`, `Self::g(x)`) can be differentiated: call the function by name");
+                Operand::Lit(quote!(0.0))
+            }
+        }
+    }
+
+    /// `g(args)` with a differentiated argument: `g_grad(args)` gives the value and one gradient
+    /// per float-valued argument, in order.
+    pub(super) fn call_grad(
+        &mut self,
+        [plain_func, func]: [TokenStream; 2],
+        receiver: Option<(TokenStream, Vec<ValId>)>,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        span: Span,
+        out: &mut Block,
+    ) -> Operand {
+        let mut call_args = Vec::new();
+        let mut partials = Vec::new();
+        let mut any_active = false;
+        for (k, a) in args.iter().enumerate() {
+            let bare = match strip(a) {
+                Expr::Reference(r) if r.mutability.is_none() => strip(&r.expr),
+                other => other,
+            };
+            let array = match bare {
+                Expr::Path(p) => p.path.get_ident().and_then(|i| self.lookup(&i.to_string()).cloned()),
+                _ => None,
+            };
+            let arg = match array {
+                Some(Binding::Array { array, active, .. }) => {
+                    let (tokens, uses) = self.rename(a);
+                    any_active |= active;
+                    partials.push(Partial {
+                        arg: k,
+                        val: active.then(|| self.new_val_kind(false, Kind::FloatArray, a.span())),
+                    });
+                    CallArg::Array { tokens, uses, active: active.then_some(array) }
+                }
+                Some(Binding::Scalar { op, .. }) if self.kind(&op) == Kind::FloatArray => {
+                    let (tokens, uses) = self.rename(a);
+                    partials.push(Partial { arg: k, val: None });
+                    CallArg::Array { tokens, uses, active: None }
+                }
+                _ if self.mentions_active(a) => {
+                    let op = self.expr(a, out);
+                    any_active = true;
+                    partials.push(Partial { arg: k, val: Some(self.new_val_kind(false, Kind::Float, a.span())) });
+                    CallArg::Scalar(op)
+                }
+                _ => match self.kind_of_expr(a) {
+                    Kind::Float => {
+                        let op = self.expr(a, out);
+                        partials.push(Partial { arg: k, val: None });
+                        CallArg::Scalar(op)
+                    }
+                    Kind::FloatArray => {
+                        let (tokens, uses) = self.rename(a);
+                        partials.push(Partial { arg: k, val: None });
+                        CallArg::Array { tokens, uses, active: None }
+                    }
+                    Kind::Other => {
+                        let (tokens, uses) = self.rename(a);
+                        CallArg::Other { tokens, uses }
+                    }
+                    // A reference of unknown type is taken to be constant data without a gradient;
+                    // if it has one, the companion's tuple is longer than expected: an error.
+                    Kind::Unknown if matches!(strip(a), Expr::Reference(_)) => {
+                        let (tokens, uses) = self.rename(a);
+                        CallArg::Other { tokens, uses }
+                    }
+                    // Anything else is taken to be a float (the common case: a `const`, a field),
+                    // and checked: a typed `let` makes anything else a type error on this
+                    // argument, never a gradient read from the wrong place.
+                    Kind::Unknown => {
+                        let f = self.sig.float.path();
+                        let v = self.plain(a, Some(f), out);
+                        self.vals[v].kind = Kind::Float;
+                        partials.push(Partial { arg: k, val: None });
+                        CallArg::Scalar(Operand::Val(v))
+                    }
+                },
+            };
+            call_args.push(arg);
+        }
+        if !any_active {
+            // Constant arguments after all (a differentiated array's length, say): call as written.
+            let toks: Vec<TokenStream> = call_args.iter().map(|a| self.call_arg_tokens(a)).collect();
+            let mut uses = Vec::new();
+            if let Some((_, u)) = &receiver {
+                uses.extend(u.iter().copied());
+            }
+            for a in &call_args {
+                match a {
+                    CallArg::Scalar(o) => uses.extend(o.val()),
+                    CallArg::Array { uses: u, .. } | CallArg::Other { uses: u, .. } => uses.extend(u.iter().copied()),
+                }
+            }
+            let call = match &receiver {
+                Some((r, _)) => quote!(#r.#plain_func(#(#toks),*)),
+                None => quote!(#plain_func(#(#toks),*)),
+            };
+            return self.plain_tokens(call, uses, span, out);
+        }
+        let v = self.new_val_kind(true, Kind::Float, span);
+        out.stmts.push(Stmt::Call { out: v, func, receiver, args: call_args, partials, span });
+        Operand::Val(v)
+    }
+
+    pub fn call_arg_tokens(&self, a: &CallArg) -> TokenStream {
+        match a {
+            CallArg::Scalar(o) => self.op_tokens(o),
+            CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } => tokens.clone(),
+        }
+    }
+
+    /// What the lowering can tell of an expression's type without type inference.
+    pub fn kind_of_expr(&self, e: &Expr) -> Kind {
+        match strip(e) {
+            Expr::Lit(l) => lit_kind(&l.to_token_stream()),
+            Expr::Path(p) => match p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
+                Some(Binding::Scalar { op, .. }) => self.kind(op),
+                Some(Binding::Array { active: true, .. }) => Kind::FloatArray,
+                Some(Binding::Array { .. }) => Kind::Unknown,
+                None => match p.path.get_ident().and_then(|i| self.item_kinds.get(&i.to_string())) {
+                    Some(k) => *k,
+                    None => lit_kind(&p.to_token_stream()),
+                },
+            },
+            Expr::Cast(c) => {
+                if super::sig::float_of(&c.ty).is_some() {
+                    Kind::Float
+                } else {
+                    Kind::Other
+                }
+            }
+            Expr::Binary(b) => match b.op {
+                BinOp::Add(_) | BinOp::Sub(_) | BinOp::Mul(_) | BinOp::Div(_) | BinOp::Rem(_) => {
+                    self.kind_of_expr(&b.left).join(self.kind_of_expr(&b.right))
+                }
+                _ => Kind::Other,
+            },
+            Expr::Unary(u) => match u.op {
+                UnOp::Not(_) => Kind::Other,
+                _ => self.kind_of_expr(&u.expr),
+            },
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                if matches!(name.as_str(), "len" | "is_empty" | "count") {
+                    Kind::Other
+                } else if gates::method(&name).is_some() && self.kind_of_expr(&m.receiver) == Kind::Float {
+                    Kind::Float
+                } else {
+                    Kind::Unknown
+                }
+            }
+            Expr::Call(c) => match strip(&c.func) {
+                Expr::Path(p)
+                    if p.path.segments.len() == 2
+                        && matches!(p.path.segments[0].ident.to_string().as_str(), "f64" | "f32") =>
+                {
+                    Kind::Float
+                }
+                _ => Kind::Unknown,
+            },
+            Expr::Array(a) if !a.elems.is_empty() && a.elems.iter().all(|e| self.kind_of_expr(e) == Kind::Float) => {
+                Kind::FloatArray
+            }
+            Expr::Repeat(r) if self.kind_of_expr(&r.expr) == Kind::Float => Kind::FloatArray,
+            Expr::Index(i) => {
+                if self.kind_of_expr(&i.expr) == Kind::FloatArray {
+                    Kind::Float
+                } else {
+                    Kind::Unknown
+                }
+            }
+            _ => Kind::Unknown,
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! Lowering, loops: `for` over constant iterators, `for` over the elements of differentiated
+//! arrays (rewritten to an index loop), `while`; and the search for the variables a loop carries.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{Expr, Pat};
+
+use super::ir::{ArrayRef, Block, Carried, Kind, Loop, LoopKind, Operand, Stmt, ValId};
+use super::lower::{Binding, EXIT, EXIT_NONE, Lower, exit_lit, is_lit, is_unit, strip};
+
+impl Lower<'_> {
+    /// A loop: finds the names the body rebinds (carried) by lowering it until the set and
+    /// their activity stop changing, then keeps the last lowering.
+    pub fn lower_loop(
+        &mut self,
+        span: Span,
+        mut head: impl FnMut(&mut Self, &mut Block) -> Option<LoopKind>,
+        body: &syn::Block,
+        out: &mut Block,
+    ) {
+        let id = self.loops;
+        self.loops += 1;
+        let mark = self.env.len();
+        let before = self.env.clone();
+        let exit_index = self.env.position(EXIT);
+        let cp = self.checkpoint();
+        let mut carried: Vec<(usize, bool)> = Vec::new();
+        for _pass in 0..=mark + 1 {
+            let mut entries = Vec::new();
+            for &(i, active) in &carried {
+                let kind = match &before[i].1 {
+                    Binding::Scalar { op, .. } => self.kind(op),
+                    Binding::Array { .. } => Kind::Unknown,
+                };
+                let e = self.new_val_kind(active, kind, span);
+                entries.push(e);
+                let deref = matches!(self.env[i].1, Binding::Scalar { deref: true, .. });
+                self.env[i].1 = Binding::Scalar { op: Operand::Val(e), deref };
+            }
+            if let Some(x) = exit_index {
+                self.env[x].1 = Binding::Scalar { op: exit_lit(EXIT_NONE), deref: false };
+            }
+            let start = self.env.clone();
+            let returns_before = self.returns;
+            let stores_before = self.stores.len();
+            let arrays_before = self.arrays.len();
+
+            let mut block = Block::default();
+            let kind = head(self, &mut block);
+            self.loop_depth += 1;
+            let tail = self.lower_stmts(&body.stmts, &mut block);
+            self.loop_depth -= 1;
+            if let Some(t) = tail
+                && !is_unit(&t)
+            {
+                self.error(body.span(), "a loop body cannot produce a value: end it with `;`");
+            }
+            self.env.truncate(mark);
+
+            let mut found: Vec<(usize, bool)> = Vec::new();
+            for i in 0..mark {
+                if Some(i) == exit_index {
+                    continue;
+                }
+                if let (Binding::Scalar { op: now, .. }, Binding::Scalar { op: then, .. }) =
+                    (&self.env[i].1, &start[i].1)
+                    && !now.same(then)
+                {
+                    let init_active = match &before[i].1 {
+                        Binding::Scalar { op, .. } => self.is_active(op),
+                        Binding::Array { .. } => false,
+                    };
+                    let prev = carried.iter().any(|&(j, a)| j == i && a);
+                    found.push((i, init_active || self.is_active(now) || prev));
+                }
+            }
+            // A name carried in an earlier pass stays carried.
+            for &(i, a) in &carried {
+                if !found.iter().any(|&(j, _)| j == i) {
+                    found.push((i, a));
+                }
+            }
+            found.sort_unstable();
+
+            if found == carried
+                && let Some(kind) = kind
+            {
+                let exit_code = exit_index.and_then(|x| match &self.env[x].1 {
+                    Binding::Scalar { op, .. } if !is_lit(op, EXIT_NONE) => Some(op.clone()),
+                    _ => None,
+                });
+                let returns = self.returns > returns_before;
+                // Arrays declared inside the body start afresh each iteration: not carried.
+                let mut written: Vec<usize> =
+                    self.stores[stores_before..].iter().copied().filter(|s| *s < arrays_before).collect();
+                written.sort_unstable();
+                written.dedup();
+                let mut carried_ir = Vec::new();
+                for (k, &(i, active)) in carried.iter().enumerate() {
+                    let Binding::Scalar { op: exit, .. } = self.env[i].1.clone() else {
+                        continue;
+                    };
+                    let Binding::Scalar { op: init, deref } = before[i].1.clone() else {
+                        continue;
+                    };
+                    let after = self.new_val_kind(active, self.vals[entries[k]].kind, span);
+                    let slot = self.slots;
+                    self.slots += 1;
+                    carried_ir.push(Carried { slot, init, entry: entries[k], exit, after });
+                    self.env[i].1 = Binding::Scalar { op: Operand::Val(after), deref };
+                }
+                for i in 0..mark {
+                    if !carried.iter().any(|&(j, _)| j == i) {
+                        self.env[i].1 = before[i].1.clone();
+                    }
+                }
+                let exit_after = if returns {
+                    let v = self.new_val(false, span);
+                    if let Some(x) = exit_index {
+                        self.env[x].1 = Binding::Scalar { op: Operand::Val(v), deref: false };
+                    }
+                    Some(v)
+                } else {
+                    None
+                };
+                out.stmts.push(Stmt::Loop(Loop {
+                    id,
+                    kind,
+                    carried: carried_ir,
+                    written_arrays: written,
+                    body: block,
+                    exit_code,
+                    exit_after,
+                }));
+                return;
+            }
+            if kind.is_none() {
+                // The head was rejected; its error is recorded. Keep the outer bindings.
+                self.env = before;
+                return;
+            }
+            self.rollback(&cp);
+            self.env = before.clone();
+            carried = found;
+        }
+        self.error(span, "internal limit: this loop's carried variables did not settle; please report it");
+        self.env = before;
+    }
+
+    pub(super) fn for_loop(&mut self, f: &syn::ExprForLoop, out: &mut Block) {
+        if let Some(l) = &f.label {
+            self.error_tokens(
+                l,
+                "labeled loops are not supported in a #[differentiate] body: set a flag and `break` from each loop",
+            );
+        }
+        let span = f.for_token.span();
+        if let Some(shape) = self.iter_shape(&f.expr)
+            && shape
+                .sources()
+                .iter()
+                .any(|s| matches!(self.lookup(&s.to_string()), Some(Binding::Array { active: true, .. })))
+        {
+            let lens: Vec<TokenStream> = shape
+                .sources()
+                .iter()
+                .map(|s| {
+                    let (t, _) = self.rename(&syn::parse_quote!(#s));
+                    quote!(#t.len())
+                })
+                .collect();
+            let len_uses: Vec<ValId> =
+                shape.sources().iter().flat_map(|s| self.rename(&syn::parse_quote!(#s)).1).collect();
+            let len = lens.iter().skip(1).fold(lens[0].clone(), |acc, l| quote!(::core::cmp::min(#acc, #l)));
+            let pat = (*f.pat).clone();
+            self.lower_loop(
+                span,
+                |s, b| {
+                    let index = s.new_val(false, span);
+                    if !s.bind_elements(&shape, &pat, index, b) {
+                        return None;
+                    }
+                    Some(LoopKind::ForIndex { index, len: len.clone(), len_uses: len_uses.clone() })
+                },
+                &f.body,
+                out,
+            );
+            return;
+        }
+        if self.mentions_active(&f.expr) || !self.is_simple(&f.expr) {
+            self.error_tokens(&f.expr, "a `for` loop over differentiated values is supported over `xs`, `&xs`, `xs.iter()`, `.enumerate()` and `.zip(...)` of arrays and slices; otherwise loop over indices: `for i in 0..xs.len()`");
+            return;
+        }
+        let (iterable, iterable_uses) = self.rename(&f.expr);
+        let pat = (*f.pat).clone();
+        self.lower_loop(
+            span,
+            |s, _| {
+                let (pat, bound) = s.rename_pattern(&pat)?;
+                Some(LoopKind::ForIter { pat, iterable: iterable.clone(), iterable_uses: iterable_uses.clone(), bound })
+            },
+            &f.body,
+            out,
+        );
+    }
+
+    pub(super) fn while_loop(&mut self, w: &syn::ExprWhile, out: &mut Block) {
+        if let Some(l) = &w.label {
+            self.error_tokens(
+                l,
+                "labeled loops are not supported in a #[differentiate] body: set a flag and `break` from each loop",
+            );
+        }
+        if let Expr::Let(l) = strip(&w.cond) {
+            self.error_tokens(
+                l,
+                "`while let` is not supported in a #[differentiate] body: loop with a condition or over a range",
+            );
+            return;
+        }
+        let cond = (*w.cond).clone();
+        self.lower_loop(
+            w.while_token.span(),
+            |s, _| {
+                let mut cond_block = Block::default();
+                let c = s.expr(&cond, &mut cond_block);
+                Some(LoopKind::While { cond_block, cond: c })
+            },
+            &w.body,
+            out,
+        );
+    }
+
+    /// Binds the names of a `for` pattern to fresh inactive values; returns the renamed pattern.
+    fn rename_pattern(&mut self, pat: &Pat) -> Option<(TokenStream, Vec<ValId>)> {
+        struct R<'a, 'b> {
+            l: &'a mut Lower<'b>,
+            bound: Vec<(String, ValId)>,
+            bad: bool,
+        }
+        impl VisitMut for R<'_, '_> {
+            fn visit_pat_mut(&mut self, p: &mut Pat) {
+                match p {
+                    Pat::Ident(pi) if pi.subpat.is_none() => {
+                        let v = self.l.new_val(false, pi.ident.span());
+                        self.bound.push((pi.ident.to_string(), v));
+                        pi.ident = super::val_ident_plain(v);
+                        pi.mutability = None;
+                    }
+                    Pat::Macro(_) | Pat::Verbatim(_) | Pat::Or(_) | Pat::Guard(_) => self.bad = true,
+                    _ => syn::visit_mut::visit_pat_mut(self, p),
+                }
+            }
+        }
+        let mut p = pat.clone();
+        let mut r = R { l: self, bound: Vec::new(), bad: false };
+        r.visit_pat_mut(&mut p);
+        let (bound, bad) = (r.bound, r.bad);
+        if bad {
+            self.error_tokens(pat, "this `for` pattern is not supported: bind names, tuples of names, `&name` or `_`");
+            return None;
+        }
+        let ids = bound.iter().map(|(_, v)| *v).collect();
+        for (name, v) in bound {
+            self.bind(name, Binding::Scalar { op: Operand::Val(v), deref: false });
+        }
+        Some((p.to_token_stream(), ids))
+    }
+}
+
+/// The shape of an iterator over arrays, rewritten to an index loop.
+pub enum IterShape {
+    Source(syn::Ident),
+    Zip(Box<IterShape>, Box<IterShape>),
+    Enumerate(Box<IterShape>),
+}
+
+impl IterShape {
+    fn sources(&self) -> Vec<syn::Ident> {
+        match self {
+            IterShape::Source(s) => vec![s.clone()],
+            IterShape::Zip(a, b) => {
+                let mut v = a.sources();
+                v.extend(b.sources());
+                v
+            }
+            IterShape::Enumerate(a) => a.sources(),
+        }
+    }
+}
+
+impl Lower<'_> {
+    fn iter_shape(&self, e: &Expr) -> Option<IterShape> {
+        match strip(e) {
+            Expr::Path(p) => p.path.get_ident().map(|i| IterShape::Source(i.clone())),
+            Expr::Reference(r) if r.mutability.is_none() => match strip(&r.expr) {
+                Expr::Path(p) => p.path.get_ident().map(|i| IterShape::Source(i.clone())),
+                _ => None,
+            },
+            Expr::MethodCall(m) if m.args.is_empty() && (m.method == "iter" || m.method == "into_iter") => {
+                self.iter_shape(&m.receiver)
+            }
+            Expr::MethodCall(m) if m.args.is_empty() && m.method == "enumerate" => {
+                Some(IterShape::Enumerate(Box::new(self.iter_shape(&m.receiver)?)))
+            }
+            Expr::MethodCall(m) if m.args.len() == 1 && m.method == "zip" => {
+                Some(IterShape::Zip(Box::new(self.iter_shape(&m.receiver)?), Box::new(self.iter_shape(&m.args[0])?)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Binds the names of `pat` to the elements at `index` of the shape's arrays.
+    fn bind_elements(&mut self, shape: &IterShape, pat: &Pat, index: ValId, out: &mut Block) -> bool {
+        let pat = match pat {
+            Pat::Paren(p) => &*p.pat,
+            p => p,
+        };
+        match (shape, pat) {
+            (_, Pat::Wild(_)) => true,
+            (IterShape::Source(src), Pat::Ident(_) | Pat::Reference(_)) => {
+                let (ident, deref) = match pat {
+                    Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => (pi.ident.clone(), true),
+                    Pat::Reference(r) => match &*r.pat {
+                        Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => (pi.ident.clone(), false),
+                        _ => return self.bad_pattern(pat),
+                    },
+                    _ => return self.bad_pattern(pat),
+                };
+                let op = match self.lookup(&src.to_string()).cloned() {
+                    Some(Binding::Array { array, active: true, .. }) => {
+                        if let ArrayRef::Local(s) = array {
+                            self.arrays[s].read_in_loop = true;
+                        }
+                        let v = self.new_val(true, ident.span());
+                        out.stmts.push(Stmt::Index { out: v, array, index: Operand::Val(index) });
+                        Operand::Val(v)
+                    }
+                    _ => {
+                        let (t, mut uses) = self.rename(&syn::parse_quote!(#src));
+                        let k = super::val_ident_plain(index);
+                        uses.push(index);
+                        self.plain_tokens(quote!(#t[#k]), uses, ident.span(), out)
+                    }
+                };
+                self.bind(ident.to_string(), Binding::Scalar { op, deref });
+                true
+            }
+            (IterShape::Zip(a, b), Pat::Tuple(t)) if t.elems.len() == 2 => {
+                self.bind_elements(a, &t.elems[0], index, out) && self.bind_elements(b, &t.elems[1], index, out)
+            }
+            (IterShape::Enumerate(a), Pat::Tuple(t)) if t.elems.len() == 2 => {
+                match &t.elems[0] {
+                    Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                        self.bind(pi.ident.to_string(), Binding::Scalar { op: Operand::Val(index), deref: false });
+                    }
+                    Pat::Wild(_) => {}
+                    other => return self.bad_pattern(other),
+                }
+                self.bind_elements(a, &t.elems[1], index, out)
+            }
+            _ => self.bad_pattern(pat),
+        }
+    }
+
+    fn bad_pattern(&mut self, pat: &Pat) -> bool {
+        self.error_tokens(pat, "this pattern does not match the iterator: bind `x` or `&x` per element, `(i, x)` for `.enumerate()`, `(x, y)` for `.zip(...)`");
+        false
+    }
+}

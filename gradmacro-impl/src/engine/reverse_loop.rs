@@ -1,0 +1,357 @@
+//! The reverse pass of loops: fused into the forward loop when the adjoint is known before it
+//! runs, otherwise a backward loop that recomputes each iteration's needed forward statements,
+//! restoring carried values from a tape when the recomputation needs them.
+
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::forward::{Fwd, Mode};
+use super::ir::{Block, Body, Loop, LoopKind, Operand, Stmt, ValId};
+use super::reverse::{B, Fused, LetState, LoopPlan, Ref, Rev, direct_defs, loop_inner_defs, writes_active_array};
+use super::{adj_ident, array_ident, count_ident, iter_ident, slot_adj_ident, tape_ident};
+
+impl Rev<'_> {
+    /// A top-level loop that only accumulates into variables whose adjoint is the seed 1 (a loss
+    /// summed over data, returned as it is or plus other terms) has the same adjoint in every
+    /// iteration, known before the loop runs: its backward pass is fused into the forward loop,
+    /// one pass over the data as a hand-written backward pass would do.
+    pub(super) fn fuse(&mut self, l: &Loop, active_carried: &[super::ir::Carried], out: &mut Vec<B>) -> bool {
+        let fusable = self.frames.len() == 1
+            && self.loop_depth == 0
+            && l.written_arrays.is_empty()
+            && active_carried
+                .iter()
+                .all(|c| accumulates(&l.body, c) && (!self.has_adj(c.after) || self.unit.contains(&c.after)));
+        if !fusable {
+            return false;
+        }
+        let outer_refs = std::mem::take(&mut self.refs);
+        let mut defs = direct_defs(&l.body);
+        defs.extend(l.carried.iter().map(|c| c.entry));
+        self.push_frame(defs);
+        let mut prelude = Vec::new();
+        let mut body_bs = Vec::new();
+        let seeded: Vec<_> = active_carried.iter().filter(|c| self.has_adj(c.after)).cloned().collect();
+        for c in &seeded {
+            let ds = slot_adj_ident(c.slot);
+            prelude.push(B::Raw(quote!(let #ds = 1.0;)));
+            if let Some(v) = self.active(&c.exit) {
+                self.contribute(v, quote!(#ds), &mut body_bs);
+            }
+        }
+        self.loop_depth += 1;
+        self.block(&l.body, &mut body_bs);
+        self.loop_depth -= 1;
+        // Adjoints the loop adds to are declared before it; a declaration the backward pass
+        // already made becomes a `+=`.
+        if let Some(done) = self.frames.pop() {
+            for v in done.outer {
+                self.unit.remove(&v);
+                if let Some(cell) = self.adj.get(&v) {
+                    cell.set(LetState::AddAssign);
+                }
+                let cell = Rc::new(Cell::new(LetState::LetMut));
+                self.adj.insert(v, cell.clone());
+                prelude.push(B::Let { name: adj_ident(v), expr: quote!(0.0), state: cell });
+            }
+        }
+        let inner_refs = std::mem::replace(&mut self.refs, outer_refs);
+        let inner_defs = loop_inner_defs(l);
+        for r in &inner_refs {
+            if let Ref::Val(v) = r
+                && !inner_defs.contains(v)
+            {
+                self.refs.insert(*r);
+            }
+        }
+        for c in &seeded {
+            if let Some(v) = self.active(&c.init) {
+                let d = adj_ident(c.after);
+                self.contribute(v, quote!(#d), out);
+            }
+        }
+        self.fused.insert(l.id, Fused { prelude, iteration: body_bs, reads: inner_refs });
+        true
+    }
+
+    #[allow(clippy::too_many_lines, reason = "one loop reversal, step by step")]
+    pub(super) fn loop_stmt(&mut self, l: &Loop, out: &mut Vec<B>) {
+        let active_carried: Vec<_> = l.carried.iter().filter(|c| self.body.vals[c.after].active).cloned().collect();
+        let seeded = active_carried.iter().any(|c| self.has_adj(c.after));
+        if !seeded && !writes_active_array(self.body, &l.body) {
+            return;
+        }
+        if self.fuse(l, &active_carried, out) {
+            return;
+        }
+        // Slot adjoints carry each variable's adjoint from one iteration to the one before.
+        for c in &active_carried {
+            let ds = slot_adj_ident(c.slot);
+            let init = if self.has_adj(c.after) {
+                let d = adj_ident(c.after);
+                quote!(#d)
+            } else {
+                quote!(0.0)
+            };
+            out.push(B::Raw(quote!(let mut #ds = #init;)));
+        }
+
+        let outer_refs = std::mem::take(&mut self.refs);
+        let mut defs = direct_defs(&l.body);
+        defs.extend(l.carried.iter().map(|c| c.entry));
+        self.push_frame(defs);
+        let mut body_bs = Vec::new();
+        for c in &active_carried {
+            if let Some(v) = self.active(&c.exit) {
+                let ds = slot_adj_ident(c.slot);
+                self.contribute(v, quote!(#ds), &mut body_bs);
+            }
+        }
+        self.loop_depth += 1;
+        self.block(&l.body, &mut body_bs);
+        self.loop_depth -= 1;
+        for c in &active_carried {
+            let ds = slot_adj_ident(c.slot);
+            let value = if self.has_adj(c.entry) {
+                let d = adj_ident(c.entry);
+                quote!(#d)
+            } else {
+                quote!(0.0)
+            };
+            body_bs.push(B::Raw(quote!(#ds = #value;)));
+        }
+        let mut pre = Vec::new();
+        self.pop_frame(&mut pre);
+        let inner_refs = std::mem::replace(&mut self.refs, outer_refs);
+
+        // What the iteration's recomputation must provide, and what only a tape can.
+        let inner_defs = loop_inner_defs(l);
+        let mut needed: HashSet<Ref> = HashSet::new();
+        for r in inner_refs {
+            match r {
+                Ref::Val(v) if !inner_defs.contains(&v) => {
+                    self.refs.insert(r);
+                }
+                _ => {
+                    needed.insert(r);
+                }
+            }
+        }
+        close_needed(self.body, &l.body, &mut needed);
+        for r in &needed {
+            if let Ref::Val(v) = r
+                && !inner_defs.contains(v)
+            {
+                self.refs.insert(*r);
+            }
+        }
+        let entries: Vec<ValId> =
+            l.carried.iter().map(|c| c.entry).filter(|e| needed.contains(&Ref::Val(*e))).collect();
+        let bound: Vec<ValId> = match &l.kind {
+            LoopKind::ForIter { bound, .. } => {
+                bound.iter().copied().filter(|b| needed.contains(&Ref::Val(*b))).collect()
+            }
+            LoopKind::ForIndex { index, .. } => {
+                if needed.contains(&Ref::Val(*index)) {
+                    vec![*index]
+                } else {
+                    vec![]
+                }
+            }
+            LoopKind::While { .. } => vec![],
+        };
+        let tape_arrays: Vec<usize> =
+            l.written_arrays.iter().copied().filter(|s| self.body.arrays[*s].read_in_loop).collect();
+        // Iterations differ (they read the index or element) and an adjoint travels from one
+        // to the one before: the backward pass must visit them in reverse. A constant iterator
+        // that stopped early cannot be reversed in general, so its elements go on the tape.
+        let early = l.exit_code.is_some();
+        // Stores into an array that outlives the iteration: a later iteration may overwrite what
+        // an earlier one wrote, so only the reverse order gives each write its adjoint.
+        let writes_outer = l.written_arrays.iter().any(|s| self.body.arrays[*s].active);
+        let order_sensitive =
+            !bound.is_empty() && (writes_outer || active_carried.iter().any(|c| !accumulates(&l.body, c)));
+        let taped = !entries.is_empty()
+            || !tape_arrays.is_empty()
+            || (order_sensitive && early && matches!(l.kind, LoopKind::ForIter { .. }));
+        let mut plan = LoopPlan { taped, ..LoopPlan::default() };
+
+        let mut restore = TokenStream::new();
+        let header = if taped {
+            let mut pat: Vec<TokenStream> = entries.iter().chain(bound.iter()).map(|v| self.name(*v)).collect();
+            // A popped array is copied back into its slot: the recomputation writes the slot.
+            for s in &tape_arrays {
+                let (a, t) = (array_ident(*s), super::hidden("saved", *s));
+                pat.push(quote!(#t));
+                restore.extend(quote!(#a = #t;));
+            }
+            plan.tape_vals = entries.iter().chain(bound.iter()).copied().collect();
+            plan.tape_arrays.clone_from(&tape_arrays);
+            let tape = tape_ident(l.id);
+            self.refs.insert(Ref::Tape(l.id));
+            quote!(while let ::core::option::Option::Some((#(#pat,)*)) = #tape.pop())
+        } else {
+            match &l.kind {
+                LoopKind::ForIter { pat, .. } => {
+                    plan.clone_iter = true;
+                    self.refs.insert(Ref::Iter(l.id));
+                    let it = iter_ident(l.id);
+                    if early {
+                        plan.count = true;
+                        self.refs.insert(Ref::Count(l.id));
+                        let n = count_ident(l.id);
+                        quote!(for #pat in ::core::iter::Iterator::take(#it, #n))
+                    } else if order_sensitive {
+                        quote!(for #pat in ::core::iter::Iterator::rev(#it))
+                    } else {
+                        quote!(for #pat in #it)
+                    }
+                }
+                LoopKind::ForIndex { index, len, len_uses } => {
+                    let k = self.name(*index);
+                    let range = if early {
+                        plan.count = true;
+                        self.refs.insert(Ref::Count(l.id));
+                        let n = count_ident(l.id);
+                        quote!(0..#n)
+                    } else {
+                        self.refs.extend(len_uses.iter().map(|v| Ref::Val(*v)));
+                        quote!(0..#len)
+                    };
+                    if order_sensitive {
+                        quote!(for #k in ::core::iter::Iterator::rev(#range))
+                    } else {
+                        quote!(for #k in #range)
+                    }
+                }
+                LoopKind::While { .. } => {
+                    plan.count = true;
+                    self.refs.insert(Ref::Count(l.id));
+                    let n = count_ident(l.id);
+                    quote!(for _ in 0..#n)
+                }
+            }
+        };
+        self.plans.insert(l.id, plan);
+
+        let no_fused = HashMap::new();
+        let fwd = Fwd {
+            body: self.body,
+            sig: self.sig,
+            plans: &self.plans,
+            fused: &no_fused,
+            mode: Mode::Level { needed: &needed, filter: true },
+        };
+        let recompute = fwd.block(&l.body);
+        let mut iteration = vec![B::Raw(restore), B::Raw(recompute)];
+        iteration.extend(body_bs);
+        out.extend(pre);
+        out.push(B::Group { head: header, body: iteration, tail: None });
+
+        for c in &active_carried {
+            if let Some(v) = self.active(&c.init) {
+                let ds = slot_adj_ident(c.slot);
+                self.contribute(v, quote!(#ds), out);
+            }
+        }
+    }
+}
+
+/// Whether a carried variable only accumulates (`s += e`, `s -= e`, possibly under an `if`): its
+/// adjoint is then the same in every iteration and the iterations can be replayed in any order.
+fn accumulates(body: &Block, c: &super::ir::Carried) -> bool {
+    use super::gates::Gate;
+    fn walk(b: &Block, chain: &mut HashSet<ValId>, links: &mut HashMap<ValId, usize>, bad: &mut bool) {
+        let on = |o: &Operand, chain: &HashSet<ValId>| o.val().is_some_and(|v| chain.contains(&v));
+        for s in &b.stmts {
+            match s {
+                Stmt::Gate { out, gate, args, .. } => {
+                    let ins: Vec<bool> = args.iter().map(|a| on(a, chain)).collect();
+                    if !ins.iter().any(|x| *x) {
+                        continue;
+                    }
+                    let link = match (gate, ins.as_slice()) {
+                        (Gate::Add, [true, false] | [false, true]) | (Gate::Sub, [true, false]) => {
+                            args.iter().find(|a| on(a, chain)).and_then(Operand::val)
+                        }
+                        _ => None,
+                    };
+                    match link {
+                        Some(v) => {
+                            *links.entry(v).or_default() += 1;
+                            chain.insert(*out);
+                        }
+                        None => *bad = true,
+                    }
+                }
+                Stmt::Plain { .. } => {}
+                Stmt::If(i) => {
+                    walk(&i.then_block, chain, links, bad);
+                    walk(&i.else_block, chain, links, bad);
+                    for p in &i.phis {
+                        match (on(&p.then_val, chain), on(&p.else_val, chain)) {
+                            (true, true) => {
+                                chain.insert(p.out);
+                            }
+                            (false, false) => {}
+                            _ => *bad = true,
+                        }
+                    }
+                }
+                other => other.for_each_use(&mut |v| *bad |= chain.contains(&v)),
+            }
+        }
+    }
+    let mut chain = HashSet::from([c.entry]);
+    let mut links = HashMap::new();
+    let mut bad = false;
+    walk(body, &mut chain, &mut links, &mut bad);
+    !bad && links.values().all(|n| *n <= 1) && on_chain(&c.exit, &chain)
+}
+
+fn on_chain(o: &Operand, chain: &HashSet<ValId>) -> bool {
+    o.val().is_some_and(|v| chain.contains(&v))
+}
+
+/// Closes `needed` over the forward statements of `block` that compute needed values.
+pub fn close_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>) {
+    loop {
+        let before = needed.len();
+        walk_needed(body, block, needed);
+        if needed.len() == before {
+            break;
+        }
+    }
+}
+
+fn walk_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>) {
+    for s in block.stmts.iter().rev() {
+        if super::forward::included(body, s, needed) {
+            match s {
+                Stmt::If(i) => {
+                    if let Some(c) = i.cond.val() {
+                        needed.insert(Ref::Val(c));
+                    }
+                    for p in &i.phis {
+                        if needed.contains(&Ref::Val(p.out)) {
+                            for o in [&p.then_val, &p.else_val] {
+                                if let Some(v) = o.val() {
+                                    needed.insert(Ref::Val(v));
+                                }
+                            }
+                        }
+                    }
+                    walk_needed(body, &i.then_block, needed);
+                    walk_needed(body, &i.else_block, needed);
+                }
+                other => other.for_each_use(&mut |v| {
+                    needed.insert(Ref::Val(v));
+                }),
+            }
+        }
+    }
+}
