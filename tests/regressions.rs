@@ -94,3 +94,18 @@ fn affine_carry_runs_backwards() {
     assert_eq!(affine_carry_grad([1.0, 2.0, 3.0], 1.0).1, [0.25, 0.5, 1.0]);
     assert_eq!(affine_carry_grad([1.0, 2.0, 3.0], 1.0).2, 0.125);
 }
+
+/// Control flow inside a condition (the contract's "any condition"): an `if` expression in a
+/// comparison, and `&&` whose right side holds one, keeping the short circuit.
+#[differentiate]
+fn condition_with_if(x: f64, y: f64) -> f64 {
+    if (if x > 0.0 { x } else { -x }) > 1.0 && (if y > 0.0 { y } else { 0.0 }) < 2.0 { x * y } else { x + y }
+}
+
+#[test]
+fn control_flow_inside_a_condition() {
+    // |x| > 1 and max(y, 0) < 2: x * y; otherwise x + y
+    assert_eq!(condition_with_if_grad(1.5, 0.5), (0.75, 0.5, 1.5));
+    assert_eq!(condition_with_if_grad(0.5, 0.5), (1.0, 1.0, 1.0));
+    assert_eq!(condition_with_if_grad(-1.5, 3.0), (1.5, 1.0, 1.0));
+}

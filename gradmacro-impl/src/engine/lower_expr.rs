@@ -333,13 +333,33 @@ impl Lower<'_> {
                 _ => {
                     let e = Expr::Binary(b.clone());
                     if self.is_simple(&e) {
-                        Operand::Val(self.plain(&e, None, out))
-                    } else {
-                        self.error_tokens(
-                            &e,
-                            "control flow inside a condition is not supported: compute the parts with `let` first",
-                        );
-                        Operand::Lit(quote!(false))
+                        return Operand::Val(self.plain(&e, None, out));
+                    }
+                    // With control flow inside: `a && b` is `if a { b } else { false }`, and a
+                    // comparison evaluates its sides in order, then compares.
+                    let span = b.op.span();
+                    let l = self.expr(&b.left, out);
+                    match b.op {
+                        BinOp::And(_) | BinOp::Or(_) => {
+                            let and = matches!(b.op, BinOp::And(_));
+                            let right = &*b.right;
+                            let short = Operand::Lit(if and { quote!(false) } else { quote!(true) });
+                            let (s1, s2) = (short.clone(), short);
+                            let r = self.lower_if_arms(
+                                l,
+                                span,
+                                |s, blk| Some(if and { s.expr(right, blk) } else { s1 }),
+                                |s, blk| Some(if and { s2 } else { s.expr(right, blk) }),
+                                out,
+                            );
+                            r.unwrap_or_else(|| Operand::Lit(quote!(false)))
+                        }
+                        op => {
+                            let r = self.expr(&b.right, out);
+                            let (lt, rt) = (self.op_tokens(&l), self.op_tokens(&r));
+                            let uses = [l.val(), r.val()].into_iter().flatten().collect();
+                            self.plain_tokens(quote!(#lt #op #rt), uses, span, out)
+                        }
                     }
                 }
             },
@@ -357,7 +377,12 @@ impl Lower<'_> {
             UnOp::Deref(_) => self.expr(&u.expr, out),
             _ => {
                 let e = Expr::Unary(u.clone());
-                Operand::Val(self.plain(&e, None, out))
+                if self.is_simple(&e) {
+                    return Operand::Val(self.plain(&e, None, out));
+                }
+                let a = self.expr(&u.expr, out);
+                let (at, op) = (self.op_tokens(&a), u.op);
+                self.plain_tokens(quote!(#op #at), a.val().into_iter().collect(), u.span(), out)
             }
         }
     }
