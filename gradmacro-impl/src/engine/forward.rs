@@ -424,6 +424,7 @@ impl Fwd<'_> {
             }
         });
 
+        let iteration = quote!(#entries #head_body #body #fused_backward #write_back #exit);
         let lp = match &l.kind {
             LoopKind::ForIter { pat, iterable, .. } => {
                 pre.extend(quote!(let #it = ::core::iter::IntoIterator::into_iter(#iterable);));
@@ -431,32 +432,14 @@ impl Fwd<'_> {
                     pre.extend(quote!(let mut #tape = ::std::vec::Vec::with_capacity(::core::iter::Iterator::size_hint(&#it).0);));
                 }
                 let source = if plan.clone_iter { quote!(::core::clone::Clone::clone(&#it)) } else { quote!(#it) };
-                quote! {
-                    for #pat in #source {
-                        #entries
-                        #head_body
-                        #body
-                        #fused_backward
-                        #write_back
-                        #exit
-                    }
-                }
+                quote!(for #pat in #source { #iteration })
             }
             LoopKind::ForIndex { index, len, .. } => {
                 let k = self.name(*index);
                 if plan.taped {
                     pre.extend(quote!(let mut #tape = ::std::vec::Vec::with_capacity(#len);));
                 }
-                quote! {
-                    for #k in 0..#len {
-                        #entries
-                        #head_body
-                        #body
-                        #fused_backward
-                        #write_back
-                        #exit
-                    }
-                }
+                quote!(for #k in 0..#len { #iteration })
             }
             LoopKind::While { cond_block, cond } => {
                 if plan.taped {

@@ -411,20 +411,7 @@ impl<'a> Lower<'a> {
                             Operand::Val(self.plain(init, ty.map(ToTokens::to_token_stream), out))
                         } else {
                             let op = self.expr(init, out);
-                            match ty {
-                                Some(t) if !self.is_active(&op) => {
-                                    let v = self.new_val(false, init.span());
-                                    let tokens = self.op_tokens(&op);
-                                    out.stmts.push(Stmt::Plain {
-                                        out: Some(v),
-                                        ty: Some(t.to_token_stream()),
-                                        tokens,
-                                        uses: op.val().into_iter().collect(),
-                                    });
-                                    Operand::Val(v)
-                                }
-                                _ => op,
-                            }
+                            self.typed(op, ty, init.span(), out)
                         };
                         self.bind(name, Binding::Scalar { op, deref: false });
                     }
@@ -471,24 +458,26 @@ impl<'a> Lower<'a> {
         }
     }
 
+    /// A constant bound with a type annotation keeps it (`let k: f64 = 2.0;` stays an `f64`,
+    /// which the user's later `k.powi(2)` relies on); a differentiated value is already typed.
+    fn typed(&mut self, op: Operand, ty: Option<&syn::Type>, span: Span, out: &mut Block) -> Operand {
+        match ty {
+            Some(t) if !self.is_active(&op) => {
+                let v = self.new_val(false, span);
+                let tokens = self.op_tokens(&op);
+                let uses = op.val().into_iter().collect();
+                out.stmts.push(Stmt::Plain { out: Some(v), ty: Some(t.to_token_stream()), tokens, uses });
+                Operand::Val(v)
+            }
+            _ => op,
+        }
+    }
+
     fn bind_operand(&mut self, pat: &Pat, ty: Option<&syn::Type>, op: Operand, out: &mut Block) {
         match pat {
             Pat::Type(pt) => self.bind_operand(&pt.pat, Some(&pt.ty), op, out),
             Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
-                let op = match ty {
-                    Some(t) if !self.is_active(&op) => {
-                        let v = self.new_val(false, pi.ident.span());
-                        let tokens = self.op_tokens(&op);
-                        out.stmts.push(Stmt::Plain {
-                            out: Some(v),
-                            ty: Some(t.to_token_stream()),
-                            tokens,
-                            uses: op.val().into_iter().collect(),
-                        });
-                        Operand::Val(v)
-                    }
-                    _ => op,
-                };
+                let op = self.typed(op, ty, pi.ident.span(), out);
                 self.bind(pi.ident.to_string(), Binding::Scalar { op, deref: false });
             }
             Pat::Wild(_) => {}
