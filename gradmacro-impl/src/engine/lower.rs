@@ -81,6 +81,20 @@ impl Env {
         }
     }
 
+    /// The bindings in scope, without their names (which a construct does not change): cheaper
+    /// to take and to put back than a clone of the whole environment.
+    pub fn snapshot(&self) -> Vec<Binding> {
+        self.entries.iter().map(|(_, b)| b.clone()).collect()
+    }
+
+    /// Puts back a snapshot taken with the same variables in scope.
+    pub fn restore(&mut self, bindings: &[Binding]) {
+        self.truncate(bindings.len());
+        for (entry, b) in self.entries.iter_mut().zip(bindings) {
+            entry.1 = b.clone();
+        }
+    }
+
     pub fn position(&self, name: &str) -> Option<usize> {
         self.by_name.get(name).and_then(|s| s.last().copied())
     }
@@ -536,21 +550,23 @@ impl<'a> Lower<'a> {
         out: &mut Block,
     ) -> Option<Operand> {
         let mark = self.env.len();
-        let before = self.env.clone();
+        let before = self.env.snapshot();
 
         let mut then_block = Block::default();
         let tv = then_f(self, &mut then_block);
         self.env.truncate(mark);
-        let after_then = std::mem::replace(&mut self.env, before.clone());
+        let after_then = self.env.snapshot();
+        self.env.restore(&before);
 
         let mut else_block = Block::default();
         let ev = else_f(self, &mut else_block);
         self.env.truncate(mark);
-        let after_else = std::mem::replace(&mut self.env, before.clone());
+        let after_else = self.env.snapshot();
+        self.env.restore(&before);
 
         let mut phis = Vec::new();
         for i in 0..mark {
-            let (b, t, e) = (&before[i].1, &after_then[i].1, &after_else[i].1);
+            let (b, t, e) = (&before[i], &after_then[i], &after_else[i]);
             if b.same(t) && b.same(e) {
                 continue;
             }

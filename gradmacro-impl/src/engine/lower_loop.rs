@@ -23,14 +23,14 @@ impl Lower<'_> {
         let id = self.loops;
         self.loops += 1;
         let mark = self.env.len();
-        let before = self.env.clone();
+        let before = self.env.snapshot();
         let exit_index = self.env.position(EXIT);
         let cp = self.checkpoint();
         let mut carried: Vec<(usize, bool)> = Vec::new();
         for _pass in 0..=mark + 1 {
             let mut entries = Vec::new();
             for &(i, active) in &carried {
-                let kind = match &before[i].1 {
+                let kind = match &before[i] {
                     Binding::Scalar { op, .. } => self.kind(op),
                     Binding::Array { .. } => Kind::Unknown,
                 };
@@ -42,7 +42,7 @@ impl Lower<'_> {
             if let Some(x) = exit_index {
                 self.env[x].1 = Binding::Scalar { op: exit_lit(EXIT_NONE), deref: false };
             }
-            let start = self.env.clone();
+            let start = self.env.snapshot();
             let returns_before = self.returns;
             let stores_before = self.stores.len();
             let arrays_before = self.arrays.len();
@@ -64,11 +64,10 @@ impl Lower<'_> {
                 if Some(i) == exit_index {
                     continue;
                 }
-                if let (Binding::Scalar { op: now, .. }, Binding::Scalar { op: then, .. }) =
-                    (&self.env[i].1, &start[i].1)
+                if let (Binding::Scalar { op: now, .. }, Binding::Scalar { op: then, .. }) = (&self.env[i].1, &start[i])
                     && !now.same(then)
                 {
-                    let init_active = match &before[i].1 {
+                    let init_active = match &before[i] {
                         Binding::Scalar { op, .. } => self.is_active(op),
                         Binding::Array { .. } => false,
                     };
@@ -102,7 +101,7 @@ impl Lower<'_> {
                     let Binding::Scalar { op: exit, .. } = self.env[i].1.clone() else {
                         continue;
                     };
-                    let Binding::Scalar { op: init, deref } = before[i].1.clone() else {
+                    let Binding::Scalar { op: init, deref } = before[i].clone() else {
                         continue;
                     };
                     let after = self.new_val_kind(active, self.vals[entries[k]].kind, span);
@@ -113,7 +112,7 @@ impl Lower<'_> {
                 }
                 for i in 0..mark {
                     if !carried.iter().any(|&(j, _)| j == i) {
-                        self.env[i].1 = before[i].1.clone();
+                        self.env[i].1 = before[i].clone();
                     }
                 }
                 let exit_after = if returns {
@@ -138,15 +137,15 @@ impl Lower<'_> {
             }
             if kind.is_none() {
                 // The head was rejected; its error is recorded. Keep the outer bindings.
-                self.env = before;
+                self.env.restore(&before);
                 return;
             }
             self.rollback(&cp);
-            self.env = before.clone();
+            self.env.restore(&before);
             carried = found;
         }
         self.error(span, "internal limit: this loop's carried variables did not settle; please report it");
-        self.env = before;
+        self.env.restore(&before);
     }
 
     pub(super) fn for_loop(&mut self, f: &syn::ExprForLoop, out: &mut Block) {
