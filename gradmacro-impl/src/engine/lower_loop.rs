@@ -110,9 +110,9 @@ impl Lower<'_> {
                     carried_ir.push(Carried { slot, init, entry: entries[k], exit, after });
                     self.env[i].1 = Binding::Scalar { op: Operand::Val(after), deref };
                 }
-                for i in 0..mark {
+                for (i, b) in before.iter().enumerate() {
                     if !carried.iter().any(|&(j, _)| j == i) {
-                        self.env[i].1 = before[i].clone();
+                        self.env[i].1 = b.clone();
                     }
                 }
                 let exit_after = if returns {
