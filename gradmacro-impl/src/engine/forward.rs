@@ -382,6 +382,9 @@ impl Fwd<'_> {
             })
             .collect();
         let mut head_body = TokenStream::new();
+        // The tape entry is pushed when the iteration's values are all computed (the body is
+        // structured: nothing leaves it before its end).
+        let mut tail_push = TokenStream::new();
         if plan.count {
             pre.extend(quote!(let mut #n = 0usize;));
             head_body.extend(quote!(#n += 1;));
@@ -389,7 +392,10 @@ impl Fwd<'_> {
         if plan.taped {
             let vals = plan.tape_vals.iter().map(|v| self.name(*v));
             let arrays = plan.tape_arrays.iter().map(|s| array_ident(*s));
-            head_body.extend(quote!(#tape.push((#(#vals,)* #(#arrays,)*));));
+            // Arrays are saved as they are when the iteration starts.
+            let saved: Vec<_> = plan.tape_arrays.iter().map(|s| super::hidden("saved", *s)).collect();
+            head_body.extend(quote!(#(let #saved = #arrays;)*));
+            tail_push.extend(quote!(#tape.push((#(#vals,)* #(#saved,)*));));
         }
         let fused = match self.mode {
             Mode::Level { .. } => self.fused.get(&l.id),
@@ -424,7 +430,7 @@ impl Fwd<'_> {
             }
         });
 
-        let iteration = quote!(#entries #head_body #body #fused_backward #write_back #exit);
+        let iteration = quote!(#entries #head_body #body #fused_backward #tail_push #write_back #exit);
         let lp = match &l.kind {
             LoopKind::ForIter { pat, iterable, .. } => {
                 pre.extend(quote!(let #it = ::core::iter::IntoIterator::into_iter(#iterable);));
@@ -457,6 +463,7 @@ impl Fwd<'_> {
                         #head_body
                         #body
                         #fused_backward
+                        #tail_push
                         #write_back
                         #exit
                     }

@@ -141,7 +141,8 @@ impl Rev<'_> {
                 }
             }
         }
-        close_needed(self.body, &l.body, &mut needed);
+        let base = needed.clone();
+        close_needed(self.body, &l.body, &mut needed, &HashSet::new());
         for r in &needed {
             if let Ref::Val(v) = r
                 && !inner_defs.contains(v)
@@ -178,18 +179,44 @@ impl Rev<'_> {
         let taped = !entries.is_empty()
             || !tape_arrays.is_empty()
             || (order_sensitive && early && matches!(l.kind, LoopKind::ForIter { .. }));
+        // A taped loop also stores the gate values its backward rules read (those computed at
+        // the body's top level) instead of computing them again: `y.sin()` is popped, not
+        // recomputed. What the rest of the recomputation then needs is found again.
+        let mut stored: Vec<ValId> = Vec::new();
+        let (needed, entries, bound) = if taped {
+            stored = l
+                .body
+                .stmts
+                .iter()
+                .filter_map(|s| match s {
+                    Stmt::Gate { out, .. } if base.contains(&Ref::Val(*out)) => Some(*out),
+                    _ => None,
+                })
+                .collect();
+            let leaves: HashSet<ValId> = stored.iter().copied().collect();
+            let mut rest: HashSet<Ref> =
+                base.iter().filter(|r| !matches!(r, Ref::Val(v) if leaves.contains(v))).copied().collect();
+            close_needed(self.body, &l.body, &mut rest, &leaves);
+            rest.retain(|r| !matches!(r, Ref::Val(v) if leaves.contains(v)));
+            let keep = |vs: &[ValId]| vs.iter().copied().filter(|v| rest.contains(&Ref::Val(*v))).collect::<Vec<_>>();
+            let (entries, bound) = (keep(&entries), keep(&bound));
+            (rest, entries, bound)
+        } else {
+            (needed, entries, bound)
+        };
         let mut plan = LoopPlan { taped, ..LoopPlan::default() };
 
         let mut restore = TokenStream::new();
         let header = if taped {
-            let mut pat: Vec<TokenStream> = entries.iter().chain(bound.iter()).map(|v| self.name(*v)).collect();
+            let mut pat: Vec<TokenStream> =
+                entries.iter().chain(bound.iter()).chain(stored.iter()).map(|v| self.name(*v)).collect();
             // A popped array is copied back into its slot: the recomputation writes the slot.
             for s in &tape_arrays {
                 let (a, t) = (array_ident(*s), super::hidden("saved", *s));
                 pat.push(quote!(#t));
                 restore.extend(quote!(#a = #t;));
             }
-            plan.tape_vals = entries.iter().chain(bound.iter()).copied().collect();
+            plan.tape_vals = entries.iter().chain(bound.iter()).chain(stored.iter()).copied().collect();
             plan.tape_arrays.clone_from(&tape_arrays);
             let tape = tape_ident(l.id);
             self.refs.insert(Ref::Tape(l.id));
@@ -318,18 +345,24 @@ fn on_chain(o: &Operand, chain: &HashSet<ValId>) -> bool {
 }
 
 /// Closes `needed` over the forward statements of `block` that compute needed values.
-pub fn close_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>) {
+pub fn close_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>, leaves: &HashSet<ValId>) {
     loop {
         let before = needed.len();
-        walk_needed(body, block, needed);
+        walk_needed(body, block, needed, leaves);
         if needed.len() == before {
             break;
         }
     }
 }
 
-fn walk_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>) {
+/// `leaves` are values the iteration gets from the tape: their statements are not recomputed.
+fn walk_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>, leaves: &HashSet<ValId>) {
     for s in block.stmts.iter().rev() {
+        if let Stmt::Gate { out, .. } = s
+            && leaves.contains(out)
+        {
+            continue;
+        }
         if super::forward::included(body, s, needed) {
             match s {
                 Stmt::If(i) => {
@@ -345,8 +378,8 @@ fn walk_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>) {
                             }
                         }
                     }
-                    walk_needed(body, &i.then_block, needed);
-                    walk_needed(body, &i.else_block, needed);
+                    walk_needed(body, &i.then_block, needed, leaves);
+                    walk_needed(body, &i.else_block, needed, leaves);
                 }
                 other => other.for_each_use(&mut |v| {
                     needed.insert(Ref::Val(v));

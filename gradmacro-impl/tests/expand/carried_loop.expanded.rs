@@ -20,10 +20,10 @@ fn iterate_grad(
     );
     for _ in __it0 {
         let __v2 = __s0;
-        __tape0.push((__v2,));
         let __v3 = ::core::primitive::f64::sin(__v2);
         let __v4 = __v3 * k;
         let __v5 = __v4 + x;
+        __tape0.push((__v2, __v3));
         __s0 = __v5;
     }
     let __v6 = __s0;
@@ -31,8 +31,7 @@ fn iterate_grad(
     let mut __ds0 = __d6;
     let mut __d0 = 0.0;
     let mut __d1 = 0.0;
-    while let ::core::option::Option::Some((__v2,)) = __tape0.pop() {
-        let __v3 = ::core::primitive::f64::sin(__v2);
+    while let ::core::option::Option::Some((__v2, __v3)) = __tape0.pop() {
         let __d5 = __ds0;
         let __d4 = __d5;
         __d0 += __d5;
