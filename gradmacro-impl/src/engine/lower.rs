@@ -281,12 +281,8 @@ impl<'a> Lower<'a> {
         self.bind(RET, Binding::Scalar { op: default_lit(), deref: false });
 
         let mut out = Block::default();
-        let tail = self.lower_stmts_inner(&block.stmts, true, &mut out);
-        if let Some(t) = tail
-            && !is_unit(&t)
-        {
-            self.set_scalar(RET, t);
-        }
+        // The trailing expression goes to `$ret` inside: nothing comes back but `()`.
+        let _ = self.lower_stmts_inner(&block.stmts, true, &mut out);
         let result = self.scalar(RET);
         let body = Body { vals: self.vals, block: out, result, arrays: self.arrays, params, items: self.items };
         (body, self.errors)

@@ -23,7 +23,7 @@ pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
         let mut wrt: Option<Vec<Ident>> = None;
         while !input.is_empty() {
             let key: Ident = input
-                .call(Ident::parse_any_ident)
+                .call(param_name)
                 .map_err(|e| syn::Error::new(e.span(), format!("expected an argument name; {ACCEPTED}")))?;
             let list = if input.peek(syn::token::Paren) {
                 let content;
@@ -50,7 +50,7 @@ pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
             } else if wrt.is_some() {
                 found.push(syn::Error::new(key.span(), "`wrt` is given twice; list every parameter in one `wrt(...)`"));
             } else if let Some(content) = list {
-                let names = content.parse_terminated(Ident::parse_any_ident, Token![,])?;
+                let names = content.parse_terminated(param_name, Token![,])?;
                 if names.is_empty() {
                     found.push(syn::Error::new(key.span(), "`wrt()` is empty: name at least one parameter, or drop `wrt` to differentiate with respect to every float parameter"));
                 }
@@ -77,14 +77,8 @@ pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
     args
 }
 
-trait ParseAnyIdent {
-    fn parse_any_ident(input: ParseStream<'_>) -> syn::Result<Ident>;
-}
-
-impl ParseAnyIdent for Ident {
-    fn parse_any_ident(input: ParseStream<'_>) -> syn::Result<Ident> {
-        input.parse::<Ident>().map_err(|e| syn::Error::new(e.span(), "expected a parameter name in `wrt(...)`"))
-    }
+fn param_name(input: ParseStream<'_>) -> syn::Result<Ident> {
+    input.parse::<Ident>().map_err(|e| syn::Error::new(e.span(), "expected a parameter name in `wrt(...)`"))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
