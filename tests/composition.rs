@@ -605,6 +605,52 @@ fn call_with_local_array_argument() {
     );
 }
 
+/// Array literals passed straight to calls (`[f64; 3]` by value, a slice as `&[..]`, the repeat
+/// form, one of constants), one inside a loop, and an array parameter taken by reference passed
+/// on as `*w`.
+const C1: f64 = 0.5;
+const C2: f64 = -2.0;
+
+#[differentiate]
+fn literal_arrays_to_calls(a: f64, b: f64, w: &[f64; 3], xs: &[f64]) -> f64 {
+    // `[C1, C2, C1]`: constant, and of a type the syntax does not tell (taken to be floats)
+    let mut acc =
+        norm2([a * b, a.sin(), 2.0]) + dot(&[a, b], &[b, 3.0]) + norm2([b; 3]) * norm2(*w) - norm2([C1, C2, C1]) * a;
+    for &x in xs {
+        acc += norm2([x * a, w[0], b]);
+    }
+    acc
+}
+
+fn literal_arrays_by_hand(a: f64, b: f64, w: &[f64; 3], xs: &[f64]) -> [f64; 5] {
+    let ww = w[0] * w[0] + w[1] * w[1] + w[2] * w[2];
+    let xx: f64 = xs.iter().map(|x| x * x).sum();
+    let n = xs.len() as f64;
+    let da = 2.0 * a * b * b + 2.0 * a.sin() * a.cos() + b + 2.0 * a * xx - (C1 * C1 * 2.0 + C2 * C2);
+    let db = 2.0 * a * a * b + a + 3.0 + 6.0 * b * ww + 2.0 * b * n;
+    let dw = |i: usize| 6.0 * b * b * w[i] + if i == 0 { 2.0 * w[0] * n } else { 0.0 };
+    [da, db, dw(0), dw(1), dw(2)]
+}
+
+#[test]
+fn call_with_array_literal_arguments() {
+    let (a, b, w, xs) = (0.7, -1.2, [0.1, 0.2, -0.4], [0.5, -1.5, 2.0]);
+    let (v, da, db, gw, gxs) = literal_arrays_to_calls_grad(a, b, &w, &xs);
+    assert_same_bits("literal_arrays_to_calls", v, literal_arrays_to_calls(a, b, &w, &xs));
+    let got = [da, db, gw[0], gw[1], gw[2]];
+    assert_close("literal_arrays_to_calls", &got, &literal_arrays_by_hand(a, b, &w, &xs));
+    let want_xs: Vec<f64> = xs.iter().map(|x| 2.0 * a * a * x).collect();
+    assert_close("literal_arrays_to_calls, xs", &gxs, &want_xs);
+    let mut all = got.to_vec();
+    all.extend(&gxs);
+    assert_fd(
+        "literal_arrays_to_calls",
+        |p| literal_arrays_to_calls(p[0], p[1], &[p[2], p[3], p[4]], &p[5..]),
+        &[a, b, w[0], w[1], w[2], xs[0], xs[1], xs[2]],
+        &all,
+    );
+}
+
 /// A constant data slice of pairs, read by index, passed whole to a call: no gradient for it.
 #[differentiate]
 fn pairs_sum(a: f64, b: f64, data: &[[f64; 2]]) -> f64 {

@@ -52,6 +52,14 @@ fn main() {
             .unwrap_or_else(|_| panic!("GRADMACRO_VERIFY_PROGRAMS must be an unsigned integer, got {s:?}")),
         _ => DEFAULT_PROGRAMS,
     };
+    println!("cargo:rerun-if-env-changed=GRADMACRO_VERIFY_FIRST");
+    let first = match env::var("GRADMACRO_VERIFY_FIRST") {
+        Ok(s) if !s.trim().is_empty() => s
+            .trim()
+            .parse::<usize>()
+            .unwrap_or_else(|_| panic!("GRADMACRO_VERIFY_FIRST must be an unsigned integer, got {s:?}")),
+        _ => 0,
+    };
     println!("cargo:rerun-if-env-changed=GRADMACRO_VERIFY_ALL");
     let all = env::var_os("GRADMACRO_VERIFY_ALL").is_none_or(|v| v != "0");
     let mut out = String::new();
@@ -60,7 +68,8 @@ fn main() {
     let _ = writeln!(out, "pub const KA: f64 = 0.75;");
     let _ = writeln!(out, "pub const KB: f64 = -1.25;");
     let mut table = String::from("pub static PROGRAMS: &[verify::Program] = &[\n");
-    for k in 0..count {
+    let _ = writeln!(out, "pub const FIRST: usize = {first};");
+    for k in first..first + count {
         let mut rng = Rng(seed ^ (k as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
         rng.next();
         let p = program(&mut rng, k, all);
@@ -161,6 +170,12 @@ struct Gen<'a> {
     w_ref: bool,
     has_n: bool,
     slice: SliceKind,
+    /// Helpers this function may call.
+    callees: Vec<Callee>,
+    /// Which of them it calls.
+    called: Vec<bool>,
+    /// Largest bound of an early `return`'s value.
+    returned: f64,
     vars: Vec<Var>,
     idx: Vec<(String, IdxKind)>,
     /// Most iterations of each enclosing loop.
@@ -473,8 +488,65 @@ impl Gen<'_> {
                     a.b.max(c.b),
                 )
             }
+            17 if !self.callees.is_empty() => self.call(depth),
             _ => self.unary(depth),
         };
+        if e.b > CAP { self.squash(e, 2.0) } else { e }
+    }
+
+    /// A call to a helper: floats squashed to the inputs' bound 2, the slice passed on, `w` the
+    /// caller's array or an array literal, `n` the caller's or a constant.
+    fn call(&mut self, depth: usize) -> E {
+        let i = self.rng.below(self.callees.len());
+        self.call_to(i, depth)
+    }
+
+    fn call_to(&mut self, i: usize, depth: usize) -> E {
+        self.called[i] = true;
+        let c = self.callees[i].clone();
+        let mut args_p = Vec::new();
+        let mut args_d = Vec::new();
+        for _ in 0..c.sig.nf {
+            let a = self.expr(depth - 1);
+            let a = self.squash(a, 2.0);
+            args_p.push(a.p);
+            args_d.push(a.d);
+        }
+        let s = match self.slice {
+            SliceKind::Slice | SliceKind::RefVec => "s",
+            SliceKind::Vec => "&s",
+        };
+        args_p.push(s.into());
+        args_d.push(s.into());
+        if c.sig.has_w {
+            if self.has_w && self.rng.chance(0.5) {
+                let w = if self.w_ref { "*w" } else { "w" };
+                args_p.push(w.into());
+                args_d.push(w.into());
+            } else {
+                let mut ep = Vec::new();
+                let mut ed = Vec::new();
+                for _ in 0..3 {
+                    let a = self.expr(depth.saturating_sub(2));
+                    let a = self.squash(a, 2.0);
+                    ep.push(a.p);
+                    ed.push(a.d);
+                }
+                args_p.push(format!("[{}]", ep.join(", ")));
+                args_d.push(format!("[{}]", ed.join(", ")));
+            }
+        }
+        if c.sig.has_n {
+            let n = if self.has_n && self.rng.chance(0.7) { "n".to_string() } else { self.rng.below(5).to_string() };
+            args_p.push(n.clone());
+            args_d.push(n);
+        }
+        args_d.push("mg".into());
+        let e = E::new(
+            format!("{}({})", c.name, args_p.join(", ")),
+            format!("{}_dual({})", c.name, args_d.join(", ")),
+            c.b,
+        );
         if e.b > CAP { self.squash(e, 2.0) } else { e }
     }
 
@@ -746,6 +818,7 @@ impl Gen<'_> {
                     }
                     let (c, cd) = self.cond(1);
                     let e = self.expr(2);
+                    self.returned = self.returned.max(e.b);
                     self.line(&format!("if {c} {{"), &format!("if {cd} {{"));
                     self.indent += 1;
                     self.line(&format!("return {};", e.p), &format!("return {};", e.d));
@@ -1189,25 +1262,66 @@ impl Pos {
     }
 }
 
-/// One program: the plain function, the dual function, the check and the source constant.
-fn program(rng: &mut Rng, k: usize, all: bool) -> String {
-    let nf = 1 + rng.below(4);
-    let has_w = rng.chance(0.6);
-    let w_ref = has_w && rng.chance(0.3);
-    let has_n = rng.chance(0.4);
-    let slice = match rng.below(8) {
-        0 => SliceKind::RefVec,
-        1 => SliceKind::Vec,
-        _ => SliceKind::Slice,
-    };
-    let rng_budget = rng.below(12);
+/// The parameters of a generated function: `x0..` floats, the slice `s`, maybe the array `w` and
+/// the count `n`.
+#[derive(Clone, Copy)]
+struct Sig {
+    nf: usize,
+    has_w: bool,
+    w_ref: bool,
+    has_n: bool,
+    slice: SliceKind,
+}
+
+/// A generated differentiated function that later functions of the same program may call:
+/// `name(x0, .., s, [w], [n])` with `s: &[f64]` and `w: [f64; 3]` by value.
+#[derive(Clone)]
+struct Callee {
+    name: String,
+    sig: Sig,
+    /// Bound on the result, for arguments bounded by 2 (as inputs are).
+    b: f64,
+}
+
+/// A helper's parameters, plain and generic.
+fn params(sig: Sig) -> (Vec<String>, Vec<String>) {
+    let mut p: Vec<String> = (0..sig.nf).map(|i| format!("x{i}: f64")).collect();
+    let mut d: Vec<String> = (0..sig.nf).map(|i| format!("x{i}: D")).collect();
+    p.push("s: &[f64]".into());
+    d.push("s: &[D]".into());
+    if sig.has_w {
+        p.push("w: [f64; 3]".into());
+        d.push("w: [D; 3]".into());
+    }
+    if sig.has_n {
+        p.push("n: usize".into());
+        d.push("n: usize".into());
+    }
+    d.push("mg: &mut verify::Margin".into());
+    (p, d)
+}
+
+/// A function body in both renderings, with a bound on its result. `called` marks the callees it
+/// calls; those still unmarked when `call_all` is set are called in the result.
+fn body(
+    rng: &mut Rng,
+    sig: Sig,
+    callees: &[Callee],
+    called: &mut [bool],
+    call_all: bool,
+    budget: usize,
+    all: bool,
+) -> (String, String, f64) {
     let mut g = Gen {
         rng,
-        nf,
-        has_w,
-        w_ref,
-        has_n,
-        slice,
+        nf: sig.nf,
+        has_w: sig.has_w,
+        w_ref: sig.w_ref,
+        has_n: sig.has_n,
+        slice: sig.slice,
+        callees: callees.to_vec(),
+        called: vec![false; callees.len()],
+        returned: 0.0,
         vars: Vec::new(),
         idx: Vec::new(),
         loops: Vec::new(),
@@ -1218,7 +1332,7 @@ fn program(rng: &mut Rng, k: usize, all: bool) -> String {
         block: 0,
         pure: false,
         in_cond: false,
-        budget: 10 + rng_budget,
+        budget,
         all,
         if_in_loop: 0,
         ifs: 0,
@@ -1248,14 +1362,73 @@ fn program(rng: &mut Rng, k: usize, all: bool) -> String {
         terms.push(E::same(format!("{}[{i}]", v.name), v.b));
     }
     terms.push(g.expr(2));
+    for (c, mine) in called.iter_mut().zip(&g.called) {
+        *c |= mine;
+    }
+    if call_all {
+        for (i, c) in called.iter_mut().enumerate() {
+            if !*c {
+                *c = true;
+                let e = g.call_to(i, 2);
+                terms.push(e);
+            }
+        }
+    }
     let p = terms.iter().map(|e| e.p.clone()).collect::<Vec<_>>().join(" + ");
     let d = terms.iter().map(|e| e.d.clone()).collect::<Vec<_>>().join(" + ");
+    // An early `return` may return any live value: the result's bound covers every variable
+    // ever declared, as well as the final sum.
+    let b = terms.iter().map(|e| e.b).sum::<f64>().max(g.returned);
     if g.rng.chance(0.1) {
         g.line(&format!("return {p};"), &format!("return {d};"));
     } else {
         g.line(&p, &d);
     }
+    (g.p, g.d, b)
+}
 
+/// One program: its helper functions, the plain function, the dual function, the check and the
+/// source constant.
+fn program(rng: &mut Rng, k: usize, all: bool) -> String {
+    let nf = 1 + rng.below(4);
+    let has_w = rng.chance(0.6);
+    let w_ref = has_w && rng.chance(0.3);
+    let has_n = rng.chance(0.4);
+    let slice = match rng.below(8) {
+        0 => SliceKind::RefVec,
+        1 => SliceKind::Vec,
+        _ => SliceKind::Slice,
+    };
+    let sig = Sig { nf, has_w, w_ref, has_n, slice };
+    // Helpers `pK_h0`, `pK_h1`: differentiated functions the program (and later helpers) call.
+    let mut callees: Vec<Callee> = Vec::new();
+    let mut helpers_p = String::new();
+    let mut helpers_d = String::new();
+    let mut called: Vec<bool> = Vec::new();
+    let helpers = match rng.below(8) {
+        0..=3 => 0,
+        4..=6 => 1,
+        _ => 2,
+    };
+    for j in 0..helpers {
+        let hsig = Sig {
+            nf: 1 + rng.below(3),
+            has_w: rng.chance(0.5),
+            w_ref: false,
+            has_n: rng.chance(0.3),
+            slice: SliceKind::Slice,
+        };
+        let budget = 3 + rng.below(6);
+        let (p, d, b) = body(rng, hsig, &callees, &mut called, false, budget, all);
+        let name = format!("p{k}_h{j}");
+        let (params_p, params_d) = params(hsig);
+        let _ = writeln!(helpers_p, "#[differentiate]\npub fn {name}({}) -> f64 {{\n{p}}}\n", params_p.join(", "));
+        let _ = writeln!(helpers_d, "\npub fn {name}_dual<D: verify::Num>({}) -> D {{\n{d}}}", params_d.join(", "));
+        callees.push(Callee { name, sig: hsig, b });
+        called.push(false);
+    }
+    let rng_budget = rng.below(12);
+    let (body_p, body_d, _) = body(rng, sig, &callees, &mut called, true, 10 + rng_budget, all);
     let mut params_p: Vec<String> = (0..nf).map(|i| format!("x{i}: f64")).collect();
     let mut params_d: Vec<String> = (0..nf).map(|i| format!("x{i}: D")).collect();
     let mut args: Vec<String> = (0..nf).map(|i| format!("pt.x[{i}]")).collect();
@@ -1302,11 +1475,12 @@ fn program(rng: &mut Rng, k: usize, all: bool) -> String {
     params_d.push("mg: &mut verify::Margin".into());
     dargs.push("mg".into());
 
-    let src = format!("#[differentiate]\npub fn p{k}({}) -> f64 {{\n{}}}\n", params_p.join(", "), g.p);
+    let src = format!("{helpers_p}#[differentiate]\npub fn p{k}({}) -> f64 {{\n{body_p}}}\n", params_p.join(", "));
     let mut out = String::new();
     let _ = writeln!(out, "\npub const SRC_{k}: &str = r##\"{src}\"##;\n");
     out.push_str(&src);
-    let _ = writeln!(out, "\npub fn p{k}_dual<D: verify::Num>({}) -> D {{\n{}}}", params_d.join(", "), g.d);
+    out.push_str(&helpers_d);
+    let _ = writeln!(out, "\npub fn p{k}_dual<D: verify::Num>({}) -> D {{\n{body_d}}}", params_d.join(", "));
     let mut gnames: Vec<String> = (0..nf).map(|i| format!("g{i}")).collect();
     gnames.push("gs".into());
     if has_w {

@@ -288,6 +288,8 @@ pub struct Failure {
 pub struct Report {
     /// The generator seed.
     pub seed: u64,
+    /// The number of the first program (programs are numbered from it).
+    pub first: usize,
     /// Programs checked.
     pub programs: usize,
     /// Points evaluated (checked + skipped).
@@ -325,8 +327,13 @@ impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "gradmacro verify: seed {} (replay: GRADMACRO_VERIFY_SEED={} GRADMACRO_VERIFY_PROGRAMS={})",
-            self.seed, self.seed, self.programs
+            "gradmacro verify: seed {}, programs p{}..p{} (replay: GRADMACRO_VERIFY_SEED={} GRADMACRO_VERIFY_FIRST={} GRADMACRO_VERIFY_PROGRAMS={})",
+            self.seed,
+            self.first,
+            self.first + self.programs.max(1) - 1,
+            self.seed,
+            self.first,
+            self.programs
         )?;
         writeln!(
             f,
@@ -363,12 +370,14 @@ impl std::fmt::Display for Report {
 
 /// Checks every program at `GRADMACRO_VERIFY_POINTS` random points (default 8).
 #[must_use]
-pub fn run(programs: &[Program], seed: u64) -> Report {
+pub fn run(programs: &[Program], seed: u64, first: usize) -> Report {
     let per = std::env::var("GRADMACRO_VERIFY_POINTS").ok().and_then(|s| s.trim().parse::<usize>().ok()).unwrap_or(8);
-    let mut r = Report { seed, programs: programs.len(), ..Report::default() };
+    let mut r = Report { seed, first, programs: programs.len(), ..Report::default() };
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    for (k, prog) in programs.iter().enumerate() {
+    for (i, prog) in programs.iter().enumerate() {
+        // Program `k`'s points depend on `k` alone, whichever shard it is checked in.
+        let k = first + i;
         let mut rng = Rng(seed ^ (k as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F));
         for _ in 0..per {
             let pt = rng.point();

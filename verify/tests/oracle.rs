@@ -12,7 +12,7 @@ mod programs {
 
 #[test]
 fn oracle() {
-    let report = verify::run(programs::PROGRAMS, programs::SEED);
+    let report = verify::run(programs::PROGRAMS, programs::SEED, programs::FIRST);
     println!("{report}");
     assert!(report.failures.is_empty(), "{} failures", report.failures.len());
     assert!(report.skipped_fraction() < 0.05, "too many points skipped: {}", report.skipped_fraction());

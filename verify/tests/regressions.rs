@@ -249,3 +249,84 @@ fn bug_overwrite_same_element() {
     actual.extend_from_slice(&ds);
     verify::assert_grad(&actual, &g);
 }
+
+#[gradmacro::differentiate]
+fn weighted(x: f64, w: [f64; 3]) -> f64 {
+    x * (w[0] + 2.0 * w[1] + 3.0 * w[2].sin())
+}
+
+/// An array literal with differentiated elements passed to a call (`weighted(x, [a, b, c])`)
+/// was rejected ("array expressions ... only as the value of a `let`"), and `*w` for a
+/// `&[f64; 3]` parameter was rejected as "a whole value". Found when the generator started
+/// calling helper functions (p0 of the default seed).
+#[gradmacro::differentiate]
+fn array_literal_argument(x: f64, y: f64, w: &[f64; 3]) -> f64 {
+    weighted(x, [y * x, y.cos(), x]) + weighted(y, *w)
+}
+
+#[test]
+fn bug_array_literal_argument() {
+    use num_dual::{Dual64, DualNum};
+    let weighted_d = |x: Dual64, w: [Dual64; 3]| x * (w[0] + w[1] * 2.0 + w[2].sin() * 3.0);
+    let p = [0.4, -1.1, 0.3, 0.8, -0.6];
+    let (v, dx, dy, dw) = array_literal_argument_grad(p[0], p[1], &[p[2], p[3], p[4]]);
+    assert_eq!(v.to_bits(), array_literal_argument(p[0], p[1], &[p[2], p[3], p[4]]).to_bits());
+    let (_, g) = verify::dual_grad(&p, |x| {
+        weighted_d(x[0], [x[1] * x[0], x[1].cos(), x[0]]) + weighted_d(x[1], [x[2], x[3], x[4]])
+    });
+    verify::assert_grad(&[dx, dy, dw[0], dw[1], dw[2]], &g);
+}
+
+/// An array literal passed to a call inside the initialiser of another local array got the same
+/// slot number as that array (``identifier `__a0` is bound more than once``, p2 of the default
+/// seed once the generator called helpers): the outer array's slot was taken after lowering its
+/// elements.
+#[gradmacro::differentiate]
+fn array_literal_argument_inside_array(x: f64, y: f64) -> f64 {
+    let h = [x, weighted(y, [x, y, 0.5]), y * y];
+    if x > 0.0 {
+        let k = [h[1] * x, weighted(x, [y, h[0], h[2]]), 1.0];
+        return k[0] + k[1] + h[2];
+    }
+    h[0] * h[1]
+}
+
+#[test]
+fn bug_array_literal_argument_inside_array() {
+    use num_dual::{Dual64, DualNum, DualStruct};
+    let weighted_d = |x: Dual64, w: [Dual64; 3]| x * (w[0] + w[1] * 2.0 + w[2].sin() * 3.0);
+    let f = |x: &[Dual64]| {
+        let h = [x[0], weighted_d(x[1], [x[0], x[1], Dual64::from(0.5)]), x[1] * x[1]];
+        if x[0].re() > 0.0 {
+            let k = [h[1] * x[0], weighted_d(x[0], [x[1], h[0], h[2]])];
+            return k[0] + k[1] + h[2];
+        }
+        h[0] * h[1]
+    };
+    for p in [[0.7, -0.4], [-0.3, 1.2]] {
+        let (v, dx, dy) = array_literal_argument_inside_array_grad(p[0], p[1]);
+        assert_eq!(v.to_bits(), array_literal_argument_inside_array(p[0], p[1]).to_bits());
+        verify::assert_grad(&[dx, dy], &verify::dual_grad(&p, f).1);
+    }
+}
+
+const K1: f64 = 0.75;
+const K2: f64 = -1.25;
+
+/// A constant array literal whose element type the syntax does not tell (`[K1, 0.25, K2]` has a
+/// float literal, `[K1, K2, K2]` has none) passed to a call: the first was taken to be a float,
+/// not an array (``expected `f64`, found `[f64; 3]` ``, p914 of the default seed).
+#[gradmacro::differentiate]
+fn constant_array_literal_argument(x: f64) -> f64 {
+    weighted(x, [K1, 0.25, K2]) * weighted(x.sin(), [K1, K2, K2])
+}
+
+#[test]
+fn bug_constant_array_literal_argument() {
+    use num_dual::{Dual64, DualNum};
+    let weighted_d = |x: Dual64, w: [f64; 3]| x * (w[0] + w[1] * 2.0 + w[2].sin() * 3.0);
+    let (v, dx) = constant_array_literal_argument_grad(0.6);
+    assert_eq!(v.to_bits(), constant_array_literal_argument(0.6).to_bits());
+    let (_, g) = verify::dual_grad(&[0.6], |x| weighted_d(x[0], [K1, 0.25, K2]) * weighted_d(x[0].sin(), [K1, K2, K2]));
+    verify::assert_grad(&[dx], &g);
+}

@@ -499,7 +499,17 @@ impl<'a> Lower<'a> {
     }
 
     fn declare_array(&mut self, name: &str, ty: Option<&syn::Type>, init: &Expr, out: &mut Block) {
+        let binding = self.new_array(ty, init, out);
+        self.bind(name, binding);
+    }
+
+    /// A local array initialised by `init` (`[a, b]`, `[x; n]`, or a value of type `ty`), not yet
+    /// bound to a name: a call's array argument `g([a, b])` is one without a name.
+    pub fn new_array(&mut self, ty: Option<&syn::Type>, init: &Expr, out: &mut Block) -> Binding {
+        // The slot is taken before the elements are lowered: an element may declare arrays of its
+        // own (`[g([a, b]), c]`), which must get other numbers.
         let slot = self.arrays.len();
+        self.arrays.push(ArraySlot { active: false, written: false, zeros: TokenStream::new(), read_in_loop: false });
         let forced = self.forced_active.get(slot).copied().unwrap_or(false);
         let (init, zeros, active) = match init {
             Expr::Array(a) => {
@@ -526,13 +536,12 @@ impl<'a> Lower<'a> {
                 (ArrayInit::Repeat(v, len.clone()), quote!([0.0; #len]), false)
             }
         };
-        self.arrays.push(ArraySlot { active: active || forced, written: false, zeros, read_in_loop: false });
+        let a = &mut self.arrays[slot];
+        a.active = active || forced;
+        a.zeros = zeros;
         out.stmts.push(Stmt::ArrayDecl { slot, init, ty: ty.map(ToTokens::to_token_stream) });
         let handle = super::array_ident(slot).to_token_stream();
-        self.bind(
-            name,
-            Binding::Array { array: ArrayRef::Local(slot), active: active || forced, handle, handle_use: None },
-        );
+        Binding::Array { array: ArrayRef::Local(slot), active: active || forced, handle, handle_use: None }
     }
 
     /// `if cond { then } else { else }`, with phis for the names either arm rebinds; returns

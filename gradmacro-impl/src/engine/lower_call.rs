@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::{BinOp, Expr, UnOp};
 
 use super::gates::{self, Gate};
-use super::ir::{Block, CallArg, Kind, Operand, Partial, Stmt, ValId};
+use super::ir::{ArrayRef, Block, CallArg, Kind, Operand, Partial, Stmt, ValId};
 use super::lower::{Binding, Lower, lit_kind, strip};
 
 impl Lower<'_> {
@@ -63,17 +63,48 @@ impl Lower<'_> {
         let mut partials = Vec::new();
         let mut any_active = false;
         for (k, a) in args.iter().enumerate() {
-            let bare = match strip(a) {
-                Expr::Reference(r) if r.mutability.is_none() => strip(&r.expr),
-                other => other,
+            // `&w`, `*w` and `w` all pass the array `w`.
+            let (bare, by_ref) = match strip(a) {
+                Expr::Reference(r) if r.mutability.is_none() => (strip(&r.expr), true),
+                Expr::Unary(u) if matches!(u.op, UnOp::Deref(_)) => (strip(&u.expr), false),
+                other => (other, false),
             };
+            // `g([a, b])` with differentiated elements: the literal becomes a local array
+            // (`let h = [a, b]; g(h)`), whose adjoint passes the partials on to `a` and `b`. A
+            // literal whose type cannot be told from the syntax (`[K1, K2]`) is taken to be of
+            // floats, and declared with that type: anything else is a type error on it, never a
+            // gradient read from the wrong place.
+            let mut literal = None;
             let array = match bare {
                 Expr::Path(p) => p.path.get_ident().and_then(|i| self.lookup(&i.to_string()).cloned()),
+                Expr::Array(_) | Expr::Repeat(_)
+                    if self.mentions_active(bare) || self.kind_of_expr(bare) == Kind::Unknown =>
+                {
+                    let len = match bare {
+                        Expr::Array(a) => {
+                            let n = a.elems.len();
+                            quote!(#n)
+                        }
+                        Expr::Repeat(r) => r.len.to_token_stream(),
+                        _ => TokenStream::new(),
+                    };
+                    let f = self.sig.float.path();
+                    let ty = syn::parse2::<syn::Type>(quote!([#f; #len])).ok();
+                    let binding = self.new_array(ty.as_ref(), bare, out);
+                    if let Binding::Array { array: ArrayRef::Local(s), handle, .. } = &binding {
+                        self.arrays[*s].read_in_loop |= self.loop_depth > 0;
+                        literal = Some(if by_ref { quote!(&#handle) } else { handle.clone() });
+                    }
+                    Some(binding)
+                }
                 _ => None,
             };
             let arg = match array {
                 Some(Binding::Array { array, active, .. }) => {
-                    let (tokens, uses) = self.rename(a);
+                    let (tokens, uses) = match literal {
+                        Some(tokens) => (tokens, Vec::new()),
+                        None => self.rename(a),
+                    };
                     any_active |= active;
                     partials.push(Partial {
                         arg: k,
@@ -207,10 +238,17 @@ impl Lower<'_> {
                 }
                 _ => Kind::Unknown,
             },
-            Expr::Array(a) if !a.elems.is_empty() && a.elems.iter().all(|e| self.kind_of_expr(e) == Kind::Float) => {
-                Kind::FloatArray
-            }
-            Expr::Repeat(r) if self.kind_of_expr(&r.expr) == Kind::Float => Kind::FloatArray,
+            // The elements of an array share one type: one float element makes a float array.
+            Expr::Array(a) => match a.elems.iter().map(|e| self.kind_of_expr(e)).find(|k| *k != Kind::Unknown) {
+                Some(Kind::Float) => Kind::FloatArray,
+                Some(_) => Kind::Other,
+                None => Kind::Unknown,
+            },
+            Expr::Repeat(r) => match self.kind_of_expr(&r.expr) {
+                Kind::Float => Kind::FloatArray,
+                Kind::Unknown => Kind::Unknown,
+                _ => Kind::Other,
+            },
             Expr::Index(i) => {
                 if self.kind_of_expr(&i.expr) == Kind::FloatArray {
                     Kind::Float
