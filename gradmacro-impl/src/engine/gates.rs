@@ -134,6 +134,13 @@ impl Gate {
     }
 
     /// Inputs that never receive a gradient whatever their activity (`powi`'s `i32` exponent).
+    /// Its rule selects an input (`max`, `min`, `clamp`): the other inputs' slope is exactly 0 on
+    /// whole regions of inputs (a hinge loss's inactive points, a ReLU's negative side), so the
+    /// backward pass skips the work downstream of an adjoint that is exactly 0.
+    pub fn selects(self) -> bool {
+        matches!(self, Gate::Method(M::Max | M::Min | M::Clamp))
+    }
+
     pub fn is_integer_input(self, i: usize) -> bool {
         self == Gate::Method(M::Powi) && i == 1
     }

@@ -16,6 +16,7 @@ mod lower_expr;
 mod lower_loop;
 mod reverse;
 mod reverse_loop;
+mod reverse_sparse;
 mod sig;
 
 use std::collections::HashMap;

@@ -68,34 +68,80 @@ pub(super) fn make_mut(cell: &Cell<LetState>) {
     }
 }
 
+/// The one adjoint a contribution reads (besides forward values).
+#[derive(Clone, Copy, Debug)]
+pub struct Reads {
+    pub adj: ValId,
+    /// Exactly 0 on whole regions of inputs (see [`gates::Gate::selects`]).
+    pub sparse: bool,
+}
+
+impl Reads {
+    pub fn of(adj: ValId) -> Option<Reads> {
+        Some(Reads { adj, sparse: false })
+    }
+}
+
 /// One backward statement; `let`s decide their `mut` after the whole pass.
 pub enum B {
-    Let { name: Ident, expr: TokenStream, state: Rc<Cell<LetState>> },
+    /// The first contribution to the adjoint of `target`.
+    Let {
+        name: Ident,
+        expr: TokenStream,
+        state: Rc<Cell<LetState>>,
+        link: Option<(ValId, Reads)>,
+    },
+    /// `t += expr`, with `t` an adjoint of an outer value or an array element, reading `reads`.
+    Add {
+        tokens: TokenStream,
+        reads: ValId,
+    },
     Raw(TokenStream),
-    Group { head: TokenStream, body: Vec<B>, tail: Option<(TokenStream, Vec<B>)> },
+    Group {
+        head: TokenStream,
+        body: Vec<B>,
+        tail: Option<(TokenStream, Vec<B>)>,
+    },
 }
 
 pub fn render(bs: &[B]) -> TokenStream {
-    bs.iter()
-        .map(|b| match b {
-            B::Let { name, expr, state } => match state.get() {
-                LetState::Let => quote!(let #name = #expr;),
-                LetState::LetMut => quote!(let mut #name = #expr;),
-                LetState::AddAssign => quote!(#name += #expr;),
-            },
-            B::Raw(t) => t.clone(),
-            B::Group { head, body, tail } => {
-                let body = render(body);
-                match tail {
-                    Some((kw, t)) => {
-                        let t = render(t);
-                        quote!(#head { #body } #kw { #t })
-                    }
-                    None => quote!(#head { #body }),
-                }
+    let mut out = TokenStream::new();
+    let mut i = 0;
+    while i < bs.len() {
+        let end = super::reverse_sparse::skip_region(bs, i);
+        out.extend(render_one(&bs[i]));
+        if end > i + 1 {
+            // da = rule(dx) with a selecting rule; what only spreads `da` further runs if it is
+            // not exactly 0, as a hand-written `if margin > 0.0 { ... }` would.
+            if let B::Let { name, .. } = &bs[i] {
+                let region = render(&bs[i + 1..end]);
+                out.extend(quote!(if !::gradmacro::__private::tie(#name, 0.0) { #region }));
             }
-        })
-        .collect()
+        }
+        i = end;
+    }
+    out
+}
+
+fn render_one(b: &B) -> TokenStream {
+    match b {
+        B::Let { name, expr, state, .. } => match state.get() {
+            LetState::Let => quote!(let #name = #expr;),
+            LetState::LetMut => quote!(let mut #name = #expr;),
+            LetState::AddAssign => quote!(#name += #expr;),
+        },
+        B::Raw(t) | B::Add { tokens: t, .. } => t.clone(),
+        B::Group { head, body, tail } => {
+            let body = render(body);
+            match tail {
+                Some((kw, t)) => {
+                    let t = render(t);
+                    quote!(#head { #body } #kw { #t })
+                }
+                None => quote!(#head { #body }),
+            }
+        }
+    }
 }
 
 pub(super) struct Frame {
@@ -224,28 +270,36 @@ impl<'a> Rev<'a> {
         o.val().filter(|v| self.body.vals[*v].active)
     }
 
-    /// Adds `expr` to the adjoint of `v`.
-    pub(super) fn contribute(&mut self, v: ValId, expr: TokenStream, out: &mut Vec<B>) {
+    /// Adds `expr` to the adjoint of `v`; `reads` is the one adjoint `expr` reads, if so.
+    pub(super) fn contribute(&mut self, v: ValId, expr: TokenStream, reads: Option<Reads>, out: &mut Vec<B>) {
         let name = adj_ident(v);
         let Some(frame) = self.frames.last_mut() else {
             return;
+        };
+        let add = |tokens: TokenStream| match reads {
+            Some(r) => B::Add { tokens, reads: r.adj },
+            None => B::Raw(tokens),
         };
         if frame.defs.contains(&v) {
             if let Some(cell) = self.adj.get(&v) {
                 make_mut(cell);
                 self.unit.remove(&v);
-                out.push(B::Raw(quote!(#name += #expr;)));
+                out.push(add(quote!(#name += #expr;)));
             } else {
                 let cell = Rc::new(Cell::new(LetState::Let));
                 self.adj.insert(v, cell.clone());
                 if self.frames.len() == 1 && self.is_unit_expr(&expr) {
                     self.unit.insert(v);
                 }
-                out.push(B::Let { name, expr, state: cell });
+                // A parameter's adjoint is read by the returned tuple, outside the statements:
+                // it never moves into a sparse region (see `reverse_sparse`).
+                let param = self.body.params.iter().flatten().any(|p| *p == v);
+                let link = reads.filter(|_| !param).map(|r| (v, r));
+                out.push(B::Let { name, expr, state: cell, link });
             }
         } else {
             frame.outer.insert(v);
-            out.push(B::Raw(quote!(#name += #expr;)));
+            out.push(add(quote!(#name += #expr;)));
         }
     }
 
@@ -279,7 +333,7 @@ impl<'a> Rev<'a> {
                     // Inside a loop iteration the zero is -0.0: `-0.0 + x` folds to `x` where
                     // `0.0 + x` cannot (IEEE), so the first `+=` costs nothing.
                     let zero = if self.loop_depth > 0 { quote!(-0.0) } else { quote!(0.0) };
-                    out.push(B::Let { name: adj_ident(v), expr: zero, state: cell });
+                    out.push(B::Let { name: adj_ident(v), expr: zero, state: cell, link: None });
                 }
             } else {
                 parent.outer.insert(v);
@@ -294,7 +348,7 @@ impl<'a> Rev<'a> {
         self.push_frame(defs);
         let mut out = Vec::new();
         if let Some(r) = self.active(&self.body.result) {
-            self.contribute(r, quote!(1.0), &mut out);
+            self.contribute(r, quote!(1.0), None, &mut out);
         }
         let block = &self.body.block;
         self.block(block, &mut out);
@@ -344,7 +398,7 @@ impl<'a> Rev<'a> {
                             }
                         }
                     }
-                    self.contribute(av, expr, out);
+                    self.contribute(av, expr, Some(Reads { adj: *x, sparse: gate.selects() }), out);
                 }
             }
             Stmt::Plain { .. } => {}
@@ -365,7 +419,7 @@ impl<'a> Rev<'a> {
                         array_adj_ident(*s)
                     }
                 };
-                out.push(B::Raw(quote!(#target[#idx] += #d;)));
+                out.push(B::Add { tokens: quote!(#target[#idx] += #d;), reads: *x });
             }
             Stmt::Store { slot, index, value, old } => {
                 let arr = &self.body.arrays[*slot];
@@ -377,7 +431,7 @@ impl<'a> Rev<'a> {
                 let da = array_adj_ident(*slot);
                 self.local_adj_used.insert(*slot);
                 if let Some(v) = self.active(value) {
-                    self.contribute(v, quote!(#da[#idx]), out);
+                    self.contribute(v, quote!(#da[#idx]), None, out);
                 }
                 out.push(B::Raw(quote!(#da[#idx] = 0.0;)));
                 if restore {
@@ -396,7 +450,7 @@ impl<'a> Rev<'a> {
                     ArrayInit::List(items) => {
                         for (k, it) in items.iter().enumerate() {
                             if let Some(v) = self.active(it) {
-                                self.contribute(v, quote!(#da[#k]), out);
+                                self.contribute(v, quote!(#da[#k]), None, out);
                             }
                         }
                     }
@@ -406,6 +460,7 @@ impl<'a> Rev<'a> {
                             self.contribute(
                                 v,
                                 quote!(::core::iter::Iterator::sum::<#f>(::core::iter::IntoIterator::into_iter(#da))),
+                                None,
                                 out,
                             );
                         }
@@ -431,7 +486,7 @@ impl<'a> Rev<'a> {
                 CallArg::Scalar(o) => {
                     if let Some(v) = self.active(o) {
                         let pt = self.op(&Operand::Val(pv));
-                        self.contribute(v, quote!(#pt * #d), out);
+                        self.contribute(v, quote!(#pt * #d), Reads::of(x), out);
                     }
                 }
                 // y = g(.., w, ..) with an array w  =>  dw[k] += (dg/dw)[k] * dy
@@ -448,11 +503,12 @@ impl<'a> Rev<'a> {
                         }
                     };
                     let (k, g) = (super::hidden("k", 0), super::hidden("p", 0));
-                    out.push(B::Raw(quote! {
+                    let tokens = quote! {
                         for (#k, #g) in ::core::iter::Iterator::enumerate(#pt.iter()) {
                             #target[#k] += *#g * #d;
                         }
-                    }));
+                    };
+                    out.push(B::Add { tokens, reads: x });
                 }
                 _ => {}
             }
@@ -474,7 +530,7 @@ impl<'a> Rev<'a> {
                 let v = if k == 0 { &p.then_val } else { &p.else_val };
                 if let Some(v) = self.active(v) {
                     let d = adj_ident(p.out);
-                    self.contribute(v, quote!(#d), &mut bs);
+                    self.contribute(v, quote!(#d), Reads::of(p.out), &mut bs);
                 }
             }
             self.block(block, &mut bs);

@@ -40,7 +40,7 @@ impl Rev<'_> {
             let ds = slot_adj_ident(c.slot);
             prelude.push(B::Raw(quote!(let #ds = 1.0;)));
             if let Some(v) = self.active(&c.exit) {
-                self.contribute(v, quote!(#ds), &mut body_bs);
+                self.contribute(v, quote!(#ds), None, &mut body_bs);
             }
         }
         self.loop_depth += 1;
@@ -56,7 +56,7 @@ impl Rev<'_> {
                 }
                 let cell = Rc::new(Cell::new(LetState::LetMut));
                 self.adj.insert(v, cell.clone());
-                prelude.push(B::Let { name: adj_ident(v), expr: quote!(0.0), state: cell });
+                prelude.push(B::Let { name: adj_ident(v), expr: quote!(0.0), state: cell, link: None });
             }
         }
         let inner_refs = std::mem::replace(&mut self.refs, outer_refs);
@@ -71,7 +71,7 @@ impl Rev<'_> {
         for c in &seeded {
             if let Some(v) = self.active(&c.init) {
                 let d = adj_ident(c.after);
-                self.contribute(v, quote!(#d), out);
+                self.contribute(v, quote!(#d), None, out);
             }
         }
         self.fused.insert(l.id, Fused { prelude, iteration: body_bs, reads: inner_refs });
@@ -108,7 +108,7 @@ impl Rev<'_> {
         for c in &active_carried {
             if let Some(v) = self.active(&c.exit) {
                 let ds = slot_adj_ident(c.slot);
-                self.contribute(v, quote!(#ds), &mut body_bs);
+                self.contribute(v, quote!(#ds), None, &mut body_bs);
             }
         }
         self.loop_depth += 1;
@@ -282,7 +282,7 @@ impl Rev<'_> {
         for c in &active_carried {
             if let Some(v) = self.active(&c.init) {
                 let ds = slot_adj_ident(c.slot);
-                self.contribute(v, quote!(#ds), out);
+                self.contribute(v, quote!(#ds), None, out);
             }
         }
     }
