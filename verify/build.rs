@@ -188,8 +188,6 @@ struct Gen<'a> {
     block: usize,
     /// Reads restricted to values no loop writes (recomputable accumulation loops).
     pure: bool,
-    /// Generating a condition.
-    in_cond: bool,
     /// Statements left to generate.
     budget: usize,
     /// Generate the constructs the macro currently fails to compile (see the known bugs above).
@@ -478,7 +476,7 @@ impl Gen<'_> {
                     E::new(format!("{}.atan2({})", a.p, c.p), format!("{}.atan2({})", a.d, c.d), 3.15)
                 }
             }
-            16 if !self.in_cond => {
+            16 => {
                 let (cp, cd) = self.cond(depth - 1);
                 let a = self.expr(depth - 1);
                 let c = self.expr(depth - 1);
@@ -730,16 +728,13 @@ impl Gen<'_> {
     }
 
     fn cmp(&mut self, depth: usize) -> (String, String) {
-        // The macro rejects control flow (an `if` expression) inside a condition.
-        let outer = self.in_cond;
-        self.in_cond = true;
+        // `if` expressions may appear inside the compared expressions too.
         let a = self.expr(depth.min(2));
         let c = if self.rng.chance(0.4) {
             lit(self.rng.pick(&[0.0, 0.5, -0.5, 1.0, 0.25]))
         } else {
             self.expr(depth.min(1))
         };
-        self.in_cond = outer;
         let (op, f) = self.rng.pick(&[("<", "lt"), (">", "gt"), ("<=", "le"), (">=", "ge")]);
         (format!("{} {op} {}", a.p, c.p), format!("{f}({}, {}, mg)", a.d, c.d))
     }
@@ -1331,7 +1326,6 @@ fn body(
         returns_made: 0,
         block: 0,
         pure: false,
-        in_cond: false,
         budget,
         all,
         if_in_loop: 0,
