@@ -711,9 +711,9 @@ impl Gen<'_> {
                 let (a, ad) = self.cond(0);
                 let (c, cd) = self.cond(0);
                 let op = self.rng.pick(&["&&", "||"]);
-                let wrap = |s: &str| {
-                    if s.contains(' ') && !s.starts_with('!') { format!("({s})") } else { s.to_string() }
-                };
+                // `!(a < b) || c` starts with `!` but is not atomic: every operand with a space is
+                // parenthesised (the dual side's precedence must be the plain side's).
+                let wrap = |s: &str| if s.contains(' ') { format!("({s})") } else { s.to_string() };
                 let wrap_d = |s: &str| {
                     if s.contains("&&") || s.contains("||") { format!("({s})") } else { s.to_string() }
                 };
