@@ -274,11 +274,53 @@ fn a_singular_gate_in_the_branch_not_taken_does_not_leak() {
 }
 
 /// The value `r` is computed but not used on the path taken at x <= 0: the branch taken is
-/// `x`, with slope 1. The backward pass still multiplies r's zero adjoint by sqrt's infinite
-/// local derivative at 0, giving 0 * inf = NaN.
+/// `x`, with slope 1. r's adjoint is exactly 0 there, and the backward pass skips sqrt's rule
+/// (its infinite local slope at 0 would give 0 * inf = NaN, as in JAX).
 #[test]
-#[ignore = "documented limitation (crate docs, section 4): a value computed before a branch and unused on the path taken still passes its zero adjoint through its gate; an infinite local slope there gives 0 * inf = NaN, as in JAX"]
 fn a_singular_value_unused_on_the_path_taken_does_not_leak() {
     assert_eq!(guarded_outside_grad(0.0), (0.0, 1.0));
+    assert_eq!(guarded_outside_grad(-1.0).1, 1.0);
     assert_eq!(guarded_outside_grad(4.0), (2.0, 0.25));
+}
+
+/// `atan2(y, 0.0)` at `y = 0` has NaN partials (0 / 0); `h[1]` is never read, so `y` gets
+/// nothing from it. Found by the random-program oracle (10,000-program run, seed
+/// 254022172813565, p3385: `(1 + v3.atan2(h9[0])^2).log(10)` in an element never read).
+#[differentiate]
+fn unread_element(x: f64, y: f64) -> f64 {
+    let h = [x * x, (y * x).atan2(0.0), y];
+    h[0] + h[2]
+}
+
+#[test]
+fn a_singular_value_in_an_array_element_never_read_does_not_leak() {
+    assert_eq!(unread_element_grad(0.0, 2.0), (2.0, 0.0, 1.0));
+    assert_eq!(unread_element_grad(1.5, 0.0), (2.25, 3.0, 1.0));
+}
+
+/// The `max` does not select `x.sqrt()` at `x = 0`: no NaN from sqrt's infinite slope. Where
+/// the singular value is selected, its infinite slope is the answer.
+#[differentiate]
+fn unselected(x: f64) -> f64 {
+    x.sqrt().max(0.5) + x
+}
+
+#[test]
+fn a_singular_input_max_does_not_select_does_not_leak() {
+    assert_eq!(unselected_grad(0.0), (0.5, 1.0));
+    let (_, d) = unselected_grad(4.0);
+    assert!((d - 1.25).abs() < 1e-15, "{d}");
+}
+
+/// A NaN on a path the result depends on still comes out as NaN.
+#[differentiate]
+fn depends_on_nan(x: f64, y: f64) -> f64 {
+    (x * y).sqrt().max(-1.0) + y
+}
+
+#[test]
+fn a_nan_the_result_depends_on_propagates() {
+    let (v, dx, dy) = depends_on_nan_grad(0.0, 0.0);
+    assert_eq!(v, 0.0);
+    assert!(dx.is_nan() && dy.is_nan(), "{dx} {dy}");
 }

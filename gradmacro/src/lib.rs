@@ -113,10 +113,12 @@
 //! `max`/`min` give the gradient to the selected input and half to each on a tie; `clamp` is
 //! like nested `max`/`min`; `abs` has slope 0 at 0; `signum, floor, ceil, round, trunc` slope 0
 //! everywhere. `sqrt` and `ln` at 0 and division by 0 give what IEEE arithmetic gives (inf, NaN),
-//! never a panic; NaN and infinities propagate. That includes the case JAX users know: a value
-//! computed before a branch and used only on the path not taken still passes its (zero)
-//! adjoint through its gate, so `let r = x.sqrt(); if x > 0.0 { r } else { x }` has slope NaN
-//! at `x = 0` (`0 * inf`). Compute such a value inside the branch that uses it.
+//! never a panic; NaN and infinities propagate along every path the result depends on. A value
+//! the result does not depend on at the point of evaluation (computed before a branch and used
+//! only on the path not taken, an array element never read, the input a `max` does not select)
+//! gets an adjoint of exactly 0, and the backward pass skips what would only spread that 0:
+//! `let r = x.sqrt(); if x > 0.0 { r } else { x }` has slope 1 at `x = 0`, not the `0 * inf =
+//! NaN` that JAX users know.
 //!
 //! ## What is rejected
 //! Anything else is a compile error spanned on your code, saying what is unsupported and what to

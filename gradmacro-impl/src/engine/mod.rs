@@ -270,8 +270,8 @@ fn emit(sig: &Sig, body: &Body) -> TokenStream {
         .iter()
         .map(|(id, f)| {
             let code = reverse::Fused {
-                prelude: reverse::render(&f.prelude),
-                iteration: reverse::render(&f.iteration),
+                prelude: reverse::render(&f.prelude, &rev.zero_prone),
+                iteration: reverse::render(&f.iteration, &rev.zero_prone),
                 reads: f.reads.clone(),
             };
             (*id, code)
@@ -298,7 +298,7 @@ fn emit(sig: &Sig, body: &Body) -> TokenStream {
         let z = &body.arrays[s].zeros;
         decls.extend(quote!(let mut #g = #z;));
     }
-    let backward_code = reverse::render(&backward);
+    let backward_code = reverse::render(&backward, &rev.zero_prone);
     let items = &body.items;
     let result = match &body.result {
         ir::Operand::Val(v) => {

@@ -84,12 +84,14 @@ impl Reads {
 
 /// One backward statement; `let`s decide their `mut` after the whole pass.
 pub enum B {
-    /// The first contribution to the adjoint of `target`.
+    /// The first contribution to an adjoint (`link`: whose, and what `expr` reads); `escapes`:
+    /// read outside the statements (a parameter's, by the returned tuple).
     Let {
         name: Ident,
         expr: TokenStream,
         state: Rc<Cell<LetState>>,
         link: Option<(ValId, Reads)>,
+        escapes: bool,
     },
     /// `t += expr`, with `t` an adjoint of an outer value or an array element, reading `reads`.
     Add {
@@ -104,26 +106,46 @@ pub enum B {
     },
 }
 
-pub fn render(bs: &[B]) -> TokenStream {
+/// The statements as code. `zero_prone` adjoints (see [`Rev::zero_prone`]) guard the statements
+/// that only spread them further: `if !tie(d, 0.0) { ... }`.
+pub fn render(bs: &[B], zero_prone: &HashSet<ValId>) -> TokenStream {
+    render_in(bs, zero_prone, &[])
+}
+
+/// `guarded`: the adjoints the enclosing `if`s already test.
+fn render_in(bs: &[B], zero_prone: &HashSet<ValId>, guarded: &[ValId]) -> TokenStream {
     let mut out = TokenStream::new();
     let mut i = 0;
     while i < bs.len() {
-        let end = super::reverse_sparse::skip_region(bs, i);
-        out.extend(render_one(&bs[i]));
-        if end > i + 1 {
-            // da = rule(dx) with a selecting rule; what only spreads `da` further runs if it is
-            // not exactly 0, as a hand-written `if margin > 0.0 { ... }` would.
-            if let B::Let { name, .. } = &bs[i] {
-                let region = render(&bs[i + 1..end]);
-                out.extend(quote!(if !::gradmacro::__private::tie(#name, 0.0) { #region }));
+        let region = super::reverse_sparse::skip_region(bs, i, zero_prone).filter(|(r, _)| !guarded.contains(r));
+        let Some((r, end)) = region else {
+            out.extend(render_one(&bs[i], zero_prone, guarded));
+            i += 1;
+            continue;
+        };
+        // An adjoint that is exactly 0 adds nothing further (`x * 0.0` is 0, or a NaN from an
+        // infinite `x` on a path the result does not depend on): skip, as a hand-written
+        // `if margin > 0.0 { ... }` would. A parameter's adjoint, read by the returned tuple, is
+        // declared before the `if` and added to inside.
+        let inner: Vec<ValId> = guarded.iter().copied().chain([r]).collect();
+        let mut region = TokenStream::new();
+        for b in &bs[i..end] {
+            match b {
+                B::Let { name, expr, state, escapes: true, .. } if state.get() != LetState::AddAssign => {
+                    out.extend(quote!(let mut #name = 0.0;));
+                    region.extend(quote!(#name += #expr;));
+                }
+                _ => region.extend(render_one(b, zero_prone, &inner)),
             }
         }
+        let d = adj_ident(r);
+        out.extend(quote!(if !::gradmacro::__private::tie(#d, 0.0) { #region }));
         i = end;
     }
     out
 }
 
-fn render_one(b: &B) -> TokenStream {
+fn render_one(b: &B, zero_prone: &HashSet<ValId>, guarded: &[ValId]) -> TokenStream {
     match b {
         B::Let { name, expr, state, .. } => match state.get() {
             LetState::Let => quote!(let #name = #expr;),
@@ -132,10 +154,10 @@ fn render_one(b: &B) -> TokenStream {
         },
         B::Raw(t) | B::Add { tokens: t, .. } => t.clone(),
         B::Group { head, body, tail } => {
-            let body = render(body);
+            let body = render_in(body, zero_prone, guarded);
             match tail {
                 Some((kw, t)) => {
-                    let t = render(t);
+                    let t = render_in(t, zero_prone, guarded);
                     quote!(#head { #body } #kw { #t })
                 }
                 None => quote!(#head { #body }),
@@ -157,6 +179,9 @@ pub struct Rev<'a> {
     pub(super) adj: HashMap<ValId, Rc<Cell<LetState>>>,
     /// Adjoints that are exactly the seed 1 (a chain of copies from the result).
     pub(super) unit: HashSet<ValId>,
+    /// Adjoints that are often exactly 0: fed by a `max`/`min`/`clamp` rule or by an element of
+    /// an array adjoint, or declared zero before an `if` or loop that may not add to them.
+    pub zero_prone: HashSet<ValId>,
     /// Loops whose backward pass runs inside their forward loop: (declarations, iteration).
     pub fused: HashMap<LoopId, Fused<Vec<B>>>,
     pub(super) frames: Vec<Frame>,
@@ -237,6 +262,7 @@ impl<'a> Rev<'a> {
             consts: sig.float.consts(),
             adj: HashMap::new(),
             unit: HashSet::new(),
+            zero_prone: HashSet::new(),
             fused: HashMap::new(),
             frames: Vec::new(),
             refs: HashSet::new(),
@@ -276,6 +302,9 @@ impl<'a> Rev<'a> {
         let Some(frame) = self.frames.last_mut() else {
             return;
         };
+        if reads.is_some_and(|r| r.sparse) {
+            self.zero_prone.insert(v);
+        }
         let add = |tokens: TokenStream| match reads {
             Some(r) => B::Add { tokens, reads: r.adj },
             None => B::Raw(tokens),
@@ -291,11 +320,8 @@ impl<'a> Rev<'a> {
                 if self.frames.len() == 1 && self.is_unit_expr(&expr) {
                     self.unit.insert(v);
                 }
-                // A parameter's adjoint is read by the returned tuple, outside the statements:
-                // it never moves into a sparse region (see `reverse_sparse`).
-                let param = self.body.params.iter().flatten().any(|p| *p == v);
-                let link = reads.filter(|_| !param).map(|r| (v, r));
-                out.push(B::Let { name, expr, state: cell, link });
+                let escapes = self.body.params.iter().flatten().any(|p| *p == v);
+                out.push(B::Let { name, expr, state: cell, link: reads.map(|r| (v, r)), escapes });
             }
         } else {
             frame.outer.insert(v);
@@ -333,7 +359,8 @@ impl<'a> Rev<'a> {
                     // Inside a loop iteration the zero is -0.0: `-0.0 + x` folds to `x` where
                     // `0.0 + x` cannot (IEEE), so the first `+=` costs nothing.
                     let zero = if self.loop_depth > 0 { quote!(-0.0) } else { quote!(0.0) };
-                    out.push(B::Let { name: adj_ident(v), expr: zero, state: cell, link: None });
+                    self.zero_prone.insert(v);
+                    out.push(B::Let { name: adj_ident(v), expr: zero, state: cell, link: None, escapes: false });
                 }
             } else {
                 parent.outer.insert(v);
@@ -431,6 +458,7 @@ impl<'a> Rev<'a> {
                 let da = array_adj_ident(*slot);
                 self.local_adj_used.insert(*slot);
                 if let Some(v) = self.active(value) {
+                    self.zero_prone.insert(v);
                     self.contribute(v, quote!(#da[#idx]), None, out);
                 }
                 out.push(B::Raw(quote!(#da[#idx] = 0.0;)));
@@ -450,6 +478,7 @@ impl<'a> Rev<'a> {
                     ArrayInit::List(items) => {
                         for (k, it) in items.iter().enumerate() {
                             if let Some(v) = self.active(it) {
+                                self.zero_prone.insert(v);
                                 self.contribute(v, quote!(#da[#k]), None, out);
                             }
                         }

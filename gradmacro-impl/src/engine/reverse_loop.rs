@@ -56,7 +56,7 @@ impl Rev<'_> {
                 }
                 let cell = Rc::new(Cell::new(LetState::LetMut));
                 self.adj.insert(v, cell.clone());
-                prelude.push(B::Let { name: adj_ident(v), expr: quote!(0.0), state: cell, link: None });
+                prelude.push(B::Let { name: adj_ident(v), expr: quote!(0.0), state: cell, link: None, escapes: false });
             }
         }
         let inner_refs = std::mem::replace(&mut self.refs, outer_refs);

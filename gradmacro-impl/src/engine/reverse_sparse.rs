@@ -1,5 +1,5 @@
-//! Sparse adjoints: the backward work downstream of a selecting rule (`max`, `min`, `clamp`) is
-//! skipped when that rule's result is exactly 0.
+//! Sparse adjoints: the backward work that only spreads an adjoint further is skipped when that
+//! adjoint is exactly 0, for the adjoints that often are (see `Rev::zero_prone`).
 //!
 //! ```text
 //! m = a.max(0.0); a = -y * s + 1.0; s = w * x + c    (forward)
@@ -7,10 +7,10 @@
 //! if !tie(da, 0.0) { let ds = -y * da; dw += x * ds; dc += ds; }
 //! ```
 //!
-//! The skipped statements are the ones that follow the rule and only spread its adjoint further
-//! (each reads an adjoint of the chain and defines another or adds into an outer one), so with a
-//! zero adjoint they would add `x * 0.0`: nothing, or a NaN from an infinite `x` on a path that
-//! does not depend on it. A hand-written backward pass skips them the same way.
+//! With a zero adjoint the skipped statements would add `x * 0.0`: nothing, or a NaN from an
+//! infinite or NaN local slope of a value the result does not depend on (an array element never
+//! read, a value used only on the path not taken: `atan2(0.0, 0.0)`, `sqrt(0.0)`). A hand-written
+//! backward pass skips them the same way.
 
 use std::collections::HashSet;
 
@@ -19,26 +19,26 @@ use proc_macro2::{TokenStream, TokenTree};
 use super::ir::ValId;
 use super::reverse::{B, LetState};
 
-/// The end (exclusive) of the statements after `bs[i]` that run only if `bs[i]`'s adjoint is not
-/// zero; `i + 1` when there are none.
-pub fn skip_region(bs: &[B], i: usize) -> usize {
-    let Some(B::Let { state, link: Some((target, reads)), .. }) = bs.get(i) else {
-        return i + 1;
-    };
-    if !reads.sparse || state.get() != LetState::Let {
-        return i + 1;
+/// The adjoint `r` that `bs[i]` reads and the end (exclusive) of the run of statements from `i`
+/// that only spread `r` further, when `r` is zero-prone and the run can move into an `if`.
+pub fn skip_region(bs: &[B], i: usize, zero_prone: &HashSet<ValId>) -> Option<(ValId, usize)> {
+    let r = reads(bs.get(i)?)?;
+    if !zero_prone.contains(&r) {
+        return None;
     }
-    let mut chain: HashSet<ValId> = HashSet::from([*target]);
+    let mut chain: HashSet<ValId> = HashSet::from([r]);
     let mut defined: HashSet<String> = HashSet::new();
-    let mut j = i + 1;
+    let mut j = i;
     while let Some(b) = bs.get(j) {
         match b {
-            B::Let { name, state, link: Some((t, r)), .. } if chain.contains(&r.adj) => match state.get() {
+            // declared before the `if` when the run moves into it
+            B::Let { link: Some((_, rd)), escapes: true, .. } if chain.contains(&rd.adj) => {}
+            B::Let { name, state, link: Some((t, rd)), .. } if chain.contains(&rd.adj) => match state.get() {
                 LetState::Let => {
                     chain.insert(*t);
                     defined.insert(name.to_string());
                 }
-                // `+= ` into an adjoint declared before (by a loop fused into the forward pass)
+                // `+=` into an adjoint declared before (by a loop fused into the forward pass)
                 LetState::AddAssign => {}
                 // more contributions follow: its value is not the chain's alone
                 LetState::LetMut => break,
@@ -48,12 +48,20 @@ pub fn skip_region(bs: &[B], i: usize) -> usize {
         }
         j += 1;
     }
-    // An adjoint the region defines and a later statement reads keeps the region from moving
-    // into the `if` (conservative: any identifier with its name).
-    if j == i + 1 || (!defined.is_empty() && bs[j..].iter().any(|b| mentions(b, &defined))) {
-        return i + 1;
+    // An adjoint the run defines and a later statement reads keeps the run out of the `if`
+    // (conservative: any identifier with its name).
+    if j == i || (!defined.is_empty() && bs[j..].iter().any(|b| mentions(b, &defined))) {
+        return None;
     }
-    j
+    Some((r, j))
+}
+
+fn reads(b: &B) -> Option<ValId> {
+    match b {
+        B::Let { link: Some((_, r)), .. } => Some(r.adj),
+        B::Add { reads, .. } => Some(*reads),
+        _ => None,
+    }
 }
 
 fn mentions(b: &B, names: &HashSet<String>) -> bool {

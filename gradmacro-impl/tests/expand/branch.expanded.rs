@@ -55,8 +55,10 @@ fn hinge_grad(
                 0.0
             };
     }
-    let __d2 = -__d3;
-    __d0 += y * __d2;
-    __d1 += x * __d2;
+    if !::gradmacro::__private::tie(__d3, 0.0) {
+        let __d2 = -__d3;
+        __d0 += y * __d2;
+        __d1 += x * __d2;
+    }
     (__v8, __d0, __d1)
 }
