@@ -317,7 +317,7 @@ impl<'a> Rev<'a> {
             } else {
                 let cell = Rc::new(Cell::new(LetState::Let));
                 self.adj.insert(v, cell.clone());
-                if self.frames.len() == 1 && self.is_unit_expr(&expr) {
+                if self.frames.len() == 1 && self.is_unit_expr(&expr, reads) {
                     self.unit.insert(v);
                 }
                 let escapes = self.body.params.iter().flatten().any(|p| *p == v);
@@ -329,11 +329,10 @@ impl<'a> Rev<'a> {
         }
     }
 
-    /// `1.0`, or a copy of an adjoint that is exactly the seed.
-    fn is_unit_expr(&self, expr: &TokenStream) -> bool {
+    /// `1.0`, or a plain copy of the one adjoint it reads, which is exactly the seed.
+    fn is_unit_expr(&self, expr: &TokenStream, reads: Option<Reads>) -> bool {
         let text = expr.to_string();
-        text == "1.0"
-            || text.strip_prefix("__d").and_then(|n| n.parse::<ValId>().ok()).is_some_and(|v| self.unit.contains(&v))
+        text == "1.0" || reads.is_some_and(|r| self.unit.contains(&r.adj) && text == adj_ident(r.adj).to_string())
     }
 
     pub(super) fn push_frame(&mut self, defs: HashSet<ValId>) {

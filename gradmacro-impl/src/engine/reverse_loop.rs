@@ -11,7 +11,7 @@ use quote::quote;
 
 use super::forward::{Fwd, Mode};
 use super::ir::{Block, Body, Loop, LoopKind, Operand, Stmt, ValId};
-use super::reverse::{B, Fused, LetState, LoopPlan, Ref, Rev, direct_defs, loop_inner_defs, writes_active_array};
+use super::reverse::{B, Fused, LetState, LoopPlan, Reads, Ref, Rev, direct_defs, loop_inner_defs, writes_active_array};
 use super::{adj_ident, array_ident, count_ident, iter_ident, slot_adj_ident, tape_ident};
 
 impl Rev<'_> {
@@ -71,7 +71,7 @@ impl Rev<'_> {
         for c in &seeded {
             if let Some(v) = self.active(&c.init) {
                 let d = adj_ident(c.after);
-                self.contribute(v, quote!(#d), None, out);
+                self.contribute(v, quote!(#d), Reads::of(c.after), out);
             }
         }
         self.fused.insert(l.id, Fused { prelude, iteration: body_bs, reads: inner_refs });
