@@ -1469,34 +1469,65 @@ fn program(rng: &mut Rng, k: usize, all: bool) -> String {
     params_d.push("mg: &mut verify::Margin".into());
     dargs.push("mg".into());
 
-    let src = format!("{helpers_p}#[differentiate]\npub fn p{k}({}) -> f64 {{\n{body_p}}}\n", params_p.join(", "));
+    // A quarter of the programs differentiate a subset of their float parameters, `wrt(..)`
+    // (drawn last, so that the body is the same with or without it).
+    let mut names: Vec<String> = (0..nf).map(|i| format!("x{i}")).collect();
+    names.push("s".into());
+    if has_w {
+        names.push("w".into());
+    }
+    let mut wrt = vec![true; names.len()];
+    if rng.chance(0.25) {
+        wrt = names.iter().map(|_| rng.chance(0.5)).collect();
+        if !wrt.contains(&true) {
+            let i = rng.below(wrt.len());
+            wrt[i] = true;
+        }
+    }
+    let attr = if wrt.contains(&false) {
+        let on: Vec<&str> = names.iter().zip(&wrt).filter(|(_, w)| **w).map(|(n, _)| n.as_str()).collect();
+        format!("#[differentiate(wrt({}))]", on.join(", "))
+    } else {
+        "#[differentiate]".to_string()
+    };
+    let src = format!("{helpers_p}{attr}\npub fn p{k}({}) -> f64 {{\n{body_p}}}\n", params_p.join(", "));
     let mut out = String::new();
     let _ = writeln!(out, "\npub const SRC_{k}: &str = r##\"{src}\"##;\n");
     out.push_str(&src);
     out.push_str(&helpers_d);
     let _ = writeln!(out, "\npub fn p{k}_dual<D: verify::Num>({}) -> D {{\n{body_d}}}", params_d.join(", "));
-    let mut gnames: Vec<String> = (0..nf).map(|i| format!("g{i}")).collect();
-    gnames.push("gs".into());
-    if has_w {
-        gnames.push("gw".into());
-    }
     let wpat = if has_w { "w" } else { "_w" };
+    let mut unpack = String::new();
+    let mut gnames = Vec::new();
+    for (i, on) in wrt.iter().enumerate() {
+        let (name, push) = if i < nf {
+            (format!("g{i}"), format!("grad.push(g{i});"))
+        } else if i == nf {
+            ("gs".to_string(), "grad.extend_from_slice(&gs);".to_string())
+        } else {
+            ("gw".to_string(), "grad.extend_from_slice(&gw);".to_string())
+        };
+        let len = if i < nf { "1" } else if i == nf { "pt.s.len()" } else { "3" };
+        if *on {
+            gnames.push(name);
+            let _ = write!(unpack, "\n    {push}\n    active.resize(grad.len(), true);");
+        } else {
+            let _ = write!(unpack, "\n    grad.resize(grad.len() + {len}, 0.0);\n    active.resize(grad.len(), false);");
+        }
+    }
     let _ = writeln!(
         out,
         "\nfn check_p{k}(pt: &verify::Point) -> verify::Outcome {{
     let value = p{k}({args});
     let (grad_value, {gn}) = p{k}_grad({args});
-    let mut grad = vec![{gf}];
-    grad.extend_from_slice(&gs);
-    {gw}
+    let mut grad: Vec<f64> = Vec::new();
+    let mut active: Vec<bool> = Vec::new();{unpack}
     let (dual_value, dual_grad, margin) =
         verify::dual_gradient(pt, {nf}, {has_w}, |x, s, {wpat}, mg| p{k}_dual({dargs}));
-    verify::Outcome {{ value, grad_value, grad, dual_value, dual_grad, margin }}
+    verify::Outcome {{ value, grad_value, grad, active, dual_value, dual_grad, margin }}
 }}",
         args = args.join(", "),
         gn = gnames.join(", "),
-        gf = gnames[..nf].join(", "),
-        gw = if has_w { "grad.extend_from_slice(&gw);" } else { "" },
         dargs = dargs.join(", "),
     );
     out

@@ -243,8 +243,11 @@ pub struct Outcome {
     pub value: f64,
     /// The value returned by `pK_grad(..)`.
     pub grad_value: f64,
-    /// The gradient returned by `pK_grad(..)`, flattened like [`dual_gradient`]'s.
+    /// The gradient returned by `pK_grad(..)`, flattened like [`dual_gradient`]'s (0 for the
+    /// components of parameters `wrt(..)` leaves out).
     pub grad: Vec<f64>,
+    /// Which components `pK_grad` returns (all but those `wrt(..)` leaves out).
+    pub active: Vec<bool>,
     /// The value of the forward-mode evaluation.
     pub dual_value: f64,
     /// The exact (forward-mode) gradient.
@@ -409,7 +412,7 @@ fn compare(o: &Outcome, r: &mut Report) -> Option<String> {
     if o.value.to_bits() != o.grad_value.to_bits() {
         return Some(format!("value: pK = {:e}, pK_grad.0 = {:e} (must be bit-identical)", o.value, o.grad_value));
     }
-    if o.grad.len() != o.dual_grad.len() {
+    if o.grad.len() != o.dual_grad.len() || o.active.len() != o.grad.len() {
         return Some(format!("gradient length {} (expected {})", o.grad.len(), o.dual_grad.len()));
     }
     if o.margin.min < MARGIN {
@@ -419,7 +422,8 @@ fn compare(o: &Outcome, r: &mut Report) -> Option<String> {
         r.skipped_margin += 1;
         return None;
     }
-    if !o.value.is_finite() || !o.dual_value.is_finite() || o.dual_grad.iter().any(|g| !g.is_finite()) {
+    let exact_nonfinite = o.dual_grad.iter().zip(&o.active).any(|(g, a)| *a && !g.is_finite());
+    if !o.value.is_finite() || !o.dual_value.is_finite() || exact_nonfinite {
         r.skipped_nonfinite += 1;
         return None;
     }
@@ -430,9 +434,10 @@ fn compare(o: &Outcome, r: &mut Report) -> Option<String> {
     r.checked += 1;
     // Relative to the largest component, with a floor of 1: a gradient that is tiny because
     // terms of ordinary size cancel carries their rounding error in absolute terms.
-    let scale = o.dual_grad.iter().fold(1.0f64, |m, g| m.max(g.abs()));
+    let compared = || o.grad.iter().zip(&o.dual_grad).zip(&o.active).filter(|(_, a)| **a).map(|(gd, _)| gd);
+    let scale = compared().fold(1.0f64, |m, (_, d)| m.max(d.abs()));
     let mut worst = 0.0f64;
-    for (g, d) in o.grad.iter().zip(&o.dual_grad) {
+    for (g, d) in compared() {
         let e = (g - d).abs() / scale.max(f64::MIN_POSITIVE);
         // NaN from the macro is an error, never a skip
         worst = if e.is_nan() { f64::INFINITY } else { worst.max(e) };
@@ -444,7 +449,10 @@ fn compare(o: &Outcome, r: &mut Report) -> Option<String> {
         r.max_rel_error = r.max_rel_error.max(worst);
         return None;
     }
-    Some(format!("gradient: relative error {worst:e}\n  expected {:?}\n  actual   {:?}", o.dual_grad, o.grad))
+    Some(format!(
+        "gradient: relative error {worst:e}\n  expected {:?}\n  actual   {:?}\n  compared {:?}",
+        o.dual_grad, o.grad, o.active
+    ))
 }
 
 /// Forward-mode value and gradient of `f` at `x` (one [`Dual64`] pass per input), for tests
