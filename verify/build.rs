@@ -1507,12 +1507,19 @@ fn program(rng: &mut Rng, k: usize, all: bool) -> String {
         } else {
             ("gw".to_string(), "grad.extend_from_slice(&gw);".to_string())
         };
-        let len = if i < nf { "1" } else if i == nf { "pt.s.len()" } else { "3" };
+        let len = if i < nf {
+            "1"
+        } else if i == nf {
+            "pt.s.len()"
+        } else {
+            "3"
+        };
         if *on {
             gnames.push(name);
             let _ = write!(unpack, "\n    {push}\n    active.resize(grad.len(), true);");
         } else {
-            let _ = write!(unpack, "\n    grad.resize(grad.len() + {len}, 0.0);\n    active.resize(grad.len(), false);");
+            let _ =
+                write!(unpack, "\n    grad.resize(grad.len() + {len}, 0.0);\n    active.resize(grad.len(), false);");
         }
     }
     let _ = writeln!(

@@ -332,7 +332,7 @@ impl<'a> Rev<'a> {
     /// `1.0`, or a plain copy of the one adjoint it reads, which is exactly the seed.
     fn is_unit_expr(&self, expr: &TokenStream, reads: Option<Reads>) -> bool {
         let text = expr.to_string();
-        text == "1.0" || reads.is_some_and(|r| self.unit.contains(&r.adj) && text == adj_ident(r.adj).to_string())
+        text == "1.0" || reads.is_some_and(|r| self.unit.contains(&r.adj) && adj_ident(r.adj) == text)
     }
 
     pub(super) fn push_frame(&mut self, defs: HashSet<ValId>) {

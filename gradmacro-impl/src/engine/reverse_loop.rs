@@ -11,7 +11,9 @@ use quote::quote;
 
 use super::forward::{Fwd, Mode};
 use super::ir::{Block, Body, Loop, LoopKind, Operand, Stmt, ValId};
-use super::reverse::{B, Fused, LetState, LoopPlan, Reads, Ref, Rev, direct_defs, loop_inner_defs, writes_active_array};
+use super::reverse::{
+    B, Fused, LetState, LoopPlan, Reads, Ref, Rev, direct_defs, loop_inner_defs, writes_active_array,
+};
 use super::{adj_ident, array_ident, count_ident, iter_ident, slot_adj_ident, tape_ident};
 
 impl Rev<'_> {
