@@ -463,7 +463,7 @@ impl Gen<'_> {
                 let a = if a.b * c.b > CAP { self.squash(a, 1.0) } else { a };
                 E::new(
                     format!("{}.mul_add({}, {})", a.p, c.p, f.p),
-                    format!("{}.mul_add({}, {})", a.d, c.d, f.d),
+                    format!("vmul_add({}, {}, {})", a.d, c.d, f.d),
                     a.b * c.b + f.b,
                 )
             }
@@ -632,7 +632,7 @@ impl Gen<'_> {
                     if b > CAP {
                         return self.leaf();
                     }
-                    E::new(format!("{}.powf({})", q.e.p, t.p), format!("{}.powd({})", q.e.d, t.d), b)
+                    E::new(format!("{}.powf({})", q.e.p, t.p), format!("vpowf({}, {})", q.e.d, t.d), b)
                 }
             }
             15 | 16 => {

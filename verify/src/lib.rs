@@ -137,7 +137,27 @@ pub fn vclamp<D: Num>(a: D, lo: f64, hi: f64, mg: &mut Margin) -> D {
 /// `a.hypot(b)`, written as `sqrt(a² + b²)`: the same derivative away from the origin.
 pub fn vhypot<D: Num>(a: D, b: D, mg: &mut Margin) -> D {
     mg.note(a.re().abs() + b.re().abs(), 0.0);
-    (a * a + b * b).sqrt()
+    with_re((a * a + b * b).sqrt(), a.re().hypot(b.re()))
+}
+
+/// `d` with its real part replaced by `re`, its derivative part unchanged: where num-dual
+/// computes a value differently from the standard library (`hypot` as `sqrt(a² + b²)`, `mul_add`
+/// unfused, `powd` as `exp(b ln a)`), the dual program still follows the plain one's values bit
+/// for bit. An ulp of difference matters in ill-conditioned programs: `log10(hypot(x, 0.75) +
+/// 0.25)` near 1 turned an ulp of `hypot` into a gradient error of 4e-12 (p6879 of the
+/// 10,000-program run with seed 7414275455094).
+pub fn with_re<D: Num>(d: D, re: f64) -> D {
+    d - D::from(d.re()) + D::from(re)
+}
+
+/// `a.mul_add(b, c)`, with the fused value.
+pub fn vmul_add<D: Num>(a: D, b: D, c: D) -> D {
+    with_re(a * b + c, a.re().mul_add(b.re(), c.re()))
+}
+
+/// `a.powf(b)` with an active exponent, with the standard library's value.
+pub fn vpowf<D: Num>(a: D, b: D) -> D {
+    with_re(a.powd(b), a.re().powf(b.re()))
 }
 
 /// `a.floor()`: piecewise constant, jumps at the integers.

@@ -6,7 +6,7 @@
 #[allow(unused_variables, unused_mut, unused_assignments, unused_parens, unreachable_code, clippy::all)]
 mod programs {
     use gradmacro::differentiate;
-    use verify::{ge, gt, le, lt, vabs, vclamp, vfloor, vfract, vhypot, vmax, vmin, vsignum};
+    use verify::{ge, gt, le, lt, vabs, vclamp, vfloor, vfract, vhypot, vmax, vmin, vmul_add, vpowf, vsignum};
     include!(concat!(env!("OUT_DIR"), "/programs.rs"));
 }
 

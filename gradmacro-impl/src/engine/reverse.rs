@@ -109,31 +109,33 @@ pub enum B {
 /// The statements as code. `zero_prone` adjoints (see [`Rev::zero_prone`]) guard the statements
 /// that only spread them further: `if !tie(d, 0.0) { ... }`.
 pub fn render(bs: &[B], zero_prone: &HashSet<ValId>) -> TokenStream {
-    render_in(bs, zero_prone, &[])
+    render_in(bs, &mut zero_prone.clone(), &[])
 }
 
-/// `guarded`: the adjoints the enclosing `if`s already test.
-fn render_in(bs: &[B], zero_prone: &HashSet<ValId>, guarded: &[ValId]) -> TokenStream {
+/// `guarded`: the adjoints the enclosing `if`s already test. `zero_prone` grows with the
+/// adjoints a skipped run leaves at 0.
+fn render_in(bs: &[B], zero_prone: &mut HashSet<ValId>, guarded: &[ValId]) -> TokenStream {
     let mut out = TokenStream::new();
     let mut i = 0;
     while i < bs.len() {
-        let region = super::reverse_sparse::skip_region(bs, i, zero_prone).filter(|(r, _)| !guarded.contains(r));
-        let Some((r, end)) = region else {
+        let region = super::reverse_sparse::skip_region(bs, i, zero_prone).filter(|g| !guarded.contains(&g.r));
+        let Some(super::reverse_sparse::Region { r, end, escaping, escaping_ids }) = region else {
             out.extend(render_one(&bs[i], zero_prone, guarded));
             i += 1;
             continue;
         };
+        zero_prone.extend(escaping_ids);
         // An adjoint that is exactly 0 adds nothing further (`x * 0.0` is 0, or a NaN from an
         // infinite `x` on a path the result does not depend on): skip, as a hand-written
-        // `if margin > 0.0 { ... }` would. A parameter's adjoint, read by the returned tuple, is
-        // declared before the `if` and added to inside.
+        // `if margin > 0.0 { ... }` would. Adjoints read after the `if` (a parameter's, by the
+        // returned tuple; a carried value's, by the next iteration) are declared zero before it.
         let inner: Vec<ValId> = guarded.iter().copied().chain([r]).collect();
         let mut region = TokenStream::new();
         for b in &bs[i..end] {
             match b {
-                B::Let { name, expr, state, escapes: true, .. } if state.get() != LetState::AddAssign => {
+                B::Let { name, expr, .. } if escaping.contains(&name.to_string()) => {
                     out.extend(quote!(let mut #name = 0.0;));
-                    region.extend(quote!(#name += #expr;));
+                    region.extend(quote!(#name = #expr;));
                 }
                 _ => region.extend(render_one(b, zero_prone, &inner)),
             }
@@ -145,7 +147,7 @@ fn render_in(bs: &[B], zero_prone: &HashSet<ValId>, guarded: &[ValId]) -> TokenS
     out
 }
 
-fn render_one(b: &B, zero_prone: &HashSet<ValId>, guarded: &[ValId]) -> TokenStream {
+fn render_one(b: &B, zero_prone: &mut HashSet<ValId>, guarded: &[ValId]) -> TokenStream {
     match b {
         B::Let { name, expr, state, .. } => match state.get() {
             LetState::Let => quote!(let #name = #expr;),

@@ -110,6 +110,9 @@ impl Rev<'_> {
         for c in &active_carried {
             if let Some(v) = self.active(&c.exit) {
                 let ds = slot_adj_ident(c.slot);
+                // A carried value overwritten after the loop, or not read after it, carries a
+                // zero adjoint through every iteration.
+                self.zero_prone.insert(v);
                 self.contribute(v, quote!(#ds), None, &mut body_bs);
             }
         }
@@ -284,6 +287,7 @@ impl Rev<'_> {
         for c in &active_carried {
             if let Some(v) = self.active(&c.init) {
                 let ds = slot_adj_ident(c.slot);
+                self.zero_prone.insert(v);
                 self.contribute(v, quote!(#ds), None, out);
             }
         }

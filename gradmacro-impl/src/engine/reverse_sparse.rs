@@ -19,41 +19,66 @@ use proc_macro2::{TokenStream, TokenTree};
 use super::ir::ValId;
 use super::reverse::{B, LetState};
 
-/// The adjoint `r` that `bs[i]` reads and the end (exclusive) of the run of statements from `i`
-/// that only spread `r` further, when `r` is zero-prone and the run can move into an `if`.
-pub fn skip_region(bs: &[B], i: usize, zero_prone: &HashSet<ValId>) -> Option<(ValId, usize)> {
+/// A run of statements that only spread the adjoint `r` further: `bs[i..end]`. The adjoints it
+/// defines that are read after it (`escaping`) are declared zero before the `if` and assigned
+/// inside it.
+pub struct Region {
+    pub r: ValId,
+    pub end: usize,
+    pub escaping: HashSet<String>,
+    /// The adjoints of `escaping`: 0 when the run is skipped, so zero-prone themselves.
+    pub escaping_ids: Vec<ValId>,
+}
+
+/// The run that starts at `bs[i]`, when `bs[i]` reads a zero-prone adjoint.
+pub fn skip_region(bs: &[B], i: usize, zero_prone: &HashSet<ValId>) -> Option<Region> {
     let r = reads(bs.get(i)?)?;
     if !zero_prone.contains(&r) {
         return None;
     }
     let mut chain: HashSet<ValId> = HashSet::from([r]);
-    let mut defined: HashSet<String> = HashSet::new();
+    let mut defined: Vec<(String, ValId)> = Vec::new();
+    let mut escaping: HashSet<String> = HashSet::new();
+    let mut escaping_ids: Vec<ValId> = Vec::new();
     let mut j = i;
     while let Some(b) = bs.get(j) {
         match b {
-            // declared before the `if` when the run moves into it
-            B::Let { link: Some((_, rd)), escapes: true, .. } if chain.contains(&rd.adj) => {}
-            B::Let { name, state, link: Some((t, rd)), .. } if chain.contains(&rd.adj) => match state.get() {
-                LetState::Let => {
-                    chain.insert(*t);
-                    defined.insert(name.to_string());
-                }
+            B::Let { name, state, link: Some((t, rd)), escapes, .. } if chain.contains(&rd.adj) => match state.get() {
                 // `+=` into an adjoint declared before (by a loop fused into the forward pass)
                 LetState::AddAssign => {}
-                // more contributions follow: its value is not the chain's alone
-                LetState::LetMut => break,
+                // Its later contributions (`+=`), inside the run or after it, add to what the run
+                // leaves: 0 when it is skipped.
+                LetState::Let | LetState::LetMut => {
+                    chain.insert(*t);
+                    if *escapes {
+                        escaping.insert(name.to_string());
+                        escaping_ids.push(*t);
+                    } else {
+                        defined.push((name.to_string(), *t));
+                    }
+                }
             },
             B::Add { reads, .. } if chain.contains(reads) => {}
             _ => break,
         }
         j += 1;
     }
-    // An adjoint the run defines and a later statement reads keeps the run out of the `if`
-    // (conservative: any identifier with its name).
-    if j == i || (!defined.is_empty() && bs[j..].iter().any(|b| mentions(b, &defined))) {
+    if j == i {
         return None;
     }
-    Some((r, j))
+    let rest = &bs[j..];
+    let mut local = false;
+    for (n, t) in defined {
+        if rest.iter().any(|b| mentions(b, &n)) {
+            escaping.insert(n);
+            escaping_ids.push(t);
+        } else {
+            local = true;
+        }
+    }
+    // Worth a branch only if something is skipped: an accumulation, or a value used only inside.
+    let skips = local || bs[i..j].iter().any(|b| matches!(b, B::Add { .. }));
+    skips.then_some(Region { r, end: j, escaping, escaping_ids })
 }
 
 fn reads(b: &B) -> Option<ValId> {
@@ -64,24 +89,23 @@ fn reads(b: &B) -> Option<ValId> {
     }
 }
 
-fn mentions(b: &B, names: &HashSet<String>) -> bool {
+fn mentions(b: &B, name: &str) -> bool {
     match b {
-        B::Let { name, expr, .. } => names.contains(&name.to_string()) || tokens_mention(expr, names),
-        B::Raw(t) | B::Add { tokens: t, .. } => tokens_mention(t, names),
+        B::Let { name: n, expr, .. } => *n == name || tokens_mention(expr, name),
+        B::Raw(t) | B::Add { tokens: t, .. } => tokens_mention(t, name),
         B::Group { head, body, tail } => {
-            tokens_mention(head, names)
-                || body.iter().any(|b| mentions(b, names))
-                || tail
-                    .as_ref()
-                    .is_some_and(|(kw, t)| tokens_mention(kw, names) || t.iter().any(|b| mentions(b, names)))
+            tokens_mention(head, name)
+                || body.iter().any(|b| mentions(b, name))
+                || tail.as_ref().is_some_and(|(kw, t)| tokens_mention(kw, name) || t.iter().any(|b| mentions(b, name)))
         }
     }
 }
 
-fn tokens_mention(t: &TokenStream, names: &HashSet<String>) -> bool {
+/// Conservative: any identifier with the name.
+fn tokens_mention(t: &TokenStream, name: &str) -> bool {
     t.clone().into_iter().any(|tt| match tt {
-        TokenTree::Ident(i) => names.contains(&i.to_string()),
-        TokenTree::Group(g) => tokens_mention(&g.stream(), names),
+        TokenTree::Ident(i) => i == name,
+        TokenTree::Group(g) => tokens_mention(&g.stream(), name),
         _ => false,
     })
 }

@@ -33,11 +33,14 @@ fn iterate_grad(
     let mut __d1 = 0.0;
     while let ::core::option::Option::Some((__v2, __v3)) = __tape0.pop() {
         let __d5 = __ds0;
-        let __d4 = __d5;
-        __d0 += __d5;
-        let __d3 = k * __d4;
-        __d1 += __v3 * __d4;
-        let __d2 = __d3 * ::core::primitive::f64::cos(__v2);
+        let mut __d2 = 0.0;
+        if !::gradmacro::__private::tie(__d5, 0.0) {
+            let __d4 = __d5;
+            __d0 += __d5;
+            let __d3 = k * __d4;
+            __d1 += __v3 * __d4;
+            __d2 = __d3 * ::core::primitive::f64::cos(__v2);
+        }
         __ds0 = __d2;
     }
     __d0 += __ds0;

@@ -45,14 +45,17 @@ fn squared_error_grad(
         let __v10 = ys[__v6];
         let __v11 = __v9 - __v10;
         let __d13 = __ds0;
-        let __d5 = __d13;
-        let __d12 = __d13;
-        let mut __d11 = __v11 * __d12;
-        __d11 += __v11 * __d12;
-        let __d9 = __d11;
-        let __d8 = __d9;
-        __d1 += __d9;
-        __d0 += __v7 * __d8;
+        let mut __d5 = 0.0;
+        if !::gradmacro::__private::tie(__d13, 0.0) {
+            __d5 = __d13;
+            let __d12 = __d13;
+            let mut __d11 = __v11 * __d12;
+            __d11 += __v11 * __d12;
+            let __d9 = __d11;
+            let __d8 = __d9;
+            __d1 += __d9;
+            __d0 += __v7 * __d8;
+        }
         __ds0 = __d5;
     }
     (__v16, __d0, __d1)

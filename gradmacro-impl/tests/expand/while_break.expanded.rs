@@ -60,7 +60,10 @@ fn halve_grad(
         __ds0 = __d4;
     }
     let __d2 = __ds0;
-    let mut __d0 = x * __d2;
-    __d0 += x * __d2;
+    let mut __d0 = 0.0;
+    if !::gradmacro::__private::tie(__d2, 0.0) {
+        __d0 = x * __d2;
+        __d0 += x * __d2;
+    }
     (__v15, __d0, __d1)
 }
