@@ -172,8 +172,6 @@ struct Gen<'a> {
     slice: SliceKind,
     /// Helpers this function may call.
     callees: Vec<Callee>,
-    /// Which of them it calls.
-    called: Vec<bool>,
     /// Largest bound of an early `return`'s value.
     returned: f64,
     vars: Vec<Var>,
@@ -500,7 +498,6 @@ impl Gen<'_> {
     }
 
     fn call_to(&mut self, i: usize, depth: usize) -> E {
-        self.called[i] = true;
         let c = self.callees[i].clone();
         let mut args_p = Vec::new();
         let mut args_d = Vec::new();
@@ -1296,8 +1293,8 @@ fn params(sig: Sig) -> (Vec<String>, Vec<String>) {
     (p, d)
 }
 
-/// A function body in both renderings, with a bound on its result. `called` marks the callees it
-/// calls; those still unmarked when `call_all` is set are called in the result.
+/// A function body in both renderings, with a bound on its result. `called` marks the callees
+/// its text calls; those still unmarked when `call_all` is set are called in the result.
 fn body(
     rng: &mut Rng,
     sig: Sig,
@@ -1315,7 +1312,6 @@ fn body(
         has_n: sig.has_n,
         slice: sig.slice,
         callees: callees.to_vec(),
-        called: vec![false; callees.len()],
         returned: 0.0,
         vars: Vec::new(),
         idx: Vec::new(),
@@ -1356,8 +1352,11 @@ fn body(
         terms.push(E::same(format!("{}[{i}]", v.name), v.b));
     }
     terms.push(g.expr(2));
-    for (c, mine) in called.iter_mut().zip(&g.called) {
-        *c |= mine;
+    // Called means called in the text: a generated expression may be dropped (`powf` with too
+    // large a bound falls back to a leaf), and the call in it with it.
+    for (c, callee) in called.iter_mut().zip(callees) {
+        let call = format!("{}(", callee.name);
+        *c |= g.p.contains(&call) || terms.iter().any(|t| t.p.contains(&call));
     }
     if call_all {
         for (i, c) in called.iter_mut().enumerate() {

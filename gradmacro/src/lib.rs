@@ -172,6 +172,42 @@ pub mod __private {
         result
     }
 
+    /// A loop's iterator handed out of the `if` arm that ran it, for the backward pass to iterate
+    /// again: the other arm's place is `Default` (`None`) whatever the iterator (a `Zip` has no
+    /// default of its own), and nesting it in more `if`s does not grow it.
+    #[derive(Clone, Debug)]
+    pub struct MaybeIter<I>(pub ::core::option::Option<I>);
+
+    impl<I> Default for MaybeIter<I> {
+        #[inline]
+        fn default() -> Self {
+            MaybeIter(::core::option::Option::None)
+        }
+    }
+
+    impl<I: Iterator> Iterator for MaybeIter<I> {
+        type Item = I::Item;
+
+        #[inline]
+        fn next(&mut self) -> ::core::option::Option<I::Item> {
+            self.0.as_mut()?.next()
+        }
+
+        #[inline]
+        fn size_hint(&self) -> (usize, ::core::option::Option<usize>) {
+            self.0.as_ref().map_or((0, ::core::option::Option::Some(0)), Iterator::size_hint)
+        }
+    }
+
+    impl<I: DoubleEndedIterator> DoubleEndedIterator for MaybeIter<I> {
+        #[inline]
+        fn next_back(&mut self) -> ::core::option::Option<I::Item> {
+            self.0.as_mut()?.next_back()
+        }
+    }
+
+    impl<I: ExactSizeIterator> ExactSizeIterator for MaybeIter<I> {}
+
     /// A zero gradient for a slice or `Vec` parameter of length `n`.
     #[must_use]
     pub fn zeros<F: Default + Clone>(n: usize) -> ::std::vec::Vec<F> {

@@ -364,3 +364,37 @@ fn bug_carried_then_overwritten() {
     let (_, g) = verify::dual_grad(&[0.7], |x| x[0] * 3.0);
     verify::assert_grad(&[dx], &g);
 }
+
+/// A loop over a `zip` inside an `if`, whose backward pass iterates again: the iterator left the
+/// arm with `Default::default()` in the other arm, and `Zip` has no default (did not compile:
+/// p929 of the 10,000-program run with seed 96861148168659, the first with `wrt`).
+#[gradmacro::differentiate(wrt(x1))]
+fn zip_loop_in_if(x1: f64, x2: f64, s: &[f64], w: [f64; 3]) -> f64 {
+    let mut v = x1;
+    if x2 > 0.0 {
+        for (&a, &b) in s.iter().zip(w.iter()) {
+            v = (a * b).sin() + x1;
+        }
+    }
+    v * x1
+}
+
+#[test]
+fn bug_zip_loop_in_if() {
+    use num_dual::{Dual64, DualNum};
+    let (s, w) = ([0.3, -0.7], [0.9, 0.4, -0.2]);
+    for (x1, x2) in [(0.6, 1.0), (0.6, -1.0)] {
+        let (v, dx1) = zip_loop_in_if_grad(x1, x2, &s, w);
+        assert_eq!(v.to_bits(), zip_loop_in_if(x1, x2, &s, w).to_bits());
+        let f = |x: &[Dual64]| {
+            let mut v = x[0];
+            if x2 > 0.0 {
+                for (&a, &b) in s.iter().zip(w.iter()) {
+                    v = Dual64::from(a * b).sin() + x[0];
+                }
+            }
+            v * x[0]
+        };
+        verify::assert_grad(&[dx1], &verify::dual_grad(&[x1], f).1);
+    }
+}

@@ -69,13 +69,18 @@ pub fn included(body: &Body, s: &Stmt, needed: &HashSet<Ref>) -> bool {
 }
 
 /// The tapes, iterators and counts of the loops in `b` (not inside other loops) that `needed`
-/// reads.
-fn loop_artifacts(b: &Block, needed: &HashSet<Ref>, out: &mut Vec<(TokenStream, TokenStream)>) {
+/// reads: (pattern, value, is the iterator of a loop directly in `b`, not in a nested `if`).
+fn loop_artifacts(b: &Block, needed: &HashSet<Ref>, out: &mut Vec<(TokenStream, TokenStream, bool)>) {
     for s in &b.stmts {
         match s {
             Stmt::If(i) => {
+                let from = out.len();
                 loop_artifacts(&i.then_block, needed, out);
                 loop_artifacts(&i.else_block, needed, out);
+                // already handed out of that `if` as a `MaybeIter`
+                for a in &mut out[from..] {
+                    a.2 = false;
+                }
             }
             Stmt::Loop(l) => {
                 for (r, ident) in [
@@ -86,7 +91,7 @@ fn loop_artifacts(b: &Block, needed: &HashSet<Ref>, out: &mut Vec<(TokenStream, 
                     if needed.contains(&r) {
                         // The backward pass pops the tape.
                         let pat = if matches!(r, Ref::Tape(_)) { quote!(mut #ident) } else { quote!(#ident) };
-                        out.push((pat, quote!(#ident)));
+                        out.push((pat, quote!(#ident), matches!(r, Ref::Iter(_))));
                     }
                 }
             }
@@ -118,7 +123,7 @@ fn arm_defs(b: &Block, f: &mut dyn FnMut(ValId)) {
 
 /// Local arrays declared in `b` (not inside loops) that the backward pass may read: restores of
 /// overwritten elements and recomputed loops use them after the arm that declared them.
-fn arm_arrays(body: &Body, b: &Block, out: &mut Vec<(TokenStream, TokenStream)>) {
+fn arm_arrays(body: &Body, b: &Block, out: &mut Vec<(TokenStream, TokenStream, bool)>) {
     for s in &b.stmts {
         match s {
             Stmt::If(i) => {
@@ -128,7 +133,7 @@ fn arm_arrays(body: &Body, b: &Block, out: &mut Vec<(TokenStream, TokenStream)>)
             Stmt::ArrayDecl { slot, .. } if body.arrays[*slot].read_in_loop => {
                 let a = array_ident(*slot);
                 let pat = if body.arrays[*slot].written { quote!(mut #a) } else { quote!(#a) };
-                out.push((pat, quote!(#a)));
+                out.push((pat, quote!(#a), false));
             }
             _ => {}
         }
@@ -332,15 +337,18 @@ impl Fwd<'_> {
             then_vals.push(dflt.clone());
             else_vals.push(self.name(*v));
         }
-        for (p, t) in &then_loops {
+        // An iterator (a `Zip`, say) need not have a default: it leaves its arm as a `MaybeIter`.
+        for (k, (p, t, iter)) in then_loops.iter().chain(&else_loops).enumerate() {
+            let mine = if *iter {
+                quote!(::gradmacro::__private::MaybeIter(::core::option::Option::Some(#t)))
+            } else {
+                t.clone()
+            };
+            let other = dflt.clone();
+            let (tv, ev) = if k < then_loops.len() { (mine, other) } else { (other, mine) };
             pat.push(p.clone());
-            then_vals.push(t.clone());
-            else_vals.push(dflt.clone());
-        }
-        for (p, t) in &else_loops {
-            pat.push(p.clone());
-            then_vals.push(dflt.clone());
-            else_vals.push(t.clone());
+            then_vals.push(tv);
+            else_vals.push(ev);
         }
         quote! {
             let (#(#pat,)*) = if #cond {
