@@ -398,3 +398,29 @@ fn bug_zip_loop_in_if() {
         verify::assert_grad(&[dx1], &verify::dual_grad(&[x1], f).1);
     }
 }
+
+/// `v1.atan2(v1)` at `v1 = 0` has NaN partials, and `min` does not select it; after an early
+/// `return`, the backward statements sit inside a region guarded by another zero-prone adjoint,
+/// and the `min` rule's zero was not guarded there (NaN instead of the finite slope: p9283 of the
+/// 10,000-program run with seed 279216817785806).
+#[allow(clippy::eq_op, reason = "`v1 += -v1` is 0 with a slope, on purpose")]
+#[gradmacro::differentiate]
+fn unselected_singular_after_early_return(x0: f64, s: &[f64]) -> f64 {
+    let mut v1 = x0 * s[0];
+    v1 += -v1;
+    let v2 = (v1.atan2(v1).min(x0).hypot(3.0) + 0.25).ln();
+    if v1.signum() < 0.0 {
+        return s[1];
+    }
+    v2 + v1
+}
+
+#[test]
+fn bug_unselected_singular_after_early_return() {
+    use num_dual::DualNum;
+    let s = [1.5, 0.25];
+    let (v, dx, _) = unselected_singular_after_early_return_grad(-0.4, &s);
+    assert_eq!(v.to_bits(), unselected_singular_after_early_return(-0.4, &s).to_bits());
+    let (_, g) = verify::dual_grad(&[-0.4], |x| ((x[0] * x[0] + 9.0).sqrt() + 0.25).ln());
+    verify::assert_grad(&[dx], &g);
+}

@@ -109,37 +109,52 @@ pub enum B {
 /// The statements as code. `zero_prone` adjoints (see [`Rev::zero_prone`]) guard the statements
 /// that only spread them further: `if !tie(d, 0.0) { ... }`.
 pub fn render(bs: &[B], zero_prone: &HashSet<ValId>) -> TokenStream {
-    render_in(bs, &mut zero_prone.clone(), &[])
+    render_in(bs, &mut Ctx { zero_prone: zero_prone.clone(), guarded: Vec::new(), assign: HashSet::new() })
 }
 
-/// `guarded`: the adjoints the enclosing `if`s already test. `zero_prone` grows with the
-/// adjoints a skipped run leaves at 0.
-fn render_in(bs: &[B], zero_prone: &mut HashSet<ValId>, guarded: &[ValId]) -> TokenStream {
+/// What rendering knows of the enclosing sparse `if`s.
+struct Ctx {
+    /// Grows with the adjoints a skipped run leaves at 0.
+    zero_prone: HashSet<ValId>,
+    /// The adjoints the enclosing `if`s already test.
+    guarded: Vec<ValId>,
+    /// Adjoints declared zero before an enclosing `if`: their `let` is an assignment.
+    assign: HashSet<String>,
+}
+
+fn render_in(bs: &[B], cx: &mut Ctx) -> TokenStream {
     let mut out = TokenStream::new();
     let mut i = 0;
     while i < bs.len() {
-        let region = super::reverse_sparse::skip_region(bs, i, zero_prone).filter(|g| !guarded.contains(&g.r));
+        let region = super::reverse_sparse::skip_region(bs, i, &cx.zero_prone).filter(|g| !cx.guarded.contains(&g.r));
         let Some(super::reverse_sparse::Region { r, end, escaping, escaping_ids }) = region else {
-            out.extend(render_one(&bs[i], zero_prone, guarded));
+            out.extend(render_one(&bs[i], cx));
             i += 1;
             continue;
         };
-        zero_prone.extend(escaping_ids);
+        cx.zero_prone.extend(escaping_ids);
         // An adjoint that is exactly 0 adds nothing further (`x * 0.0` is 0, or a NaN from an
         // infinite `x` on a path the result does not depend on): skip, as a hand-written
         // `if margin > 0.0 { ... }` would. Adjoints read after the `if` (a parameter's, by the
         // returned tuple; a carried value's, by the next iteration) are declared zero before it.
-        let inner: Vec<ValId> = guarded.iter().copied().chain([r]).collect();
-        let mut region = TokenStream::new();
+        let mut declared = Vec::new();
         for b in &bs[i..end] {
-            match b {
-                B::Let { name, expr, .. } if escaping.contains(&name.to_string()) => {
+            if let B::Let { name, .. } = b {
+                let n = name.to_string();
+                if escaping.contains(&n) && !cx.assign.contains(&n) {
                     out.extend(quote!(let mut #name = 0.0;));
-                    region.extend(quote!(#name = #expr;));
+                    declared.push(n);
                 }
-                _ => region.extend(render_one(b, zero_prone, &inner)),
             }
         }
+        cx.guarded.push(r);
+        cx.assign.extend(declared.iter().cloned());
+        let mut region = render_one(&bs[i], cx);
+        region.extend(render_in(&bs[i + 1..end], cx));
+        for n in &declared {
+            cx.assign.remove(n);
+        }
+        cx.guarded.pop();
         let d = adj_ident(r);
         out.extend(quote!(if !::gradmacro::__private::tie(#d, 0.0) { #region }));
         i = end;
@@ -147,8 +162,9 @@ fn render_in(bs: &[B], zero_prone: &mut HashSet<ValId>, guarded: &[ValId]) -> To
     out
 }
 
-fn render_one(b: &B, zero_prone: &mut HashSet<ValId>, guarded: &[ValId]) -> TokenStream {
+fn render_one(b: &B, cx: &mut Ctx) -> TokenStream {
     match b {
+        B::Let { name, expr, .. } if cx.assign.contains(&name.to_string()) => quote!(#name = #expr;),
         B::Let { name, expr, state, .. } => match state.get() {
             LetState::Let => quote!(let #name = #expr;),
             LetState::LetMut => quote!(let mut #name = #expr;),
@@ -156,10 +172,10 @@ fn render_one(b: &B, zero_prone: &mut HashSet<ValId>, guarded: &[ValId]) -> Toke
         },
         B::Raw(t) | B::Add { tokens: t, .. } => t.clone(),
         B::Group { head, body, tail } => {
-            let body = render_in(body, zero_prone, guarded);
+            let body = render_in(body, cx);
             match tail {
                 Some((kw, t)) => {
-                    let t = render_in(t, zero_prone, guarded);
+                    let t = render_in(t, cx);
                     quote!(#head { #body } #kw { #t })
                 }
                 None => quote!(#head { #body }),
