@@ -124,9 +124,11 @@ struct Ctx {
 
 fn render_in(bs: &[B], cx: &mut Ctx) -> TokenStream {
     let mut out = TokenStream::new();
+    let last = super::reverse_sparse::last_mentions(bs);
     let mut i = 0;
     while i < bs.len() {
-        let region = super::reverse_sparse::skip_region(bs, i, &cx.zero_prone).filter(|g| !cx.guarded.contains(&g.r));
+        let region =
+            super::reverse_sparse::skip_region(bs, i, &cx.zero_prone, &last).filter(|g| !cx.guarded.contains(&g.r));
         let Some(super::reverse_sparse::Region { r, end, escaping, escaping_ids }) = region else {
             out.extend(render_one(&bs[i], cx));
             i += 1;

@@ -12,7 +12,7 @@
 //! read, a value used only on the path not taken: `atan2(0.0, 0.0)`, `sqrt(0.0)`). A hand-written
 //! backward pass skips them the same way.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{TokenStream, TokenTree};
 
@@ -30,8 +30,22 @@ pub struct Region {
     pub escaping_ids: Vec<ValId>,
 }
 
-/// The run that starts at `bs[i]`, when `bs[i]` reads a zero-prone adjoint.
-pub fn skip_region(bs: &[B], i: usize, zero_prone: &HashSet<ValId>) -> Option<Region> {
+/// For each identifier in `bs` (nested blocks included), the index of the last statement that
+/// mentions it: whether an adjoint is read after a run is then one lookup, not a scan of the rest
+/// of the block per run (which made expansion quadratic in the length of a block).
+pub fn last_mentions(bs: &[B]) -> HashMap<String, usize> {
+    let mut last = HashMap::new();
+    for (k, b) in bs.iter().enumerate() {
+        visit(b, &mut |name| {
+            last.insert(name, k);
+        });
+    }
+    last
+}
+
+/// The run that starts at `bs[i]`, when `bs[i]` reads a zero-prone adjoint; `last` is
+/// [`last_mentions`] of `bs`.
+pub fn skip_region(bs: &[B], i: usize, zero_prone: &HashSet<ValId>, last: &HashMap<String, usize>) -> Option<Region> {
     let r = reads(bs.get(i)?)?;
     if !zero_prone.contains(&r) {
         return None;
@@ -66,10 +80,9 @@ pub fn skip_region(bs: &[B], i: usize, zero_prone: &HashSet<ValId>) -> Option<Re
     if j == i {
         return None;
     }
-    let rest = &bs[j..];
     let mut local = false;
     for (n, t) in defined {
-        if rest.iter().any(|b| mentions(b, &n)) {
+        if last.get(&n).is_some_and(|&k| k >= j) {
             escaping.insert(n);
             escaping_ids.push(t);
         } else {
@@ -89,23 +102,31 @@ fn reads(b: &B) -> Option<ValId> {
     }
 }
 
-fn mentions(b: &B, name: &str) -> bool {
+/// Calls `f` with every identifier `b` mentions (conservative: any identifier with the name).
+fn visit(b: &B, f: &mut impl FnMut(String)) {
     match b {
-        B::Let { name: n, expr, .. } => *n == name || tokens_mention(expr, name),
-        B::Raw(t) | B::Add { tokens: t, .. } => tokens_mention(t, name),
+        B::Let { name, expr, .. } => {
+            f(name.to_string());
+            visit_tokens(expr, f);
+        }
+        B::Raw(t) | B::Add { tokens: t, .. } => visit_tokens(t, f),
         B::Group { head, body, tail } => {
-            tokens_mention(head, name)
-                || body.iter().any(|b| mentions(b, name))
-                || tail.as_ref().is_some_and(|(kw, t)| tokens_mention(kw, name) || t.iter().any(|b| mentions(b, name)))
+            visit_tokens(head, f);
+            body.iter().for_each(|b| visit(b, f));
+            if let Some((kw, t)) = tail {
+                visit_tokens(kw, f);
+                t.iter().for_each(|b| visit(b, f));
+            }
         }
     }
 }
 
-/// Conservative: any identifier with the name.
-fn tokens_mention(t: &TokenStream, name: &str) -> bool {
-    t.clone().into_iter().any(|tt| match tt {
-        TokenTree::Ident(i) => i == name,
-        TokenTree::Group(g) => tokens_mention(&g.stream(), name),
-        _ => false,
-    })
+fn visit_tokens(t: &TokenStream, f: &mut impl FnMut(String)) {
+    for tt in t.clone() {
+        match tt {
+            TokenTree::Ident(i) => f(i.to_string()),
+            TokenTree::Group(g) => visit_tokens(&g.stream(), f),
+            _ => {}
+        }
+    }
 }
