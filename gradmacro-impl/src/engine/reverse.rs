@@ -119,34 +119,34 @@ struct Ctx {
     /// The adjoints the enclosing `if`s already test.
     guarded: Vec<ValId>,
     /// Adjoints declared zero before an enclosing `if`: their `let` is an assignment.
-    assign: HashSet<String>,
+    assign: HashSet<ValId>,
 }
 
 fn render_in(bs: &[B], cx: &mut Ctx) -> TokenStream {
     let mut out = TokenStream::new();
-    let last = super::reverse_sparse::last_mentions(bs);
+    let mut last = None;
     let mut i = 0;
     while i < bs.len() {
         let region =
-            super::reverse_sparse::skip_region(bs, i, &cx.zero_prone, &last).filter(|g| !cx.guarded.contains(&g.r));
-        let Some(super::reverse_sparse::Region { r, end, escaping, escaping_ids }) = region else {
+            super::reverse_sparse::skip_region(bs, i, &cx.zero_prone, &mut last).filter(|g| !cx.guarded.contains(&g.r));
+        let Some(super::reverse_sparse::Region { r, end, escaping }) = region else {
             out.extend(render_one(&bs[i], cx));
             i += 1;
             continue;
         };
-        cx.zero_prone.extend(escaping_ids);
+        cx.zero_prone.extend(escaping.iter().copied());
         // An adjoint that is exactly 0 adds nothing further (`x * 0.0` is 0, or a NaN from an
         // infinite `x` on a path the result does not depend on): skip, as a hand-written
         // `if margin > 0.0 { ... }` would. Adjoints read after the `if` (a parameter's, by the
         // returned tuple; a carried value's, by the next iteration) are declared zero before it.
         let mut declared = Vec::new();
         for b in &bs[i..end] {
-            if let B::Let { name, .. } = b {
-                let n = name.to_string();
-                if escaping.contains(&n) && !cx.assign.contains(&n) {
-                    out.extend(quote!(let mut #name = 0.0;));
-                    declared.push(n);
-                }
+            if let B::Let { name, link: Some((t, _)), .. } = b
+                && escaping.contains(t)
+                && !cx.assign.contains(t)
+            {
+                out.extend(quote!(let mut #name = 0.0;));
+                declared.push(*t);
             }
         }
         cx.guarded.push(r);
@@ -166,7 +166,7 @@ fn render_in(bs: &[B], cx: &mut Ctx) -> TokenStream {
 
 fn render_one(b: &B, cx: &mut Ctx) -> TokenStream {
     match b {
-        B::Let { name, expr, .. } if cx.assign.contains(&name.to_string()) => quote!(#name = #expr;),
+        B::Let { name, expr, link: Some((t, _)), .. } if cx.assign.contains(t) => quote!(#name = #expr;),
         B::Let { name, expr, state, .. } => match state.get() {
             LetState::Let => quote!(let #name = #expr;),
             LetState::LetMut => quote!(let mut #name = #expr;),
@@ -310,6 +310,16 @@ impl<'a> Rev<'a> {
 
     pub fn has_adj(&self, v: ValId) -> bool {
         self.adj.contains_key(&v)
+    }
+
+    /// `v`'s adjoint, or `0.0` if nothing contributed to it.
+    pub(super) fn adj_or_zero(&self, v: ValId) -> TokenStream {
+        if self.has_adj(v) {
+            let d = adj_ident(v);
+            quote!(#d)
+        } else {
+            quote!(0.0)
+        }
     }
 
     pub(super) fn active(&self, o: &Operand) -> Option<ValId> {

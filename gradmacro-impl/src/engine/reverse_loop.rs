@@ -93,12 +93,7 @@ impl Rev<'_> {
         // Slot adjoints carry each variable's adjoint from one iteration to the one before.
         for c in &active_carried {
             let ds = slot_adj_ident(c.slot);
-            let init = if self.has_adj(c.after) {
-                let d = adj_ident(c.after);
-                quote!(#d)
-            } else {
-                quote!(0.0)
-            };
+            let init = self.adj_or_zero(c.after);
             out.push(B::Raw(quote!(let mut #ds = #init;)));
         }
 
@@ -121,12 +116,7 @@ impl Rev<'_> {
         self.loop_depth -= 1;
         for c in &active_carried {
             let ds = slot_adj_ident(c.slot);
-            let value = if self.has_adj(c.entry) {
-                let d = adj_ident(c.entry);
-                quote!(#d)
-            } else {
-                quote!(0.0)
-            };
+            let value = self.adj_or_zero(c.entry);
             body_bs.push(B::Raw(quote!(#ds = #value;)));
         }
         let mut pre = Vec::new();

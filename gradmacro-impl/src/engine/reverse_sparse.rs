@@ -21,19 +21,17 @@ use super::reverse::{B, LetState};
 
 /// A run of statements that only spread the adjoint `r` further: `bs[i..end]`. The adjoints it
 /// defines that are read after it (`escaping`) are declared zero before the `if` and assigned
-/// inside it.
+/// inside it; 0 when the run is skipped, they are zero-prone themselves.
 pub struct Region {
     pub r: ValId,
     pub end: usize,
-    pub escaping: HashSet<String>,
-    /// The adjoints of `escaping`: 0 when the run is skipped, so zero-prone themselves.
-    pub escaping_ids: Vec<ValId>,
+    pub escaping: Vec<ValId>,
 }
 
 /// For each identifier in `bs` (nested blocks included), the index of the last statement that
 /// mentions it: whether an adjoint is read after a run is then one lookup, not a scan of the rest
 /// of the block per run (which made expansion quadratic in the length of a block).
-pub fn last_mentions(bs: &[B]) -> HashMap<String, usize> {
+fn last_mentions(bs: &[B]) -> HashMap<String, usize> {
     let mut last = HashMap::new();
     for (k, b) in bs.iter().enumerate() {
         visit(b, &mut |name| {
@@ -43,17 +41,21 @@ pub fn last_mentions(bs: &[B]) -> HashMap<String, usize> {
     last
 }
 
-/// The run that starts at `bs[i]`, when `bs[i]` reads a zero-prone adjoint; `last` is
-/// [`last_mentions`] of `bs`.
-pub fn skip_region(bs: &[B], i: usize, zero_prone: &HashSet<ValId>, last: &HashMap<String, usize>) -> Option<Region> {
+/// The run that starts at `bs[i]`, when `bs[i]` reads a zero-prone adjoint; `last` caches
+/// [`last_mentions`] of `bs`, computed only once some run needs it.
+pub fn skip_region(
+    bs: &[B],
+    i: usize,
+    zero_prone: &HashSet<ValId>,
+    last: &mut Option<HashMap<String, usize>>,
+) -> Option<Region> {
     let r = reads(bs.get(i)?)?;
     if !zero_prone.contains(&r) {
         return None;
     }
     let mut chain: HashSet<ValId> = HashSet::from([r]);
     let mut defined: Vec<(String, ValId)> = Vec::new();
-    let mut escaping: HashSet<String> = HashSet::new();
-    let mut escaping_ids: Vec<ValId> = Vec::new();
+    let mut escaping: Vec<ValId> = Vec::new();
     let mut j = i;
     while let Some(b) = bs.get(j) {
         match b {
@@ -65,8 +67,7 @@ pub fn skip_region(bs: &[B], i: usize, zero_prone: &HashSet<ValId>, last: &HashM
                 LetState::Let | LetState::LetMut => {
                     chain.insert(*t);
                     if *escapes {
-                        escaping.insert(name.to_string());
-                        escaping_ids.push(*t);
+                        escaping.push(*t);
                     } else {
                         defined.push((name.to_string(), *t));
                     }
@@ -81,17 +82,19 @@ pub fn skip_region(bs: &[B], i: usize, zero_prone: &HashSet<ValId>, last: &HashM
         return None;
     }
     let mut local = false;
-    for (n, t) in defined {
-        if last.get(&n).is_some_and(|&k| k >= j) {
-            escaping.insert(n);
-            escaping_ids.push(t);
-        } else {
-            local = true;
+    if !defined.is_empty() {
+        let last = last.get_or_insert_with(|| last_mentions(bs));
+        for (n, t) in defined {
+            if last.get(&n).is_some_and(|&k| k >= j) {
+                escaping.push(t);
+            } else {
+                local = true;
+            }
         }
     }
     // Worth a branch only if something is skipped: an accumulation, or a value used only inside.
     let skips = local || bs[i..j].iter().any(|b| matches!(b, B::Add { .. }));
-    skips.then_some(Region { r, end: j, escaping, escaping_ids })
+    skips.then_some(Region { r, end: j, escaping })
 }
 
 fn reads(b: &B) -> Option<ValId> {
