@@ -19,6 +19,9 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
+#[path = "src/splitmix.rs"]
+mod splitmix;
+
 // Constructs once left out of the default run because the macro got them wrong ("known bugs":
 // arrays declared after an early exit or inside an `if`, loops nested in an `if` inside a loop,
 // `return` inside nested loops, a recomputed loop overwriting an element). All are fixed and
@@ -38,6 +41,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=GRADMACRO_VERIFY_SEED");
     println!("cargo:rerun-if-env-changed=GRADMACRO_VERIFY_PROGRAMS");
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/splitmix.rs");
     let seed = match env::var("GRADMACRO_VERIFY_SEED") {
         Ok(s) if !s.trim().is_empty() => s
             .trim()
@@ -86,11 +90,7 @@ struct Rng(u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        splitmix::next(&mut self.0)
     }
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
