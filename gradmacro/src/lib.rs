@@ -146,6 +146,9 @@ pub use gradmacro_impl::differentiate;
 
 #[doc(hidden)]
 pub mod __private {
+    /// The `Vec` generated code names: tapes and the gradients of slices and `Vec`s.
+    pub use ::std::vec::Vec;
+
     /// Exact equality of two floats: where `max`, `min`, `clamp` and `abs` meet a tie or a kink,
     /// the contract's rules need an exact comparison.
     #[inline]

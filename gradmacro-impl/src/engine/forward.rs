@@ -443,7 +443,7 @@ impl Fwd<'_> {
             LoopKind::ForIter { pat, iterable, .. } => {
                 pre.extend(quote!(let #it = ::core::iter::IntoIterator::into_iter(#iterable);));
                 if plan.taped {
-                    pre.extend(quote!(let mut #tape = ::std::vec::Vec::with_capacity(::core::iter::Iterator::size_hint(&#it).0);));
+                    pre.extend(quote!(let mut #tape = ::gradmacro::__private::Vec::with_capacity(::core::iter::Iterator::size_hint(&#it).0);));
                 }
                 let source = if plan.clone_iter { quote!(::core::clone::Clone::clone(&#it)) } else { quote!(#it) };
                 quote!(for #pat in #source { #iteration })
@@ -451,13 +451,13 @@ impl Fwd<'_> {
             LoopKind::ForIndex { index, len, .. } => {
                 let k = self.name(*index);
                 if plan.taped {
-                    pre.extend(quote!(let mut #tape = ::std::vec::Vec::with_capacity(#len);));
+                    pre.extend(quote!(let mut #tape = ::gradmacro::__private::Vec::with_capacity(#len);));
                 }
                 quote!(for #k in 0..#len { #iteration })
             }
             LoopKind::While { cond_block, cond } => {
                 if plan.taped {
-                    pre.extend(quote!(let mut #tape = ::std::vec::Vec::new();));
+                    pre.extend(quote!(let mut #tape = ::gradmacro::__private::Vec::new();));
                 }
                 let cond_code = self.inner().block(cond_block);
                 let c = self.op(cond);

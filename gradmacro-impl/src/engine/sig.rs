@@ -364,7 +364,7 @@ impl Sig {
         match &p.shape {
             Shape::Scalar | Shape::Other => f,
             Shape::Array { len } => quote!([#f; #len]),
-            Shape::Slice => quote!(::std::vec::Vec<#f>),
+            Shape::Slice => quote!(::gradmacro::__private::Vec<#f>),
         }
     }
 }
