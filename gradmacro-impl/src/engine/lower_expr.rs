@@ -14,6 +14,7 @@ use syn::{BinOp, Expr, UnOp};
 use super::gates::{self, Gate};
 use super::ir::{ArrayRef, Block, Kind, Operand, Stmt, ValId};
 use super::lower::{Binding, EXIT, EXIT_BREAK, EXIT_CONTINUE, EXIT_RETURN, Lower, RET, exit_lit, strip};
+use super::scope;
 
 impl Lower<'_> {
     pub fn op_tokens(&self, op: &Operand) -> TokenStream {
@@ -23,40 +24,24 @@ impl Lower<'_> {
         }
     }
 
-    /// Whether `e` reads an active value or active array.
+    /// Whether the value of `e` may depend on an active value through something differentiable:
+    /// whether it reads an active variable or array anywhere (inside closures, blocks and macro
+    /// arguments too), except inside parts whose value carries no derivative: comparisons,
+    /// `&&`/`||`, casts to integers or `bool`, the length of an array.
     pub fn mentions_active(&self, e: &Expr) -> bool {
-        struct V<'a, 'b> {
-            l: &'a Lower<'b>,
-            found: bool,
-        }
-        impl<'ast> Visit<'ast> for V<'_, '_> {
-            fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-                if let Some(id) = p.path.get_ident() {
-                    match self.l.lookup(&id.to_string()) {
-                        Some(Binding::Scalar { op, .. }) => self.found |= self.l.is_active(op),
-                        Some(Binding::Array { active, .. }) => self.found |= *active,
-                        None => {}
-                    }
-                }
-            }
-            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-                // The length of a differentiated array is a constant.
-                if m.args.is_empty()
-                    && (m.method == "len" || m.method == "is_empty")
-                    && matches!(strip(&m.receiver), Expr::Path(_))
-                {
-                    return;
-                }
-                syn::visit::visit_expr_method_call(self, m);
-            }
-            fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        }
-        let mut v = V { l: self, found: false };
-        v.visit_expr(e);
-        v.found
+        let mut found = false;
+        let mut f = |id: &proc_macro2::Ident| match self.lookup(&id.to_string()) {
+            Some(Binding::Scalar { op, .. }) => found |= self.is_active(op),
+            Some(Binding::Array { active, .. }) => found |= *active,
+            None => {}
+        };
+        let mut reads = scope::Reads { scopes: scope::Scopes::default(), skip: &carries_no_derivative, f: &mut f };
+        reads.visit_expr(e);
+        found
     }
 
-    /// No control flow, bindings or unsupported syntax inside: safe to keep whole.
+    /// No control flow, bindings or unsupported syntax inside: safe to keep whole. A closure is
+    /// kept whole unless it assigns to a variable it captures.
     pub fn is_simple(&self, e: &Expr) -> bool {
         struct V {
             simple: bool,
@@ -80,6 +65,7 @@ impl Lower<'_> {
                     | Expr::Array(_)
                     | Expr::Repeat(_)
                     | Expr::Range(_) => syn::visit::visit_expr(self, e),
+                    Expr::Closure(c) => self.simple &= !scope::assigns_capture(c) && !has_macro(&c.body),
                     _ => self.simple = false,
                 }
             }
@@ -91,54 +77,37 @@ impl Lower<'_> {
 
     /// `e` with user variables renamed to the values they hold, and the values it reads.
     pub fn rename(&mut self, e: &Expr) -> (TokenStream, Vec<ValId>) {
-        struct R<'a, 'b> {
-            l: &'a mut Lower<'b>,
-            uses: Vec<ValId>,
-        }
-        impl VisitMut for R<'_, '_> {
-            fn visit_expr_mut(&mut self, e: &mut Expr) {
-                if let Expr::Path(p) = e
-                    && p.qself.is_none()
-                    && let Some(id) = p.path.get_ident()
-                {
-                    let name = id.to_string();
-                    let replacement = match self.l.lookup(&name).cloned() {
-                        Some(Binding::Scalar { op, deref }) => {
-                            if let Some(v) = op.val() {
-                                self.uses.push(v);
-                            }
-                            let t = self.l.op_tokens(&op);
-                            Some(if deref { quote!((&#t)) } else { t })
-                        }
-                        Some(Binding::Array { array, handle, handle_use, .. }) => {
-                            if let Some(v) = handle_use {
-                                self.uses.push(v);
-                            }
-                            if let ArrayRef::Local(s) = array
-                                && self.l.loop_depth > 0
-                            {
-                                self.l.arrays[s].read_in_loop = true;
-                            }
-                            Some(handle)
-                        }
-                        None => None,
-                    };
-                    if let Some(t) = replacement {
-                        *e = Expr::Verbatim(t);
-                    }
-                    return;
-                }
-                if let Expr::Macro(m) = e {
-                    self.l.error_tokens(&m.mac, MACRO_MSG);
-                    return;
-                }
-                syn::visit_mut::visit_expr_mut(self, e);
-            }
-        }
+        let mut uses = Vec::new();
+        let mut macros = Vec::new();
         let mut e = e.clone();
-        let mut r = R { l: self, uses: Vec::new() };
-        r.visit_expr_mut(&mut e);
-        let uses = r.uses;
+        {
+            let l = &mut *self;
+            let mut f = |p: &syn::ExprPath| {
+                let name = p.path.get_ident()?.to_string();
+                match l.lookup(&name).cloned()? {
+                    Binding::Scalar { op, deref } => {
+                        uses.extend(op.val());
+                        let t = l.op_tokens(&op);
+                        Some(Expr::Verbatim(if deref { quote!((&#t)) } else { t }))
+                    }
+                    Binding::Array { array, handle, handle_use, .. } => {
+                        uses.extend(handle_use);
+                        if let ArrayRef::Local(s) = array
+                            && l.loop_depth > 0
+                        {
+                            l.arrays[s].read_in_loop = true;
+                        }
+                        Some(Expr::Verbatim(handle))
+                    }
+                }
+            };
+            let mut on_macro = |m: &syn::Macro| macros.push(m.clone());
+            let mut r = scope::Rename { scopes: scope::Scopes::default(), f: &mut f, on_macro: &mut on_macro };
+            r.visit_expr_mut(&mut e);
+        }
+        for m in macros {
+            self.error_tokens(&m, MACRO_MSG);
+        }
         (e.to_token_stream(), uses)
     }
 
@@ -170,6 +139,12 @@ impl Lower<'_> {
         let v = self.new_val(false, span);
         out.stmts.push(Stmt::Plain { out: Some(v), ty: None, tokens, uses });
         Operand::Val(v)
+    }
+
+    /// A value that carries no gradient (a condition, an operand of a comparison or of `&&`):
+    /// kept whole when it has no control flow inside, whatever it reads (closures included).
+    pub fn cond(&mut self, e: &Expr, out: &mut Block) -> Operand {
+        if self.is_simple(e) { Operand::Val(self.plain(e, None, out)) } else { self.expr(e, out) }
     }
 
     /// `gate(args)`: a gate statement when an input is active, plain code otherwise.
@@ -323,11 +298,23 @@ impl Lower<'_> {
             }
             None => match b.op {
                 BinOp::Rem(_) => {
-                    self.error(
-                        b.op.span(),
-                        "`%` on a differentiated value is not supported: write `a - (a / b).trunc() * b`",
-                    );
-                    Operand::Lit(quote!(0.0))
+                    let l = self.expr(&b.left, out);
+                    let r = self.expr(&b.right, out);
+                    if self.is_active(&l) || self.is_active(&r) {
+                        self.error(
+                            b.op.span(),
+                            "`%` on a differentiated value is not supported: write `a - (a / b).trunc() * b`",
+                        );
+                        return Operand::Lit(quote!(0.0));
+                    }
+                    let (lt, rt, op) = (self.op_tokens(&l), self.op_tokens(&r), b.op);
+                    let kind = self.kind(&l).join(self.kind(&r));
+                    let uses = [l.val(), r.val()].into_iter().flatten().collect();
+                    let v = self.plain_tokens(quote!(#lt #op #rt), uses, b.op.span(), out);
+                    if let Some(v) = v.val() {
+                        self.vals[v].kind = kind;
+                    }
+                    v
                 }
                 // Comparisons and logic carry no gradient: kept whole, short circuit included.
                 _ => {
@@ -336,9 +323,10 @@ impl Lower<'_> {
                         return Operand::Val(self.plain(&e, None, out));
                     }
                     // With control flow inside: `a && b` is `if a { b } else { false }`, and a
-                    // comparison evaluates its sides in order, then compares.
+                    // comparison evaluates its sides in order, then compares. Either way the
+                    // operands carry no gradient.
                     let span = b.op.span();
-                    let l = self.expr(&b.left, out);
+                    let l = self.cond(&b.left, out);
                     match b.op {
                         BinOp::And(_) | BinOp::Or(_) => {
                             let and = matches!(b.op, BinOp::And(_));
@@ -348,14 +336,14 @@ impl Lower<'_> {
                             let r = self.lower_if_arms(
                                 l,
                                 span,
-                                |s, blk| Some(if and { s.expr(right, blk) } else { s1 }),
-                                |s, blk| Some(if and { s2 } else { s.expr(right, blk) }),
+                                |s, blk| Some(if and { s.cond(right, blk) } else { s1 }),
+                                |s, blk| Some(if and { s2 } else { s.cond(right, blk) }),
                                 out,
                             );
                             r.unwrap_or_else(|| Operand::Lit(quote!(false)))
                         }
                         op => {
-                            let r = self.expr(&b.right, out);
+                            let r = self.cond(&b.right, out);
                             let (lt, rt) = (self.op_tokens(&l), self.op_tokens(&r));
                             let uses = [l.val(), r.val()].into_iter().flatten().collect();
                             self.plain_tokens(quote!(#lt #op #rt), uses, span, out)
@@ -400,6 +388,28 @@ impl Lower<'_> {
                 let method = &m.method;
                 self.gate(Gate::Method(g), args, m.method.span(), quote!(#recv.#method(#(#rest),*)), out)
             }
+            // `x.is_nan()`, `a.total_cmp(&b)`: a `bool` or an ordering of a float, no gradient.
+            // The receiver is lowered as a value, so an active one is known to be a float.
+            _ if is_float_predicate(&name, m.args.len()) && m.turbofish.is_none() => {
+                let recv = self.expr(&m.receiver, out);
+                let args: Vec<Operand> = m.args.iter().map(|a| self.cond(a, out)).collect();
+                let toks: Vec<TokenStream> = args.iter().map(|a| self.op_tokens(a)).collect();
+                let rt = self.op_tokens(&recv);
+                let uses = recv.val().into_iter().chain(args.iter().filter_map(Operand::val)).collect();
+                let method = &m.method;
+                let v = self.plain_tokens(quote!(#rt.#method(#(#toks),*)), uses, m.span(), out);
+                if let Some(v) = v.val() {
+                    self.vals[v].kind = Kind::Other;
+                }
+                v
+            }
+            _ if is_iterator_method(&name, m.args.len())
+                && (self.mentions_active(&m.receiver)
+                    || m.args.iter().any(|a| self.mentions_active(a) || is_impure_closure(a))) =>
+            {
+                self.error(m.method.span(), iterator_msg(&name));
+                Operand::Lit(quote!(0.0))
+            }
             _ if !self.mentions_active(&m.receiver) && m.turbofish.is_none() => {
                 let (recv, uses) = self.rename(&m.receiver);
                 let method = format_ident!("{}_grad", m.method, span = m.method.span());
@@ -430,13 +440,24 @@ impl Lower<'_> {
                 Operand::Lit(quote!(0.0))
             }
             // A float cast to an integer is a constant.
-            None => {
+            None if is_discrete_type(ty) => {
                 let uses = a.val().into_iter().collect();
                 let r = self.plain_tokens(quote!(#at as #ty), uses, c.span(), out);
                 if let Some(v) = r.val() {
                     self.vals[v].kind = Kind::Other;
                 }
                 r
+            }
+            None if !self.is_active(&a) => {
+                let uses = a.val().into_iter().collect();
+                self.plain_tokens(quote!(#at as #ty), uses, c.span(), out)
+            }
+            None => {
+                self.error_tokens(
+                    ty,
+                    "a differentiated value can be cast only to its own float type (a derivative passes through) or to a primitive integer or `bool` (a constant): write the type as `f64`/`f32`, `usize`, `i32`, ...",
+                );
+                Operand::Lit(quote!(0.0))
             }
         }
     }
@@ -483,11 +504,7 @@ impl Lower<'_> {
             self.error_tokens(l, "`if let` is not supported in a #[differentiate] body: test with a comparison");
             return unit();
         }
-        let cond = if self.is_simple(&i.cond) {
-            Operand::Val(self.plain(&i.cond, None, out))
-        } else {
-            self.expr(&i.cond, out)
-        };
+        let cond = self.cond(&i.cond, out);
         let then_branch = &i.then_branch;
         let else_branch = i.else_branch.as_ref().map(|(_, e)| &**e);
         let r = self.lower_if_arms(
@@ -625,7 +642,7 @@ impl Lower<'_> {
         let msg = match e {
             Expr::Match(_) => "`match` is not supported in a #[differentiate] body: use `if`/`else if`/`else`",
             Expr::Closure(_) => {
-                "closures are not supported in a #[differentiate] body: write a separate #[differentiate] fn and call it"
+                "a closure that reads a differentiated value, or assigns to a variable of the function, is not supported here: write a `fn` with #[differentiate] and call it, or a `for` loop"
             }
             Expr::Loop(_) => {
                 "`loop` is not supported in a #[differentiate] body: use `while` with a condition, or `for` over a range"
@@ -651,6 +668,155 @@ impl Lower<'_> {
         self.error_tokens(e, msg);
     }
 }
+/// Parts of an expression whose value carries no derivative, whatever they read: a comparison
+/// or `&&`/`||` is a `bool`, a cast to an integer or `bool` is piecewise constant, and the length
+/// of an array does not depend on its elements.
+fn carries_no_derivative(e: &Expr) -> bool {
+    match e {
+        Expr::Binary(b) => matches!(
+            b.op,
+            BinOp::Lt(_)
+                | BinOp::Le(_)
+                | BinOp::Gt(_)
+                | BinOp::Ge(_)
+                | BinOp::Eq(_)
+                | BinOp::Ne(_)
+                | BinOp::And(_)
+                | BinOp::Or(_)
+        ),
+        Expr::Cast(c) => is_discrete_type(&c.ty),
+        Expr::MethodCall(m) => {
+            m.args.is_empty()
+                && (m.method == "len" || m.method == "is_empty")
+                && matches!(strip(&m.receiver), Expr::Path(_))
+        }
+        _ => false,
+    }
+}
+
+/// The primitive integer types and `bool`: a cast to one of them is piecewise constant.
+pub fn is_discrete_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => p.path.get_ident().is_some_and(|i| {
+            matches!(
+                i.to_string().as_str(),
+                "u8" | "u16"
+                    | "u32"
+                    | "u64"
+                    | "u128"
+                    | "usize"
+                    | "i8"
+                    | "i16"
+                    | "i32"
+                    | "i64"
+                    | "i128"
+                    | "isize"
+                    | "bool"
+            )
+        }),
+        syn::Type::Paren(p) => is_discrete_type(&p.elem),
+        syn::Type::Group(g) => is_discrete_type(&g.elem),
+        _ => false,
+    }
+}
+
+/// Methods of floats that return no float: `x.is_nan()`, `a.total_cmp(&b)`.
+fn is_float_predicate(name: &str, args: usize) -> bool {
+    match args {
+        0 => matches!(
+            name,
+            "is_nan"
+                | "is_infinite"
+                | "is_finite"
+                | "is_normal"
+                | "is_subnormal"
+                | "is_sign_positive"
+                | "is_sign_negative"
+                | "classify"
+        ),
+        1 => matches!(name, "total_cmp" | "partial_cmp"),
+        _ => false,
+    }
+}
+
+/// Adaptors and consumers of iterators (`max`/`min` without an argument: with one they are the
+/// float gates).
+fn is_iterator_method(name: &str, args: usize) -> bool {
+    matches!(
+        name,
+        "iter"
+            | "into_iter"
+            | "map"
+            | "filter"
+            | "filter_map"
+            | "flat_map"
+            | "flatten"
+            | "fold"
+            | "try_fold"
+            | "reduce"
+            | "scan"
+            | "sum"
+            | "product"
+            | "collect"
+            | "for_each"
+            | "try_for_each"
+            | "zip"
+            | "enumerate"
+            | "rev"
+            | "skip"
+            | "take"
+            | "step_by"
+            | "skip_while"
+            | "take_while"
+            | "map_while"
+            | "chain"
+            | "cycle"
+            | "copied"
+            | "cloned"
+            | "inspect"
+            | "peekable"
+            | "windows"
+            | "chunks"
+            | "max_by"
+            | "min_by"
+            | "max_by_key"
+            | "min_by_key"
+            | "count"
+            | "last"
+            | "nth"
+            | "position"
+            | "find"
+            | "find_map"
+            | "any"
+            | "all"
+            | "partition"
+            | "unzip"
+    ) || (args == 0 && matches!(name, "max" | "min"))
+}
+
+pub fn iterator_msg(name: &str) -> String {
+    format!(
+        "iterator chains over differentiated values are not differentiated yet (`.{name}(..)` here): write a `for` loop that accumulates, e.g. `let mut s = 0.0; for x in xs.iter() {{ s += (x - mu).powi(2); }}`; chains that only decide a condition (`if xs.iter().any(|&x| x > w)`) are fine"
+    )
+}
+
+/// A closure that assigns to a variable it captures (`|x| total += x`).
+pub fn is_impure_closure(e: &Expr) -> bool {
+    matches!(strip(e), Expr::Closure(c) if scope::assigns_capture(c))
+}
+
+fn has_macro(e: &Expr) -> bool {
+    struct M(bool);
+    impl<'ast> Visit<'ast> for M {
+        fn visit_macro(&mut self, _: &'ast syn::Macro) {
+            self.0 = true;
+        }
+    }
+    let mut m = M(false);
+    m.visit_expr(e);
+    m.0
+}
+
 pub const MACRO_MSG: &str = "macro invocations are not supported in a #[differentiate] body: the macro cannot see inside them; write the computation out, or move it into a function called with constant arguments";
 
 fn unit() -> Operand {
