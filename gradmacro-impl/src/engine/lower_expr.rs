@@ -7,14 +7,13 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use syn::spanned::Spanned;
-use syn::visit::Visit;
-use syn::visit_mut::VisitMut;
 use syn::{BinOp, Expr, UnOp};
 
+use super::activity::{is_discrete_type, is_float_predicate, is_impure_closure};
 use super::gates::{self, Gate};
 use super::ir::{ArrayRef, Block, Kind, Operand, Stmt, ValId};
 use super::lower::{Binding, EXIT, EXIT_BREAK, EXIT_CONTINUE, EXIT_RETURN, Lower, RET, exit_lit, strip};
-use super::scope;
+use super::unsupported::{is_iterator_method, iterator_msg};
 
 impl Lower<'_> {
     pub fn op_tokens(&self, op: &Operand) -> TokenStream {
@@ -22,93 +21,6 @@ impl Lower<'_> {
             Operand::Val(v) => super::val_ident(&self.vals, *v).to_token_stream(),
             Operand::Lit(t) => t.clone(),
         }
-    }
-
-    /// Whether the value of `e` may depend on an active value through something differentiable:
-    /// whether it reads an active variable or array anywhere (inside closures, blocks and macro
-    /// arguments too), except inside parts whose value carries no derivative: comparisons,
-    /// `&&`/`||`, casts to integers or `bool`, the length of an array.
-    pub fn mentions_active(&self, e: &Expr) -> bool {
-        let mut found = false;
-        let mut f = |id: &proc_macro2::Ident| match self.lookup(&id.to_string()) {
-            Some(Binding::Scalar { op, .. }) => found |= self.is_active(op),
-            Some(Binding::Array { active, .. }) => found |= *active,
-            None => {}
-        };
-        let mut reads = scope::Reads { scopes: scope::Scopes::default(), skip: &carries_no_derivative, f: &mut f };
-        reads.visit_expr(e);
-        found
-    }
-
-    /// No control flow, bindings or unsupported syntax inside: safe to keep whole. A closure is
-    /// kept whole unless it assigns to a variable it captures.
-    pub fn is_simple(&self, e: &Expr) -> bool {
-        struct V {
-            simple: bool,
-        }
-        impl<'ast> Visit<'ast> for V {
-            fn visit_expr(&mut self, e: &'ast Expr) {
-                match e {
-                    Expr::Lit(_)
-                    | Expr::Path(_)
-                    | Expr::Binary(_)
-                    | Expr::Unary(_)
-                    | Expr::MethodCall(_)
-                    | Expr::Call(_)
-                    | Expr::Field(_)
-                    | Expr::Index(_)
-                    | Expr::Paren(_)
-                    | Expr::Group(_)
-                    | Expr::Cast(_)
-                    | Expr::Reference(_)
-                    | Expr::Tuple(_)
-                    | Expr::Array(_)
-                    | Expr::Repeat(_)
-                    | Expr::Range(_) => syn::visit::visit_expr(self, e),
-                    Expr::Closure(c) => self.simple &= !scope::assigns_capture(c) && !has_macro(&c.body),
-                    _ => self.simple = false,
-                }
-            }
-        }
-        let mut v = V { simple: true };
-        v.visit_expr(e);
-        v.simple && !is_compound_assign(e)
-    }
-
-    /// `e` with user variables renamed to the values they hold, and the values it reads.
-    pub fn rename(&mut self, e: &Expr) -> (TokenStream, Vec<ValId>) {
-        let mut uses = Vec::new();
-        let mut macros = Vec::new();
-        let mut e = e.clone();
-        {
-            let l = &mut *self;
-            let mut f = |p: &syn::ExprPath| {
-                let name = p.path.get_ident()?.to_string();
-                match l.lookup(&name).cloned()? {
-                    Binding::Scalar { op, deref } => {
-                        uses.extend(op.val());
-                        let t = l.op_tokens(&op);
-                        Some(Expr::Verbatim(if deref { quote!((&#t)) } else { t }))
-                    }
-                    Binding::Array { array, handle, handle_use, .. } => {
-                        uses.extend(handle_use);
-                        if let ArrayRef::Local(s) = array
-                            && l.loop_depth > 0
-                        {
-                            l.arrays[s].read_in_loop = true;
-                        }
-                        Some(Expr::Verbatim(handle))
-                    }
-                }
-            };
-            let mut on_macro = |m: &syn::Macro| macros.push(m.clone());
-            let mut r = scope::Rename { scopes: scope::Scopes::default(), f: &mut f, on_macro: &mut on_macro };
-            r.visit_expr_mut(&mut e);
-        }
-        for m in macros {
-            self.error_tokens(&m, MACRO_MSG);
-        }
-        (e.to_token_stream(), uses)
     }
 
     /// A whole inactive expression as one plain statement.
@@ -637,187 +549,7 @@ impl Lower<'_> {
             self.plain_tokens(quote!(#a[#it]), index.val().into_iter().collect(), span, out)
         }
     }
-
-    fn unsupported(&mut self, e: &Expr) {
-        let msg = match e {
-            Expr::Match(_) => "`match` is not supported in a #[differentiate] body: use `if`/`else if`/`else`",
-            Expr::Closure(_) => {
-                "a closure that reads a differentiated value, or assigns to a variable of the function, is not supported here: write a `fn` with #[differentiate] and call it, or a `for` loop"
-            }
-            Expr::Loop(_) => {
-                "`loop` is not supported in a #[differentiate] body: use `while` with a condition, or `for` over a range"
-            }
-            Expr::Macro(_) => MACRO_MSG,
-            Expr::Async(_) | Expr::Await(_) => "`async`/`.await` is not supported in a #[differentiate] body",
-            Expr::Unsafe(_) => "`unsafe` blocks are not supported in a #[differentiate] body",
-            Expr::Try(_) => {
-                "the `?` operator is not supported in a #[differentiate] body: the function returns a float, not a `Result`"
-            }
-            Expr::Let(_) => "`let` expressions are not supported here: test with a comparison",
-            Expr::Field(_) | Expr::Struct(_) => {
-                "fields of differentiated values are not supported: differentiated values are floats and float arrays"
-            }
-            Expr::Reference(_) => "references to differentiated values are not supported here: use the value itself",
-            Expr::Tuple(_) => "tuples of differentiated values are supported only in `let (a, b) = (x, y);`",
-            Expr::Array(_) | Expr::Repeat(_) => {
-                "array expressions with differentiated elements are supported only as the value of a `let`: `let h = [a, b];`"
-            }
-            Expr::Range(_) => "ranges of differentiated values are not supported: ranges are of integers",
-            _ => "this expression is not supported in a #[differentiate] body",
-        };
-        self.error_tokens(e, msg);
-    }
 }
-/// Parts of an expression whose value carries no derivative, whatever they read: a comparison
-/// or `&&`/`||` is a `bool`, a cast to an integer or `bool` is piecewise constant, and the length
-/// of an array does not depend on its elements.
-fn carries_no_derivative(e: &Expr) -> bool {
-    match e {
-        Expr::Binary(b) => matches!(
-            b.op,
-            BinOp::Lt(_)
-                | BinOp::Le(_)
-                | BinOp::Gt(_)
-                | BinOp::Ge(_)
-                | BinOp::Eq(_)
-                | BinOp::Ne(_)
-                | BinOp::And(_)
-                | BinOp::Or(_)
-        ),
-        Expr::Cast(c) => is_discrete_type(&c.ty),
-        Expr::MethodCall(m) => {
-            m.args.is_empty()
-                && (m.method == "len" || m.method == "is_empty")
-                && matches!(strip(&m.receiver), Expr::Path(_))
-        }
-        _ => false,
-    }
-}
-
-/// The primitive integer types and `bool`: a cast to one of them is piecewise constant.
-pub fn is_discrete_type(ty: &syn::Type) -> bool {
-    match ty {
-        syn::Type::Path(p) if p.qself.is_none() => p.path.get_ident().is_some_and(|i| {
-            matches!(
-                i.to_string().as_str(),
-                "u8" | "u16"
-                    | "u32"
-                    | "u64"
-                    | "u128"
-                    | "usize"
-                    | "i8"
-                    | "i16"
-                    | "i32"
-                    | "i64"
-                    | "i128"
-                    | "isize"
-                    | "bool"
-            )
-        }),
-        syn::Type::Paren(p) => is_discrete_type(&p.elem),
-        syn::Type::Group(g) => is_discrete_type(&g.elem),
-        _ => false,
-    }
-}
-
-/// Methods of floats that return no float: `x.is_nan()`, `a.total_cmp(&b)`.
-fn is_float_predicate(name: &str, args: usize) -> bool {
-    match args {
-        0 => matches!(
-            name,
-            "is_nan"
-                | "is_infinite"
-                | "is_finite"
-                | "is_normal"
-                | "is_subnormal"
-                | "is_sign_positive"
-                | "is_sign_negative"
-                | "classify"
-        ),
-        1 => matches!(name, "total_cmp" | "partial_cmp"),
-        _ => false,
-    }
-}
-
-/// Adaptors and consumers of iterators (`max`/`min` without an argument: with one they are the
-/// float gates).
-fn is_iterator_method(name: &str, args: usize) -> bool {
-    matches!(
-        name,
-        "iter"
-            | "into_iter"
-            | "map"
-            | "filter"
-            | "filter_map"
-            | "flat_map"
-            | "flatten"
-            | "fold"
-            | "try_fold"
-            | "reduce"
-            | "scan"
-            | "sum"
-            | "product"
-            | "collect"
-            | "for_each"
-            | "try_for_each"
-            | "zip"
-            | "enumerate"
-            | "rev"
-            | "skip"
-            | "take"
-            | "step_by"
-            | "skip_while"
-            | "take_while"
-            | "map_while"
-            | "chain"
-            | "cycle"
-            | "copied"
-            | "cloned"
-            | "inspect"
-            | "peekable"
-            | "windows"
-            | "chunks"
-            | "max_by"
-            | "min_by"
-            | "max_by_key"
-            | "min_by_key"
-            | "count"
-            | "last"
-            | "nth"
-            | "position"
-            | "find"
-            | "find_map"
-            | "any"
-            | "all"
-            | "partition"
-            | "unzip"
-    ) || (args == 0 && matches!(name, "max" | "min"))
-}
-
-pub fn iterator_msg(name: &str) -> String {
-    format!(
-        "iterator chains over differentiated values are not differentiated yet (`.{name}(..)` here): write a `for` loop that accumulates, e.g. `let mut s = 0.0; for x in xs.iter() {{ s += (x - mu).powi(2); }}`; chains that only decide a condition (`if xs.iter().any(|&x| x > w)`) are fine"
-    )
-}
-
-/// A closure that assigns to a variable it captures (`|x| total += x`).
-pub fn is_impure_closure(e: &Expr) -> bool {
-    matches!(strip(e), Expr::Closure(c) if scope::assigns_capture(c))
-}
-
-fn has_macro(e: &Expr) -> bool {
-    struct M(bool);
-    impl<'ast> Visit<'ast> for M {
-        fn visit_macro(&mut self, _: &'ast syn::Macro) {
-            self.0 = true;
-        }
-    }
-    let mut m = M(false);
-    m.visit_expr(e);
-    m.0
-}
-
-pub const MACRO_MSG: &str = "macro invocations are not supported in a #[differentiate] body: the macro cannot see inside them; write the computation out, or move it into a function called with constant arguments";
 
 fn unit() -> Operand {
     Operand::Lit(quote!(()))
@@ -843,7 +575,7 @@ fn is_compound_assign_op(op: BinOp) -> bool {
     )
 }
 
-fn is_compound_assign(e: &Expr) -> bool {
+pub(super) fn is_compound_assign(e: &Expr) -> bool {
     matches!(e, Expr::Binary(b) if is_compound_assign_op(b.op))
 }
 

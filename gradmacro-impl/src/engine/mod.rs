@@ -1,12 +1,14 @@
 //! The expansion of `#[differentiate]`, callable on `proc_macro2` token streams (so it can be
 //! tested and benchmarked without a compiler).
 //!
-//! Stages: [`sig`] reads the attribute and the signature; [`lower`] (with `lower_expr`,
+//! Stages: [`sig`] reads the attribute and the signature; [`lower`] (with `activity`, which
+//! decides what is constant, `scope`, `lower_expr`,
 //! `lower_call`, `lower_loop`) turns the body into the IR of [`ir`]; [`reverse`] (with
 //! `reverse_loop`) walks it backwards into adjoint code using the rules of [`gates`]; [`forward`]
 //! emits the forward code around it. On any error the original function is still
 //! emitted, with a `_grad` companion of the right signature and the errors.
 
+mod activity;
 mod forward;
 pub mod gates;
 pub mod ir;
@@ -19,6 +21,7 @@ mod reverse_loop;
 mod reverse_sparse;
 mod scope;
 mod sig;
+mod unsupported;
 
 use std::collections::HashMap;
 
