@@ -139,4 +139,23 @@ fn lint_clean_code_runs() {
     let _ = control_grad(&[1.0, -2.0, 3.0]);
     let _ = composed_grad(0.1, 0.2);
     let _ = Model { k: 1.0 }.energy_grad(2.0);
+    let _ = chains_grad(0.5, 1.5, &[1.0, 2.0], &[0.5, -0.5]);
+}
+
+// Iterator chains, closures in conditions, predicates, casts and `%` of casts (issues 11, 12, 17).
+// The user's casts: an `allow` on the function holds for its companion too.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+#[differentiate(wrt(mu, sigma))]
+pub fn chains(mu: f64, sigma: f64, data: &[f64], w: &[f64]) -> f64 {
+    let ss: f64 = data.iter().map(|x| (x - mu).powi(2)).sum();
+    let dot = w.iter().zip(data).map(|(a, b)| a * b).sum::<f64>();
+    let m = w.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let pos: f64 = data.iter().filter(|&&x| x > mu).map(|x| x * sigma).product();
+    let mut t = 0.0;
+    data.iter().enumerate().for_each(|(i, x)| t += x * mu * f64::from(u8::try_from(i).unwrap_or(0)));
+    let big = data.iter().any(|&x| x > mu * sigma);
+    let k = mu.abs() as usize % 2;
+    let neg = mu.is_sign_negative();
+    let v = if big && !neg { ss / sigma } else { dot + m };
+    v + pos + t + f64::from(u8::try_from(k).unwrap_or(0)) * sigma
 }

@@ -79,10 +79,11 @@ impl Lower<'_> {
             let mut f = |p: &syn::ExprPath| {
                 let name = p.path.get_ident()?.to_string();
                 match l.lookup(&name).cloned()? {
-                    Binding::Scalar { op, deref } => {
+                    Binding::Scalar { op, refs } => {
                         uses.extend(op.val());
                         let t = l.op_tokens(&op);
-                        Some(Expr::Verbatim(if deref { quote!((&#t)) } else { t }))
+                        let amps = (0..refs).map(|_| quote!(&));
+                        Some(Expr::Verbatim(if refs > 0 { quote!((#(#amps)* #t)) } else { t }))
                     }
                     Binding::Array { array, handle, handle_use, .. } => {
                         uses.extend(handle_use);

@@ -36,9 +36,10 @@ pub fn default_lit() -> Operand {
 
 #[derive(Clone, Debug)]
 pub enum Binding {
-    /// A value; `deref` marks an element bound by reference (`for x in xs.iter()`), which plain
+    /// A value; `refs` counts the references plain code sees it behind (1 for an element bound by
+    /// reference, `for x in xs.iter()`; 2 for a `filter` closure's parameter), which plain
     /// code sees as `&value`.
-    Scalar { op: Operand, deref: bool },
+    Scalar { op: Operand, refs: u8 },
     /// An array, read by index. `handle` is how plain code names it (`xs.len()`).
     Array { array: ArrayRef, active: bool, handle: TokenStream, handle_use: Option<ValId> },
 }
@@ -213,7 +214,7 @@ impl<'a> Lower<'a> {
     }
 
     pub fn set_scalar(&mut self, name: &str, op: Operand) {
-        self.rebind(name, Binding::Scalar { op, deref: false });
+        self.rebind(name, Binding::Scalar { op, refs: 0 });
     }
 
     pub(super) fn checkpoint(&self) -> Checkpoint {
@@ -273,12 +274,12 @@ impl<'a> Lower<'a> {
                     handle_use: Some(v),
                 }
             } else {
-                Binding::Scalar { op: Operand::Val(v), deref: false }
+                Binding::Scalar { op: Operand::Val(v), refs: 0 }
             };
             self.bind(ident.to_string(), binding);
         }
-        self.bind(EXIT, Binding::Scalar { op: exit_lit(EXIT_NONE), deref: false });
-        self.bind(RET, Binding::Scalar { op: default_lit(), deref: false });
+        self.bind(EXIT, Binding::Scalar { op: exit_lit(EXIT_NONE), refs: 0 });
+        self.bind(RET, Binding::Scalar { op: default_lit(), refs: 0 });
 
         let mut out = Block::default();
         // The trailing expression goes to `$ret` inside: nothing comes back but `()`.
@@ -391,7 +392,7 @@ impl<'a> Lower<'a> {
                 other => other,
             };
             if let Pat::Ident(pi) = pat {
-                self.bind(pi.ident.to_string(), Binding::Scalar { op: Operand::Lit(quote!(0.0)), deref: false });
+                self.bind(pi.ident.to_string(), Binding::Scalar { op: Operand::Lit(quote!(0.0)), refs: 0 });
             }
             return;
         };
@@ -423,7 +424,7 @@ impl<'a> Lower<'a> {
                             let op = self.expr(init, out);
                             self.typed(op, ty, init.span(), out)
                         };
-                        self.bind(name, Binding::Scalar { op, deref: false });
+                        self.bind(name, Binding::Scalar { op, refs: 0 });
                     }
                 }
             }
@@ -488,7 +489,7 @@ impl<'a> Lower<'a> {
             Pat::Type(pt) => self.bind_operand(&pt.pat, Some(&pt.ty), op, out),
             Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
                 let op = self.typed(op, ty, pi.ident.span(), out);
-                self.bind(pi.ident.to_string(), Binding::Scalar { op, deref: false });
+                self.bind(pi.ident.to_string(), Binding::Scalar { op, refs: 0 });
             }
             Pat::Wild(_) => {}
             other => self.error_tokens(
@@ -576,15 +577,15 @@ impl<'a> Lower<'a> {
                 continue;
             }
             match (t, e) {
-                (Binding::Scalar { op: t, deref: dt }, Binding::Scalar { op: e, deref: de }) => {
-                    let deref = *dt && *de;
+                (Binding::Scalar { op: t, refs: rt }, Binding::Scalar { op: e, refs: re }) => {
+                    let refs = (*rt).min(*re);
                     if t.same(e) {
-                        self.env[i].1 = Binding::Scalar { op: t.clone(), deref };
+                        self.env[i].1 = Binding::Scalar { op: t.clone(), refs };
                     } else {
                         let active = self.is_active(t) || self.is_active(e);
                         let out_v = self.new_val(active, span);
                         phis.push(Phi { out: out_v, then_val: t.clone(), else_val: e.clone() });
-                        self.env[i].1 = Binding::Scalar { op: Operand::Val(out_v), deref };
+                        self.env[i].1 = Binding::Scalar { op: Operand::Val(out_v), refs };
                     }
                 }
                 _ => self.env[i].1 = t.clone(),

@@ -92,7 +92,7 @@ impl Lower<'_> {
                     Operand::Lit(p.to_token_stream())
                 }
                 Expr::Path(p) => match p.path.get_ident().and_then(|i| self.lookup(&i.to_string())).cloned() {
-                    Some(Binding::Scalar { op, deref: false }) => op,
+                    Some(Binding::Scalar { op, refs: 0 }) => op,
                     _ => Operand::Val(self.plain(e, None, out)),
                 },
                 _ => Operand::Val(self.plain(e, None, out)),
@@ -319,14 +319,20 @@ impl Lower<'_> {
                 && (self.mentions_active(&m.receiver)
                     || m.args.iter().any(|a| self.mentions_active(a) || is_impure_closure(a))) =>
             {
-                self.error(m.method.span(), iterator_msg(&name));
-                Operand::Lit(quote!(0.0))
+                self.iter_chain(m, out).unwrap_or_else(|| {
+                    self.error(m.method.span(), iterator_msg(&name));
+                    Operand::Lit(quote!(0.0))
+                })
             }
             _ if !self.mentions_active(&m.receiver) && m.turbofish.is_none() => {
                 let (recv, uses) = self.rename(&m.receiver);
                 let method = format_ident!("{}_grad", m.method, span = m.method.span());
                 let plain = &m.method;
                 self.call_grad([quote!(#plain), quote!(#method)], Some((recv, uses)), &m.args, m.span(), out)
+            }
+            _ if let Some(inner) = iterator_in(&m.receiver) => {
+                self.error(m.method.span(), iterator_msg(&inner));
+                Operand::Lit(quote!(0.0))
             }
             _ => {
                 self.error(
@@ -553,6 +559,16 @@ impl Lower<'_> {
 
 fn unit() -> Operand {
     Operand::Lit(quote!(()))
+}
+
+/// The iterator method a method chain is built on (`xs.iter().max_by(..)` in `.unwrap()`).
+fn iterator_in(e: &Expr) -> Option<String> {
+    match strip(e) {
+        Expr::MethodCall(m) if is_iterator_method(&m.method.to_string(), m.args.len()) => Some(m.method.to_string()),
+        Expr::MethodCall(m) => iterator_in(&m.receiver),
+        Expr::Unary(u) => iterator_in(&u.expr),
+        _ => None,
+    }
 }
 
 fn gate_list() -> String {

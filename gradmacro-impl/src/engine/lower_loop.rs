@@ -2,13 +2,14 @@
 //! arrays (rewritten to an index loop), `while`; and the search for the variables a loop carries.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote};
+use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Pat};
 
-use super::ir::{ArrayRef, Block, Carried, Kind, Loop, LoopKind, Operand, Stmt, ValId};
+use super::ir::{Block, Carried, Kind, Loop, LoopKind, Operand, Stmt, ValId};
 use super::lower::{Binding, EXIT, EXIT_NONE, Lower, exit_lit, is_lit, is_unit, strip};
+use super::lower_iter::Source;
 
 impl Lower<'_> {
     /// A loop: finds the names the body rebinds (carried) by lowering it until the set and
@@ -16,8 +17,28 @@ impl Lower<'_> {
     pub fn lower_loop(
         &mut self,
         span: Span,
-        mut head: impl FnMut(&mut Self, &mut Block) -> Option<LoopKind>,
+        head: impl FnMut(&mut Self, &mut Block) -> Option<LoopKind>,
         body: &syn::Block,
+        out: &mut Block,
+    ) {
+        self.lower_loop_with(span, head, |s, b| s.loop_body(body, b), out);
+    }
+
+    fn loop_body(&mut self, body: &syn::Block, out: &mut Block) {
+        let tail = self.lower_stmts(&body.stmts, out);
+        if let Some(t) = tail
+            && !is_unit(&t)
+        {
+            self.error(body.span(), "a loop body cannot produce a value: end it with `;`");
+        }
+    }
+
+    /// A loop whose body `body` lowers (an iterator chain's body is not the user's syntax).
+    pub fn lower_loop_with(
+        &mut self,
+        span: Span,
+        mut head: impl FnMut(&mut Self, &mut Block) -> Option<LoopKind>,
+        mut body: impl FnMut(&mut Self, &mut Block),
         out: &mut Block,
     ) {
         let id = self.loops;
@@ -36,11 +57,14 @@ impl Lower<'_> {
                 };
                 let e = self.new_val_kind(active, kind, span);
                 entries.push(e);
-                let deref = matches!(self.env[i].1, Binding::Scalar { deref: true, .. });
-                self.env[i].1 = Binding::Scalar { op: Operand::Val(e), deref };
+                let refs = match &self.env[i].1 {
+                    Binding::Scalar { refs, .. } => *refs,
+                    Binding::Array { .. } => 0,
+                };
+                self.env[i].1 = Binding::Scalar { op: Operand::Val(e), refs };
             }
             if let Some(x) = exit_index {
-                self.env[x].1 = Binding::Scalar { op: exit_lit(EXIT_NONE), deref: false };
+                self.env[x].1 = Binding::Scalar { op: exit_lit(EXIT_NONE), refs: 0 };
             }
             let start = self.env.snapshot();
             let returns_before = self.returns;
@@ -50,13 +74,10 @@ impl Lower<'_> {
             let mut block = Block::default();
             let kind = head(self, &mut block);
             self.loop_depth += 1;
-            let tail = self.lower_stmts(&body.stmts, &mut block);
+            let inner = self.env.len();
+            body(self, &mut block);
+            self.env.truncate(inner);
             self.loop_depth -= 1;
-            if let Some(t) = tail
-                && !is_unit(&t)
-            {
-                self.error(body.span(), "a loop body cannot produce a value: end it with `;`");
-            }
             self.env.truncate(mark);
 
             let mut found: Vec<(usize, bool)> = Vec::new();
@@ -101,14 +122,14 @@ impl Lower<'_> {
                     let Binding::Scalar { op: exit, .. } = self.env[i].1.clone() else {
                         continue;
                     };
-                    let Binding::Scalar { op: init, deref } = before[i].clone() else {
+                    let Binding::Scalar { op: init, refs } = before[i].clone() else {
                         continue;
                     };
                     let after = self.new_val_kind(active, self.vals[entries[k]].kind, span);
                     let slot = self.slots;
                     self.slots += 1;
                     carried_ir.push(Carried { slot, init, entry: entries[k], exit, after });
-                    self.env[i].1 = Binding::Scalar { op: Operand::Val(after), deref };
+                    self.env[i].1 = Binding::Scalar { op: Operand::Val(after), refs };
                 }
                 for (i, b) in before.iter().enumerate() {
                     if !carried.iter().any(|&(j, _)| j == i) {
@@ -118,7 +139,7 @@ impl Lower<'_> {
                 let exit_after = if returns {
                     let v = self.new_val(false, span);
                     if let Some(x) = exit_index {
-                        self.env[x].1 = Binding::Scalar { op: Operand::Val(v), deref: false };
+                        self.env[x].1 = Binding::Scalar { op: Operand::Val(v), refs: 0 };
                     }
                     Some(v)
                 } else {
@@ -156,39 +177,18 @@ impl Lower<'_> {
             );
         }
         let span = f.for_token.span();
-        // Over differentiated arrays, and over local arrays (which a later statement may write:
-        // an iterator borrowing one could not be kept for the backward pass), the loop runs
-        // over indices.
-        if let Some(shape) = self.iter_shape(&f.expr)
-            && shape.sources().iter().any(|s| {
-                matches!(
-                    self.lookup(&s.to_string()),
-                    Some(Binding::Array { active: true, .. } | Binding::Array { array: ArrayRef::Local(_), .. })
-                )
-            })
-        {
-            let lens: Vec<TokenStream> = shape
-                .sources()
-                .iter()
-                .map(|s| {
-                    let (t, _) = self.rename(&syn::parse_quote!(#s));
-                    quote!(#t.len())
-                })
-                .collect();
-            let len_uses: Vec<ValId> =
-                shape.sources().iter().flat_map(|s| self.rename(&syn::parse_quote!(#s)).1).collect();
-            let len = lens.iter().skip(1).fold(lens[0].clone(), |acc, l| quote!(::core::cmp::min(#acc, #l)));
-            let pat = (*f.pat).clone();
-            self.lower_loop(
+        if let Some(source @ Source::Index { .. }) = self.loop_source(&f.expr) {
+            let pat = &*f.pat;
+            self.loop_over(
                 span,
-                |s, b| {
-                    let index = s.new_val(false, span);
-                    if !s.bind_elements(&shape, &pat, index, b) {
-                        return None;
+                &source,
+                |s, item, b| {
+                    if !s.bind_item(pat, &item, b) {
+                        s.error_tokens(pat, "this pattern does not match the iterator: bind `x` or `&x` per element, `(i, x)` for `.enumerate()`, `(x, y)` for `.zip(...)`");
+                        return;
                     }
-                    Some(LoopKind::ForIndex { index, len: len.clone(), len_uses: len_uses.clone() })
+                    s.loop_body(&f.body, b);
                 },
-                &f.body,
                 out,
             );
             return;
@@ -268,7 +268,7 @@ impl Lower<'_> {
         }
         let ids = bound.iter().map(|(_, v)| *v).collect();
         for (name, v) in bound {
-            self.bind(name, Binding::Scalar { op: Operand::Val(v), deref: false });
+            self.bind(name, Binding::Scalar { op: Operand::Val(v), refs: 0 });
         }
         Some((p.to_token_stream(), ids))
     }
@@ -283,10 +283,12 @@ pub enum IterShape {
     },
     Zip(Box<IterShape>, Box<IterShape>),
     Enumerate(Box<IterShape>),
+    /// `.copied()` / `.cloned()`: the elements by value.
+    Copied(Box<IterShape>),
 }
 
 impl IterShape {
-    fn sources(&self) -> Vec<syn::Ident> {
+    pub(super) fn sources(&self) -> Vec<syn::Ident> {
         match self {
             IterShape::Source { ident, .. } => vec![ident.clone()],
             IterShape::Zip(a, b) => {
@@ -294,13 +296,13 @@ impl IterShape {
                 v.extend(b.sources());
                 v
             }
-            IterShape::Enumerate(a) => a.sources(),
+            IterShape::Enumerate(a) | IterShape::Copied(a) => a.sources(),
         }
     }
 }
 
 impl Lower<'_> {
-    fn iter_shape(&self, e: &Expr) -> Option<IterShape> {
+    pub(super) fn iter_shape(&self, e: &Expr) -> Option<IterShape> {
         match strip(e) {
             Expr::Path(p) => p.path.get_ident().map(|i| IterShape::Source { ident: i.clone(), bare: true }),
             Expr::Reference(r) if r.mutability.is_none() => match strip(&r.expr) {
@@ -312,6 +314,9 @@ impl Lower<'_> {
                 _ => None,
             },
             Expr::MethodCall(m) if m.args.is_empty() && m.method == "into_iter" => self.iter_shape(&m.receiver),
+            Expr::MethodCall(m) if m.args.is_empty() && (m.method == "copied" || m.method == "cloned") => {
+                Some(IterShape::Copied(Box::new(self.iter_shape(&m.receiver)?)))
+            }
             Expr::MethodCall(m) if m.args.is_empty() && m.method == "enumerate" => {
                 Some(IterShape::Enumerate(Box::new(self.iter_shape(&m.receiver)?)))
             }
@@ -320,72 +325,5 @@ impl Lower<'_> {
             }
             _ => None,
         }
-    }
-
-    /// Binds the names of `pat` to the elements at `index` of the shape's arrays.
-    fn bind_elements(&mut self, shape: &IterShape, pat: &Pat, index: ValId, out: &mut Block) -> bool {
-        let pat = match pat {
-            Pat::Paren(p) => &*p.pat,
-            p => p,
-        };
-        match (shape, pat) {
-            (_, Pat::Wild(_)) => true,
-            (IterShape::Source { ident: src, bare }, Pat::Ident(_) | Pat::Reference(_)) => {
-                let owned = *bare
-                    && match self.lookup(&src.to_string()) {
-                        Some(Binding::Array { array: ArrayRef::Local(_), .. }) => true,
-                        Some(Binding::Array { array: ArrayRef::Param(p), .. }) => self.sig.params[*p].owned,
-                        _ => false,
-                    };
-                let (ident, deref) = match pat {
-                    Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => (pi.ident.clone(), !owned),
-                    Pat::Reference(r) => match &*r.pat {
-                        Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => (pi.ident.clone(), false),
-                        _ => return self.bad_pattern(pat),
-                    },
-                    _ => return self.bad_pattern(pat),
-                };
-                let op = match self.lookup(&src.to_string()).cloned() {
-                    Some(Binding::Array { array, active: true, .. }) => {
-                        if let ArrayRef::Local(s) = array {
-                            self.arrays[s].read_in_loop = true;
-                        }
-                        let v = self.new_val(true, ident.span());
-                        out.stmts.push(Stmt::Index { out: v, array, index: Operand::Val(index) });
-                        Operand::Val(v)
-                    }
-                    other => {
-                        if let Some(Binding::Array { array: ArrayRef::Local(s), .. }) = other {
-                            self.arrays[s].read_in_loop = true;
-                        }
-                        let (t, mut uses) = self.rename(&syn::parse_quote!(#src));
-                        let k = super::val_ident_plain(index);
-                        uses.push(index);
-                        self.plain_tokens(quote!(#t[#k]), uses, ident.span(), out)
-                    }
-                };
-                self.bind(ident.to_string(), Binding::Scalar { op, deref });
-                true
-            }
-            (IterShape::Zip(a, b), Pat::Tuple(t)) if t.elems.len() == 2 => {
-                self.bind_elements(a, &t.elems[0], index, out) && self.bind_elements(b, &t.elems[1], index, out)
-            }
-            (IterShape::Enumerate(a), Pat::Tuple(t)) if t.elems.len() == 2 => {
-                match &t.elems[0] {
-                    Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
-                        self.bind(pi.ident.to_string(), Binding::Scalar { op: Operand::Val(index), deref: false });
-                    }
-                    Pat::Wild(_) => {}
-                    other => return self.bad_pattern(other),
-                }
-                self.bind_elements(a, &t.elems[1], index, out)
-            }
-            _ => self.bad_pattern(pat),
-        }
-    }
-
-    fn bad_pattern(&mut self, pat: &Pat) -> bool {
-        self.error_tokens(pat, "this pattern does not match the iterator: bind `x` or `&x` per element, `(i, x)` for `.enumerate()`, `(x, y)` for `.zip(...)`");
-        false
     }
 }

@@ -15,6 +15,7 @@ pub mod ir;
 mod lower;
 mod lower_call;
 mod lower_expr;
+mod lower_iter;
 mod lower_loop;
 mod reverse;
 mod reverse_loop;

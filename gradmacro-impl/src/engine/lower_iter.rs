@@ -1,0 +1,423 @@
+//! Lowering, iterator chains: `xs.iter().map(|x| ..).sum()` and its kin become the loop they
+//! mean, the closures' bodies inlined at their one call site and the result accumulated into a
+//! fresh variable, so the loop machinery (recomputation, fusion into the forward loop, tapes)
+//! handles them exactly as it handles the hand-written `for` loop, at the same speed.
+//!
+//! The items a loop hands out are [`Item`]s: the element of an array at the loop's index, a
+//! constant value, or a tuple of items (`zip`, `enumerate`); a pattern (a `for` pattern, a
+//! closure's parameter) binds names to them.
+
+use std::cell::Cell;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{Expr, Pat};
+
+use super::gates::{self, Gate};
+use super::ir::{ArrayRef, Block, LoopKind, Operand, Stmt, ValId};
+use super::lower::{Binding, Lower, strip};
+use super::lower_loop::IterShape;
+use super::scope::pat_names;
+
+/// What one iteration hands to a pattern.
+#[derive(Clone)]
+pub enum Item {
+    /// A value, seen behind `refs` references (`xs.iter()` hands out `&f64`).
+    Elem(Operand, u8),
+    Tuple(Vec<Item>),
+}
+
+impl Item {
+    /// What `.copied()` makes of it.
+    fn copied(self) -> Item {
+        match self {
+            Item::Elem(op, r) => Item::Elem(op, r.saturating_sub(1)),
+            Item::Tuple(items) => Item::Tuple(items.into_iter().map(Item::copied).collect()),
+        }
+    }
+
+    /// What a `filter` closure sees: a reference to it (a tuple's elements each behind one more
+    /// reference, as match ergonomics binds them).
+    fn by_ref(&self) -> Item {
+        match self {
+            Item::Elem(op, r) => Item::Elem(op.clone(), r + 1),
+            Item::Tuple(items) => Item::Tuple(items.iter().map(Item::by_ref).collect()),
+        }
+    }
+}
+
+enum Stage<'a> {
+    Map(&'a Expr),
+    Filter(&'a Expr),
+    Copied,
+}
+
+enum Terminal<'a> {
+    Sum,
+    Product,
+    Fold(&'a Expr, &'a Expr),
+    ForEach(&'a Expr),
+}
+
+/// Where a loop's items come from.
+pub enum Source {
+    /// Elements of arrays at an index `0..len` (differentiated or local arrays).
+    Index { shape: IterShape, len: TokenStream, len_uses: Vec<ValId> },
+    /// A constant iterator, written as the user wrote it (renamed).
+    Iter { iterable: TokenStream, uses: Vec<ValId> },
+}
+
+impl Lower<'_> {
+    /// How a loop over `e` runs: over indices when `e` walks differentiated or local arrays (a
+    /// local array may be written later: an iterator borrowing it could not be kept for the
+    /// backward pass), as written when `e` is constant; `None` otherwise.
+    pub(super) fn loop_source(&mut self, e: &Expr) -> Option<Source> {
+        if let Some(shape) = self.iter_shape(e)
+            && shape.sources().iter().any(|s| {
+                matches!(
+                    self.lookup(&s.to_string()),
+                    Some(Binding::Array { active: true, .. } | Binding::Array { array: ArrayRef::Local(_), .. })
+                )
+            })
+        {
+            let mut lens = Vec::new();
+            let mut len_uses = Vec::new();
+            for s in shape.sources() {
+                let (t, u) = self.rename(&syn::parse_quote!(#s));
+                lens.push(quote!(#t.len()));
+                len_uses.extend(u);
+            }
+            let len = lens.iter().skip(1).fold(lens[0].clone(), |acc, l| quote!(::core::cmp::min(#acc, #l)));
+            return Some(Source::Index { shape, len, len_uses });
+        }
+        if self.mentions_active(e) || !self.is_simple(e) {
+            return None;
+        }
+        // `into_iter((0..n))` would trip `unused_parens` on the user's tokens.
+        let (iterable, uses) = self.rename(strip(e));
+        Some(Source::Iter { iterable, uses })
+    }
+
+    /// A loop over `source` whose iteration `body` receives the item.
+    pub(super) fn loop_over(
+        &mut self,
+        span: Span,
+        source: &Source,
+        mut body: impl FnMut(&mut Self, Item, &mut Block),
+        out: &mut Block,
+    ) {
+        let bound = Cell::new(0);
+        match source {
+            Source::Index { shape, len, len_uses } => self.lower_loop_with(
+                span,
+                |s, _| {
+                    let index = s.new_val(false, span);
+                    bound.set(index);
+                    Some(LoopKind::ForIndex { index, len: len.clone(), len_uses: len_uses.clone() })
+                },
+                |s, b| {
+                    let item = s.shape_item(shape, bound.get(), b);
+                    body(s, item, b);
+                },
+                out,
+            ),
+            Source::Iter { iterable, uses } => self.lower_loop_with(
+                span,
+                |s, _| {
+                    let v = s.new_val(false, span);
+                    bound.set(v);
+                    let pat = super::val_ident_plain(v).to_token_stream();
+                    Some(LoopKind::ForIter {
+                        pat,
+                        iterable: iterable.clone(),
+                        iterable_uses: uses.clone(),
+                        bound: vec![v],
+                    })
+                },
+                |s, b| body(s, Item::Elem(Operand::Val(bound.get()), 0), b),
+                out,
+            ),
+        }
+    }
+
+    /// The elements of the shape's arrays at `index`.
+    fn shape_item(&mut self, shape: &IterShape, index: ValId, out: &mut Block) -> Item {
+        match shape {
+            IterShape::Source { ident, bare } => {
+                let binding = self.lookup(&ident.to_string()).cloned();
+                let owned = *bare
+                    && match &binding {
+                        Some(Binding::Array { array: ArrayRef::Local(_), .. }) => true,
+                        Some(Binding::Array { array: ArrayRef::Param(p), .. }) => self.sig.params[*p].owned,
+                        _ => false,
+                    };
+                if let Some(Binding::Array { array: ArrayRef::Local(s), .. }) = &binding {
+                    self.arrays[*s].read_in_loop = true;
+                }
+                let op = match binding {
+                    Some(Binding::Array { array, active: true, .. }) => {
+                        let v = self.new_val(true, ident.span());
+                        out.stmts.push(Stmt::Index { out: v, array, index: Operand::Val(index) });
+                        Operand::Val(v)
+                    }
+                    _ => {
+                        let (t, mut uses) = self.rename(&syn::parse_quote!(#ident));
+                        let k = super::val_ident_plain(index);
+                        uses.push(index);
+                        self.plain_tokens(quote!(#t[#k]), uses, ident.span(), out)
+                    }
+                };
+                Item::Elem(op, u8::from(!owned))
+            }
+            IterShape::Zip(a, b) => Item::Tuple(vec![self.shape_item(a, index, out), self.shape_item(b, index, out)]),
+            IterShape::Enumerate(a) => {
+                Item::Tuple(vec![Item::Elem(Operand::Val(index), 0), self.shape_item(a, index, out)])
+            }
+            IterShape::Copied(a) => self.shape_item(a, index, out).copied(),
+        }
+    }
+
+    /// Binds the names of `pat` to `item`; `false` when the pattern does not fit it.
+    pub(super) fn bind_item(&mut self, pat: &Pat, item: &Item, out: &mut Block) -> bool {
+        match (pat, item) {
+            (Pat::Paren(p), _) => self.bind_item(&p.pat, item, out),
+            (Pat::Type(t), _) => self.bind_item(&t.pat, item, out),
+            (Pat::Wild(_), _) => true,
+            (Pat::Ident(pi), Item::Elem(op, refs)) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                self.bind(pi.ident.to_string(), Binding::Scalar { op: op.clone(), refs: *refs });
+                true
+            }
+            (Pat::Reference(r), Item::Elem(op, refs)) if *refs > 0 => {
+                self.bind_item(&r.pat, &Item::Elem(op.clone(), refs - 1), out)
+            }
+            (Pat::Reference(r), Item::Tuple(_)) => self.bind_item(&r.pat, &item.clone().copied(), out),
+            (Pat::Tuple(t), Item::Tuple(items)) if t.elems.len() == items.len() => {
+                t.elems.iter().zip(items).all(|(p, it)| self.bind_item(p, it, out))
+            }
+            // A constant value (a tuple from a constant iterator, say) destructured by any
+            // pattern: each name is read out of it in plain code.
+            (other, Item::Elem(op, refs)) if !self.is_active(op) => {
+                let amps: Vec<TokenStream> = (0..*refs).map(|_| quote!(&)).collect();
+                let v = self.op_tokens(op);
+                for name in pat_names(other) {
+                    let n = syn::Ident::new(&name, other.span());
+                    let only = keeping(other, &name);
+                    let uses = op.val().into_iter().collect();
+                    let got = self.plain_tokens(quote!({ let #only = #(#amps)* #v; #n }), uses, other.span(), out);
+                    self.bind(name, Binding::Scalar { op: got, refs: 0 });
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// `src.stages().terminal(..)` reading active values: the loop it means. `None` when the
+    /// chain is not one of the supported shapes (the caller reports it).
+    pub(super) fn iter_chain(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Option<Operand> {
+        let terminal = match (m.method.to_string().as_str(), m.args.len()) {
+            ("sum", 0) => Terminal::Sum,
+            ("product", 0) => Terminal::Product,
+            ("fold", 2) => Terminal::Fold(&m.args[0], &m.args[1]),
+            ("for_each", 1) => Terminal::ForEach(&m.args[0]),
+            _ => return None,
+        };
+        // The stages, outermost first, each with the expression it is the method of.
+        let mut stages = Vec::new();
+        let mut src = &*m.receiver;
+        while let Expr::MethodCall(c) = strip(src) {
+            let stage = match (c.method.to_string().as_str(), c.args.len()) {
+                ("map", 1) => Stage::Map(&c.args[0]),
+                ("filter", 1) => Stage::Filter(&c.args[0]),
+                ("copied" | "cloned", 0) => Stage::Copied,
+                _ => break,
+            };
+            stages.push((src, stage));
+            src = &c.receiver;
+        }
+        // `.copied()` before any closure belongs to the source (`data.iter().copied()`).
+        while let Some((e, Stage::Copied)) = stages.last() {
+            src = e;
+            stages.pop();
+        }
+        let stages: Vec<Stage<'_>> = stages.into_iter().rev().map(|(_, s)| s).collect();
+        let source = self.loop_source(src)?;
+        let acc_name = format!("$acc{}", self.loops);
+        let mark = self.env.len();
+        let init = match &terminal {
+            Terminal::Sum => Some(Operand::Lit(quote!(-0.0))),
+            Terminal::Product => Some(Operand::Lit(quote!(1.0))),
+            Terminal::Fold(init, _) => Some(self.expr(init, out)),
+            Terminal::ForEach(_) => None,
+        };
+        if let Some(init) = init.clone() {
+            self.bind(acc_name.clone(), Binding::Scalar { op: init, refs: 0 });
+        }
+        let span = m.method.span();
+        self.loop_over(span, &source, |s, item, b| s.chain_body(&stages, &terminal, item, &acc_name, span, b), out);
+        let result = if init.is_some() { self.scalar(&acc_name) } else { Operand::Lit(quote!(())) };
+        self.env.truncate(mark);
+        Some(result)
+    }
+
+    fn chain_body(
+        &mut self,
+        stages: &[Stage<'_>],
+        terminal: &Terminal<'_>,
+        item: Item,
+        acc: &str,
+        span: Span,
+        out: &mut Block,
+    ) {
+        let Some((first, rest)) = stages.split_first() else {
+            match terminal {
+                Terminal::Sum | Terminal::Product => {
+                    let Some(v) = self.item_value(&item, span) else { return };
+                    let cur = self.scalar(acc);
+                    let (gate, op) =
+                        if matches!(terminal, Terminal::Sum) { (Gate::Add, quote!(+)) } else { (Gate::Mul, quote!(*)) };
+                    let (ct, vt) = (self.op_tokens(&cur), self.op_tokens(&v));
+                    let new = self.gate(gate, vec![cur, v], span, quote!(#ct #op #vt), out);
+                    self.set_scalar(acc, new);
+                }
+                Terminal::Fold(_, f) => {
+                    let cur = self.scalar(acc);
+                    let new = self.apply(f, &[Item::Elem(cur, 0), item], out);
+                    self.set_scalar(acc, new);
+                }
+                Terminal::ForEach(f) => {
+                    let _ = self.apply(f, &[item], out);
+                }
+            }
+            return;
+        };
+        match first {
+            Stage::Copied => self.chain_body(rest, terminal, item.copied(), acc, span, out),
+            Stage::Map(f) => {
+                let v = self.apply(f, &[item], out);
+                self.chain_body(rest, terminal, Item::Elem(v, 0), acc, span, out);
+            }
+            Stage::Filter(f) => {
+                let keep = self.apply_cond(f, &item.by_ref(), out);
+                let _ = self.lower_if_arms(
+                    keep,
+                    span,
+                    |s, b| {
+                        s.chain_body(rest, terminal, item.clone(), acc, span, b);
+                        None
+                    },
+                    |_, _| None,
+                    out,
+                );
+            }
+        }
+    }
+
+    fn item_value(&mut self, item: &Item, span: Span) -> Option<Operand> {
+        match item {
+            Item::Elem(op, _) => Some(op.clone()),
+            Item::Tuple(_) => {
+                self.error(span, "this iterator hands out tuples: `.map(|(x, y)| ...)` them to one value first");
+                None
+            }
+        }
+    }
+
+    /// The value of `f(args)` for a closure or a float function (`f64::max`) passed to an
+    /// iterator adaptor, with the closure's body inlined.
+    fn apply(&mut self, f: &Expr, args: &[Item], out: &mut Block) -> Operand {
+        self.apply_with(f, args, out, |s, body, b| s.expr(body, b))
+    }
+
+    /// A `filter` predicate: a condition, which carries no gradient.
+    fn apply_cond(&mut self, f: &Expr, item: &Item, out: &mut Block) -> Operand {
+        self.apply_with(f, std::slice::from_ref(item), out, |s, body, b| s.cond(body, b))
+    }
+
+    fn apply_with(
+        &mut self,
+        f: &Expr,
+        args: &[Item],
+        out: &mut Block,
+        lower: impl FnOnce(&mut Self, &Expr, &mut Block) -> Operand,
+    ) -> Operand {
+        match strip(f) {
+            Expr::Closure(c) if c.inputs.len() == args.len() => {
+                if let Some(r) = early_exit(&c.body) {
+                    self.error_tokens(r, "`return` or `?` inside a closure passed to an iterator adaptor is not supported: the closure is inlined into the loop; compute the value with `if`/`else`");
+                    return Operand::Lit(quote!(0.0));
+                }
+                let mark = self.env.len();
+                for (p, a) in c.inputs.iter().zip(args) {
+                    if !self.bind_item(p, a, out) {
+                        self.error_tokens(p, "this closure parameter does not match the iterator's items: bind `x` or `&x` per element, `(i, x)` for `.enumerate()`, `(x, y)` for `.zip(...)`");
+                        self.env.truncate(mark);
+                        return Operand::Lit(quote!(0.0));
+                    }
+                }
+                let v = lower(self, &c.body, out);
+                self.env.truncate(mark);
+                v
+            }
+            // `f64::max`, `f64::exp`: a float gate in path form.
+            Expr::Path(p)
+                if p.path.segments.len() == 2
+                    && matches!(p.path.segments[0].ident.to_string().as_str(), "f64" | "f32")
+                    && gates::method(&p.path.segments[1].ident.to_string()).is_some_and(|(_, n)| n == args.len()) =>
+            {
+                let Some((g, _)) = gates::method(&p.path.segments[1].ident.to_string()) else {
+                    return Operand::Lit(quote!(0.0));
+                };
+                let mut ops = Vec::new();
+                for a in args {
+                    let Some(v) = self.item_value(a, p.span()) else { return Operand::Lit(quote!(0.0)) };
+                    ops.push(v);
+                }
+                let toks: Vec<TokenStream> = ops.iter().map(|a| self.op_tokens(a)).collect();
+                self.gate(Gate::Method(g), ops, p.span(), quote!(#p(#(#toks),*)), out)
+            }
+            other => {
+                self.error_tokens(other, "an iterator adaptor over differentiated values takes a closure (`|x| ...`) or a float function (`f64::max`): write `.map(|x| f(x))`");
+                Operand::Lit(quote!(0.0))
+            }
+        }
+    }
+}
+
+/// `pat` with every name but `name` replaced by `_` (no unused bindings in generated code).
+fn keeping(pat: &Pat, name: &str) -> Pat {
+    struct K<'a>(&'a str);
+    impl syn::visit_mut::VisitMut for K<'_> {
+        fn visit_pat_mut(&mut self, p: &mut Pat) {
+            if let Pat::Ident(pi) = p
+                && pi.ident != self.0
+            {
+                *p = Pat::Wild(syn::PatWild { attrs: Vec::new(), underscore_token: syn::Token![_](pi.ident.span()) });
+                return;
+            }
+            syn::visit_mut::visit_pat_mut(self, p);
+        }
+    }
+    let mut p = pat.clone();
+    syn::visit_mut::VisitMut::visit_pat_mut(&mut K(name), &mut p);
+    p
+}
+
+/// A `return` or `?` that would leave the closure (not one inside a nested closure).
+fn early_exit(e: &Expr) -> Option<&Expr> {
+    struct R<'a>(Option<&'a Expr>);
+    impl<'ast> Visit<'ast> for R<'ast> {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            match e {
+                Expr::Return(_) | Expr::Try(_) if self.0.is_none() => self.0 = Some(e),
+                Expr::Closure(_) => {}
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+    }
+    let mut r = R(None);
+    r.visit_expr(e);
+    r.0
+}
