@@ -299,11 +299,15 @@ impl<'a> Lower<'a> {
 
     /// With `tail_returns`, the trailing expression is the function's result (`$ret`), also
     /// when it ends up inside the guard that follows an early `return`.
-    fn lower_stmts_inner(&mut self, stmts: &[syn::Stmt], tail_returns: bool, out: &mut Block) -> Option<Operand> {
+    pub(super) fn lower_stmts_inner(&mut self, stmts: &[syn::Stmt], tail_returns: bool, out: &mut Block) -> Option<Operand> {
         for (i, s) in stmts.iter().enumerate() {
             let last = i + 1 == stmts.len();
             let mut tail = None;
             match s {
+                // The rest of the block runs where the pattern matched.
+                syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| i.diverge.is_some()) => {
+                    return self.let_else(l, &stmts[i + 1..], tail_returns, out);
+                }
                 syn::Stmt::Expr(e, None) if last => {
                     let v = self.expr(e, out);
                     if tail_returns && !is_unit(&v) {
@@ -396,13 +400,6 @@ impl<'a> Lower<'a> {
             }
             return;
         };
-        if let Some((else_token, _)) = &init.diverge {
-            self.error(
-                else_token.span(),
-                "`let ... else` is not supported in a #[differentiate] body: use `if`/`else`",
-            );
-            return;
-        }
         self.bind_pattern(&local.pat, None, &init.expr, out);
     }
 

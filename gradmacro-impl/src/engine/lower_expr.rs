@@ -119,6 +119,7 @@ impl Lower<'_> {
                 self.lower_stmts(&b.block.stmts, out).unwrap_or_else(unit)
             }
             Expr::If(i) => self.if_expr(i, out),
+            Expr::Match(m) => self.match_expr(m, out),
             Expr::ForLoop(f) => {
                 self.for_loop(f, out);
                 unit()
@@ -419,8 +420,7 @@ impl Lower<'_> {
 
     fn if_expr(&mut self, i: &syn::ExprIf, out: &mut Block) -> Operand {
         if let Expr::Let(l) = strip(&i.cond) {
-            self.error_tokens(l, "`if let` is not supported in a #[differentiate] body: test with a comparison");
-            return unit();
+            return self.if_let(i, l, out);
         }
         let cond = self.cond(&i.cond, out);
         let then_branch = &i.then_branch;

@@ -387,7 +387,7 @@ impl Lower<'_> {
 }
 
 /// `pat` with every name but `name` replaced by `_` (no unused bindings in generated code).
-fn keeping(pat: &Pat, name: &str) -> Pat {
+pub(super) fn keeping(pat: &Pat, name: &str) -> Pat {
     struct K<'a>(&'a str);
     impl syn::visit_mut::VisitMut for K<'_> {
         fn visit_pat_mut(&mut self, p: &mut Pat) {

@@ -17,6 +17,7 @@ mod lower_call;
 mod lower_expr;
 mod lower_iter;
 mod lower_loop;
+mod lower_match;
 mod reverse;
 mod reverse_loop;
 mod reverse_sparse;

@@ -1,0 +1,153 @@
+//! Lowering, pattern matching: `match`, `if let` and `let ... else` on constant scrutinees become
+//! `if` chains. Each arm's test is the plain `match s { PAT => true, _ => false }` (guards
+//! included: a guard carries no gradient), and the names an arm binds are read out of the
+//! scrutinee inside that arm only, so the arm taken is differentiated like an `if` arm.
+
+use proc_macro2::Span;
+use quote::quote;
+use syn::spanned::Spanned;
+use syn::{Expr, Pat};
+
+use super::ir::{Block, Operand};
+use super::lower::{Binding, Lower, strip};
+use super::lower_iter::keeping;
+use super::scope::pat_names;
+
+impl Lower<'_> {
+    /// The scrutinee's value. `None` when it depends on an active value.
+    fn scrutinee(&mut self, e: &Expr, out: &mut Block) -> Option<Operand> {
+        let v = self.cond(e, out);
+        if self.is_active(&v) {
+            self.error_tokens(
+                e,
+                "matching on a differentiated value is not supported: match on a constant (an integer, a bool, an enum), or compare the value with `if`",
+            );
+            return None;
+        }
+        Some(v)
+    }
+
+    /// Whether `s` matches `pat` (its guard included).
+    /// A guard sees the names by value, as in the user's `match`; without one, the test binds
+    /// nothing (no unused bindings, nothing moved out of the scrutinee).
+    fn matches(&mut self, s: &Operand, pat: &Pat, out: &mut Block) -> Operand {
+        let st = self.op_tokens(s);
+        let pat = match pat {
+            Pat::Guard(_) => pat.clone(),
+            p => keeping(p, ""),
+        };
+        let mut test: syn::ExprMatch = syn::parse_quote!(match x { #pat => true, _ => false });
+        test.expr = Box::new(Expr::Verbatim(st));
+        let (tokens, mut uses) = self.rename(&Expr::Match(test));
+        uses.extend(s.val());
+        self.plain_tokens(tokens, uses, pat.span(), out)
+    }
+
+    /// Binds the names `pat` binds, read out of `s` (which matches it) through a reference,
+    /// and cloned: whatever their type, nothing is moved out of the scrutinee.
+    fn bind_matched(&mut self, s: &Operand, pat: &Pat, out: &mut Block) {
+        let pat = match pat {
+            Pat::Guard(g) => &*g.pat,
+            p => p,
+        };
+        let st = self.op_tokens(s);
+        let mut names = pat_names(pat);
+        names.sort();
+        names.dedup();
+        for name in names {
+            let n = syn::Ident::new(&name, pat.span());
+            let only = keeping(pat, &name);
+            let tokens = quote! {
+                match &#st {
+                    #only => ::core::clone::Clone::clone(#n),
+                    _ => ::core::unreachable!(),
+                }
+            };
+            let v = self.plain_tokens(tokens, s.val().into_iter().collect(), pat.span(), out);
+            self.bind(name, Binding::Scalar { op: v, refs: 0 });
+        }
+    }
+
+    pub(super) fn match_expr(&mut self, m: &syn::ExprMatch, out: &mut Block) -> Operand {
+        let Some(s) = self.scrutinee(&m.expr, out) else {
+            return Operand::Lit(quote!(0.0));
+        };
+        self.match_arms(&s, &m.arms, m.match_token.span(), out).unwrap_or_else(|| Operand::Lit(quote!(())))
+    }
+
+    /// The arms from the first: the last is taken when no earlier one matched (the match is
+    /// exhaustive: rustc checks it on the function itself).
+    fn match_arms(&mut self, s: &Operand, arms: &[syn::Arm], span: Span, out: &mut Block) -> Option<Operand> {
+        let (arm, rest) = arms.split_first()?;
+        if rest.is_empty() {
+            let mark = self.env.len();
+            self.bind_matched(s, &arm.pat, out);
+            let v = self.expr(&arm.body, out);
+            self.env.truncate(mark);
+            return Some(v);
+        }
+        let test = self.matches(s, &arm.pat, out);
+        self.lower_if_arms(
+            test,
+            span,
+            |l, b| {
+                l.bind_matched(s, &arm.pat, b);
+                Some(l.expr(&arm.body, b))
+            },
+            |l, b| l.match_arms(s, rest, span, b),
+            out,
+        )
+    }
+
+    /// `if let PAT = e { then } else { .. }`.
+    pub(super) fn if_let(&mut self, i: &syn::ExprIf, l: &syn::ExprLet, out: &mut Block) -> Operand {
+        let Some(s) = self.scrutinee(&l.expr, out) else {
+            return Operand::Lit(quote!(0.0));
+        };
+        let test = self.matches(&s, &l.pat, out);
+        let else_branch = i.else_branch.as_ref().map(|(_, e)| &**e);
+        self.lower_if_arms(
+            test,
+            i.if_token.span(),
+            |lw, b| {
+                lw.bind_matched(&s, &l.pat, b);
+                lw.lower_stmts(&i.then_branch.stmts, b)
+            },
+            |lw, b| match else_branch {
+                None => None,
+                Some(Expr::Block(eb)) => lw.lower_stmts(&eb.block.stmts, b),
+                Some(other) => Some(lw.expr(other, b)),
+            },
+            out,
+        )
+        .unwrap_or_else(|| Operand::Lit(quote!(())))
+    }
+
+    /// `let PAT = e else { diverge }; rest`: `if let PAT = e { rest } else { diverge }`.
+    pub(super) fn let_else(
+        &mut self,
+        local: &syn::Local,
+        rest: &[syn::Stmt],
+        tail_returns: bool,
+        out: &mut Block,
+    ) -> Option<Operand> {
+        let init = local.init.as_ref()?;
+        let (_, diverge) = init.diverge.as_ref()?;
+        let s = self.scrutinee(&init.expr, out)?;
+        let test = self.matches(&s, &local.pat, out);
+        let pat = &local.pat;
+        self.lower_if_arms(
+            test,
+            local.let_token.span(),
+            |l, b| {
+                l.bind_matched(&s, pat, b);
+                l.lower_stmts_inner(rest, tail_returns, b)
+            },
+            |l, b| {
+                let _ = l.expr(strip(diverge), b);
+                None
+            },
+            out,
+        )
+    }
+}

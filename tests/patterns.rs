@@ -1,0 +1,119 @@
+//! `match`, `if let` and `let ... else` on constant scrutinees (issue 12): the arm taken is
+//! differentiated. Gradients against closed forms; values bit for bit against the function.
+
+#![allow(clippy::float_cmp)]
+
+use gradmacro::differentiate;
+
+#[derive(Clone, Copy)]
+pub enum Act {
+    Relu,
+    Tanh,
+    Leaky(f64),
+}
+
+#[differentiate(wrt(x))]
+fn activate(x: f64, act: Act) -> f64 {
+    match act {
+        Act::Relu => x.max(0.0),
+        Act::Tanh => x.tanh(),
+        Act::Leaky(a) if a > 0.0 => {
+            if x > 0.0 {
+                x
+            } else {
+                a * x
+            }
+        }
+        Act::Leaky(_) => x,
+    }
+}
+
+#[test]
+fn match_on_an_enum_with_bindings_and_guards() {
+    assert_eq!(activate_grad(-2.0, Act::Relu), (0.0, 0.0));
+    assert_eq!(activate_grad(2.0, Act::Relu), (2.0, 1.0));
+    let (v, d) = activate_grad(0.5, Act::Tanh);
+    assert_eq!(v, 0.5_f64.tanh());
+    assert!((d - (1.0 - v * v)).abs() < 1e-15);
+    assert_eq!(activate_grad(-2.0, Act::Leaky(0.1)), (-0.2, 0.1));
+    assert_eq!(activate_grad(-2.0, Act::Leaky(-1.0)), (-2.0, 1.0));
+}
+
+#[differentiate(wrt(x, y))]
+fn by_int(x: f64, y: f64, k: usize, flag: bool) -> f64 {
+    let base = match k {
+        0 => x,
+        1 | 2 => x * y,
+        n if n < 10 => x * n as f64,
+        _ => return y,
+    };
+    let scale = match flag {
+        true => 2.0,
+        false => y,
+    };
+    base * scale
+}
+
+#[test]
+fn match_on_integers_and_bools() {
+    assert_eq!(by_int_grad(3.0, 4.0, 0, true), (6.0, 2.0, 0.0));
+    assert_eq!(by_int_grad(3.0, 4.0, 2, false), (48.0, 16.0, 24.0));
+    assert_eq!(by_int_grad(3.0, 4.0, 5, true), (30.0, 10.0, 0.0));
+    assert_eq!(by_int_grad(3.0, 4.0, 50, true), (4.0, 0.0, 1.0));
+}
+
+#[differentiate(wrt(w))]
+fn if_let(w: f64, prior: Option<f64>, data: &[f64]) -> f64 {
+    let mut loss = 0.0;
+    for d in data {
+        loss += (w - d).powi(2);
+    }
+    if let Some(p) = prior {
+        loss += p * w * w;
+    }
+    loss
+}
+
+#[differentiate(wrt(w))]
+fn let_else(w: f64, scale: Option<f64>) -> f64 {
+    let Some(s) = scale else {
+        return w;
+    };
+    s * w.sin()
+}
+
+#[test]
+fn if_let_and_let_else() {
+    let data = [1.0, 2.0];
+    // (w-1)^2 + (w-2)^2 + 3 w^2 at w = 0.5
+    assert_eq!(if_let_grad(0.5, Some(3.0), &data), (0.25 + 2.25 + 0.75, -1.0 - 3.0 + 3.0));
+    assert_eq!(if_let_grad(0.5, None, &data), (2.5, -4.0));
+    assert_eq!(let_else_grad(0.5, None), (0.5, 1.0));
+    let (v, d) = let_else_grad(0.5, Some(2.0));
+    assert_eq!(v, 2.0 * 0.5_f64.sin());
+    assert!((d - 2.0 * 0.5_f64.cos()).abs() < 1e-15);
+}
+
+// A match inside a loop that carries a value, on the loop's index.
+#[differentiate]
+fn match_in_loop(x: f64) -> f64 {
+    let mut y = x;
+    for i in 0..4 {
+        y = match i % 3 {
+            0 => y * x,
+            1 => y.sin(),
+            _ => y + 1.0,
+        };
+    }
+    y
+}
+
+#[test]
+fn match_in_a_carried_loop() {
+    // y = sin(x^2) + 1, then * x
+    let x: f64 = 0.7;
+    let (v, d) = match_in_loop_grad(x);
+    assert_eq!(v, match_in_loop(x));
+    let e = ((x * x).sin() + 1.0) + x * (x * x).cos() * 2.0 * x;
+    assert!((d - e).abs() < 1e-14, "{d} {e}");
+}
