@@ -79,6 +79,17 @@
 //!   your own. The gradients `g_grad` returns line up with `g`'s float-valued parameters, so an
 //!   argument whose float-ness the macro cannot see (a field, a call result) must be bound to a
 //!   typed `let` first; the error says so.
+//! - Closures and iterator chains over constant data (`data.iter().filter(|x| **x > 0.0).count()`),
+//!   and in conditions over any values (`if data.iter().any(|&x| x > w)`); predicates of floats
+//!   (`x.is_nan()`, `x.is_sign_negative()`); `%` of integers, also of integers cast from
+//!   differentiated values (`x.abs() as usize % 2`).
+//!
+//! **The activity rule.** A value is constant only if nothing it is computed from is active: not
+//! its arguments, its receiver, nor any closure, block or macro argument inside it (a comparison,
+//! a cast to an integer and an array's length carry no derivative); every other value is
+//! differentiated or the function is rejected, so no function that compiles gets a gradient that
+//! differs from the exact derivative of what it computes (away from kinks). `f_grad`'s doc comment
+//! lists the parameters it treats as constants.
 //!
 //! ```
 //! use gradmacro::differentiate;
@@ -125,7 +136,10 @@
 //! write instead, never a panic: other return types, `&mut` parameters, a `wrt(...)` naming an
 //! unknown or non-float parameter, unknown attribute arguments, the attribute on anything but a
 //! function, `async`/`const`/`unsafe`/`extern` functions, generic type parameters, macros,
-//! closures, `match`, `loop`, ... All errors of a function are reported together; the original
+//! closures that read differentiated values or assign to the function's variables, iterator
+//! chains over differentiated values (write a `for` loop that accumulates), casts of
+//! differentiated values to types other than the float type and primitive integers, `match`,
+//! `loop`, ... All errors of a function are reported together; the original
 //! function and a `f_grad` with the right signature are still emitted, so one mistake does not
 //! cascade into "cannot find function" errors.
 //!

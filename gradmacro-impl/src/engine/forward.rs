@@ -238,7 +238,7 @@ impl Fwd<'_> {
                 let i = self.op(index);
                 let v = self.op(value);
                 let arr = &self.body.arrays[*slot];
-                if arr.active && arr.read_in_loop {
+                if arr.read_in_loop {
                     let o = self.name(*old);
                     quote!(let #o = #a[#i]; #a[#i] = #v;)
                 } else {

@@ -591,6 +591,15 @@ impl<'a> Lower<'a> {
             }
         }
 
+        // An arm that exits on every path (`return`, `break`, `continue`) has no value: the
+        // other arm's value is the `if`'s.
+        let exits = |after: &[Binding]| {
+            self.env.position(EXIT).is_some_and(
+                |x| matches!(&after[x], Binding::Scalar { op: op @ Operand::Lit(_), .. } if !is_lit(op, EXIT_NONE)),
+            )
+        };
+        let tv = tv.filter(|_| !exits(&after_then));
+        let ev = ev.filter(|_| !exits(&after_else));
         let value = match (tv, ev) {
             (Some(t), Some(e)) if !is_unit(&t) || !is_unit(&e) => Some((t, e)),
             (Some(t), None) if !is_unit(&t) => Some((t, default_lit())),

@@ -9,6 +9,7 @@ use syn::{BinOp, Expr, UnOp};
 use super::gates::{self, Gate};
 use super::ir::{ArrayRef, Block, CallArg, Kind, Operand, Partial, Stmt, ValId};
 use super::lower::{Binding, Lower, lit_kind, strip};
+use super::scope;
 
 impl Lower<'_> {
     pub(super) fn call(&mut self, c: &syn::ExprCall, out: &mut Block) -> Operand {
@@ -30,6 +31,22 @@ impl Lower<'_> {
                 let func = &c.func;
                 return self.gate(Gate::Method(g), args, c.span(), quote!(#func(#(#toks),*)), out);
             }
+        }
+        // A local closure is not differentiated through (yet); called with constants, it runs as
+        // written.
+        if let Expr::Path(p) = strip(&c.func)
+            && let Some(id) = p.path.get_ident()
+            && self.lookup(&id.to_string()).is_some()
+        {
+            let e = Expr::Call(c.clone());
+            if !self.mentions_active(&e) && self.is_simple(&e) {
+                return Operand::Val(self.plain(&e, None, out));
+            }
+            self.error_tokens(
+                &c.func,
+                format!("`{id}` is a local variable (a closure?): calling it with differentiated arguments is not supported yet; write `fn {id}(..)` with #[differentiate] (it may sit inside this function) and call that"),
+            );
+            return Operand::Lit(quote!(0.0));
         }
         match strip(&c.func) {
             Expr::Path(p) if p.qself.is_none() && !p.path.segments.is_empty() => {
@@ -63,6 +80,19 @@ impl Lower<'_> {
         let mut partials = Vec::new();
         let mut any_active = false;
         for (k, a) in args.iter().enumerate() {
+            // The callee is opaque: a closure passed to it cannot be differentiated, nor can the
+            // variables it assigns be followed.
+            if let Expr::Closure(cl) = strip(a) {
+                if self.mentions_active(a) || scope::assigns_capture(cl) {
+                    self.error_tokens(
+                        a,
+                        format!("a closure that reads a differentiated value, or assigns to a variable of the function, cannot be passed to `{plain_func}`: the macro cannot see what `{plain_func}` does with it; compute the value with `if`/`else` or a `for` loop, or pass only constants to the closure"),
+                    );
+                }
+                let (tokens, uses) = self.rename(a);
+                call_args.push(CallArg::Other { tokens, uses });
+                continue;
+            }
             // `&w`, `*w` and `w` all pass the array `w`.
             let (bare, by_ref) = match strip(a) {
                 Expr::Reference(r) if r.mutability.is_none() => (strip(&r.expr), true),
@@ -256,6 +286,8 @@ impl Lower<'_> {
                     Kind::Unknown
                 }
             }
+            Expr::Reference(r) if self.kind_of_expr(&r.expr) == Kind::FloatArray => Kind::FloatArray,
+            Expr::Closure(_) => Kind::Other,
             _ => Kind::Unknown,
         }
     }

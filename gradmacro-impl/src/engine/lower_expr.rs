@@ -7,13 +7,13 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use syn::spanned::Spanned;
-use syn::visit::Visit;
-use syn::visit_mut::VisitMut;
 use syn::{BinOp, Expr, UnOp};
 
+use super::activity::{is_discrete_type, is_float_predicate, is_impure_closure};
 use super::gates::{self, Gate};
 use super::ir::{ArrayRef, Block, Kind, Operand, Stmt, ValId};
 use super::lower::{Binding, EXIT, EXIT_BREAK, EXIT_CONTINUE, EXIT_RETURN, Lower, RET, exit_lit, strip};
+use super::unsupported::{is_iterator_method, iterator_msg};
 
 impl Lower<'_> {
     pub fn op_tokens(&self, op: &Operand) -> TokenStream {
@@ -21,125 +21,6 @@ impl Lower<'_> {
             Operand::Val(v) => super::val_ident(&self.vals, *v).to_token_stream(),
             Operand::Lit(t) => t.clone(),
         }
-    }
-
-    /// Whether `e` reads an active value or active array.
-    pub fn mentions_active(&self, e: &Expr) -> bool {
-        struct V<'a, 'b> {
-            l: &'a Lower<'b>,
-            found: bool,
-        }
-        impl<'ast> Visit<'ast> for V<'_, '_> {
-            fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-                if let Some(id) = p.path.get_ident() {
-                    match self.l.lookup(&id.to_string()) {
-                        Some(Binding::Scalar { op, .. }) => self.found |= self.l.is_active(op),
-                        Some(Binding::Array { active, .. }) => self.found |= *active,
-                        None => {}
-                    }
-                }
-            }
-            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-                // The length of a differentiated array is a constant.
-                if m.args.is_empty()
-                    && (m.method == "len" || m.method == "is_empty")
-                    && matches!(strip(&m.receiver), Expr::Path(_))
-                {
-                    return;
-                }
-                syn::visit::visit_expr_method_call(self, m);
-            }
-            fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        }
-        let mut v = V { l: self, found: false };
-        v.visit_expr(e);
-        v.found
-    }
-
-    /// No control flow, bindings or unsupported syntax inside: safe to keep whole.
-    pub fn is_simple(&self, e: &Expr) -> bool {
-        struct V {
-            simple: bool,
-        }
-        impl<'ast> Visit<'ast> for V {
-            fn visit_expr(&mut self, e: &'ast Expr) {
-                match e {
-                    Expr::Lit(_)
-                    | Expr::Path(_)
-                    | Expr::Binary(_)
-                    | Expr::Unary(_)
-                    | Expr::MethodCall(_)
-                    | Expr::Call(_)
-                    | Expr::Field(_)
-                    | Expr::Index(_)
-                    | Expr::Paren(_)
-                    | Expr::Group(_)
-                    | Expr::Cast(_)
-                    | Expr::Reference(_)
-                    | Expr::Tuple(_)
-                    | Expr::Array(_)
-                    | Expr::Repeat(_)
-                    | Expr::Range(_) => syn::visit::visit_expr(self, e),
-                    _ => self.simple = false,
-                }
-            }
-        }
-        let mut v = V { simple: true };
-        v.visit_expr(e);
-        v.simple && !is_compound_assign(e)
-    }
-
-    /// `e` with user variables renamed to the values they hold, and the values it reads.
-    pub fn rename(&mut self, e: &Expr) -> (TokenStream, Vec<ValId>) {
-        struct R<'a, 'b> {
-            l: &'a mut Lower<'b>,
-            uses: Vec<ValId>,
-        }
-        impl VisitMut for R<'_, '_> {
-            fn visit_expr_mut(&mut self, e: &mut Expr) {
-                if let Expr::Path(p) = e
-                    && p.qself.is_none()
-                    && let Some(id) = p.path.get_ident()
-                {
-                    let name = id.to_string();
-                    let replacement = match self.l.lookup(&name).cloned() {
-                        Some(Binding::Scalar { op, deref }) => {
-                            if let Some(v) = op.val() {
-                                self.uses.push(v);
-                            }
-                            let t = self.l.op_tokens(&op);
-                            Some(if deref { quote!((&#t)) } else { t })
-                        }
-                        Some(Binding::Array { array, handle, handle_use, .. }) => {
-                            if let Some(v) = handle_use {
-                                self.uses.push(v);
-                            }
-                            if let ArrayRef::Local(s) = array
-                                && self.l.loop_depth > 0
-                            {
-                                self.l.arrays[s].read_in_loop = true;
-                            }
-                            Some(handle)
-                        }
-                        None => None,
-                    };
-                    if let Some(t) = replacement {
-                        *e = Expr::Verbatim(t);
-                    }
-                    return;
-                }
-                if let Expr::Macro(m) = e {
-                    self.l.error_tokens(&m.mac, MACRO_MSG);
-                    return;
-                }
-                syn::visit_mut::visit_expr_mut(self, e);
-            }
-        }
-        let mut e = e.clone();
-        let mut r = R { l: self, uses: Vec::new() };
-        r.visit_expr_mut(&mut e);
-        let uses = r.uses;
-        (e.to_token_stream(), uses)
     }
 
     /// A whole inactive expression as one plain statement.
@@ -170,6 +51,12 @@ impl Lower<'_> {
         let v = self.new_val(false, span);
         out.stmts.push(Stmt::Plain { out: Some(v), ty: None, tokens, uses });
         Operand::Val(v)
+    }
+
+    /// A value that carries no gradient (a condition, an operand of a comparison or of `&&`):
+    /// kept whole when it has no control flow inside, whatever it reads (closures included).
+    pub fn cond(&mut self, e: &Expr, out: &mut Block) -> Operand {
+        if self.is_simple(e) { Operand::Val(self.plain(e, None, out)) } else { self.expr(e, out) }
     }
 
     /// `gate(args)`: a gate statement when an input is active, plain code otherwise.
@@ -323,11 +210,23 @@ impl Lower<'_> {
             }
             None => match b.op {
                 BinOp::Rem(_) => {
-                    self.error(
-                        b.op.span(),
-                        "`%` on a differentiated value is not supported: write `a - (a / b).trunc() * b`",
-                    );
-                    Operand::Lit(quote!(0.0))
+                    let l = self.expr(&b.left, out);
+                    let r = self.expr(&b.right, out);
+                    if self.is_active(&l) || self.is_active(&r) {
+                        self.error(
+                            b.op.span(),
+                            "`%` on a differentiated value is not supported: write `a - (a / b).trunc() * b`",
+                        );
+                        return Operand::Lit(quote!(0.0));
+                    }
+                    let (lt, rt, op) = (self.op_tokens(&l), self.op_tokens(&r), b.op);
+                    let kind = self.kind(&l).join(self.kind(&r));
+                    let uses = [l.val(), r.val()].into_iter().flatten().collect();
+                    let v = self.plain_tokens(quote!(#lt #op #rt), uses, b.op.span(), out);
+                    if let Some(v) = v.val() {
+                        self.vals[v].kind = kind;
+                    }
+                    v
                 }
                 // Comparisons and logic carry no gradient: kept whole, short circuit included.
                 _ => {
@@ -336,9 +235,10 @@ impl Lower<'_> {
                         return Operand::Val(self.plain(&e, None, out));
                     }
                     // With control flow inside: `a && b` is `if a { b } else { false }`, and a
-                    // comparison evaluates its sides in order, then compares.
+                    // comparison evaluates its sides in order, then compares. Either way the
+                    // operands carry no gradient.
                     let span = b.op.span();
-                    let l = self.expr(&b.left, out);
+                    let l = self.cond(&b.left, out);
                     match b.op {
                         BinOp::And(_) | BinOp::Or(_) => {
                             let and = matches!(b.op, BinOp::And(_));
@@ -348,14 +248,14 @@ impl Lower<'_> {
                             let r = self.lower_if_arms(
                                 l,
                                 span,
-                                |s, blk| Some(if and { s.expr(right, blk) } else { s1 }),
-                                |s, blk| Some(if and { s2 } else { s.expr(right, blk) }),
+                                |s, blk| Some(if and { s.cond(right, blk) } else { s1 }),
+                                |s, blk| Some(if and { s2 } else { s.cond(right, blk) }),
                                 out,
                             );
                             r.unwrap_or_else(|| Operand::Lit(quote!(false)))
                         }
                         op => {
-                            let r = self.expr(&b.right, out);
+                            let r = self.cond(&b.right, out);
                             let (lt, rt) = (self.op_tokens(&l), self.op_tokens(&r));
                             let uses = [l.val(), r.val()].into_iter().flatten().collect();
                             self.plain_tokens(quote!(#lt #op #rt), uses, span, out)
@@ -400,6 +300,28 @@ impl Lower<'_> {
                 let method = &m.method;
                 self.gate(Gate::Method(g), args, m.method.span(), quote!(#recv.#method(#(#rest),*)), out)
             }
+            // `x.is_nan()`, `a.total_cmp(&b)`: a `bool` or an ordering of a float, no gradient.
+            // The receiver is lowered as a value, so an active one is known to be a float.
+            _ if is_float_predicate(&name, m.args.len()) && m.turbofish.is_none() => {
+                let recv = self.expr(&m.receiver, out);
+                let args: Vec<Operand> = m.args.iter().map(|a| self.cond(a, out)).collect();
+                let toks: Vec<TokenStream> = args.iter().map(|a| self.op_tokens(a)).collect();
+                let rt = self.op_tokens(&recv);
+                let uses = recv.val().into_iter().chain(args.iter().filter_map(Operand::val)).collect();
+                let method = &m.method;
+                let v = self.plain_tokens(quote!(#rt.#method(#(#toks),*)), uses, m.span(), out);
+                if let Some(v) = v.val() {
+                    self.vals[v].kind = Kind::Other;
+                }
+                v
+            }
+            _ if is_iterator_method(&name, m.args.len())
+                && (self.mentions_active(&m.receiver)
+                    || m.args.iter().any(|a| self.mentions_active(a) || is_impure_closure(a))) =>
+            {
+                self.error(m.method.span(), iterator_msg(&name));
+                Operand::Lit(quote!(0.0))
+            }
             _ if !self.mentions_active(&m.receiver) && m.turbofish.is_none() => {
                 let (recv, uses) = self.rename(&m.receiver);
                 let method = format_ident!("{}_grad", m.method, span = m.method.span());
@@ -430,13 +352,24 @@ impl Lower<'_> {
                 Operand::Lit(quote!(0.0))
             }
             // A float cast to an integer is a constant.
-            None => {
+            None if is_discrete_type(ty) => {
                 let uses = a.val().into_iter().collect();
                 let r = self.plain_tokens(quote!(#at as #ty), uses, c.span(), out);
                 if let Some(v) = r.val() {
                     self.vals[v].kind = Kind::Other;
                 }
                 r
+            }
+            None if !self.is_active(&a) => {
+                let uses = a.val().into_iter().collect();
+                self.plain_tokens(quote!(#at as #ty), uses, c.span(), out)
+            }
+            None => {
+                self.error_tokens(
+                    ty,
+                    "a differentiated value can be cast only to its own float type (a derivative passes through) or to a primitive integer or `bool` (a constant): write the type as `f64`/`f32`, `usize`, `i32`, ...",
+                );
+                Operand::Lit(quote!(0.0))
             }
         }
     }
@@ -483,11 +416,7 @@ impl Lower<'_> {
             self.error_tokens(l, "`if let` is not supported in a #[differentiate] body: test with a comparison");
             return unit();
         }
-        let cond = if self.is_simple(&i.cond) {
-            Operand::Val(self.plain(&i.cond, None, out))
-        } else {
-            self.expr(&i.cond, out)
-        };
+        let cond = self.cond(&i.cond, out);
         let then_branch = &i.then_branch;
         let else_branch = i.else_branch.as_ref().map(|(_, e)| &**e);
         let r = self.lower_if_arms(
@@ -620,38 +549,7 @@ impl Lower<'_> {
             self.plain_tokens(quote!(#a[#it]), index.val().into_iter().collect(), span, out)
         }
     }
-
-    fn unsupported(&mut self, e: &Expr) {
-        let msg = match e {
-            Expr::Match(_) => "`match` is not supported in a #[differentiate] body: use `if`/`else if`/`else`",
-            Expr::Closure(_) => {
-                "closures are not supported in a #[differentiate] body: write a separate #[differentiate] fn and call it"
-            }
-            Expr::Loop(_) => {
-                "`loop` is not supported in a #[differentiate] body: use `while` with a condition, or `for` over a range"
-            }
-            Expr::Macro(_) => MACRO_MSG,
-            Expr::Async(_) | Expr::Await(_) => "`async`/`.await` is not supported in a #[differentiate] body",
-            Expr::Unsafe(_) => "`unsafe` blocks are not supported in a #[differentiate] body",
-            Expr::Try(_) => {
-                "the `?` operator is not supported in a #[differentiate] body: the function returns a float, not a `Result`"
-            }
-            Expr::Let(_) => "`let` expressions are not supported here: test with a comparison",
-            Expr::Field(_) | Expr::Struct(_) => {
-                "fields of differentiated values are not supported: differentiated values are floats and float arrays"
-            }
-            Expr::Reference(_) => "references to differentiated values are not supported here: use the value itself",
-            Expr::Tuple(_) => "tuples of differentiated values are supported only in `let (a, b) = (x, y);`",
-            Expr::Array(_) | Expr::Repeat(_) => {
-                "array expressions with differentiated elements are supported only as the value of a `let`: `let h = [a, b];`"
-            }
-            Expr::Range(_) => "ranges of differentiated values are not supported: ranges are of integers",
-            _ => "this expression is not supported in a #[differentiate] body",
-        };
-        self.error_tokens(e, msg);
-    }
 }
-pub const MACRO_MSG: &str = "macro invocations are not supported in a #[differentiate] body: the macro cannot see inside them; write the computation out, or move it into a function called with constant arguments";
 
 fn unit() -> Operand {
     Operand::Lit(quote!(()))
@@ -677,7 +575,7 @@ fn is_compound_assign_op(op: BinOp) -> bool {
     )
 }
 
-fn is_compound_assign(e: &Expr) -> bool {
+pub(super) fn is_compound_assign(e: &Expr) -> bool {
     matches!(e, Expr::Binary(b) if is_compound_assign_op(b.op))
 }
 

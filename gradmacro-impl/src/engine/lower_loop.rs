@@ -156,11 +156,16 @@ impl Lower<'_> {
             );
         }
         let span = f.for_token.span();
+        // Over differentiated arrays, and over local arrays (which a later statement may write:
+        // an iterator borrowing one could not be kept for the backward pass), the loop runs
+        // over indices.
         if let Some(shape) = self.iter_shape(&f.expr)
-            && shape
-                .sources()
-                .iter()
-                .any(|s| matches!(self.lookup(&s.to_string()), Some(Binding::Array { active: true, .. })))
+            && shape.sources().iter().any(|s| {
+                matches!(
+                    self.lookup(&s.to_string()),
+                    Some(Binding::Array { active: true, .. } | Binding::Array { array: ArrayRef::Local(_), .. })
+                )
+            })
         {
             let lens: Vec<TokenStream> = shape
                 .sources()
@@ -224,7 +229,7 @@ impl Lower<'_> {
             w.while_token.span(),
             |s, _| {
                 let mut cond_block = Block::default();
-                let c = s.expr(&cond, &mut cond_block);
+                let c = s.cond(&cond, &mut cond_block);
                 Some(LoopKind::While { cond_block, cond: c })
             },
             &w.body,
@@ -271,7 +276,11 @@ impl Lower<'_> {
 
 /// The shape of an iterator over arrays, rewritten to an index loop.
 pub enum IterShape {
-    Source(syn::Ident),
+    /// An array by name; `bare` without `&` or `.iter()` (an owned array then yields elements).
+    Source {
+        ident: syn::Ident,
+        bare: bool,
+    },
     Zip(Box<IterShape>, Box<IterShape>),
     Enumerate(Box<IterShape>),
 }
@@ -279,7 +288,7 @@ pub enum IterShape {
 impl IterShape {
     fn sources(&self) -> Vec<syn::Ident> {
         match self {
-            IterShape::Source(s) => vec![s.clone()],
+            IterShape::Source { ident, .. } => vec![ident.clone()],
             IterShape::Zip(a, b) => {
                 let mut v = a.sources();
                 v.extend(b.sources());
@@ -293,14 +302,16 @@ impl IterShape {
 impl Lower<'_> {
     fn iter_shape(&self, e: &Expr) -> Option<IterShape> {
         match strip(e) {
-            Expr::Path(p) => p.path.get_ident().map(|i| IterShape::Source(i.clone())),
+            Expr::Path(p) => p.path.get_ident().map(|i| IterShape::Source { ident: i.clone(), bare: true }),
             Expr::Reference(r) if r.mutability.is_none() => match strip(&r.expr) {
-                Expr::Path(p) => p.path.get_ident().map(|i| IterShape::Source(i.clone())),
+                Expr::Path(p) => p.path.get_ident().map(|i| IterShape::Source { ident: i.clone(), bare: false }),
                 _ => None,
             },
-            Expr::MethodCall(m) if m.args.is_empty() && (m.method == "iter" || m.method == "into_iter") => {
-                self.iter_shape(&m.receiver)
-            }
+            Expr::MethodCall(m) if m.args.is_empty() && m.method == "iter" => match self.iter_shape(&m.receiver)? {
+                IterShape::Source { ident, .. } => Some(IterShape::Source { ident, bare: false }),
+                _ => None,
+            },
+            Expr::MethodCall(m) if m.args.is_empty() && m.method == "into_iter" => self.iter_shape(&m.receiver),
             Expr::MethodCall(m) if m.args.is_empty() && m.method == "enumerate" => {
                 Some(IterShape::Enumerate(Box::new(self.iter_shape(&m.receiver)?)))
             }
@@ -319,9 +330,15 @@ impl Lower<'_> {
         };
         match (shape, pat) {
             (_, Pat::Wild(_)) => true,
-            (IterShape::Source(src), Pat::Ident(_) | Pat::Reference(_)) => {
+            (IterShape::Source { ident: src, bare }, Pat::Ident(_) | Pat::Reference(_)) => {
+                let owned = *bare
+                    && match self.lookup(&src.to_string()) {
+                        Some(Binding::Array { array: ArrayRef::Local(_), .. }) => true,
+                        Some(Binding::Array { array: ArrayRef::Param(p), .. }) => self.sig.params[*p].owned,
+                        _ => false,
+                    };
                 let (ident, deref) = match pat {
-                    Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => (pi.ident.clone(), true),
+                    Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => (pi.ident.clone(), !owned),
                     Pat::Reference(r) => match &*r.pat {
                         Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => (pi.ident.clone(), false),
                         _ => return self.bad_pattern(pat),
@@ -337,7 +354,10 @@ impl Lower<'_> {
                         out.stmts.push(Stmt::Index { out: v, array, index: Operand::Val(index) });
                         Operand::Val(v)
                     }
-                    _ => {
+                    other => {
+                        if let Some(Binding::Array { array: ArrayRef::Local(s), .. }) = other {
+                            self.arrays[s].read_in_loop = true;
+                        }
                         let (t, mut uses) = self.rename(&syn::parse_quote!(#src));
                         let k = super::val_ident_plain(index);
                         uses.push(index);

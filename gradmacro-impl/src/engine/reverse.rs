@@ -211,6 +211,8 @@ pub struct Rev<'a> {
     pub param_adj_used: BTreeSet<usize>,
     pub local_adj_used: BTreeSet<usize>,
     pub(super) loop_depth: usize,
+    /// Local arrays written after the statement being reversed (the walk is backwards).
+    pub(super) stored_later: HashSet<usize>,
 }
 
 /// Values a block defines at its own level (nested blocks' values belong to them, except the
@@ -262,13 +264,29 @@ pub fn loop_inner_defs(l: &Loop) -> HashSet<ValId> {
     d
 }
 
-/// Whether a block writes a local array that has an adjoint (its backward pass is needed even
-/// when no value flows out of it).
-pub(super) fn writes_active_array(body: &Body, block: &Block) -> bool {
+/// Whether a block writes a local array that has an adjoint, or one that a loop reads (whose
+/// backward pass may read it again, so the write is undone): its backward pass is needed even
+/// when no value flows out of it.
+pub(super) fn writes_tracked_array(body: &Body, block: &Block) -> bool {
     block.stmts.iter().any(|s| match s {
-        Stmt::Store { slot, .. } | Stmt::ArrayDecl { slot, .. } => body.arrays[*slot].active,
-        Stmt::If(i) => writes_active_array(body, &i.then_block) || writes_active_array(body, &i.else_block),
-        Stmt::Loop(l) => writes_active_array(body, &l.body),
+        Stmt::Store { slot, .. } => body.arrays[*slot].active || body.arrays[*slot].read_in_loop,
+        Stmt::ArrayDecl { slot, .. } => body.arrays[*slot].active,
+        Stmt::If(i) => writes_tracked_array(body, &i.then_block) || writes_tracked_array(body, &i.else_block),
+        Stmt::Loop(l) => writes_tracked_array(body, &l.body),
+        _ => false,
+    })
+}
+
+/// Whether a block adds to the adjoint of one of `slots` (reads an element of one of these
+/// active local arrays, or passes one to a call).
+pub(super) fn adds_to_array_adj(block: &Block, slots: &HashSet<usize>) -> bool {
+    block.stmts.iter().any(|s| match s {
+        Stmt::Index { array: ArrayRef::Local(a), .. } => slots.contains(a),
+        Stmt::Call { args, .. } => args
+            .iter()
+            .any(|a| matches!(a, CallArg::Array { active: Some(ArrayRef::Local(x)), .. } if slots.contains(x))),
+        Stmt::If(i) => adds_to_array_adj(&i.then_block, slots) || adds_to_array_adj(&i.else_block, slots),
+        Stmt::Loop(l) => adds_to_array_adj(&l.body, slots),
         _ => false,
     })
 }
@@ -290,6 +308,7 @@ impl<'a> Rev<'a> {
             param_adj_used: BTreeSet::new(),
             local_adj_used: BTreeSet::new(),
             loop_depth: 0,
+            stored_later: HashSet::new(),
         }
     }
 
@@ -478,11 +497,18 @@ impl<'a> Rev<'a> {
                 out.push(B::Add { tokens: quote!(#target[#idx] += #d;), reads: *x });
             }
             Stmt::Store { slot, index, value, old } => {
+                self.stored_later.insert(*slot);
                 let arr = &self.body.arrays[*slot];
+                // A loop before this store that the backward pass recomputes reads the array as
+                // it was before the store: put the old element back (Tapenade's POP).
+                let restore = arr.read_in_loop;
                 if !arr.active {
+                    if restore {
+                        let (a, idx, o) = (array_ident(*slot), self.op(index), self.op(&Operand::Val(*old)));
+                        out.push(B::Raw(quote!(#a[#idx] = #o;)));
+                    }
                     return;
                 }
-                let restore = arr.read_in_loop;
                 let idx = self.op(index);
                 let da = array_adj_ident(*slot);
                 self.local_adj_used.insert(*slot);
@@ -575,7 +601,7 @@ impl<'a> Rev<'a> {
 
     fn if_stmt(&mut self, i: &super::ir::If, out: &mut Vec<B>) {
         let seeded: Vec<_> = i.phis.iter().filter(|p| self.has_adj(p.out)).cloned().collect();
-        let arrays = writes_active_array(self.body, &i.then_block) || writes_active_array(self.body, &i.else_block);
+        let arrays = writes_tracked_array(self.body, &i.then_block) || writes_tracked_array(self.body, &i.else_block);
         if seeded.is_empty() && !arrays {
             return;
         }

@@ -12,7 +12,7 @@ use quote::quote;
 use super::forward::{Fwd, Mode};
 use super::ir::{Block, Body, Loop, LoopKind, Operand, Stmt, ValId};
 use super::reverse::{
-    B, Fused, LetState, LoopPlan, Reads, Ref, Rev, direct_defs, loop_inner_defs, writes_active_array,
+    B, Fused, LetState, LoopPlan, Reads, Ref, Rev, direct_defs, loop_inner_defs, writes_tracked_array,
 };
 use super::{adj_ident, array_ident, count_ident, iter_ident, slot_adj_ident, tape_ident};
 
@@ -22,9 +22,13 @@ impl Rev<'_> {
     /// iteration, known before the loop runs: its backward pass is fused into the forward loop,
     /// one pass over the data as a hand-written backward pass would do.
     pub(super) fn fuse(&mut self, l: &Loop, active_carried: &[super::ir::Carried], out: &mut Vec<B>) -> bool {
+        // The fused loop adds to array adjoints during the forward pass, before the backward
+        // pass of a later store reads and resets the adjoint of the element it overwrote: that
+        // store would take the loop's contribution as its own.
         let fusable = self.frames.len() == 1
             && self.loop_depth == 0
             && l.written_arrays.is_empty()
+            && !super::reverse::adds_to_array_adj(&l.body, &self.stored_later)
             && active_carried
                 .iter()
                 .all(|c| accumulates(&l.body, c) && (!self.has_adj(c.after) || self.unit.contains(&c.after)));
@@ -84,7 +88,7 @@ impl Rev<'_> {
     pub(super) fn loop_stmt(&mut self, l: &Loop, out: &mut Vec<B>) {
         let active_carried: Vec<_> = l.carried.iter().filter(|c| self.body.vals[c.after].active).cloned().collect();
         let seeded = active_carried.iter().any(|c| self.has_adj(c.after));
-        if !seeded && !writes_active_array(self.body, &l.body) {
+        if !seeded && !writes_tracked_array(self.body, &l.body) {
             return;
         }
         if self.fuse(l, &active_carried, out) {

@@ -130,6 +130,9 @@ pub struct Param {
     pub float: Option<Float>,
     pub active: bool,
     pub span: Span,
+    /// Passed by value (`[f64; 3]`, `Vec<f64>`), not by reference: iterating it by name yields
+    /// elements, not references.
+    pub owned: bool,
 }
 
 pub struct Sig {
@@ -276,7 +279,14 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
                         "#[differentiate] does not support `&mut self`: take `&self` and return the new value instead",
                     ));
                 }
-                params.push(Param { ident: None, shape: Shape::Other, float: None, active: false, span: r.span() });
+                params.push(Param {
+                    ident: None,
+                    shape: Shape::Other,
+                    float: None,
+                    active: false,
+                    span: r.span(),
+                    owned: false,
+                });
             }
             FnArg::Typed(pt) => {
                 let ident = match &*pt.pat {
@@ -296,7 +306,8 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
                     ));
                 }
                 let (shape, float) = shape_of(&pt.ty);
-                params.push(Param { ident, shape, float, active: false, span: pt.span() });
+                let owned = !matches!(&*pt.ty, Type::Reference(_));
+                params.push(Param { ident, shape, float, active: false, span: pt.span(), owned });
             }
         }
     }

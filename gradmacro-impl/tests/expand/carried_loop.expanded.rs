@@ -15,7 +15,7 @@ fn iterate_grad(
 ) -> (::core::primitive::f64, ::core::primitive::f64, ::core::primitive::f64) {
     let mut __s0 = x;
     let __it0 = ::core::iter::IntoIterator::into_iter(0..10);
-    let mut __tape0 = ::std::vec::Vec::with_capacity(
+    let mut __tape0 = ::gradmacro::__private::Vec::with_capacity(
         ::core::iter::Iterator::size_hint(&__it0).0,
     );
     for _ in __it0 {

@@ -1,0 +1,195 @@
+//! The activity rule, in one place: which expressions are constant. A value is constant only if
+//! nothing it is computed from is active (its arguments, its receiver, any closure, block or
+//! macro argument inside it); comparisons, casts to integers and array lengths carry no
+//! derivative whatever they read. Every constant expression is emitted as written with the
+//! function's variables renamed to the values they hold; everything else is lowered gate by gate
+//! or rejected.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{BinOp, Expr};
+
+use super::ir::{ArrayRef, ValId};
+use super::lower::{Binding, Lower, strip};
+use super::lower_expr::is_compound_assign;
+use super::scope;
+use super::unsupported::MACRO_MSG;
+
+impl Lower<'_> {
+    /// Whether the value of `e` may depend on an active value through something differentiable:
+    /// whether it reads an active variable or array anywhere (inside closures, blocks and macro
+    /// arguments too), except inside parts whose value carries no derivative: comparisons,
+    /// `&&`/`||`, casts to integers or `bool`, the length of an array.
+    pub fn mentions_active(&self, e: &Expr) -> bool {
+        let mut found = false;
+        let mut f = |id: &proc_macro2::Ident| match self.lookup(&id.to_string()) {
+            Some(Binding::Scalar { op, .. }) => found |= self.is_active(op),
+            Some(Binding::Array { active, .. }) => found |= *active,
+            None => {}
+        };
+        let mut reads = scope::Reads { scopes: scope::Scopes::default(), skip: &carries_no_derivative, f: &mut f };
+        reads.visit_expr(e);
+        found
+    }
+
+    /// No control flow, bindings or unsupported syntax inside: safe to keep whole. A closure is
+    /// kept whole unless it assigns to a variable it captures.
+    pub fn is_simple(&self, e: &Expr) -> bool {
+        struct V {
+            simple: bool,
+        }
+        impl<'ast> Visit<'ast> for V {
+            fn visit_expr(&mut self, e: &'ast Expr) {
+                match e {
+                    Expr::Lit(_)
+                    | Expr::Path(_)
+                    | Expr::Binary(_)
+                    | Expr::Unary(_)
+                    | Expr::MethodCall(_)
+                    | Expr::Call(_)
+                    | Expr::Field(_)
+                    | Expr::Index(_)
+                    | Expr::Paren(_)
+                    | Expr::Group(_)
+                    | Expr::Cast(_)
+                    | Expr::Reference(_)
+                    | Expr::Tuple(_)
+                    | Expr::Array(_)
+                    | Expr::Repeat(_)
+                    | Expr::Range(_) => syn::visit::visit_expr(self, e),
+                    Expr::Closure(c) => self.simple &= !scope::assigns_capture(c) && !has_macro(&c.body),
+                    _ => self.simple = false,
+                }
+            }
+        }
+        let mut v = V { simple: true };
+        v.visit_expr(e);
+        v.simple && !is_compound_assign(e)
+    }
+
+    /// `e` with user variables renamed to the values they hold, and the values it reads.
+    pub fn rename(&mut self, e: &Expr) -> (TokenStream, Vec<ValId>) {
+        let mut uses = Vec::new();
+        let mut macros = Vec::new();
+        let mut e = e.clone();
+        {
+            let l = &mut *self;
+            let mut f = |p: &syn::ExprPath| {
+                let name = p.path.get_ident()?.to_string();
+                match l.lookup(&name).cloned()? {
+                    Binding::Scalar { op, deref } => {
+                        uses.extend(op.val());
+                        let t = l.op_tokens(&op);
+                        Some(Expr::Verbatim(if deref { quote!((&#t)) } else { t }))
+                    }
+                    Binding::Array { array, handle, handle_use, .. } => {
+                        uses.extend(handle_use);
+                        if let ArrayRef::Local(s) = array
+                            && l.loop_depth > 0
+                        {
+                            l.arrays[s].read_in_loop = true;
+                        }
+                        Some(Expr::Verbatim(handle))
+                    }
+                }
+            };
+            let mut on_macro = |m: &syn::Macro| macros.push(m.clone());
+            let mut r = scope::Rename { scopes: scope::Scopes::default(), f: &mut f, on_macro: &mut on_macro };
+            r.visit_expr_mut(&mut e);
+        }
+        for m in macros {
+            self.error_tokens(&m, MACRO_MSG);
+        }
+        (e.to_token_stream(), uses)
+    }
+}
+
+/// Parts of an expression whose value carries no derivative, whatever they read: a comparison
+/// or `&&`/`||` is a `bool`, a cast to an integer or `bool` is piecewise constant, and the length
+/// of an array does not depend on its elements.
+fn carries_no_derivative(e: &Expr) -> bool {
+    match e {
+        Expr::Binary(b) => matches!(
+            b.op,
+            BinOp::Lt(_)
+                | BinOp::Le(_)
+                | BinOp::Gt(_)
+                | BinOp::Ge(_)
+                | BinOp::Eq(_)
+                | BinOp::Ne(_)
+                | BinOp::And(_)
+                | BinOp::Or(_)
+        ),
+        Expr::Cast(c) => is_discrete_type(&c.ty),
+        Expr::MethodCall(m) => {
+            m.args.is_empty()
+                && (m.method == "len" || m.method == "is_empty")
+                && matches!(strip(&m.receiver), Expr::Path(_))
+        }
+        _ => false,
+    }
+}
+
+/// The primitive integer types and `bool`: a cast to one of them is piecewise constant.
+pub fn is_discrete_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => p.path.get_ident().is_some_and(|i| {
+            matches!(
+                i.to_string().as_str(),
+                "u8" | "u16"
+                    | "u32"
+                    | "u64"
+                    | "u128"
+                    | "usize"
+                    | "i8"
+                    | "i16"
+                    | "i32"
+                    | "i64"
+                    | "i128"
+                    | "isize"
+                    | "bool"
+            )
+        }),
+        syn::Type::Paren(p) => is_discrete_type(&p.elem),
+        syn::Type::Group(g) => is_discrete_type(&g.elem),
+        _ => false,
+    }
+}
+
+/// A closure that assigns to a variable it captures (`|x| total += x`).
+pub fn is_impure_closure(e: &Expr) -> bool {
+    matches!(strip(e), Expr::Closure(c) if scope::assigns_capture(c))
+}
+
+fn has_macro(e: &Expr) -> bool {
+    struct M(bool);
+    impl<'ast> Visit<'ast> for M {
+        fn visit_macro(&mut self, _: &'ast syn::Macro) {
+            self.0 = true;
+        }
+    }
+    let mut m = M(false);
+    m.visit_expr(e);
+    m.0
+}
+
+/// Methods of floats that return no float: `x.is_nan()`, `a.total_cmp(&b)`.
+pub fn is_float_predicate(name: &str, args: usize) -> bool {
+    match args {
+        0 => matches!(
+            name,
+            "is_nan"
+                | "is_infinite"
+                | "is_finite"
+                | "is_normal"
+                | "is_subnormal"
+                | "is_sign_positive"
+                | "is_sign_negative"
+                | "classify"
+        ),
+        1 => matches!(name, "total_cmp" | "partial_cmp"),
+        _ => false,
+    }
+}

@@ -1,0 +1,100 @@
+//! Rejections: what each unsupported construct is told, and what to write instead.
+
+use syn::Expr;
+
+use super::lower::Lower;
+
+impl Lower<'_> {
+    pub(super) fn unsupported(&mut self, e: &Expr) {
+        let msg = match e {
+            Expr::Match(_) => "`match` is not supported in a #[differentiate] body: use `if`/`else if`/`else`",
+            Expr::Closure(_) => {
+                "a closure that reads a differentiated value, or assigns to a variable of the function, is not supported here: write a `fn` with #[differentiate] and call it, or a `for` loop"
+            }
+            Expr::Loop(_) => {
+                "`loop` is not supported in a #[differentiate] body: use `while` with a condition, or `for` over a range"
+            }
+            Expr::Macro(_) => MACRO_MSG,
+            Expr::Async(_) | Expr::Await(_) => "`async`/`.await` is not supported in a #[differentiate] body",
+            Expr::Unsafe(_) => "`unsafe` blocks are not supported in a #[differentiate] body",
+            Expr::Try(_) => {
+                "the `?` operator is not supported in a #[differentiate] body: the function returns a float, not a `Result`"
+            }
+            Expr::Let(_) => "`let` expressions are not supported here: test with a comparison",
+            Expr::Field(_) | Expr::Struct(_) => {
+                "fields of differentiated values are not supported: differentiated values are floats and float arrays"
+            }
+            Expr::Reference(_) => "references to differentiated values are not supported here: use the value itself",
+            Expr::Tuple(_) => "tuples of differentiated values are supported only in `let (a, b) = (x, y);`",
+            Expr::Array(_) | Expr::Repeat(_) => {
+                "array expressions with differentiated elements are supported only as the value of a `let`: `let h = [a, b];`"
+            }
+            Expr::Range(_) => "ranges of differentiated values are not supported: ranges are of integers",
+            _ => "this expression is not supported in a #[differentiate] body",
+        };
+        self.error_tokens(e, msg);
+    }
+}
+
+pub const MACRO_MSG: &str = "macro invocations are not supported in a #[differentiate] body: the macro cannot see inside them; write the computation out, or move it into a function called with constant arguments";
+
+/// Adaptors and consumers of iterators (`max`/`min` without an argument: with one they are the
+/// float gates).
+pub fn is_iterator_method(name: &str, args: usize) -> bool {
+    matches!(
+        name,
+        "iter"
+            | "into_iter"
+            | "map"
+            | "filter"
+            | "filter_map"
+            | "flat_map"
+            | "flatten"
+            | "fold"
+            | "try_fold"
+            | "reduce"
+            | "scan"
+            | "sum"
+            | "product"
+            | "collect"
+            | "for_each"
+            | "try_for_each"
+            | "zip"
+            | "enumerate"
+            | "rev"
+            | "skip"
+            | "take"
+            | "step_by"
+            | "skip_while"
+            | "take_while"
+            | "map_while"
+            | "chain"
+            | "cycle"
+            | "copied"
+            | "cloned"
+            | "inspect"
+            | "peekable"
+            | "windows"
+            | "chunks"
+            | "max_by"
+            | "min_by"
+            | "max_by_key"
+            | "min_by_key"
+            | "count"
+            | "last"
+            | "nth"
+            | "position"
+            | "find"
+            | "find_map"
+            | "any"
+            | "all"
+            | "partition"
+            | "unzip"
+    ) || (args == 0 && matches!(name, "max" | "min"))
+}
+
+pub fn iterator_msg(name: &str) -> String {
+    format!(
+        "iterator chains over differentiated values are not differentiated yet (`.{name}(..)` here): write a `for` loop that accumulates, e.g. `let mut s = 0.0; for x in xs.iter() {{ s += (x - mu).powi(2); }}`; chains that only decide a condition (`if xs.iter().any(|&x| x > w)`) are fine"
+    )
+}
