@@ -501,3 +501,43 @@ pub fn assert_grad(actual: &[f64], expected: &[f64]) {
         assert!((a - e).abs() <= RTOL * scale, "gradient mismatch:\n  expected {expected:?}\n  actual   {actual:?}");
     }
 }
+
+/// `a.abs() as usize`: piecewise constant, jumps where `|a|` crosses an integer.
+pub fn vabs_usize<D: Num>(a: D, mg: &mut Margin) -> usize {
+    let m = if a.re() < 0.0 { -a } else { a };
+    mg.note_d(m, D::from(m.re().round()));
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let k = m.re() as usize;
+    k
+}
+
+/// `a.is_sign_negative()`: flips at 0.
+pub fn vsign_negative<D: Num>(a: D, mg: &mut Margin) -> bool {
+    mg.note_d(a, D::from(0.0));
+    a.re().is_sign_negative()
+}
+
+/// `a as i32`: piecewise constant, jumps where `a` crosses an integer (truncation toward 0).
+pub fn vtrunc_i32<D: Num>(a: D, mg: &mut Margin) -> i32 {
+    mg.note_d(a, D::from(a.re().round()));
+    #[allow(clippy::cast_possible_truncation)]
+    let k = a.re() as i32;
+    k
+}
+
+/// A struct the soundness programs build around active values (`Pt { x: a, y: 1.0 }.x`).
+#[derive(Clone, Copy, Debug)]
+pub struct Pt<T> {
+    /// First field.
+    pub x: T,
+    /// Second field.
+    pub y: T,
+}
+
+/// A constant function of an integer, called by the soundness programs.
+#[must_use]
+pub fn cfun(n: usize) -> f64 {
+    #[allow(clippy::cast_precision_loss)]
+    let x = n as f64;
+    0.5 * x + 0.25
+}

@@ -3,10 +3,13 @@
 //! and its gradient must match the exact one to a relative tolerance, except at points where a
 //! branch or kink is within rounding of flipping (those are counted and skipped).
 
-#[allow(unused_variables, unused_mut, unused_assignments, unused_parens, unreachable_code, clippy::all)]
+#[allow(unused_variables, unused_mut, unused_assignments, unused_parens, unused_imports, unreachable_code, clippy::all)]
 mod programs {
     use gradmacro::differentiate;
-    use verify::{ge, gt, le, lt, vabs, vclamp, vfloor, vfract, vhypot, vmax, vmin, vmul_add, vpowf, vsignum};
+    use verify::{
+        ge, gt, le, lt, vabs, vabs_usize, vclamp, vfloor, vfract, vhypot, vmax, vmin, vmul_add, vpowf, vsign_negative,
+        vsignum,
+    };
     include!(concat!(env!("OUT_DIR"), "/programs.rs"));
 }
 
