@@ -80,7 +80,7 @@ const SHAPES: &[&str] = &[
 
 /// Shapes left out of the default run because the engine currently gets them wrong (see
 /// `README.md`, "Open engine bugs").
-const PENDING: &[&str] = &["cast_of_if_or_call"];
+const PENDING: &[&str] = &[];
 
 /// Which shapes of [`SHAPES`] this run generates.
 #[derive(Clone, Copy, Debug)]

@@ -299,7 +299,12 @@ impl<'a> Lower<'a> {
 
     /// With `tail_returns`, the trailing expression is the function's result (`$ret`), also
     /// when it ends up inside the guard that follows an early `return`.
-    pub(super) fn lower_stmts_inner(&mut self, stmts: &[syn::Stmt], tail_returns: bool, out: &mut Block) -> Option<Operand> {
+    pub(super) fn lower_stmts_inner(
+        &mut self,
+        stmts: &[syn::Stmt],
+        tail_returns: bool,
+        out: &mut Block,
+    ) -> Option<Operand> {
         for (i, s) in stmts.iter().enumerate() {
             let last = i + 1 == stmts.len();
             let mut tail = None;

@@ -13,7 +13,7 @@ use super::activity::{is_discrete_type, is_float_predicate, is_impure_closure};
 use super::gates::{self, Gate};
 use super::ir::{ArrayRef, Block, Kind, Operand, Stmt, ValId};
 use super::lower::{Binding, EXIT, EXIT_BREAK, EXIT_CONTINUE, EXIT_RETURN, Lower, RET, exit_lit, strip};
-use super::unsupported::{is_iterator_method, iterator_msg};
+use super::unsupported::{is_iterator_method, is_std_method, iterator_msg, std_method_msg};
 
 impl Lower<'_> {
     pub fn op_tokens(&self, op: &Operand) -> TokenStream {
@@ -325,6 +325,10 @@ impl Lower<'_> {
                     Operand::Lit(quote!(0.0))
                 })
             }
+            _ if is_std_method(&name) && m.args.iter().any(|a| self.mentions_active(a)) => {
+                self.error(m.method.span(), std_method_msg(&name));
+                Operand::Lit(quote!(0.0))
+            }
             _ if !self.mentions_active(&m.receiver) && m.turbofish.is_none() => {
                 let (recv, uses) = self.rename(&m.receiver);
                 let method = format_ident!("{}_grad", m.method, span = m.method.span());
@@ -405,6 +409,18 @@ impl Lower<'_> {
                 let e = Expr::Index(i.clone());
                 if self.is_simple(&e) && !self.mentions_active(&e) {
                     Operand::Val(self.plain(&e, None, out))
+                } else if self.is_simple(&i.expr) && !self.mentions_active(&i.expr) {
+                    // Constant data at an index that needs lowering (`s[(if a < b { a } else { b })
+                    // as usize]`) but is an integer after all.
+                    let idx = self.expr(&i.index, out);
+                    if self.is_active(&idx) {
+                        self.error_tokens(&i.index, "an index cannot be a differentiated value: index with an integer");
+                        return Operand::Lit(quote!(0.0));
+                    }
+                    let (base, mut uses) = self.rename(&i.expr);
+                    uses.extend(idx.val());
+                    let it = self.op_tokens(&idx);
+                    self.plain_tokens(quote!(#base[#it]), uses, i.span(), out)
                 } else {
                     let msg = if matches!(strip(&i.expr), Expr::Index(_)) {
                         "only one level of indexing into a differentiated array or slice is supported (`w[i]`): differentiated arrays are one-dimensional"

@@ -2,7 +2,7 @@
 //! arrays (rewritten to an index loop), `while`; and the search for the variables a loop carries.
 
 use proc_macro2::{Span, TokenStream};
-use quote::ToTokens;
+use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Pat};
@@ -193,11 +193,14 @@ impl Lower<'_> {
             );
             return;
         }
-        if self.mentions_active(&f.expr) || !self.is_simple(&f.expr) {
+        let (iterable, iterable_uses) = if !self.mentions_active(&f.expr) && self.is_simple(&f.expr) {
+            self.rename(&f.expr)
+        } else if let Some(range) = self.range_bounds(&f.expr, out) {
+            range
+        } else {
             self.error_tokens(&f.expr, "a `for` loop over differentiated values is supported over `xs`, `&xs`, `xs.iter()`, `.enumerate()` and `.zip(...)` of arrays and slices; otherwise loop over indices: `for i in 0..xs.len()`");
             return;
-        }
-        let (iterable, iterable_uses) = self.rename(&f.expr);
+        };
         let pat = (*f.pat).clone();
         self.lower_loop(
             span,
@@ -208,6 +211,27 @@ impl Lower<'_> {
             &f.body,
             out,
         );
+    }
+
+    /// `lo..hi` whose bounds need lowering (`0..(if a < b { a } else { b }).abs() as usize`)
+    /// but are constants after all: the range of their values.
+    fn range_bounds(&mut self, e: &Expr, out: &mut Block) -> Option<(TokenStream, Vec<ValId>)> {
+        let Expr::Range(r) = strip(e) else { return None };
+        let mut bound = |s: &mut Self, b: &Option<Box<Expr>>| -> Option<Option<Operand>> {
+            match b {
+                None => Some(None),
+                Some(x) => {
+                    let op = s.expr(x, out);
+                    (!s.is_active(&op)).then_some(Some(op))
+                }
+            }
+        };
+        let lo = bound(self, &r.start)?;
+        let hi = bound(self, &r.end)?;
+        let uses = lo.iter().chain(hi.iter()).filter_map(Operand::val).collect();
+        let (lo, hi) = (lo.map(|o| self.op_tokens(&o)), hi.map(|o| self.op_tokens(&o)));
+        let limits = &r.limits;
+        Some((quote!(#lo #limits #hi), uses))
     }
 
     pub(super) fn while_loop(&mut self, w: &syn::ExprWhile, out: &mut Block) {

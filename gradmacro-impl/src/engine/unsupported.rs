@@ -98,3 +98,34 @@ pub fn iterator_msg(name: &str) -> String {
         "this iterator chain over differentiated values is not differentiated (`.{name}(..)` here): chains of `map`, `filter` and `copied` over ranges, arrays and slices (with `zip`, `enumerate`) ending in `sum`, `product`, `fold` or `for_each` are; otherwise write a `for` loop that accumulates, e.g. `let mut s = 0.0; for x in xs.iter() {{ s += (x - mu).powi(2); }}`; chains that only decide a condition (`if xs.iter().any(|&x| x > w)`) are fine"
     )
 }
+
+/// Methods of `Option`, `Result`, slices and `Vec`: no user writes a `_grad` companion for
+/// them, so a differentiated argument is rejected here rather than by rustc's "no method".
+pub fn is_std_method(name: &str) -> bool {
+    matches!(
+        name,
+        "map_or"
+            | "map_or_else"
+            | "unwrap_or"
+            | "unwrap_or_else"
+            | "and_then"
+            | "or"
+            | "or_else"
+            | "xor"
+            | "get_or_insert"
+            | "get_or_insert_with"
+            | "insert"
+            | "replace"
+            | "push"
+            | "extend"
+            | "contains"
+            | "fill"
+            | "get"
+    )
+}
+
+pub fn std_method_msg(name: &str) -> String {
+    format!(
+        "`.{name}(..)` of a standard library type with a differentiated argument is not supported: it has no `_grad` companion; test with `if let`/`match` instead (`if let Some(f) = opt {{ f * w }} else {{ w }}`)"
+    )
+}
