@@ -591,7 +591,7 @@ fn gate_list() -> String {
     gates::method_names().collect::<Vec<_>>().join(", ")
 }
 
-fn is_compound_assign_op(op: BinOp) -> bool {
+pub(super) fn is_compound_assign_op(op: BinOp) -> bool {
     matches!(
         op,
         BinOp::AddAssign(_)

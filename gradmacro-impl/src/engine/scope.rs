@@ -12,6 +12,8 @@ use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Pat};
 
+use super::lower_expr::is_compound_assign_op;
+
 /// The names bound inside the expression being walked, innermost scope last.
 #[derive(Default)]
 pub struct Scopes(Vec<Vec<String>>);
@@ -295,7 +297,7 @@ pub fn assigns_capture(c: &syn::ExprClosure) -> bool {
         fn visit_expr(&mut self, e: &'ast Expr) {
             match e {
                 Expr::Assign(a) => self.target(&a.left),
-                Expr::Binary(b) if is_assign_op(b.op) => self.target(&b.left),
+                Expr::Binary(b) if is_compound_assign_op(b.op) => self.target(&b.left),
                 Expr::Reference(r) if r.mutability.is_some() => self.target(&r.expr),
                 _ => {}
             }
@@ -321,21 +323,4 @@ pub fn assigns_capture(c: &syn::ExprClosure) -> bool {
     let mut a = A { scopes: Scopes::default(), found: false };
     a.visit_expr_closure(c);
     a.found
-}
-
-fn is_assign_op(op: syn::BinOp) -> bool {
-    use syn::BinOp as B;
-    matches!(
-        op,
-        B::AddAssign(_)
-            | B::SubAssign(_)
-            | B::MulAssign(_)
-            | B::DivAssign(_)
-            | B::RemAssign(_)
-            | B::BitXorAssign(_)
-            | B::BitAndAssign(_)
-            | B::BitOrAssign(_)
-            | B::ShlAssign(_)
-            | B::ShrAssign(_)
-    )
 }
