@@ -117,3 +117,43 @@ fn match_in_a_carried_loop() {
     let e = ((x * x).sin() + 1.0) + x * (x * x).cos() * 2.0 * x;
     assert!((d - e).abs() < 1e-14, "{d} {e}");
 }
+
+// Patterns that test without binding: a unit variant (`None`), a shorthand field next to a
+// literal one, and `n @ range`.
+#[differentiate(wrt(x))]
+fn unit_variant(x: f64, o: Option<f64>) -> f64 {
+    match o {
+        None => x * x,
+        Some(k) => k * x,
+    }
+}
+
+pub struct Cfg {
+    scale: f64,
+    on: bool,
+}
+
+#[differentiate(wrt(x))]
+fn shorthand_field(x: f64, c: &Cfg, n: i32) -> f64 {
+    let y = match c {
+        Cfg { scale, on: true } => scale * x.sin(),
+        Cfg { .. } => x,
+    };
+    match n {
+        k @ 1..=3 => y * f64::from(k),
+        _ => y,
+    }
+}
+
+#[test]
+fn patterns_that_bind_nothing() {
+    assert_eq!(unit_variant_grad(3.0, None), (9.0, 6.0));
+    assert_eq!(unit_variant_grad(3.0, Some(5.0)), (15.0, 5.0));
+    let on = Cfg { scale: 2.0, on: true };
+    let off = Cfg { scale: 2.0, on: false };
+    let (v, d) = shorthand_field_grad(0.5, &on, 3);
+    assert_eq!(v, 6.0 * 0.5_f64.sin());
+    assert!((d - 6.0 * 0.5_f64.cos()).abs() < 1e-15);
+    assert_eq!(shorthand_field_grad(0.5, &off, 2), (1.0, 2.0));
+    assert_eq!(shorthand_field_grad(0.5, &off, 7), (0.5, 1.0));
+}

@@ -19,7 +19,7 @@ use super::gates::{self, Gate};
 use super::ir::{ArrayRef, Block, LoopKind, Operand, Stmt, ValId};
 use super::lower::{Binding, Lower, strip};
 use super::lower_loop::IterShape;
-use super::scope::pat_names;
+use super::scope::{binding_names, keeping};
 
 /// What one iteration hands to a pattern.
 #[derive(Clone)]
@@ -201,7 +201,7 @@ impl Lower<'_> {
             (other, Item::Elem(op, refs)) if !self.is_active(op) => {
                 let amps: Vec<TokenStream> = (0..*refs).map(|_| quote!(&)).collect();
                 let v = self.op_tokens(op);
-                for name in pat_names(other) {
+                for name in binding_names(other) {
                     let n = syn::Ident::new(&name, other.span());
                     let only = keeping(other, &name);
                     let uses = op.val().into_iter().collect();
@@ -384,25 +384,6 @@ impl Lower<'_> {
             }
         }
     }
-}
-
-/// `pat` with every name but `name` replaced by `_` (no unused bindings in generated code).
-pub(super) fn keeping(pat: &Pat, name: &str) -> Pat {
-    struct K<'a>(&'a str);
-    impl syn::visit_mut::VisitMut for K<'_> {
-        fn visit_pat_mut(&mut self, p: &mut Pat) {
-            if let Pat::Ident(pi) = p
-                && pi.ident != self.0
-            {
-                *p = Pat::Wild(syn::PatWild { attrs: Vec::new(), underscore_token: syn::Token![_](pi.ident.span()) });
-                return;
-            }
-            syn::visit_mut::visit_pat_mut(self, p);
-        }
-    }
-    let mut p = pat.clone();
-    syn::visit_mut::VisitMut::visit_pat_mut(&mut K(name), &mut p);
-    p
 }
 
 /// A `return` or `?` that would leave the closure (not one inside a nested closure).

@@ -10,8 +10,7 @@ use syn::{Expr, Pat};
 
 use super::ir::{Block, Operand};
 use super::lower::{Binding, Lower, strip};
-use super::lower_iter::keeping;
-use super::scope::pat_names;
+use super::scope::{binding_names, keeping};
 
 impl Lower<'_> {
     /// The scrutinee's value. `None` when it depends on an active value.
@@ -36,7 +35,13 @@ impl Lower<'_> {
             Pat::Guard(_) => pat.clone(),
             p => keeping(p, ""),
         };
-        let mut test: syn::ExprMatch = syn::parse_quote!(match x { #pat => true, _ => false });
+        let Ok(mut test) = syn::parse2::<syn::ExprMatch>(quote!(match x { #pat => true, _ => false })) else {
+            self.error_tokens(
+                pat,
+                "this pattern is not supported: match on simpler patterns (literals, enum variants, tuples, ranges)",
+            );
+            return Operand::Lit(quote!(false));
+        };
         test.expr = Box::new(Expr::Verbatim(st));
         let (tokens, mut uses) = self.rename(&Expr::Match(test));
         uses.extend(s.val());
@@ -51,7 +56,7 @@ impl Lower<'_> {
             p => p,
         };
         let st = self.op_tokens(s);
-        let mut names = pat_names(pat);
+        let mut names = binding_names(pat);
         names.sort();
         names.dedup();
         for name in names {

@@ -8,6 +8,7 @@
 //! outer variable of the same name computes something else.
 
 use proc_macro2::{TokenStream, TokenTree};
+use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Pat};
@@ -50,6 +51,65 @@ pub fn pat_names(p: &Pat) -> Vec<String> {
     let mut n = N(Vec::new());
     n.visit_pat(p);
     n.0
+}
+
+/// Whether an identifier pattern binds a name. An uppercase one without `ref`, `mut` or `@` is a
+/// constant or a unit variant (`None`, `MAX`): it tests the value and binds nothing.
+fn binds(p: &syn::PatIdent) -> bool {
+    p.by_ref.is_some()
+        || p.mutability.is_some()
+        || p.subpat.is_some()
+        || p.ident.to_string().starts_with(|c: char| c.is_lowercase() || c == '_')
+}
+
+/// The names a refutable pattern binds (without the constants it compares with).
+pub fn binding_names(p: &Pat) -> Vec<String> {
+    struct N(Vec<String>);
+    impl<'ast> Visit<'ast> for N {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            if binds(p) {
+                self.0.push(p.ident.to_string());
+            }
+            visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut n = N(Vec::new());
+    n.visit_pat(p);
+    n.0
+}
+
+/// `pat` testing the same values, with every name but `name` unbound: `x @ P` becomes `P`, a
+/// plain name `_` (no unused bindings in generated code), and a shorthand field `S { f }` gets
+/// its `f: _` written out.
+pub fn keeping(pat: &Pat, name: &str) -> Pat {
+    struct K<'a>(&'a str);
+    impl VisitMut for K<'_> {
+        fn visit_pat_mut(&mut self, p: &mut Pat) {
+            if let Pat::Ident(pi) = p
+                && pi.ident != self.0
+                && binds(pi)
+            {
+                *p = match pi.subpat.take() {
+                    Some((_, sub)) => *sub,
+                    None => {
+                        Pat::Wild(syn::PatWild { attrs: Vec::new(), underscore_token: syn::Token![_](pi.ident.span()) })
+                    }
+                };
+            }
+            visit_mut::visit_pat_mut(self, p);
+        }
+        fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {
+            visit_mut::visit_field_pat_mut(self, f);
+            let shorthand = matches!((&f.member, &*f.pat), (syn::Member::Named(m), Pat::Ident(pi))
+                if *m == pi.ident && pi.subpat.is_none());
+            if !shorthand && f.colon_token.is_none() {
+                f.colon_token = Some(syn::Token![:](f.member.span()));
+            }
+        }
+    }
+    let mut p = pat.clone();
+    K(name).visit_pat_mut(&mut p);
+    p
 }
 
 fn closure_names(c: &syn::ExprClosure) -> Vec<String> {
