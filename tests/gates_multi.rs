@@ -78,6 +78,41 @@ gate2!(
     &[(0.5, 2.5), (3.0, -1.5), (1e-3, 0.7), (2.0, 0.0), (1.7, 1.0), (0.9, -3.2)]
 );
 
+/// `a % b` (the remainder of the truncated quotient), `%=`, `rem_euclid` and `div_euclid` (a
+/// step function). Points away from the jumps.
+mod rem {
+    use super::*;
+
+    #[differentiate]
+    fn euclid(a: f64, b: f64) -> f64 {
+        a.rem_euclid(b)
+    }
+
+    #[differentiate]
+    fn op(a: f64, b: f64) -> f64 {
+        a % b
+    }
+
+    #[differentiate]
+    fn assign(a: f64, b: f64) -> f64 {
+        let mut y = a * 1.5;
+        y %= b;
+        y + a.div_euclid(b)
+    }
+
+    #[test]
+    fn against_closed_forms() {
+        let points = [(7.3, 2.0), (-7.3, 2.0), (7.3, -2.0), (-7.3, -2.0), (0.4, 3.1), (-0.4, 0.7)];
+        let db = |a: f64, b: f64| -(a / b).trunc();
+        check2("%", op, op_grad, |_, _| 1.0, db, &points);
+        // the Euclidean quotient is `floor(a / b)` for `b > 0` and `ceil(a / b)` for `b < 0`
+        let db = |a: f64, b: f64| if b > 0.0 { -(a / b).floor() } else { -(a / b).ceil() };
+        check2("rem_euclid", euclid, euclid_grad, |_, _| 1.0, db, &points);
+        let db = |a: f64, b: f64| -(1.5 * a / b).trunc();
+        check2("%=", assign, assign_grad, |_, _| 1.5, db, &points);
+    }
+}
+
 /// `powf` of a negative base with an integer-valued constant exponent: the base's derivative
 /// exists (the exponent's does not, in the reals).
 mod powf_negative_base {

@@ -159,3 +159,25 @@ pub fn chains(mu: f64, sigma: f64, data: &[f64], w: &[f64]) -> f64 {
     let v = if big && !neg { ss / sigma } else { dot + m };
     v + pos + t + f64::from(u8::try_from(k).unwrap_or(0)) * sigma
 }
+
+/// Buffers, checks, `sin_cos` and remainders (issue 12).
+///
+/// # Panics
+/// When `n` is 0.
+#[allow(clippy::cast_precision_loss, clippy::useless_vec)]
+#[differentiate(wrt(x, w))]
+pub fn buffers(x: f64, w: &[f64], n: usize) -> f64 {
+    assert!(n > 0, "n = {n}");
+    let mut h = vec![0.0; n];
+    let l = vec![x, x * x];
+    for k in 0..n {
+        h[k] = w[k % w.len()] * x + l[k % 2];
+    }
+    debug_assert!(h.iter().all(|v| v.is_finite()), "h = {h:?}");
+    let (s, c) = x.sin_cos();
+    let mut t = 0.0;
+    for v in &h {
+        t += v * s;
+    }
+    t % 3.0 + c.rem_euclid(0.5) + (n as f64).div_euclid(2.0)
+}

@@ -2,7 +2,7 @@ use gradmacro::differentiate;
 
 #[differentiate]
 fn f(x: f64) -> f64 {
-    println!("x = {x}");
+    dbg!(x);
     x * x
 }
 

@@ -33,6 +33,8 @@ pub struct Fwd<'a> {
     pub plans: &'a std::collections::HashMap<LoopId, LoopPlan>,
     /// Loops whose backward pass runs inside them: declarations, iteration, what it reads.
     pub fused: &'a std::collections::HashMap<LoopId, Fused<TokenStream>>,
+    /// `Vec`s whose adjoint is declared with them (with the length the forward pass gives them).
+    pub heap_adj: &'a HashSet<usize>,
     pub mode: Mode<'a>,
 }
 
@@ -164,7 +166,7 @@ impl Fwd<'_> {
 
     fn inner(&self) -> Fwd<'_> {
         let recompute = matches!(self.mode, Mode::Level { filter: true, .. } | Mode::Inner { recompute: true });
-        Fwd { body: self.body, sig: self.sig, plans: self.plans, fused: self.fused, mode: Mode::Inner { recompute } }
+        Fwd { mode: Mode::Inner { recompute }, ..*self }
     }
 
     pub fn block(&self, b: &Block) -> TokenStream {
@@ -249,17 +251,32 @@ impl Fwd<'_> {
                 let a = array_ident(*slot);
                 let m = if self.body.arrays[*slot].written { quote!(mut) } else { quote!() };
                 let ty = ty.as_ref().map(|t| quote!(: #t));
+                let heap = self.body.arrays[*slot].heap;
                 let init = match init {
                     ArrayInit::List(items) => {
                         let items = items.iter().map(|i| self.op(i));
-                        quote!([#(#items),*])
+                        if heap {
+                            quote!(::gradmacro::__private::Vec::from([#(#items),*]))
+                        } else {
+                            quote!([#(#items),*])
+                        }
+                    }
+                    // vec![v; n], as `vec!` writes it: `n` clones of `v`
+                    ArrayInit::Repeat(v, len) if heap => {
+                        let v = self.op(v);
+                        quote!(::core::iter::Iterator::collect::<::gradmacro::__private::Vec<_>>(::core::iter::repeat_n(#v, #len)))
                     }
                     ArrayInit::Repeat(v, len) => {
                         let v = self.op(v);
                         quote!([#v; #len])
                     }
                 };
-                quote!(let #m #a #ty = #init;)
+                if self.heap_adj.contains(slot) {
+                    let (da, z) = (super::array_adj_ident(*slot), &self.body.arrays[*slot].zeros);
+                    quote!(let #m #a #ty = #init; let mut #da = #z;)
+                } else {
+                    quote!(let #m #a #ty = #init;)
+                }
             }
             Stmt::If(i) => self.if_stmt(i),
             Stmt::Loop(l) => self.loop_stmt(l),
@@ -399,10 +416,16 @@ impl Fwd<'_> {
         }
         if plan.taped {
             let vals = plan.tape_vals.iter().map(|v| self.name(*v));
-            let arrays = plan.tape_arrays.iter().map(|s| array_ident(*s));
-            // Arrays are saved as they are when the iteration starts.
-            let saved: Vec<_> = plan.tape_arrays.iter().map(|s| super::hidden("saved", *s)).collect();
-            head_body.extend(quote!(#(let #saved = #arrays;)*));
+            // Arrays are saved as they are when the iteration starts (a `Vec` is cloned).
+            for &s in &plan.tape_arrays {
+                let (a, saved) = (array_ident(s), super::hidden("saved", s));
+                head_body.extend(if self.body.arrays[s].heap {
+                    quote!(let #saved = ::core::clone::Clone::clone(&#a);)
+                } else {
+                    quote!(let #saved = #a;)
+                });
+            }
+            let saved = plan.tape_arrays.iter().map(|s| super::hidden("saved", *s));
             tail_push.extend(quote!(#tape.push((#(#vals,)* #(#saved,)*));));
         }
         let fused = match self.mode {

@@ -16,6 +16,8 @@ pub enum Gate {
     Sub,
     Mul,
     Div,
+    /// `a % b` (Rust's `%`: the remainder of the truncated quotient).
+    Rem,
     Neg,
     /// `x as F` with `x` already of type `F`.
     Id,
@@ -38,6 +40,7 @@ pub enum M {
     Clamp,
     Cos,
     Cosh,
+    DivEuclid,
     Exp,
     Exp2,
     ExpM1,
@@ -55,6 +58,7 @@ pub enum M {
     Powf,
     Powi,
     Recip,
+    RemEuclid,
     Round,
     RoundTiesEven,
     Signum,
@@ -83,6 +87,7 @@ const METHODS: &[(&str, M, usize)] = &[
     ("clamp", M::Clamp, 3),
     ("cos", M::Cos, 1),
     ("cosh", M::Cosh, 1),
+    ("div_euclid", M::DivEuclid, 2),
     ("exp", M::Exp, 1),
     ("exp2", M::Exp2, 1),
     ("exp_m1", M::ExpM1, 1),
@@ -100,6 +105,7 @@ const METHODS: &[(&str, M, usize)] = &[
     ("powf", M::Powf, 2),
     ("powi", M::Powi, 2),
     ("recip", M::Recip, 1),
+    ("rem_euclid", M::RemEuclid, 2),
     ("round", M::Round, 1),
     ("round_ties_even", M::RoundTiesEven, 1),
     ("signum", M::Signum, 1),
@@ -130,7 +136,10 @@ fn name(m: M) -> &'static str {
 impl Gate {
     /// Piecewise-constant gates: their output carries no gradient, so it is not active.
     pub fn is_flat(self) -> bool {
-        matches!(self, Gate::Method(M::Floor | M::Ceil | M::Round | M::RoundTiesEven | M::Trunc | M::Signum))
+        matches!(
+            self,
+            Gate::Method(M::Floor | M::Ceil | M::Round | M::RoundTiesEven | M::Trunc | M::Signum | M::DivEuclid)
+        )
     }
 
     /// Inputs that never receive a gradient whatever their activity (`powi`'s `i32` exponent).
@@ -154,6 +163,7 @@ impl Gate {
             Gate::Sub => quote!(#a - #b),
             Gate::Mul => quote!(#a * #b),
             Gate::Div => quote!(#a / #b),
+            Gate::Rem => quote!(#a % #b),
             Gate::Neg => quote!(-#a),
             Gate::Id => quote!(#a),
             Gate::Method(m) => {
@@ -263,6 +273,13 @@ pub fn adjoint(g: Gate, i: usize, c: &RuleCtx<'_>) -> Option<TokenStream> {
         (Gate::Div, 1) => {
             let (x, b) = (c.x(), c.a(1));
             quote!(-#d * #x / #b)
+        }
+        // x = a % b  =>  da += dx; db += -dx * (a / b).trunc()  (x = a - b * trunc(a / b), the
+        //   quotient piecewise constant)
+        (Gate::Rem, 0) => quote!(#d),
+        (Gate::Rem, 1) => {
+            let (a, b) = (c.a(0), c.a(1));
+            quote!(-#d * #f::trunc(#a / #b))
         }
         (Gate::Method(m), _) => return method_adjoint(m, i, c, d, f, k),
         _ => return None,
@@ -446,6 +463,13 @@ fn method_adjoint(
             let x = c.x();
             quote!(-#d * #x * #x)
         }
+        // x = a.rem_euclid(b)  =>  da += dx; db += -dx * a.div_euclid(b)  (x = a - b * q with
+        //   the quotient q = a.div_euclid(b) piecewise constant)
+        (M::RemEuclid, 0) => quote!(#d),
+        (M::RemEuclid, 1) => {
+            let (a, b) = (c.a(0), c.a(1));
+            quote!(-#d * #f::div_euclid(#a, #b))
+        }
         // x = a.sin()  =>  da += dx * a.cos()
         (M::Sin, 0) => {
             let a = c.a(0);
@@ -475,7 +499,7 @@ fn method_adjoint(
         (M::ToDegrees, 0) => quote!(#f::to_degrees(#d)),
         // x = a.to_radians()  =>  da += dx.to_radians()
         (M::ToRadians, 0) => quote!(#f::to_radians(#d)),
-        // floor, ceil, round, round_ties_even, trunc, signum: slope 0, no rule
+        // floor, ceil, round, round_ties_even, trunc, signum, div_euclid: slope 0, no rule
         _ => return None,
     };
     Some(rule)

@@ -224,6 +224,8 @@ pub struct ArraySlot {
     pub zeros: TokenStream,
     /// Read somewhere inside a loop, so the backward pass may recompute reads of it.
     pub read_in_loop: bool,
+    /// A `Vec` (`vec![..]`), whose length the forward pass decides; its adjoint takes that length.
+    pub heap: bool,
 }
 
 /// A whole lowered function body.

@@ -14,6 +14,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
 use super::Errors;
+use super::gates::{Gate, M};
 use super::ir::{ArrayInit, ArrayRef, ArraySlot, Block, Body, If, Kind, Operand, Phi, Stmt, ValId, ValInfo};
 use super::sig::{Shape, Sig};
 
@@ -135,6 +136,8 @@ pub struct Lower<'a> {
     pub errors: Errors,
     pub items: Vec<TokenStream>,
     pub loop_depth: usize,
+    /// Nesting of `if` and `match` arms being lowered.
+    pub branch_depth: usize,
     /// `return`s lowered so far, to know whether a loop body can return.
     pub returns: usize,
     /// Local array slots written so far, in order, to know which arrays a loop body writes.
@@ -157,6 +160,7 @@ impl<'a> Lower<'a> {
             errors: Errors::default(),
             items: Vec::new(),
             loop_depth: 0,
+            branch_depth: 0,
             returns: 0,
             stores: Vec::new(),
             forced_active,
@@ -380,15 +384,16 @@ impl<'a> Lower<'a> {
                     }
                     self.items.push(item.to_token_stream());
                 }
-                other => self.error_tokens(other, "this item is not supported inside a #[differentiate] body: move it out of the function"),
+                other => self.error_tokens(
+                    other,
+                    "this item is not supported inside a #[differentiate] body: move it out of the function",
+                ),
             },
             syn::Stmt::Expr(e, _) => {
                 let _ = self.expr(e, out);
             }
-            syn::Stmt::Macro(m) => self.error_tokens(
-                &m.mac,
-                "macro invocations are not supported in a #[differentiate] body: the macro cannot see inside them; write the computation out, or move it into a function called with constant arguments",
-            ),
+            syn::Stmt::Macro(m) if self.checking_macro(&m.mac, out) => {}
+            syn::Stmt::Macro(m) => self.error_tokens(&m.mac, super::unsupported::MACRO_MSG),
         }
     }
 
@@ -414,6 +419,9 @@ impl<'a> Lower<'a> {
             Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
                 let name = pi.ident.to_string();
                 let is_array_ty = matches!(ty, Some(syn::Type::Array(_)));
+                if let Some(lit) = self.vec_literal(strip(init)) {
+                    return self.declare_vec(&name, ty, lit, init, out);
+                }
                 match strip(init) {
                     Expr::Array(_) | Expr::Repeat(_) => self.declare_array(&name, ty, strip(init), out),
                     _ if is_array_ty && !self.mentions_active(init) => {
@@ -439,7 +447,19 @@ impl<'a> Lower<'a> {
                 }
             }
             Pat::Tuple(pt) => {
-                if let Expr::Tuple(t) = strip(init)
+                if let Some(x) = sin_cos_of(init)
+                    && pt.elems.len() == 2
+                    && self.mentions_active(x)
+                {
+                    // `let (s, c) = x.sin_cos();` is `(x.sin(), x.cos())`, which is how std
+                    // computes it: two gates, bit for bit.
+                    let x = self.expr(x, out);
+                    let xt = self.op_tokens(&x);
+                    let s = self.gate(Gate::Method(M::Sin), vec![x.clone()], init.span(), quote!(#xt.sin()), out);
+                    let c = self.gate(Gate::Method(M::Cos), vec![x], init.span(), quote!(#xt.cos()), out);
+                    self.bind_operand(&pt.elems[0], None, s, out);
+                    self.bind_operand(&pt.elems[1], None, c, out);
+                } else if let Expr::Tuple(t) = strip(init)
                     && t.elems.len() == pt.elems.len()
                 {
                     // Evaluate every element before binding any name, as Rust does.
@@ -502,17 +522,51 @@ impl<'a> Lower<'a> {
     }
 
     fn declare_array(&mut self, name: &str, ty: Option<&syn::Type>, init: &Expr, out: &mut Block) {
-        let binding = self.new_array(ty, init, out);
+        let binding = self.new_array(ty, init, false, out);
+        self.bind(name, binding);
+    }
+
+    /// `let h = vec![..];`: a local array on the heap. Its adjoint is allocated once, after the
+    /// forward pass, with the length the forward pass gave it, so the `Vec` must live in the
+    /// function's own scope (not in a loop or an arm, whose scope has ended by then).
+    fn declare_vec(
+        &mut self,
+        name: &str,
+        ty: Option<&syn::Type>,
+        lit: syn::Result<Expr>,
+        init: &Expr,
+        out: &mut Block,
+    ) {
+        let lit = match lit {
+            Ok(l) => l,
+            Err(_) => {
+                self.error_tokens(init, "this `vec!` cannot be read: write `vec![value; length]` or `vec![a, b, c]`");
+                return self.bind(name, Binding::Scalar { op: Operand::Lit(quote!(0.0)), refs: 0 });
+            }
+        };
+        if self.loop_depth > 0 || self.branch_depth > 0 {
+            self.error_tokens(
+                init,
+                "a `vec!` buffer declared inside a loop or a branch is not supported: declare it before the loop or the `if` (with its largest length) and write its elements there",
+            );
+        }
+        let binding = self.new_array(ty, &lit, true, out);
         self.bind(name, binding);
     }
 
     /// A local array initialised by `init` (`[a, b]`, `[x; n]`, or a value of type `ty`), not yet
     /// bound to a name: a call's array argument `g([a, b])` is one without a name.
-    pub fn new_array(&mut self, ty: Option<&syn::Type>, init: &Expr, out: &mut Block) -> Binding {
+    pub fn new_array(&mut self, ty: Option<&syn::Type>, init: &Expr, heap: bool, out: &mut Block) -> Binding {
         // The slot is taken before the elements are lowered: an element may declare arrays of its
         // own (`[g([a, b]), c]`), which must get other numbers.
         let slot = self.arrays.len();
-        self.arrays.push(ArraySlot { active: false, written: false, zeros: TokenStream::new(), read_in_loop: false });
+        self.arrays.push(ArraySlot {
+            active: false,
+            written: false,
+            zeros: TokenStream::new(),
+            read_in_loop: false,
+            heap,
+        });
         let forced = self.forced_active.get(slot).copied().unwrap_or(false);
         let (init, zeros, active) = match init {
             Expr::Array(a) => {
@@ -526,7 +580,16 @@ impl<'a> Lower<'a> {
             }
             Expr::Repeat(r) => {
                 let v = self.expr(&r.expr, out);
-                let len = r.len.to_token_stream();
+                let len = if heap {
+                    // A run-time length, evaluated once where the user wrote it.
+                    let n = self.cond(&r.len, out);
+                    if self.is_active(&n) {
+                        self.error_tokens(&r.len, "the length of a `vec!` must be an integer");
+                    }
+                    self.op_tokens(&n)
+                } else {
+                    r.len.to_token_stream()
+                };
                 let active = self.is_active(&v);
                 (ArrayInit::Repeat(v, len.clone()), quote!([0.0; #len]), active)
             }
@@ -538,6 +601,12 @@ impl<'a> Lower<'a> {
                 };
                 (ArrayInit::Repeat(v, len.clone()), quote!([0.0; #len]), false)
             }
+        };
+        let zeros = if heap {
+            let a = super::array_ident(slot);
+            quote!(::gradmacro::__private::zeros(#a.len()))
+        } else {
+            zeros
         };
         let a = &mut self.arrays[slot];
         a.active = active || forced;
@@ -560,6 +629,7 @@ impl<'a> Lower<'a> {
         let mark = self.env.len();
         let before = self.env.snapshot();
 
+        self.branch_depth += 1;
         let mut then_block = Block::default();
         let tv = then_f(self, &mut then_block);
         self.env.truncate(mark);
@@ -568,6 +638,7 @@ impl<'a> Lower<'a> {
 
         let mut else_block = Block::default();
         let ev = else_f(self, &mut else_block);
+        self.branch_depth -= 1;
         self.env.truncate(mark);
         let after_else = self.env.snapshot();
         self.env.restore(&before);
@@ -659,4 +730,21 @@ pub fn strip(e: &Expr) -> &Expr {
         Expr::Group(g) => strip(&g.expr),
         other => other,
     }
+}
+
+/// `x` in `x.sin_cos()` or `f64::sin_cos(x)`.
+fn sin_cos_of(e: &Expr) -> Option<&Expr> {
+    match strip(e) {
+        Expr::MethodCall(m) if m.method == "sin_cos" && m.args.is_empty() && m.turbofish.is_none() => Some(&m.receiver),
+        Expr::Call(c) if c.args.len() == 1 && matches!(&*c.func, Expr::Path(p) if is_float_fn(&p.path, "sin_cos")) => {
+            c.args.first()
+        }
+        _ => None,
+    }
+}
+
+/// Whether `path` is `f64::name` or `f32::name`.
+fn is_float_fn(path: &syn::Path, name: &str) -> bool {
+    let s: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    matches!(s.as_slice(), [f, n] if (f == "f64" || f == "f32") && n == name)
 }

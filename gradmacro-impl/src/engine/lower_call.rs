@@ -120,7 +120,7 @@ impl Lower<'_> {
                     };
                     let f = self.sig.float.path();
                     let ty = syn::parse2::<syn::Type>(quote!([#f; #len])).ok();
-                    let binding = self.new_array(ty.as_ref(), bare, out);
+                    let binding = self.new_array(ty.as_ref(), bare, false, out);
                     if let Binding::Array { array: ArrayRef::Local(s), handle, .. } = &binding {
                         self.arrays[*s].read_in_loop |= self.loop_depth > 0;
                         literal = Some(if by_ref { quote!(&#handle) } else { handle.clone() });

@@ -120,6 +120,7 @@ impl Lower<'_> {
             }
             Expr::If(i) => self.if_expr(i, out),
             Expr::Match(m) => self.match_expr(m, out),
+            Expr::Macro(m) if self.checking_macro(&m.mac, out) => unit(),
             Expr::ForLoop(f) => {
                 self.for_loop(f, out);
                 unit()
@@ -196,6 +197,7 @@ impl Lower<'_> {
             BinOp::Sub(_) => Some(Gate::Sub),
             BinOp::Mul(_) => Some(Gate::Mul),
             BinOp::Div(_) => Some(Gate::Div),
+            BinOp::Rem(_) => Some(Gate::Rem),
             _ => None,
         };
         if is_compound_assign_op(b.op) {
@@ -209,61 +211,40 @@ impl Lower<'_> {
                 let (lt, rt, op) = (self.op_tokens(&l), self.op_tokens(&r), b.op);
                 self.gate(g, vec![l, r], b.op.span(), quote!(#lt #op #rt), out)
             }
-            None => match b.op {
-                BinOp::Rem(_) => {
-                    let l = self.expr(&b.left, out);
-                    let r = self.expr(&b.right, out);
-                    if self.is_active(&l) || self.is_active(&r) {
-                        self.error(
-                            b.op.span(),
-                            "`%` on a differentiated value is not supported: write `a - (a / b).trunc() * b`",
+            // Comparisons and logic carry no gradient: kept whole, short circuit included.
+            None => {
+                let e = Expr::Binary(b.clone());
+                if self.is_simple(&e) {
+                    return Operand::Val(self.plain(&e, None, out));
+                }
+                // With control flow inside: `a && b` is `if a { b } else { false }`, and a
+                // comparison evaluates its sides in order, then compares. Either way the
+                // operands carry no gradient.
+                let span = b.op.span();
+                let l = self.cond(&b.left, out);
+                match b.op {
+                    BinOp::And(_) | BinOp::Or(_) => {
+                        let and = matches!(b.op, BinOp::And(_));
+                        let right = &*b.right;
+                        let short = Operand::Lit(if and { quote!(false) } else { quote!(true) });
+                        let (s1, s2) = (short.clone(), short);
+                        let r = self.lower_if_arms(
+                            l,
+                            span,
+                            |s, blk| Some(if and { s.cond(right, blk) } else { s1 }),
+                            |s, blk| Some(if and { s2 } else { s.cond(right, blk) }),
+                            out,
                         );
-                        return Operand::Lit(quote!(0.0));
+                        r.unwrap_or_else(|| Operand::Lit(quote!(false)))
                     }
-                    let (lt, rt, op) = (self.op_tokens(&l), self.op_tokens(&r), b.op);
-                    let kind = self.kind(&l).join(self.kind(&r));
-                    let uses = [l.val(), r.val()].into_iter().flatten().collect();
-                    let v = self.plain_tokens(quote!(#lt #op #rt), uses, b.op.span(), out);
-                    if let Some(v) = v.val() {
-                        self.vals[v].kind = kind;
-                    }
-                    v
-                }
-                // Comparisons and logic carry no gradient: kept whole, short circuit included.
-                _ => {
-                    let e = Expr::Binary(b.clone());
-                    if self.is_simple(&e) {
-                        return Operand::Val(self.plain(&e, None, out));
-                    }
-                    // With control flow inside: `a && b` is `if a { b } else { false }`, and a
-                    // comparison evaluates its sides in order, then compares. Either way the
-                    // operands carry no gradient.
-                    let span = b.op.span();
-                    let l = self.cond(&b.left, out);
-                    match b.op {
-                        BinOp::And(_) | BinOp::Or(_) => {
-                            let and = matches!(b.op, BinOp::And(_));
-                            let right = &*b.right;
-                            let short = Operand::Lit(if and { quote!(false) } else { quote!(true) });
-                            let (s1, s2) = (short.clone(), short);
-                            let r = self.lower_if_arms(
-                                l,
-                                span,
-                                |s, blk| Some(if and { s.cond(right, blk) } else { s1 }),
-                                |s, blk| Some(if and { s2 } else { s.cond(right, blk) }),
-                                out,
-                            );
-                            r.unwrap_or_else(|| Operand::Lit(quote!(false)))
-                        }
-                        op => {
-                            let r = self.cond(&b.right, out);
-                            let (lt, rt) = (self.op_tokens(&l), self.op_tokens(&r));
-                            let uses = [l.val(), r.val()].into_iter().flatten().collect();
-                            self.plain_tokens(quote!(#lt #op #rt), uses, span, out)
-                        }
+                    op => {
+                        let r = self.cond(&b.right, out);
+                        let (lt, rt) = (self.op_tokens(&l), self.op_tokens(&r));
+                        let uses = [l.val(), r.val()].into_iter().flatten().collect();
+                        self.plain_tokens(quote!(#lt #op #rt), uses, span, out)
                     }
                 }
-            },
+            }
         }
     }
 
@@ -461,6 +442,7 @@ impl Lower<'_> {
             BinOp::SubAssign(_) => Some(Gate::Sub),
             BinOp::MulAssign(_) => Some(Gate::Mul),
             BinOp::DivAssign(_) => Some(Gate::Div),
+            BinOp::RemAssign(_) => Some(Gate::Rem),
             _ => None,
         });
         match strip(left) {
@@ -479,7 +461,7 @@ impl Lower<'_> {
                             }
                             (Some(_), Some(o)) => {
                                 if self.is_active(&value) || self.is_active(&cur) {
-                                    self.error(o.span(), format!("`{}` on a differentiated value is not supported: use `+=`, `-=`, `*=` or `/=` (for `%=`, write `y = y - (y / b).trunc() * b`)", o.to_token_stream()));
+                                    self.error(o.span(), format!("`{}` on a differentiated value is not supported: use `+=`, `-=`, `*=`, `/=` or `%=`", o.to_token_stream()));
                                     return;
                                 }
                                 let (lt, rt) = (self.op_tokens(&cur), self.op_tokens(&value));

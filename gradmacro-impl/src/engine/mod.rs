@@ -17,6 +17,7 @@ mod lower_call;
 mod lower_expr;
 mod lower_iter;
 mod lower_loop;
+mod lower_macro;
 mod lower_match;
 mod reverse;
 mod reverse_loop;
@@ -25,7 +26,7 @@ mod scope;
 mod sig;
 mod unsupported;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
@@ -294,11 +295,14 @@ fn emit(sig: &Sig, body: &Body) -> TokenStream {
             (*id, code)
         })
         .collect();
+    // A `Vec`'s adjoint takes the length the forward pass gives it: it is declared beside it.
+    let heap_adj: HashSet<usize> = rev.local_adj_used.iter().copied().filter(|&s| body.arrays[s].heap).collect();
     let fwd = forward::Fwd {
         body,
         sig,
         plans: &plans,
         fused: &fused,
+        heap_adj: &heap_adj,
         mode: forward::Mode::Level { needed: &needed, filter: false },
     };
 
@@ -311,9 +315,11 @@ fn emit(sig: &Sig, body: &Body) -> TokenStream {
         decls.extend(quote!(let mut #g = #z;));
     }
     for &s in &rev.local_adj_used {
-        let g = array_adj_ident(s);
-        let z = &body.arrays[s].zeros;
-        decls.extend(quote!(let mut #g = #z;));
+        if !body.arrays[s].heap {
+            let g = array_adj_ident(s);
+            let z = &body.arrays[s].zeros;
+            decls.extend(quote!(let mut #g = #z;));
+        }
     }
     let backward_code = reverse::render(&backward, &rev.zero_prone);
     let items = &body.items;

@@ -538,20 +538,20 @@ impl<'a> Rev<'a> {
                             }
                         }
                     }
+                    // h = [v; n]  =>  dv += dh[0] + .. + dh[n - 1]
                     ArrayInit::Repeat(it, _) => {
                         if let Some(v) = self.active(it) {
                             let f = &self.float;
-                            self.contribute(
-                                v,
-                                quote!(::core::iter::Iterator::sum::<#f>(::core::iter::IntoIterator::into_iter(#da))),
-                                None,
-                                out,
-                            );
+                            self.contribute(v, quote!(::core::iter::Iterator::sum::<#f>(#da.iter())), None, out);
                         }
                     }
                 }
-                let zeros = &self.body.arrays[*slot].zeros;
-                out.push(B::Raw(quote!(#da = #zeros;)));
+                // An array declared again (in a loop) starts from zeros; a `Vec` is declared once,
+                // at the function's level, and its adjoint is not read again.
+                if !self.body.arrays[*slot].heap {
+                    let zeros = &self.body.arrays[*slot].zeros;
+                    out.push(B::Raw(quote!(#da = #zeros;)));
+                }
             }
             Stmt::If(i) => self.if_stmt(i, out),
             Stmt::Loop(l) => self.loop_stmt(l, out),

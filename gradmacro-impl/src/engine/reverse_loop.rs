@@ -265,11 +265,13 @@ impl Rev<'_> {
         self.plans.insert(l.id, plan);
 
         let no_fused = HashMap::new();
+        let no_heap = HashSet::new();
         let fwd = Fwd {
             body: self.body,
             sig: self.sig,
             plans: &self.plans,
             fused: &no_fused,
+            heap_adj: &no_heap,
             mode: Mode::Level { needed: &needed, filter: true },
         };
         let recompute = fwd.block(&l.body);

@@ -36,7 +36,7 @@ impl Lower<'_> {
     }
 }
 
-pub const MACRO_MSG: &str = "macro invocations are not supported in a #[differentiate] body: the macro cannot see inside them; write the computation out, or move it into a function called with constant arguments";
+pub const MACRO_MSG: &str = "this macro is not supported in a #[differentiate] body: the macro cannot see inside it; write the computation out, or move it into a function called with constant arguments (`assert!` and its kin, `println!` and its kin, and `let v = vec![..];` are supported)";
 
 /// Adaptors and consumers of iterators (`max`/`min` without an argument: with one they are the
 /// float gates).

@@ -1,0 +1,121 @@
+//! Local `vec!` buffers, `assert!` and its kin, and `sin_cos` (issue 12), against closed forms and
+//! central finite differences.
+
+mod common;
+
+use common::{assert_exact, assert_fd, assert_fd_all, assert_same_value, fd1};
+use gradmacro::differentiate;
+
+/// A hidden layer of run-time width in a `vec!` buffer: written by index in one loop, read back
+/// in another, as a small MLP's forward pass is written without fixed sizes.
+#[differentiate(wrt(w, v))]
+fn layer(w: &[f64], v: &[f64], x: &[f64]) -> f64 {
+    let n = v.len();
+    let mut h = vec![0.0; n];
+    for j in 0..n {
+        let mut s = 0.0;
+        for (i, xi) in x.iter().enumerate() {
+            s += w[j * x.len() + i] * xi;
+        }
+        h[j] = s.tanh();
+    }
+    let mut out = 0.0;
+    for j in 0..n {
+        out += h[j] * v[j];
+    }
+    out
+}
+
+#[test]
+fn hidden_layer_buffer() {
+    let x = [0.5, -1.0];
+    let w = [0.1, 0.2, -0.3, 0.4, 0.5, -0.6];
+    let v = [1.0, -2.0, 0.5];
+    let (val, dw, dv) = layer_grad(&w, &v, &x);
+    assert_same_value("layer", val, layer(&w, &v, &x));
+    // closed form: dv_j = tanh(s_j), dw_ji = v_j (1 - tanh(s_j)^2) x_i
+    for j in 0..3 {
+        let s: f64 = (0..2).map(|i| w[j * 2 + i] * x[i]).sum();
+        assert_exact("dv", dv[j], s.tanh());
+        for i in 0..2 {
+            assert!((dw[j * 2 + i] - v[j] * (1.0 - s.tanh().powi(2)) * x[i]).abs() < 1e-15);
+        }
+    }
+    assert_fd_all("layer, w", |p| layer(p, &v, &x), &w, &dw);
+    assert_fd_all("layer, v", |p| layer(&w, p, &x), &v, &dv);
+}
+
+/// `vec![a; n]` of a differentiated value and `vec![..]` of differentiated elements, updated in
+/// place (`+=`, `*=`) and read through `iter()`.
+#[allow(clippy::useless_vec, reason = "the `vec!` is what is tested")]
+#[differentiate(wrt(a, b))]
+fn filled(a: f64, b: f64, n: usize) -> f64 {
+    let mut r = vec![a; n];
+    let l = vec![a * b, b.sin(), 2.0];
+    for k in 0..n {
+        r[k] *= l[k % 3];
+    }
+    r[0] += b;
+    let mut s = 0.0;
+    for x in r.iter() {
+        s += x * x;
+    }
+    s + l.len() as f64
+}
+
+#[test]
+fn filled_buffers() {
+    for (a, b, n) in [(0.7, -1.3, 4), (-0.2, 0.4, 1), (1.5, 2.0, 7)] {
+        let (v, da, db) = filled_grad(a, b, n);
+        assert_same_value("filled", v, filled(a, b, n));
+        assert_fd("filled, a", da, fd1(|a| filled(a, b, n), a));
+        assert_fd("filled, b", db, fd1(|b| filled(a, b, n), b));
+    }
+}
+
+/// Checks run on the forward pass's values, kept in `f_grad`; a failing one panics there too.
+#[differentiate(wrt(x))]
+fn checked(x: f64, data: &[f64]) -> f64 {
+    assert!(x > 0.0, "x must be positive, got {}", x);
+    debug_assert_eq!(data.len() % 2, 0, "{} points, {n} of them", data.len(), n = data.len());
+    let y = x.ln();
+    assert!(y.is_finite(), "ln x = {y} for x = {x:e}");
+    assert_ne!(y, f64::INFINITY);
+    let mut s = 0.0;
+    for d in data {
+        debug_assert!(d.is_finite() && y.is_finite());
+        s += d * y;
+    }
+    s
+}
+
+#[test]
+fn asserts_are_kept() {
+    let data = [1.0, 2.0];
+    let (v, dx) = checked_grad(2.0, &data);
+    assert_same_value("checked", v, checked(2.0, &data));
+    assert_exact("checked", dx, 3.0 / 2.0);
+    let failed = std::panic::catch_unwind(|| checked_grad(-1.0, &data));
+    let msg = failed.expect_err("the assert must fail in f_grad too");
+    assert_eq!(msg.downcast_ref::<String>().map(String::as_str), Some("x must be positive, got -1"));
+}
+
+/// `sin_cos` in both forms: `(x.sin(), x.cos())`, bit for bit.
+#[differentiate]
+fn rotate(t: f64, r: f64) -> f64 {
+    let (s, c) = t.sin_cos();
+    let (s2, c2) = f64::sin_cos(r * t);
+    r * c * s + s2 - c2
+}
+
+#[test]
+fn sin_cos_forms() {
+    for (t, r) in [(0.3, 2.0), (-1.2, 0.5), (2.5, -1.0)] {
+        let (v, dt, dr) = rotate_grad(t, r);
+        assert_same_value("rotate", v, rotate(t, r));
+        let want_dt = r * (t.cos() * t.cos() - t.sin() * t.sin()) + r * (r * t).cos() + r * (r * t).sin();
+        let want_dr = t.cos() * t.sin() + t * (r * t).cos() + t * (r * t).sin();
+        assert!((dt - want_dt).abs() < 1e-14 && (dr - want_dr).abs() < 1e-14, "{dt} {want_dt} {dr} {want_dr}");
+        assert_fd("rotate, t", dt, fd1(|t| rotate(t, r), t));
+    }
+}
