@@ -526,9 +526,10 @@ impl<'a> Lower<'a> {
         self.bind(name, binding);
     }
 
-    /// `let h = vec![..];`: a local array on the heap. Its adjoint is allocated once, after the
-    /// forward pass, with the length the forward pass gave it, so the `Vec` must live in the
-    /// function's own scope (not in a loop or an arm, whose scope has ended by then).
+    /// `let h = vec![..];`: a local array on the heap. Its adjoint is declared beside it, with the
+    /// length the forward pass gives it, and the backward pass reads both after the forward pass:
+    /// so the `Vec` must live in the function's own scope (not in a loop or an arm, whose scope
+    /// has ended by then).
     fn declare_vec(
         &mut self,
         name: &str,
@@ -736,15 +737,20 @@ pub fn strip(e: &Expr) -> &Expr {
 fn sin_cos_of(e: &Expr) -> Option<&Expr> {
     match strip(e) {
         Expr::MethodCall(m) if m.method == "sin_cos" && m.args.is_empty() && m.turbofish.is_none() => Some(&m.receiver),
-        Expr::Call(c) if c.args.len() == 1 && matches!(&*c.func, Expr::Path(p) if is_float_fn(&p.path, "sin_cos")) => {
+        Expr::Call(c)
+            if c.args.len() == 1
+                && matches!(&*c.func, Expr::Path(p) if float_fn(&p.path).as_deref() == Some("sin_cos")) =>
+        {
             c.args.first()
         }
         _ => None,
     }
 }
 
-/// Whether `path` is `f64::name` or `f32::name`.
-fn is_float_fn(path: &syn::Path, name: &str) -> bool {
-    let s: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    matches!(s.as_slice(), [f, n] if (f == "f64" || f == "f32") && n == name)
+/// `name` when `path` is `f64::name` or `f32::name` (a float method in path form).
+pub fn float_fn(path: &syn::Path) -> Option<String> {
+    match path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().as_slice() {
+        [f, n] if f == "f64" || f == "f32" => Some(n.clone()),
+        _ => None,
+    }
 }

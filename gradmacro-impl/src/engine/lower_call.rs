@@ -8,29 +8,23 @@ use syn::{BinOp, Expr, UnOp};
 
 use super::gates::{self, Gate};
 use super::ir::{ArrayRef, Block, CallArg, Kind, Operand, Partial, Stmt, ValId};
-use super::lower::{Binding, Lower, lit_kind, strip};
+use super::lower::{Binding, Lower, float_fn, lit_kind, strip};
 use super::scope;
 
 impl Lower<'_> {
     pub(super) fn call(&mut self, c: &syn::ExprCall, out: &mut Block) -> Operand {
         if let Expr::Path(p) = strip(&c.func)
             && p.qself.is_none()
-            && p.path.segments.len() == 2
+            && let Some((g, arity)) = float_fn(&p.path).and_then(|name| gates::method(&name))
+            && arity == c.args.len()
         {
-            let ty = p.path.segments[0].ident.to_string();
-            let name = p.path.segments[1].ident.to_string();
-            if (ty == "f64" || ty == "f32")
-                && let Some((g, arity)) = gates::method(&name)
-                && arity == c.args.len()
-            {
-                let mut args = Vec::new();
-                for a in &c.args {
-                    args.push(self.expr(a, out));
-                }
-                let toks: Vec<TokenStream> = args.iter().map(|a| self.op_tokens(a)).collect();
-                let func = &c.func;
-                return self.gate(Gate::Method(g), args, c.span(), quote!(#func(#(#toks),*)), out);
+            let mut args = Vec::new();
+            for a in &c.args {
+                args.push(self.expr(a, out));
             }
+            let toks: Vec<TokenStream> = args.iter().map(|a| self.op_tokens(a)).collect();
+            let func = &c.func;
+            return self.gate(Gate::Method(g), args, c.span(), quote!(#func(#(#toks),*)), out);
         }
         // A local closure is not differentiated through (yet); called with constants, it runs as
         // written.
@@ -260,12 +254,7 @@ impl Lower<'_> {
                 }
             }
             Expr::Call(c) => match strip(&c.func) {
-                Expr::Path(p)
-                    if p.path.segments.len() == 2
-                        && matches!(p.path.segments[0].ident.to_string().as_str(), "f64" | "f32") =>
-                {
-                    Kind::Float
-                }
+                Expr::Path(p) if float_fn(&p.path).is_some() => Kind::Float,
                 _ => Kind::Unknown,
             },
             // The elements of an array share one type: one float element makes a float array.

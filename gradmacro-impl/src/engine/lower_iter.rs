@@ -17,7 +17,7 @@ use syn::{Expr, Pat};
 
 use super::gates::{self, Gate};
 use super::ir::{ArrayRef, Block, LoopKind, Operand, Stmt, ValId};
-use super::lower::{Binding, Lower, strip};
+use super::lower::{Binding, Lower, float_fn, strip};
 use super::lower_loop::IterShape;
 use super::scope::{binding_names, keeping};
 
@@ -363,13 +363,9 @@ impl Lower<'_> {
             }
             // `f64::max`, `f64::exp`: a float gate in path form.
             Expr::Path(p)
-                if p.path.segments.len() == 2
-                    && matches!(p.path.segments[0].ident.to_string().as_str(), "f64" | "f32")
-                    && gates::method(&p.path.segments[1].ident.to_string()).is_some_and(|(_, n)| n == args.len()) =>
+                if let Some((g, n)) = float_fn(&p.path).and_then(|name| gates::method(&name))
+                    && n == args.len() =>
             {
-                let Some((g, _)) = gates::method(&p.path.segments[1].ident.to_string()) else {
-                    return Operand::Lit(quote!(0.0));
-                };
                 let mut ops = Vec::new();
                 for a in args {
                     let Some(v) = self.item_value(a, p.span()) else { return Operand::Lit(quote!(0.0)) };
