@@ -424,3 +424,23 @@ fn bug_unselected_singular_after_early_return() {
     let (_, g) = verify::dual_grad(&[-0.4], |x| ((x[0] * x[0] + 9.0).sqrt() + 0.25).ln());
     verify::assert_grad(&[dx], &g);
 }
+
+/// A `vec!` buffer that is only read: its adjoint is used only through `+=`, which does not fix its element type
+/// once another crate in the graph (`wide`, through num-dual) implements `AddAssign<f64>` too:
+/// E0282/E0283 ``type annotations needed`` on `zeros(..)` (found by the oracle's first run with
+/// `vec!` buffers, p423 of the default seed). The adjoint is now `zeros::<f64>(..)`.
+#[allow(clippy::useless_vec, reason = "the `vec!` is what is tested")]
+#[gradmacro::differentiate]
+fn vec_adjoint_untyped(x: f64, y: f64) -> f64 {
+    let h = vec![x, 2.0, -y];
+    h[0] + h[2].sin()
+}
+
+#[test]
+fn bug_vec_adjoint_untyped() {
+    use num_dual::DualNum;
+    let (v, dx, dy) = vec_adjoint_untyped_grad(0.3, 0.8);
+    assert_eq!(v.to_bits(), vec_adjoint_untyped(0.3, 0.8).to_bits());
+    let (_, g) = verify::dual_grad(&[0.3, 0.8], |x| x[0] + (-x[1]).sin());
+    verify::assert_grad(&[dx, dy], &g);
+}

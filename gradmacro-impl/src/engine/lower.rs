@@ -449,7 +449,6 @@ impl<'a> Lower<'a> {
             Pat::Tuple(pt) => {
                 if let Some(x) = sin_cos_of(init)
                     && pt.elems.len() == 2
-                    && self.mentions_active(x)
                 {
                     // `let (s, c) = x.sin_cos();` is `(x.sin(), x.cos())`, which is how std
                     // computes it: two gates, bit for bit.
@@ -604,8 +603,9 @@ impl<'a> Lower<'a> {
             }
         };
         let zeros = if heap {
-            let a = super::array_ident(slot);
-            quote!(::gradmacro::__private::zeros(#a.len()))
+            // Typed: the adjoint's only uses (`+=`) do not fix its element type.
+            let (a, f) = (super::array_ident(slot), self.sig.float.path());
+            quote!(::gradmacro::__private::zeros::<#f>(#a.len()))
         } else {
             zeros
         };

@@ -542,7 +542,12 @@ impl<'a> Rev<'a> {
                     ArrayInit::Repeat(it, _) => {
                         if let Some(v) = self.active(it) {
                             let f = &self.float;
-                            self.contribute(v, quote!(::core::iter::Iterator::sum::<#f>(#da.iter())), None, out);
+                            self.contribute(
+                                v,
+                                quote!(::core::iter::Iterator::sum::<#f>(::core::iter::IntoIterator::into_iter(#da))),
+                                None,
+                                out,
+                            );
                         }
                     }
                 }
