@@ -929,10 +929,38 @@ impl Gen<'_> {
             }
             _ => {
                 let a = self.expr(depth - 1);
-                match self.rng.below(3) {
+                match self.rng.below(7) {
                     0 => E::new(format!("{}.floor()", a.p), format!("vfloor({}, mg)", a.d), a.b + 1.0),
                     1 => E::new(format!("{}.fract()", a.p), format!("vfract({}, mg)", a.d), 1.0),
-                    _ => E::new(format!("{}.signum()", a.p), format!("vsignum({}, mg)", a.d), 1.0),
+                    2 => E::new(format!("{}.signum()", a.p), format!("vsignum({}, mg)", a.d), 1.0),
+                    // `a % c` by a literal, and by an expression bounded away from 0
+                    3 => {
+                        let c = self.rng.pick(&[1.5, 0.7, -2.0]);
+                        let l = lit(c);
+                        E::new(format!("({} % {})", a.p, l.p), format!("vrem({}, {}, mg)", a.d, l.d), a.b.min(c.abs()))
+                    }
+                    4 => {
+                        let q = self.pos(depth - 1);
+                        let (m, v) = if self.rng.chance(0.5) { ("%", "vrem") } else { ("rem_euclid", "vrem_euclid") };
+                        let p = if m == "%" {
+                            format!("({} % {})", a.p, q.e.p)
+                        } else {
+                            format!("{}.rem_euclid({})", recv(&a.p), q.e.p)
+                        };
+                        E::new(p, format!("{v}({}, {}, mg)", a.d, q.e.d), a.b.min(q.e.b))
+                    }
+                    // `let (s, c) = a.sin_cos();` in a block, both halves used
+                    _ => {
+                        let (sn, cn) = (self.name("sn"), self.name("cs"));
+                        E::new(
+                            format!("({{ let ({sn}, {cn}) = {}.sin_cos(); {sn} * 0.5 - {cn} }})", recv(&a.p)),
+                            format!(
+                                "({{ let ({sn}, {cn}) = ({r}.sin(), {r}.cos()); {sn} * D::from(0.5) - {cn} }})",
+                                r = recv(&a.d)
+                            ),
+                            1.5,
+                        )
+                    }
                 }
             }
         }
@@ -1492,7 +1520,27 @@ impl Gen<'_> {
         let name = self.name("h");
         let mutable = self.rng.chance(0.8);
         let m = if mutable { "mut " } else { "" };
-        if mutable && self.rng.chance(0.5) {
+        // a `vec!` buffer where the engine takes one: in the function's own scope
+        let heap = self.loops.is_empty()
+            && self.ifs == 0
+            && self.block == 0
+            && self.returns_made == 0
+            && !self.exited.last().copied().unwrap_or(false)
+            && self.rng.chance(0.35);
+        if heap && mutable && self.rng.chance(0.5) {
+            // the dual reference keeps a fixed array: the same values, and `h[2] += f(h[0])` borrows
+            // a `Vec<D>` twice
+            self.line(&format!("let mut {name} = vec![0.0_f64; 3];"), &format!("let mut {name} = [D::from(0.0); 3];"));
+            self.push_var(name, 1.0, true, true);
+        } else if heap {
+            let es: Vec<E> = (0..3).map(|_| self.expr(2)).collect();
+            let b = es.iter().map(|e| e.b).fold(0.0, f64::max);
+            self.line(
+                &format!("let {m}{name} = vec![{}, {}, {}];", es[0].p, es[1].p, es[2].p),
+                &format!("let {m}{name} = [{}, {}, {}];", es[0].d, es[1].d, es[2].d),
+            );
+            self.push_var(name, b, mutable, true);
+        } else if mutable && self.rng.chance(0.5) {
             self.line(&format!("let mut {name} = [0.0_f64; 3];"), &format!("let mut {name} = [D::from(0.0); 3];"));
             self.push_var(name, 1.0, true, true);
         } else {

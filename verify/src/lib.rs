@@ -174,6 +174,21 @@ pub fn vfract<D: Num>(a: D, mg: &mut Margin) -> D {
     a - D::from(a.re().trunc())
 }
 
+/// `a % b`: `a - b * trunc(a / b)`, the quotient piecewise constant (jumps where `a / b` crosses
+/// an integer), with the standard library's value.
+pub fn vrem<D: Num>(a: D, b: D, mg: &mut Margin) -> D {
+    let q = a / b;
+    mg.note_d(q, D::from(q.re().round()));
+    with_re(a - b * D::from((a.re() / b.re()).trunc()), a.re() % b.re())
+}
+
+/// `a.rem_euclid(b)`: `a - b * a.div_euclid(b)`, with the standard library's value.
+pub fn vrem_euclid<D: Num>(a: D, b: D, mg: &mut Margin) -> D {
+    let q = a / b;
+    mg.note_d(q, D::from(q.re().round()));
+    with_re(a - b * D::from(a.re().div_euclid(b.re())), a.re().rem_euclid(b.re()))
+}
+
 /// `a.signum()`: piecewise constant, jumps at 0.
 pub fn vsignum<D: Num>(a: D, mg: &mut Margin) -> D {
     mg.note_d(a, D::from(0.0));

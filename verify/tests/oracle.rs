@@ -7,8 +7,8 @@
 mod programs {
     use gradmacro::differentiate;
     use verify::{
-        ge, gt, le, lt, vabs, vabs_usize, vclamp, vfloor, vfract, vhypot, vmax, vmin, vmul_add, vpowf, vsign_negative,
-        vsignum,
+        ge, gt, le, lt, vabs, vabs_usize, vclamp, vfloor, vfract, vhypot, vmax, vmin, vmul_add, vpowf, vrem,
+        vrem_euclid, vsign_negative, vsignum,
     };
     include!(concat!(env!("OUT_DIR"), "/programs.rs"));
 }

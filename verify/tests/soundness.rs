@@ -19,8 +19,8 @@
 mod programs {
     use gradmacro::differentiate;
     use verify::{
-        ge, gt, le, lt, vabs, vabs_usize, vclamp, vfloor, vfract, vhypot, vmax, vmin, vmul_add, vpowf, vsign_negative,
-        vsignum, vtrunc_i32,
+        ge, gt, le, lt, vabs, vabs_usize, vclamp, vfloor, vfract, vhypot, vmax, vmin, vmul_add, vpowf, vrem,
+        vrem_euclid, vsign_negative, vsignum, vtrunc_i32,
     };
     include!(concat!(env!("OUT_DIR"), "/soundness.rs"));
 }
