@@ -156,12 +156,18 @@
 //!
 //! [`check`] holds the guide's numerical gradient check, to test your own gates.
 
+#![no_std]
+
+extern crate alloc;
+#[cfg(any(test, feature = "argmin"))]
+extern crate std;
+
 pub use gradmacro_impl::differentiate;
 
 #[doc(hidden)]
 pub mod __private {
     /// The `Vec` generated code names: tapes and the gradients of slices and `Vec`s.
-    pub use ::std::vec::Vec;
+    pub use ::alloc::vec::Vec;
 
     /// Exact equality of two floats: where `max`, `min`, `clamp` and `abs` meet a tie or a kink,
     /// the contract's rules need an exact comparison.
@@ -227,9 +233,12 @@ pub mod __private {
 
     /// A zero gradient for a slice or `Vec` parameter of length `n`.
     #[must_use]
-    pub fn zeros<F: Default + Clone>(n: usize) -> ::std::vec::Vec<F> {
-        ::std::vec![F::default(); n]
+    pub fn zeros<F: Default + Clone>(n: usize) -> ::alloc::vec::Vec<F> {
+        ::alloc::vec![F::default(); n]
     }
 }
 
 pub mod check;
+
+#[cfg(feature = "argmin")]
+pub mod argmin;
