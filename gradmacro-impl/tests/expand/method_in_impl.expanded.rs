@@ -10,7 +10,42 @@ fn energy(&self, x: f64, v: &[f64]) -> f64 {
 
 Returns `(value, d/dx, d/dv)`: the value `energy` returns for the same arguments, bit for bit, then its partial derivatives with respect to `x`, `v`, in that order.
 
-Treated as constants (no gradient is returned for them): `self`.*/
+Treated as constants (no gradient is returned for them): `self`.
+
+# Backward pass
+
+The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value (`t1`, `t2`, ...; `out` is the value returned), then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_x` is the derivative of `out` with respect to `x`; `d_out` is the seed, 1.
+
+```text
+fn energy_grad(&self, x: f64, v: &[f64]) -> (f64, f64, Vec<f64>) {
+    let mut d_v = zeros(v.len());
+    let t1 = 0.0;
+    let mut s1 = t1;
+    let d_s1 = 1.0;
+    let mut d_x = 0.0;
+    for t2 in 0..v.len() {
+        let t3 = s1;
+        let t4 = v[t2];
+        let t5 = self.weight(t2);
+        let t6 = t5 * t4;
+        let t7 = f64::cos(x);
+        let t8 = t6 * t7;
+        let t9 = t3 + t8;
+        let d_t9 = d_s1;
+        let d_t3 = d_t9;
+        let d_t8 = d_t9;
+        let d_t6 = t7 * d_t8;
+        let d_t7 = t6 * d_t8;
+        d_x += -d_t7 * f64::sin(x);
+        let d_t4 = t5 * d_t6;
+        d_v[t2] += d_t4;
+        s1 = t9;
+    }
+    let out = s1;
+    let d_out = 1.0;
+    (out, d_x, d_v)
+}
+```*/
 fn energy_grad(
     &self,
     x: f64,
