@@ -23,20 +23,26 @@ const MAX_LINES: usize = 400;
 /// The `# Backward pass` section of `f_grad`'s doc: `header` is `fn f_grad(...) -> (...)` and
 /// `body` the generated body.
 pub fn backward_pass(sig: &Sig, header: &TokenStream, body: &TokenStream) -> Option<String> {
-    let mut file: syn::File = syn::parse2(quote!(#header { #body })).ok()?;
-    let mut names = Names::new(sig, body);
+    // A long body is cut before it is parsed and printed, so that a 10,000-gate function pays
+    // for the lines shown, not for the ones that would be cut anyway: one pass over its
+    // top-level tokens.
+    let (shown_body, cut, last) = prefix(body, MAX_LINES - 2);
+    let mut names = Names::new(sig, &shown_body, last.as_ref());
+    let mut file: syn::File = syn::parse2(quote!(#header { #shown_body })).ok()?;
     names.visit_file_mut(&mut file);
     let code = prettyplease::unparse(&file);
     // Lint levels are for the compiler, not the reader.
     let lines: Vec<&str> =
         code.lines().filter(|l| !(l.trim_start().starts_with("#[allow(") && l.trim_end().ends_with(")]"))).collect();
+    let more = "`cargo run -p gradmacro-show -- FILE.rs FN` prints them all";
     let shown = if lines.len() > MAX_LINES {
         let mut s = lines[..MAX_LINES].join("\n");
-        s.push_str(&format!(
-            "\n// ... {} more lines: `cargo run -p gradmacro-show -- FILE.rs FN` prints them all",
-            lines.len() - MAX_LINES
-        ));
+        s.push_str(&format!("\n// ... {} more lines: {more}", lines.len() - MAX_LINES));
         s
+    } else if cut > 0 {
+        // The printed prefix ends with the function's closing brace; the note goes inside.
+        let (last, init) = lines.split_last()?;
+        format!("{}\n    // ... {cut} more statements: {more}\n{last}", init.join("\n"))
     } else {
         lines.join("\n")
     };
@@ -46,6 +52,29 @@ pub fn backward_pass(sig: &Sig, header: &TokenStream, body: &TokenStream) -> Opt
          the gates in reverse, one local-gradient rule per gate. `d_x` is the derivative of `out` with respect \
          to `x`; `d_out` is the seed, 1.\n\n```text\n{shown}\n```"
     ))
+}
+
+/// The first `n` top-level statements of `body` (each ends with a `;` outside any group, or is a
+/// block-like statement before the next one), how many top-level `;`-statements were left out,
+/// and the last token (the tuple `(value, gradients...)`).
+fn prefix(body: &TokenStream, n: usize) -> (TokenStream, usize, Option<TokenTree>) {
+    let mut out = TokenStream::new();
+    let mut ends = 0;
+    let mut rest = 0;
+    let mut last = None;
+    for tt in body.clone() {
+        let end = matches!(&tt, TokenTree::Punct(p) if p.as_char() == ';');
+        if ends < n {
+            out.extend([tt.clone()]);
+        } else if end {
+            rest += 1;
+        }
+        if end {
+            ends += 1;
+        }
+        last = Some(tt);
+    }
+    (if rest > 0 { out } else { body.clone() }, rest, last)
 }
 
 /// The renaming: hidden identifier → readable name.
@@ -76,9 +105,9 @@ fn idents(tokens: &TokenStream, out: &mut HashSet<String>) {
     }
 }
 
-/// The last expression of `body`, the tuple `(value, gradients...)`.
-fn result_tuple(body: &TokenStream) -> Vec<TokenStream> {
-    let Some(TokenTree::Group(g)) = body.clone().into_iter().last() else {
+/// The parts of the last expression of the body, the tuple `(value, gradients...)`.
+fn result_tuple(last: Option<&TokenTree>) -> Vec<TokenStream> {
+    let Some(TokenTree::Group(g)) = last else {
         return Vec::new();
     };
     if g.delimiter() != proc_macro2::Delimiter::Parenthesis {
@@ -104,9 +133,13 @@ fn single_ident(t: &TokenStream) -> Option<String> {
 }
 
 impl Names {
-    fn new(sig: &Sig, body: &TokenStream) -> Names {
+    /// `shown` is the code shown; `last` the body's last token, the returned tuple.
+    fn new(sig: &Sig, shown: &TokenStream, last: Option<&TokenTree>) -> Names {
         let mut taken = HashSet::new();
-        idents(body, &mut taken);
+        idents(shown, &mut taken);
+        if let Some(TokenTree::Group(g)) = last {
+            idents(&g.stream(), &mut taken);
+        }
         for p in &sig.params {
             if let Some(i) = &p.ident {
                 taken.insert(i.to_string());
@@ -114,7 +147,7 @@ impl Names {
         }
         taken.retain(|n| hidden_parts(n).is_none());
         let mut names = Names { map: HashMap::new(), taken, counters: HashMap::new() };
-        let tuple = result_tuple(body);
+        let tuple = result_tuple(last);
         let active = sig.params.iter().filter(|p| p.active);
         if let Some(value) = tuple.first().and_then(single_ident)
             && let Some((prefix, n)) = hidden_parts(&value)
