@@ -99,3 +99,10 @@ fn a_long_function_is_cut_with_a_pointer_to_gradmacro_show() {
     assert!(code.contains("more statements: `cargo run -p gradmacro-show"), "{code}");
     assert!(code.starts_with("fn long_grad(x: f64) -> (f64, f64) {\n    let t1 = "), "{code}");
 }
+
+#[test]
+fn raw_identifiers_get_plain_adjoint_names() {
+    let doc = doc_of("", "fn f(r#x: f64, r#type: f64) -> f64 { r#x * r#type }", "f_grad");
+    let code = backward_block(&doc);
+    assert!(code.contains("(out, d_x, d_type)"), "{code}");
+}

@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::quote;
+use syn::ext::IdentExt as _;
 use syn::visit_mut::VisitMut;
 
 use super::sig::Sig;
@@ -97,7 +98,7 @@ fn idents(tokens: &TokenStream, out: &mut HashSet<String>) {
     for tt in tokens.clone() {
         match tt {
             TokenTree::Ident(i) => {
-                out.insert(i.to_string());
+                out.insert(i.unraw().to_string());
             }
             TokenTree::Group(g) => idents(&g.stream(), out),
             _ => {}
@@ -142,7 +143,7 @@ impl Names {
         }
         for p in &sig.params {
             if let Some(i) = &p.ident {
-                taken.insert(i.to_string());
+                taken.insert(i.unraw().to_string());
             }
         }
         taken.retain(|n| hidden_parts(n).is_none());
@@ -160,7 +161,7 @@ impl Names {
             if let (Some(g), Some(p)) = (single_ident(grad), &param.ident)
                 && hidden_parts(&g).is_some()
             {
-                names.assign(&g, &format!("d_{p}"));
+                names.assign(&g, &format!("d_{}", p.unraw()));
             }
         }
         names
@@ -214,8 +215,12 @@ impl Names {
 
 impl VisitMut for Names {
     fn visit_ident_mut(&mut self, i: &mut Ident) {
-        if let Some(n) = self.rename(&i.to_string()) {
-            *i = Ident::new(&n, Span::call_site());
+        // A name that is not an identifier (never expected) leaves the hidden one: the doc
+        // must not make the macro panic.
+        if let Some(n) = self.rename(&i.to_string())
+            && let Ok(new) = syn::parse_str::<Ident>(&n)
+        {
+            *i = Ident::new(&new.to_string(), Span::call_site());
         }
     }
 
