@@ -106,3 +106,21 @@ fn raw_identifiers_get_plain_adjoint_names() {
     let code = backward_block(&doc);
     assert!(code.contains("(out, d_x, d_type)"), "{code}");
 }
+
+#[test]
+fn the_readme_shows_what_the_doc_of_neuron_grad_shows() {
+    let readme = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    let Ok(readme) = std::fs::read_to_string(readme) else {
+        return; // a packaged crate has no workspace README beside it
+    };
+    let item = "fn neuron(a: f64, b: f64, c: f64, x: f64, y: f64) -> f64 {
+        let q = a * x + b * y + c;
+        1.0 / (1.0 + (-q).exp())
+    }";
+    let doc = doc_of("", item, "neuron_grad");
+    let code = backward_block(&doc);
+    let section = &readme[readme.find("## Reading the derivative").unwrap()..];
+    let start = section.find("```rust,ignore\n").unwrap() + "```rust,ignore\n".len();
+    let shown = &section[start..start + section[start..].find("```").unwrap()];
+    assert_eq!(shown, code);
+}
