@@ -177,7 +177,7 @@
 #![no_std]
 
 extern crate alloc;
-#[cfg(any(test, feature = "argmin"))]
+#[cfg(test)]
 extern crate std;
 
 pub use gradmacro_impl::differentiate;
