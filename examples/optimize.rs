@@ -1,11 +1,14 @@
 //! Minimising the n-dimensional Rosenbrock function with argmin's L-BFGS, the gradient coming
-//! from the `rosenbrock_grad` that `#[differentiate]` generates for a function of a `&[f64]`.
+//! from the `rosenbrock_grad` that `#[differentiate]` generates for a function of a `&[f64]`,
+//! handed to argmin through `gradmacro::argmin::Objective` (feature `argmin`): no trait impls to
+//! write, and one `rosenbrock_grad` call where the solver asks for cost and gradient at a point.
 //!
 //! Run with `cargo run --release --example optimize`.
 
-use argmin::core::{CostFunction, Error, Executor, Gradient, State, TerminationStatus};
+use argmin::core::{Error, Executor, State, TerminationStatus};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
+use gradmacro::argmin::Objective;
 use gradmacro::differentiate;
 
 /// `Σ (1 - xᵢ)² + 100 (xᵢ₊₁ - xᵢ²)²`, minimal (0) at `x = (1, ..., 1)`.
@@ -20,28 +23,6 @@ fn rosenbrock(x: &[f64]) -> f64 {
     sum
 }
 
-/// The problem as argmin sees it: cost from `rosenbrock`, gradient from `rosenbrock_grad`.
-struct Rosenbrock;
-
-impl CostFunction for Rosenbrock {
-    type Param = Vec<f64>;
-    type Output = f64;
-
-    fn cost(&self, x: &Self::Param) -> Result<Self::Output, Error> {
-        Ok(rosenbrock(x))
-    }
-}
-
-impl Gradient for Rosenbrock {
-    type Param = Vec<f64>;
-    type Gradient = Vec<f64>;
-
-    fn gradient(&self, x: &Self::Param) -> Result<Self::Gradient, Error> {
-        let (_, gradient) = rosenbrock_grad(x);
-        Ok(gradient)
-    }
-}
-
 /// What one run of L-BFGS found.
 struct Minimum {
     x: Vec<f64>,
@@ -54,10 +35,16 @@ struct Minimum {
 
 /// L-BFGS (memory 7, Moré–Thuente line search) from `start`.
 fn minimise(start: Vec<f64>) -> Result<Minimum, Error> {
+    minimise_with(rosenbrock_grad, start)
+}
+
+/// L-BFGS on the function whose `(value, gradient)` `grad` returns.
+fn minimise_with(grad: impl Fn(&[f64]) -> (f64, Vec<f64>), start: Vec<f64>) -> Result<Minimum, Error> {
     let linesearch = MoreThuenteLineSearch::new().with_c(1e-4, 0.9)?;
     let solver = LBFGS::new(linesearch, 7).with_tolerance_grad(1e-12)?.with_tolerance_cost(0.0)?;
-    let result =
-        Executor::new(Rosenbrock, solver).configure(|state| state.param(start).max_iters(1000).counting(true)).run()?;
+    let result = Executor::new(Objective::new(grad), solver)
+        .configure(|state| state.param(start).max_iters(1000).counting(true))
+        .run()?;
     let state = &result.state;
     let counts = state.get_func_counts();
     Ok(Minimum {
@@ -128,6 +115,27 @@ mod tests {
             assert!((v - 1.0).abs() < 1e-6, "{:?}", m.x);
         }
         assert!(m.cost < 1e-12, "{}", m.cost);
+    }
+
+    #[test]
+    fn cost_and_gradient_at_a_point_share_one_grad_call() {
+        let calls = std::cell::Cell::new(0_u64);
+        let counted = |x: &[f64]| {
+            calls.set(calls.get() + 1);
+            rosenbrock_grad(x)
+        };
+        let m = minimise_with(counted, vec![-1.2, 1.0]).unwrap();
+        let asked = m.cost_evaluations + m.gradient_evaluations;
+        assert!(m.cost_evaluations > 0 && m.gradient_evaluations > 0);
+        // A cost and a gradient asked at the same point (and a point asked again) are one call:
+        // without `Objective`'s reuse there would be `asked` calls.
+        assert!(
+            calls.get() <= m.cost_evaluations.max(m.gradient_evaluations) && calls.get() < asked,
+            "{} calls for {} cost and {} gradient requests",
+            calls.get(),
+            m.cost_evaluations,
+            m.gradient_evaluations
+        );
     }
 
     #[test]

@@ -34,8 +34,12 @@
 //! two one-sided slopes differ and no check can pass there, and for badly scaled functions the
 //! default [`Tolerance`] may need loosening with [`check_gradient_with_tolerance`].
 
-use std::error::Error;
-use std::fmt;
+use alloc::vec::Vec;
+use core::error::Error;
+use core::fmt;
+
+/// `f64::EPSILON.cbrt()`, written out because `cbrt` needs `std` (a test checks the digits).
+const CBRT_EPSILON: f64 = 6.055_454_452_393_339_5e-6;
 
 /// The step [`numerical_gradient`] uses for a component with value `xi`:
 /// `h = ε^(1/3) · max(1, |xi|)`, where `ε` is [`f64::EPSILON`].
@@ -52,7 +56,7 @@ use std::fmt;
 /// ```
 #[must_use]
 pub fn default_step(xi: f64) -> f64 {
-    f64::EPSILON.cbrt() * xi.abs().max(1.0)
+    CBRT_EPSILON * xi.abs().max(1.0)
 }
 
 /// Estimates the gradient of `f` at `x` by central finite differences with the default step
@@ -301,7 +305,16 @@ pub fn check_gradient_with_tolerance<F: Fn(&[f64]) -> f64>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::boxed::Box;
+    use alloc::format;
+    use alloc::string::ToString;
+    use alloc::vec;
     use std::cell::Cell;
+
+    #[test]
+    fn the_written_out_cube_root_is_exact() {
+        assert_eq!(CBRT_EPSILON.to_bits(), f64::EPSILON.cbrt().to_bits());
+    }
 
     fn quadratic(v: &[f64]) -> f64 {
         // 0.5 xᵀAx + bᵀx with A = [[2, 1], [1, 4]], b = [-1, 3]

@@ -154,14 +154,38 @@
 //! `f` itself is emitted exactly as written, with one attribute added: `#[allow(dead_code)]`,
 //! because calling only `f_grad` is a use of `f`; when neither is called, `f_grad` still warns.
 //!
+//! ## Reading the derivative
+//! `f_grad`'s rustdoc shows, under "Backward pass", the code generated for it, pretty-printed
+//! with readable names: `d_a` is the derivative with respect to parameter `a`, `out` the value
+//! returned and `d_out` its seed, `t1`, `t2`, ... the intermediates in the order they are
+//! computed (the real code's names are hygienic; only the doc is renamed). A body longer than
+//! 400 lines is cut there; `cargo run -p gradmacro-show -- FILE.rs [FN]` in this crate's
+//! repository prints the full expansion of every `#[differentiate]` function of a file.
+//!
+//! ## `no_std`
+//! This crate is `#![no_std]` and generated code names only `core` and `alloc` (the `Vec`
+//! gradients), so the macro works in a `#![no_std]` crate with `extern crate alloc;`, on the
+//! float operations `core` provides (`+ - * /`, `abs`, `max`, `min`, `clamp`, `signum`, ...).
+//!
+//! ## argmin
+//! With the feature `argmin`, `gradmacro::argmin::Objective` makes a generated `f_grad`
+//! an argmin `CostFunction` + `Gradient`, answering the cost and the gradient at one point from
+//! one `f_grad` call.
+//!
 //! [`check`] holds the guide's numerical gradient check, to test your own gates.
+
+#![no_std]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
 
 pub use gradmacro_impl::differentiate;
 
 #[doc(hidden)]
 pub mod __private {
     /// The `Vec` generated code names: tapes and the gradients of slices and `Vec`s.
-    pub use ::std::vec::Vec;
+    pub use ::alloc::vec::Vec;
 
     /// Exact equality of two floats: where `max`, `min`, `clamp` and `abs` meet a tie or a kink,
     /// the contract's rules need an exact comparison.
@@ -227,9 +251,17 @@ pub mod __private {
 
     /// A zero gradient for a slice or `Vec` parameter of length `n`.
     #[must_use]
-    pub fn zeros<F: Default + Clone>(n: usize) -> ::std::vec::Vec<F> {
-        ::std::vec![F::default(); n]
+    pub fn zeros<F: Default + Clone>(n: usize) -> ::alloc::vec::Vec<F> {
+        ::alloc::vec![F::default(); n]
     }
 }
 
 pub mod check;
+
+#[cfg(feature = "argmin")]
+pub mod argmin;
+
+/// The README's examples, run as doctests so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

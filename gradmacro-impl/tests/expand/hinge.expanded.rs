@@ -11,7 +11,78 @@ fn svm_loss(a: f64, b: f64, c: f64, points: &[[f64; 2]], labels: &[f64]) -> f64 
 
 Returns `(value, d/da, d/db, d/dc)`: the value `svm_loss` returns for the same arguments, bit for bit, then its partial derivatives with respect to `a`, `b`, `c`, in that order.
 
-Treated as constants (no gradient is returned for them): `points`, `labels`.*/
+Treated as constants (no gradient is returned for them): `points`, `labels`.
+
+# Backward pass
+
+The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value (`t1`, `t2`, ...; `out` is the value returned), then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_x` is the derivative of `out` with respect to `x`; `d_out` is the seed, 1.
+
+```text
+fn svm_loss_grad(
+    a: f64,
+    b: f64,
+    c: f64,
+    points: &[[f64; 2]],
+    labels: &[f64],
+) -> (f64, f64, f64, f64) {
+    let t1 = a * a;
+    let t2 = b * b;
+    let t3 = t1 + t2;
+    let t4 = 0.5 * t3;
+    let mut s1 = t4;
+    let d_s1 = 1.0;
+    let mut d_a = 0.0;
+    let mut d_b = 0.0;
+    let mut d_c = 0.0;
+    let iter1 = IntoIterator::into_iter(0..points.len());
+    for t5 in iter1 {
+        let t6 = s1;
+        let t7 = points[t5][0];
+        let t8 = a * t7;
+        let t9 = points[t5][1];
+        let t10 = b * t9;
+        let t11 = t8 + t10;
+        let t12 = t11 + c;
+        let t13 = -labels[t5];
+        let t14 = t13 * t12;
+        let t15 = t14 + 1.0;
+        let t16 = f64::max(t15, 0.0);
+        let t17 = t6 + t16;
+        let d_t17 = d_s1;
+        let d_t6 = d_t17;
+        let d_t16 = d_t17;
+        let d_t15 = if t15 > 0.0 || (f64::is_nan(0.0) && !f64::is_nan(t15)) {
+            d_t16
+        } else if tie(t15, 0.0) {
+            d_t16 * 0.5
+        } else {
+            0.0
+        };
+        if !tie(d_t15, 0.0) {
+            let d_t14 = d_t15;
+            let d_t12 = t13 * d_t14;
+            let d_t11 = d_t12;
+            d_c += d_t12;
+            let d_t8 = d_t11;
+            let d_t10 = d_t11;
+            d_b += t9 * d_t10;
+            d_a += t7 * d_t8;
+        }
+        s1 = t17;
+    }
+    let out = s1;
+    let d_out = 1.0;
+    let d_t4 = d_out;
+    let d_t3 = 0.5 * d_t4;
+    let d_t1 = d_t3;
+    let d_t2 = d_t3;
+    d_b += b * d_t2;
+    d_b += b * d_t2;
+    d_a += a * d_t1;
+    d_a += a * d_t1;
+    (out, d_a, d_b, d_c)
+}
+```*/
 fn svm_loss_grad(
     a: f64,
     b: f64,

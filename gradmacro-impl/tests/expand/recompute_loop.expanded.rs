@@ -11,7 +11,59 @@ fn squared_error(a: f64, b: f64, xs: &[f64], ys: &[f64]) -> f64 {
 
 Returns `(value, d/da, d/db)`: the value `squared_error` returns for the same arguments, bit for bit, then its partial derivatives with respect to `a`, `b`, in that order.
 
-Treated as constants (no gradient is returned for them): `xs`, `ys`.*/
+Treated as constants (no gradient is returned for them): `xs`, `ys`.
+
+# Backward pass
+
+The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value (`t1`, `t2`, ...; `out` is the value returned), then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_x` is the derivative of `out` with respect to `x`; `d_out` is the seed, 1.
+
+```text
+fn squared_error_grad(a: f64, b: f64, xs: &[f64], ys: &[f64]) -> (f64, f64, f64) {
+    let t1 = 0.0;
+    let mut s1 = t1;
+    let iter1 = IntoIterator::into_iter(0..xs.len());
+    for t2 in Clone::clone(&iter1) {
+        let t3 = s1;
+        let t4 = xs[t2];
+        let t5 = a * t4;
+        let t6 = t5 + b;
+        let t7 = ys[t2];
+        let t8 = t6 - t7;
+        let t9 = t8 * t8;
+        let t10 = t3 + t9;
+        s1 = t10;
+    }
+    let t11 = s1;
+    let t12 = xs.len() as f64;
+    let out = t11 / t12;
+    let d_out = 1.0;
+    let d_t11 = d_out / t12;
+    let mut d_s1 = d_t11;
+    let mut d_a = 0.0;
+    let mut d_b = 0.0;
+    for t2 in iter1 {
+        let t4 = xs[t2];
+        let t5 = a * t4;
+        let t6 = t5 + b;
+        let t7 = ys[t2];
+        let t8 = t6 - t7;
+        let d_t10 = d_s1;
+        let mut d_t3 = 0.0;
+        if !tie(d_t10, 0.0) {
+            d_t3 = d_t10;
+            let d_t9 = d_t10;
+            let mut d_t8 = t8 * d_t9;
+            d_t8 += t8 * d_t9;
+            let d_t6 = d_t8;
+            let d_t5 = d_t6;
+            d_b += d_t6;
+            d_a += t4 * d_t5;
+        }
+        d_s1 = d_t3;
+    }
+    (out, d_a, d_b)
+}
+```*/
 fn squared_error_grad(
     a: f64,
     b: f64,

@@ -6,7 +6,31 @@ pub fn poly(a: f64, b: f64, c: f64, n: usize) -> f64 {
 
 Returns `(value, d/da, d/dc)`: the value `poly` returns for the same arguments, bit for bit, then its partial derivatives with respect to `a`, `c`, in that order.
 
-Treated as constants (no gradient is returned for them): `b`, `n`.*/
+Treated as constants (no gradient is returned for them): `b`, `n`.
+
+# Backward pass
+
+The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value (`t1`, `t2`, ...; `out` is the value returned), then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_x` is the derivative of `out` with respect to `x`; `d_out` is the seed, 1.
+
+```text
+fn poly_grad(a: f64, b: f64, c: f64, n: usize) -> (f64, f64, f64) {
+    let t1 = n as i32;
+    let t2 = f64::powi(a, t1);
+    let t3 = b * c;
+    let t4 = t2 + t3;
+    let t5 = f64::sqrt(c);
+    let out = t4 + t5;
+    let d_out = 1.0;
+    let d_t4 = d_out;
+    let d_t5 = d_out;
+    let mut d_c = d_t5 * 0.5 / t5;
+    let d_t2 = d_t4;
+    let d_t3 = d_t4;
+    d_c += b * d_t3;
+    let d_a = if t1 == 0 { 0.0 } else { d_t2 * (t1 as f64) * f64::powi(a, t1 - 1) };
+    (out, d_a, d_c)
+}
+```*/
 pub fn poly_grad(
     a: f64,
     b: f64,
