@@ -444,3 +444,56 @@ fn bug_vec_adjoint_untyped() {
     let (_, g) = verify::dual_grad(&[0.3, 0.8], |x| x[0] + (-x[1]).sin());
     verify::assert_grad(&[dx, dy], &g);
 }
+
+/// A local array of unsuffixed literals whose type only a loop fixes (`h[i] * K`), inside a loop
+/// whose backward pass recomputes the body without that loop (its value has no adjoint): E0689
+/// ``can't call method `exp` on ambiguous numeric type `{float}` `` on `h[1].exp()` in the
+/// recomputed copy (found by the large run, seed 21371266075335, p1866). Such declarations now
+/// name the float type.
+#[allow(clippy::needless_range_loop, reason = "the indexed loop is what is tested")]
+#[gradmacro::differentiate]
+fn literal_array_type_from_pruned_loop(x: f64, s: &[f64]) -> f64 {
+    const K: f64 = 0.75;
+    let mut acc = x;
+    for &e in s {
+        let h = [1.0, 2.0, -0.25];
+        let mut u = e.floor();
+        for i in 0..3 {
+            u += (h[i] * K).sin();
+        }
+        let g = [h[1].exp().ln(), 0.5_f64];
+        let mut v = acc;
+        for i in 0..2 {
+            v = (v * g[i] + x).tanh();
+        }
+        acc = v * e + u.floor();
+    }
+    acc
+}
+
+#[test]
+fn bug_literal_array_type_from_pruned_loop() {
+    use num_dual::DualNum;
+    let s = [0.5, -1.25, 2.0];
+    let (v, dx, ds) = literal_array_type_from_pruned_loop_grad(0.3, &s);
+    assert_eq!(v.to_bits(), literal_array_type_from_pruned_loop(0.3, &s).to_bits());
+    let u: Vec<f64> = s
+        .iter()
+        .map(|e: &f64| (e.floor() + (0.75_f64).sin() + (1.5_f64).sin() + (-0.1875_f64).sin()).floor())
+        .collect();
+    let (_, g) = verify::dual_grad(&[0.3, s[0], s[1], s[2]], |x| {
+        let g = [num_dual::Dual64::from(2.0_f64.exp().ln()), num_dual::Dual64::from(0.5)];
+        let mut acc = x[0];
+        for (j, e) in x[1..].iter().enumerate() {
+            let mut v = acc;
+            for gi in g {
+                v = (v * gi + x[0]).tanh();
+            }
+            acc = v * *e + u[j];
+        }
+        acc
+    });
+    let mut got = vec![dx];
+    got.extend(ds);
+    verify::assert_grad(&got, &g);
+}

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
-use syn::{Expr, Pat};
+use syn::{BinOp, Expr, Pat, UnOp};
 
 use super::Errors;
 use super::gates::{Gate, M};
@@ -429,7 +429,12 @@ impl<'a> Lower<'a> {
                     }
                     _ => {
                         let op = if !self.mentions_active(init) && self.is_simple(init) {
-                            Operand::Val(self.plain(init, ty.map(ToTokens::to_token_stream), out))
+                            let ty = match ty {
+                                Some(t) => Some(t.to_token_stream()),
+                                None if untyped_float(init) => Some(self.sig.float.path()),
+                                None => None,
+                            };
+                            Operand::Val(self.plain(init, ty, out))
                         } else {
                             let op = self.expr(init, out);
                             self.typed(op, ty, init.span(), out)
@@ -568,6 +573,7 @@ impl<'a> Lower<'a> {
             heap,
         });
         let forced = self.forced_active.get(slot).copied().unwrap_or(false);
+        let original = init;
         let (init, zeros, active) = match init {
             Expr::Array(a) => {
                 let mut ops = Vec::new();
@@ -612,7 +618,20 @@ impl<'a> Lower<'a> {
         let a = &mut self.arrays[slot];
         a.active = active || forced;
         a.zeros = zeros;
-        out.stmts.push(Stmt::ArrayDecl { slot, init, ty: ty.map(ToTokens::to_token_stream) });
+        let f = self.sig.float.path();
+        let ty = match (ty, original) {
+            (Some(t), _) => Some(t.to_token_stream()),
+            (None, Expr::Array(a)) if !a.elems.is_empty() && a.elems.iter().all(untyped_float) => {
+                let n = a.elems.len();
+                Some(if heap { quote!(::gradmacro::__private::Vec<#f>) } else { quote!([#f; #n]) })
+            }
+            (None, Expr::Repeat(r)) if untyped_float(&r.expr) => {
+                let n = &r.len;
+                Some(if heap { quote!(::gradmacro::__private::Vec<#f>) } else { quote!([#f; #n]) })
+            }
+            _ => None,
+        };
+        out.stmts.push(Stmt::ArrayDecl { slot, init, ty });
         let handle = super::array_ident(slot).to_token_stream();
         Binding::Array { array: ArrayRef::Local(slot), active: active || forced, handle, handle_use: None }
     }
@@ -698,6 +717,22 @@ impl<'a> Lower<'a> {
 }
 
 /// The kind of a literal or constant path written inline.
+/// An expression of unsuffixed float literals only (`1.0`, `-0.25`, `2.0 * 0.5`): its type comes
+/// from later uses, which a recomputed copy of the code may leave out (E0689 on `h[1].exp()` once
+/// the loop that fixed `h`'s type is not replayed), so its declaration names the float type.
+pub fn untyped_float(e: &Expr) -> bool {
+    match strip(e) {
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Float(f), .. }) => f.suffix().is_empty(),
+        Expr::Unary(u) => matches!(u.op, UnOp::Neg(_)) && untyped_float(&u.expr),
+        Expr::Binary(b) => {
+            matches!(b.op, BinOp::Add(_) | BinOp::Sub(_) | BinOp::Mul(_) | BinOp::Div(_))
+                && untyped_float(&b.left)
+                && untyped_float(&b.right)
+        }
+        _ => false,
+    }
+}
+
 pub fn lit_kind(t: &TokenStream) -> Kind {
     let s = t.to_string();
     if let Ok(l) = syn::parse2::<syn::Lit>(t.clone()) {

@@ -19,7 +19,7 @@ fn layer_grad(w: &[f64; 6], x: &[f64; 2]) -> (f64, [f64; 6], [f64; 2]) {
     let mut d_w = [0.0; 6];
     let mut d_x = [0.0; 2];
     let mut d_arr1 = [0.0; 3];
-    let mut arr1 = [0.0; 3];
+    let mut arr1: [f64; 3] = [0.0; 3];
     let iter1 = IntoIterator::into_iter(0..3);
     for t1 in Clone::clone(&iter1) {
         let t2 = 2 * t1;
@@ -85,7 +85,7 @@ fn layer_grad(
     let mut __g0 = [0.0; 6];
     let mut __g1 = [0.0; 2];
     let mut __da0 = [0.0; 3];
-    let mut __a0 = [0.0; 3];
+    let mut __a0: [::core::primitive::f64; 3] = [0.0; 3];
     let __it0 = ::core::iter::IntoIterator::into_iter(0..3);
     for __v2 in ::core::clone::Clone::clone(&__it0) {
         let __v3 = 2 * __v2;

@@ -19,7 +19,7 @@ The code `#[differentiate]` generated, with readable names: the forward pass kee
 ```text
 fn energy_grad(&self, x: f64, v: &[f64]) -> (f64, f64, Vec<f64>) {
     let mut d_v = zeros(v.len());
-    let t1 = 0.0;
+    let t1: f64 = 0.0;
     let mut s1 = t1;
     let d_s1 = 1.0;
     let mut d_x = 0.0;
@@ -56,7 +56,7 @@ fn energy_grad(
     ::gradmacro::__private::Vec<::core::primitive::f64>,
 ) {
     let mut __g2 = ::gradmacro::__private::zeros(v.len());
-    let __v2 = 0.0;
+    let __v2: ::core::primitive::f64 = 0.0;
     let mut __s0 = __v2;
     let __ds0 = 1.0;
     let mut __d0 = 0.0;

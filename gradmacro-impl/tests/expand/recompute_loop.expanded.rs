@@ -19,7 +19,7 @@ The code `#[differentiate]` generated, with readable names: the forward pass kee
 
 ```text
 fn squared_error_grad(a: f64, b: f64, xs: &[f64], ys: &[f64]) -> (f64, f64, f64) {
-    let t1 = 0.0;
+    let t1: f64 = 0.0;
     let mut s1 = t1;
     let iter1 = IntoIterator::into_iter(0..xs.len());
     for t2 in Clone::clone(&iter1) {
@@ -70,7 +70,7 @@ fn squared_error_grad(
     xs: &[f64],
     ys: &[f64],
 ) -> (::core::primitive::f64, ::core::primitive::f64, ::core::primitive::f64) {
-    let __v4 = 0.0;
+    let __v4: ::core::primitive::f64 = 0.0;
     let mut __s0 = __v4;
     let __it0 = ::core::iter::IntoIterator::into_iter(0..xs.len());
     for __v6 in ::core::clone::Clone::clone(&__it0) {
