@@ -181,3 +181,24 @@ pub fn buffers(x: f64, w: &[f64], n: usize) -> f64 {
     }
     t % 3.0 + c.rem_euclid(0.5) + (n as f64).div_euclid(2.0)
 }
+
+/// Local closures and `loop` with a value (issue 12).
+#[differentiate]
+pub fn closures_and_loop(x: f64, w: &[f64]) -> f64 {
+    let sq = |v: f64| v * v;
+    let scaled = |v: f64| sq(v) * x;
+    let mut total = 0.0;
+    let mut add = |v: f64| total += v;
+    for &wi in w {
+        add(scaled(wi));
+    }
+    let near = |v: &f64| (v - x).abs() < 0.5;
+    let mut y = x;
+    let r = loop {
+        y *= 0.5;
+        if y.abs() < 0.1 || w.iter().any(near) {
+            break y * total;
+        }
+    };
+    r + w.iter().copied().map(sq).sum::<f64>()
+}

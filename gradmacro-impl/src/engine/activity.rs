@@ -27,6 +27,7 @@ impl Lower<'_> {
         let mut f = |id: &proc_macro2::Ident| match self.lookup(&id.to_string()) {
             Some(Binding::Scalar { op, .. }) => found |= self.is_active(op),
             Some(Binding::Array { active, .. }) => found |= *active,
+            Some(Binding::Closure(c)) => found |= c.active,
             None => {}
         };
         let mut reads = scope::Reads { scopes: scope::Scopes::default(), skip: &carries_no_derivative, f: &mut f };
@@ -94,6 +95,16 @@ impl Lower<'_> {
                         }
                         Some(Expr::Verbatim(handle))
                     }
+                    Binding::Closure(c) => match c.plain {
+                        Some(v) => {
+                            uses.push(v);
+                            Some(Expr::Verbatim(super::val_ident_plain(v).to_token_stream()))
+                        }
+                        None => {
+                            l.error_tokens(p, format!("`{name}` assigns to a variable it captures, so it can only be called (`{name}(x)`) or passed to an iterator adaptor (`.for_each({name})`): the macro inlines it there"));
+                            None
+                        }
+                    },
                 }
             };
             let mut on_macro = |m: &syn::Macro| macros.push(m.clone());

@@ -483,14 +483,19 @@ impl Fwd<'_> {
                     pre.extend(quote!(let mut #tape = ::gradmacro::__private::Vec::new();));
                 }
                 let cond_code = self.inner().block(cond_block);
-                let c = self.op(cond);
+                // `loop { .. }` is a `while` whose condition is `true`.
+                let test = match cond {
+                    Operand::Lit(t) if t.to_string() == "true" => TokenStream::new(),
+                    c => {
+                        let c = self.op(c);
+                        quote!(if !(#c) { break; })
+                    }
+                };
                 quote! {
                     loop {
                         #entries
                         #cond_code
-                        if !(#c) {
-                            break;
-                        }
+                        #test
                         #head_body
                         #body
                         #fused_backward

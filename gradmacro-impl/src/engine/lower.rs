@@ -43,6 +43,8 @@ pub enum Binding {
     Scalar { op: Operand, refs: u8 },
     /// An array, read by index. `handle` is how plain code names it (`xs.len()`).
     Array { array: ArrayRef, active: bool, handle: TokenStream, handle_use: Option<ValId> },
+    /// A local closure (`let sq = |v: f64| v * v;`), inlined where it is called.
+    Closure(std::rc::Rc<super::lower_closure::LocalClosure>),
 }
 
 impl Binding {
@@ -50,6 +52,7 @@ impl Binding {
         match (self, other) {
             (Binding::Scalar { op: a, .. }, Binding::Scalar { op: b, .. }) => a.same(b),
             (Binding::Array { array: a, .. }, Binding::Array { array: b, .. }) => a == b,
+            (Binding::Closure(a), Binding::Closure(b)) => std::rc::Rc::ptr_eq(a, b),
             _ => false,
         }
     }
@@ -136,6 +139,11 @@ pub struct Lower<'a> {
     pub errors: Errors,
     pub items: Vec<TokenStream>,
     pub loop_depth: usize,
+    /// Per loop being lowered, innermost last: the pseudo-variable a `break value` sets (only a
+    /// `loop` has one).
+    pub loop_values: Vec<Option<String>>,
+    /// The value variable of the `loop` about to be lowered.
+    pub next_loop_value: Option<String>,
     /// Nesting of `if` and `match` arms being lowered.
     pub branch_depth: usize,
     /// `return`s lowered so far, to know whether a loop body can return.
@@ -160,6 +168,8 @@ impl<'a> Lower<'a> {
             errors: Errors::default(),
             items: Vec::new(),
             loop_depth: 0,
+            loop_values: Vec::new(),
+            next_loop_value: None,
             branch_depth: 0,
             returns: 0,
             stores: Vec::new(),
@@ -423,6 +433,7 @@ impl<'a> Lower<'a> {
                     return self.declare_vec(&name, ty, lit, init, out);
                 }
                 match strip(init) {
+                    Expr::Closure(c) => self.declare_closure(name, c, out),
                     Expr::Array(_) | Expr::Repeat(_) => self.declare_array(&name, ty, strip(init), out),
                     _ if is_array_ty && !self.mentions_active(init) => {
                         self.declare_array(&name, ty, strip(init), out);

@@ -26,8 +26,14 @@ impl Lower<'_> {
             let func = &c.func;
             return self.gate(Gate::Method(g), args, c.span(), quote!(#func(#(#toks),*)), out);
         }
-        // A local closure is not differentiated through (yet); called with constants, it runs as
-        // written.
+        if let Expr::Path(p) = strip(&c.func)
+            && let Some(id) = p.path.get_ident()
+            && let Some(Binding::Closure(lc)) = self.lookup(&id.to_string()).cloned()
+        {
+            return self.call_closure(&lc, c, out);
+        }
+        // Another local value called (a closure parameter of a closure, say): with constants, it
+        // runs as written.
         if let Expr::Path(p) = strip(&c.func)
             && let Some(id) = p.path.get_ident()
             && self.lookup(&id.to_string()).is_some()
@@ -38,7 +44,7 @@ impl Lower<'_> {
             }
             self.error_tokens(
                 &c.func,
-                format!("`{id}` is a local variable (a closure?): calling it with differentiated arguments is not supported yet; write `fn {id}(..)` with #[differentiate] (it may sit inside this function) and call that"),
+                format!("`{id}` is a local value whose code the macro cannot see (a `Box<dyn Fn>`, a function pointer, a closure's parameter): calling it with differentiated arguments is not supported; bind the closure itself (`let {id} = |x: f64| ..;`), or write `fn {id}(..)` with #[differentiate] (it may sit inside this function) and call that"),
             );
             return Operand::Lit(quote!(0.0));
         }
@@ -80,7 +86,7 @@ impl Lower<'_> {
                 if self.mentions_active(a) || scope::assigns_capture(cl) {
                     self.error_tokens(
                         a,
-                        format!("a closure that reads a differentiated value, or assigns to a variable of the function, cannot be passed to `{plain_func}`: the macro cannot see what `{plain_func}` does with it; compute the value with `if`/`else` or a `for` loop, or pass only constants to the closure"),
+                        format!("a closure that reads a differentiated value, or assigns to a variable of the function, cannot be passed to `{0}`: the macro cannot see what `{0}` does with it; call the closure yourself (`let f = |x: f64| ..; f(a)`), compute the value with `if`/`else` or a `for` loop, or pass only constants to the closure", plain_func.to_string().replace(" :: ", "::")),
                     );
                 }
                 let (tokens, uses) = self.rename(a);
@@ -220,7 +226,7 @@ impl Lower<'_> {
             Expr::Path(p) => match p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
                 Some(Binding::Scalar { op, .. }) => self.kind(op),
                 Some(Binding::Array { active: true, .. }) => Kind::FloatArray,
-                Some(Binding::Array { .. }) => Kind::Unknown,
+                Some(Binding::Array { .. } | Binding::Closure(_)) => Kind::Unknown,
                 None => match p.path.get_ident().and_then(|i| self.item_kinds.get(&i.to_string())) {
                     Some(k) => *k,
                     None => lit_kind(&p.to_token_stream()),

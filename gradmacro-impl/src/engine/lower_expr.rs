@@ -129,6 +129,7 @@ impl Lower<'_> {
                 self.while_loop(w, out);
                 unit()
             }
+            Expr::Loop(l) => self.loop_expr(l, out),
             Expr::Assign(a) => {
                 self.assign(&a.left, &a.right, None, out);
                 unit()
@@ -149,7 +150,13 @@ impl Lower<'_> {
                 if let Some(l) = &b.label {
                     self.error_tokens(l, "labeled `break` is not supported in a #[differentiate] body: set a flag and `break` from each loop");
                 } else if let Some(v) = &b.expr {
-                    self.error_tokens(v, "`break` with a value is not supported (it belongs to `loop`): assign the value to a variable and `break`");
+                    match self.loop_values.last().cloned().flatten() {
+                        Some(name) => {
+                            let op = self.expr(v, out);
+                            self.set_scalar(&name, op);
+                        }
+                        None => self.error_tokens(v, "`break` with a value belongs to a `loop` (not `while` or `for`): assign the value to a variable and `break`"),
+                    }
                 } else if self.loop_depth == 0 {
                     self.error(b.span(), "`break` outside of a loop");
                 }
@@ -183,6 +190,10 @@ impl Lower<'_> {
                 Some(Binding::Scalar { op, .. }) => return op,
                 Some(Binding::Array { .. }) => {
                     self.error_tokens(p, format!("`{id}` is a differentiated array: read its elements by index (`{id}[i]`) or iterate over it with `for`; it cannot be used as a whole value here"));
+                    return Operand::Lit(quote!(0.0));
+                }
+                Some(Binding::Closure(_)) => {
+                    self.error_tokens(p, format!("`{id}` is a local closure: it is inlined where it is called, so call it (`{id}(x)`) or pass it to an iterator adaptor (`.map({id})`); it cannot be stored, returned or passed to a function"));
                     return Operand::Lit(quote!(0.0));
                 }
                 None => {}
@@ -474,6 +485,7 @@ impl Lower<'_> {
                         self.set_scalar(&name, new);
                     }
                     Some(Binding::Array { .. }) => self.error_tokens(left, "assigning a whole array is not supported: assign its elements by index"),
+                    Some(Binding::Closure(_)) => self.error_tokens(left, "assigning to a local closure is not supported: bind the new closure with its own `let`"),
                     None => self.error_tokens(left, format!("`{name}` is not a local variable of this function: only locals can be assigned in a #[differentiate] body")),
                 }
             }

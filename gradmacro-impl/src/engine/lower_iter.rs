@@ -12,12 +12,12 @@ use std::cell::Cell;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
-use syn::visit::Visit;
 use syn::{Expr, Pat};
 
 use super::gates::{self, Gate};
 use super::ir::{ArrayRef, Block, LoopKind, Operand, Stmt, ValId};
 use super::lower::{Binding, Lower, float_fn, strip};
+use super::lower_closure::{Arg, LocalClosure};
 use super::lower_loop::IterShape;
 use super::scope::{binding_names, keeping};
 
@@ -343,23 +343,19 @@ impl Lower<'_> {
         out: &mut Block,
         lower: impl FnOnce(&mut Self, &Expr, &mut Block) -> Operand,
     ) -> Operand {
+        let args: Vec<Arg> = args.iter().cloned().map(Arg::Item).collect();
         match strip(f) {
             Expr::Closure(c) if c.inputs.len() == args.len() => {
-                if let Some(r) = early_exit(&c.body) {
-                    self.error_tokens(r, "`return` or `?` inside a closure passed to an iterator adaptor is not supported: the closure is inlined into the loop; compute the value with `if`/`else`");
-                    return Operand::Lit(quote!(0.0));
-                }
-                let mark = self.env.len();
-                for (p, a) in c.inputs.iter().zip(args) {
-                    if !self.bind_item(p, a, out) {
-                        self.error_tokens(p, "this closure parameter does not match the iterator's items: bind `x` or `&x` per element, `(i, x)` for `.enumerate()`, `(x, y)` for `.zip(...)`");
-                        self.env.truncate(mark);
-                        return Operand::Lit(quote!(0.0));
-                    }
-                }
-                let v = lower(self, &c.body, out);
-                self.env.truncate(mark);
-                v
+                // Written in place: it captures the variables as they are here.
+                let lc = LocalClosure::literal(c.clone());
+                self.inline(&lc, &args, c.span(), out, lower)
+            }
+            Expr::Path(p)
+                if let Some(id) = p.path.get_ident()
+                    && let Some(Binding::Closure(lc)) = self.lookup(&id.to_string()).cloned()
+                    && lc.closure.inputs.len() == args.len() =>
+            {
+                self.inline(&lc, &args, p.span(), out, lower)
             }
             // `f64::max`, `f64::exp`: a float gate in path form.
             Expr::Path(p)
@@ -367,7 +363,8 @@ impl Lower<'_> {
                     && n == args.len() =>
             {
                 let mut ops = Vec::new();
-                for a in args {
+                for a in &args {
+                    let Arg::Item(a) = a else { return Operand::Lit(quote!(0.0)) };
                     let Some(v) = self.item_value(a, p.span()) else { return Operand::Lit(quote!(0.0)) };
                     ops.push(v);
                 }
@@ -380,21 +377,4 @@ impl Lower<'_> {
             }
         }
     }
-}
-
-/// A `return` or `?` that would leave the closure (not one inside a nested closure).
-fn early_exit(e: &Expr) -> Option<&Expr> {
-    struct R<'a>(Option<&'a Expr>);
-    impl<'ast> Visit<'ast> for R<'ast> {
-        fn visit_expr(&mut self, e: &'ast Expr) {
-            match e {
-                Expr::Return(_) | Expr::Try(_) if self.0.is_none() => self.0 = Some(e),
-                Expr::Closure(_) => {}
-                _ => syn::visit::visit_expr(self, e),
-            }
-        }
-    }
-    let mut r = R(None);
-    r.visit_expr(e);
-    r.0
 }

@@ -8,7 +8,7 @@ use syn::visit_mut::VisitMut;
 use syn::{Expr, Pat};
 
 use super::ir::{Block, Carried, Kind, Loop, LoopKind, Operand, Stmt, ValId};
-use super::lower::{Binding, EXIT, EXIT_NONE, Lower, exit_lit, is_lit, is_unit, strip};
+use super::lower::{Binding, EXIT, EXIT_NONE, Lower, default_lit, exit_lit, is_lit, is_unit, strip};
 use super::lower_iter::Source;
 
 impl Lower<'_> {
@@ -43,6 +43,20 @@ impl Lower<'_> {
     ) {
         let id = self.loops;
         self.loops += 1;
+        let value = self.next_loop_value.take();
+        self.loop_values.push(value);
+        self.lower_loop_passes(id, span, &mut head, &mut body, out);
+        self.loop_values.pop();
+    }
+
+    fn lower_loop_passes(
+        &mut self,
+        id: usize,
+        span: Span,
+        head: &mut impl FnMut(&mut Self, &mut Block) -> Option<LoopKind>,
+        body: &mut impl FnMut(&mut Self, &mut Block),
+        out: &mut Block,
+    ) {
         let mark = self.env.len();
         let before = self.env.snapshot();
         let exit_index = self.env.position(EXIT);
@@ -53,13 +67,13 @@ impl Lower<'_> {
             for &(i, active) in &carried {
                 let kind = match &before[i] {
                     Binding::Scalar { op, .. } => self.kind(op),
-                    Binding::Array { .. } => Kind::Unknown,
+                    Binding::Array { .. } | Binding::Closure(_) => Kind::Unknown,
                 };
                 let e = self.new_val_kind(active, kind, span);
                 entries.push(e);
                 let refs = match &self.env[i].1 {
                     Binding::Scalar { refs, .. } => *refs,
-                    Binding::Array { .. } => 0,
+                    Binding::Array { .. } | Binding::Closure(_) => 0,
                 };
                 self.env[i].1 = Binding::Scalar { op: Operand::Val(e), refs };
             }
@@ -90,7 +104,7 @@ impl Lower<'_> {
                 {
                     let init_active = match &before[i] {
                         Binding::Scalar { op, .. } => self.is_active(op),
-                        Binding::Array { .. } => false,
+                        Binding::Array { .. } | Binding::Closure(_) => false,
                     };
                     let prev = carried.iter().any(|&(j, a)| j == i && a);
                     found.push((i, init_active || self.is_active(now) || prev));
@@ -232,6 +246,30 @@ impl Lower<'_> {
         let (lo, hi) = (lo.map(|o| self.op_tokens(&o)), hi.map(|o| self.op_tokens(&o)));
         let limits = &r.limits;
         Some((quote!(#lo #limits #hi), uses))
+    }
+
+    /// `loop { .. }`: a `while` whose condition always holds. Its value, if a `break value` gives
+    /// it one, is a variable the loop carries, set where it breaks.
+    pub(super) fn loop_expr(&mut self, l: &syn::ExprLoop, out: &mut Block) -> Operand {
+        if let Some(label) = &l.label {
+            self.error_tokens(
+                label,
+                "labeled loops are not supported in a #[differentiate] body: set a flag and `break` from each loop",
+            );
+        }
+        let name = format!("$loop{}", self.loop_depth);
+        let mark = self.env.len();
+        self.bind(name.clone(), Binding::Scalar { op: default_lit(), refs: 0 });
+        self.next_loop_value = Some(name.clone());
+        self.lower_loop(
+            l.loop_token.span(),
+            |_, _| Some(LoopKind::While { cond_block: Block::default(), cond: Operand::Lit(quote!(true)) }),
+            &l.body,
+            out,
+        );
+        let value = self.scalar(&name);
+        self.env.truncate(mark);
+        value
     }
 
     pub(super) fn while_loop(&mut self, w: &syn::ExprWhile, out: &mut Block) {

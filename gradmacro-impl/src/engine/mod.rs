@@ -15,6 +15,7 @@ pub mod gates;
 pub mod ir;
 mod lower;
 mod lower_call;
+mod lower_closure;
 mod lower_expr;
 mod lower_iter;
 mod lower_loop;

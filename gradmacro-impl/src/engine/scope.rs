@@ -330,9 +330,14 @@ impl VisitMut for Rename<'_> {
 /// is emitted with the function's variables renamed to immutable values, so such a closure has
 /// to be rejected, not kept.
 pub fn assigns_capture(c: &syn::ExprClosure) -> bool {
+    !assigned_captures(c).is_empty()
+}
+
+/// The captured variables a closure's body assigns to, each once.
+pub fn assigned_captures(c: &syn::ExprClosure) -> Vec<String> {
     struct A {
         scopes: Scopes,
-        found: bool,
+        found: Vec<String>,
     }
     impl A {
         fn target(&mut self, e: &Expr) {
@@ -349,7 +354,10 @@ pub fn assigns_capture(c: &syn::ExprClosure) -> bool {
             if let Expr::Path(p) = e
                 && let Some(id) = p.path.get_ident()
             {
-                self.found |= !self.scopes.shadows(&id.to_string());
+                let name = id.to_string();
+                if !self.scopes.shadows(&name) && !self.found.contains(&name) {
+                    self.found.push(name);
+                }
             }
         }
     }
@@ -380,7 +388,20 @@ pub fn assigns_capture(c: &syn::ExprClosure) -> bool {
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    let mut a = A { scopes: Scopes::default(), found: false };
+    let mut a = A { scopes: Scopes::default(), found: Vec::new() };
     a.visit_expr_closure(c);
     a.found
+}
+
+/// The variables of the enclosing function an expression reads, each once, in order.
+pub fn free_reads(e: &Expr) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut f = |id: &proc_macro2::Ident| {
+        let n = id.to_string();
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    };
+    Reads { scopes: Scopes::default(), skip: &|_| false, f: &mut f }.visit_expr(e);
+    names
 }

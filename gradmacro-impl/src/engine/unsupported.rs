@@ -2,17 +2,14 @@
 
 use syn::Expr;
 
-use super::lower::Lower;
+use super::lower::{Binding, Lower, strip};
 
 impl Lower<'_> {
     pub(super) fn unsupported(&mut self, e: &Expr) {
         let msg = match e {
             Expr::Match(_) => "`match` is not supported in a #[differentiate] body: use `if`/`else if`/`else`",
             Expr::Closure(_) => {
-                "a closure that reads a differentiated value, or assigns to a variable of the function, is not supported here: write a `fn` with #[differentiate] and call it, or a `for` loop"
-            }
-            Expr::Loop(_) => {
-                "`loop` is not supported in a #[differentiate] body: use `while` with a condition, or `for` over a range"
+                "a closure that reads a differentiated value, or assigns to a variable of the function, is supported where the macro can inline it: bound with `let` and called (`let f = |x: f64| ..; f(a)`), or passed to an iterator adaptor (`.map(|x| ..)`); here it would be a value the macro cannot follow"
             }
             Expr::Macro(_) => MACRO_MSG,
             Expr::Async(_) | Expr::Await(_) => "`async`/`.await` is not supported in a #[differentiate] body",
@@ -21,6 +18,9 @@ impl Lower<'_> {
                 "the `?` operator is not supported in a #[differentiate] body: the function returns a float, not a `Result`"
             }
             Expr::Let(_) => "`let` expressions are not supported here: test with a comparison",
+            Expr::Struct(s) if s.fields.iter().any(|f| self.is_closure(&f.expr)) => {
+                "a local closure cannot be stored in a struct: the macro inlines a closure where it is called, and cannot follow it into a value; call it where it is defined (`let y = f(x);`) and store the result"
+            }
             Expr::Field(_) | Expr::Struct(_) => {
                 "fields of differentiated values are not supported: differentiated values are floats and float arrays"
             }
@@ -33,6 +33,19 @@ impl Lower<'_> {
             _ => "this expression is not supported in a #[differentiate] body",
         };
         self.error_tokens(e, msg);
+    }
+}
+
+impl Lower<'_> {
+    /// A closure written in place or bound to a local name.
+    fn is_closure(&self, e: &Expr) -> bool {
+        match strip(e) {
+            Expr::Closure(_) => true,
+            Expr::Path(p) => {
+                p.path.get_ident().is_some_and(|id| matches!(self.lookup(&id.to_string()), Some(Binding::Closure(_))))
+            }
+            _ => false,
+        }
     }
 }
 
