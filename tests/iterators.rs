@@ -198,3 +198,108 @@ fn chains_in_loops_and_over_local_arrays() {
     let e = dual(&[0.8, 0.5, -1.0], f);
     assert!(close(dx, e[0]) && close_all(&dc, &e[1..]), "{dx} {dc:?} {e:?}");
 }
+
+#[differentiate]
+fn lse_max_by(w: &[f64]) -> f64 {
+    let m = w.iter().copied().max_by(|a, b| a.total_cmp(b)).unwrap();
+    m + w.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
+}
+
+#[differentiate]
+fn smallest_squared(w: &[f64]) -> f64 {
+    let lo = w.iter().copied().min_by(|a, b| a.partial_cmp(b).unwrap()).expect("not empty");
+    lo * lo
+}
+
+#[differentiate]
+fn largest_by_path(w: &[f64]) -> f64 {
+    w.iter().copied().max_by(f64::total_cmp).unwrap()
+}
+
+#[differentiate]
+fn largest_by_reference(w: &[f64]) -> f64 {
+    *w.iter().max_by(|a, b| a.total_cmp(b)).unwrap() * 2.0
+}
+
+#[differentiate]
+fn reduced(w: &[f64]) -> f64 {
+    w.iter().copied().reduce(|a, b| a * b + 1.0).unwrap_or(-1.0)
+}
+
+#[test]
+fn max_by_min_by_and_reduce() {
+    let w = [0.3, -1.2, 2.0, 0.5];
+    let (v, d) = lse_max_by_grad(&w);
+    assert_eq!(v, lse_max_by(&w));
+    let z: f64 = w.iter().map(|x| x.exp()).sum();
+    let softmax: Vec<f64> = w.iter().map(|x| x.exp() / z).collect();
+    assert!(close_all(&d, &softmax), "{d:?} vs {softmax:?}");
+
+    let (v, d) = smallest_squared_grad(&w);
+    assert_eq!(v, smallest_squared(&w));
+    assert_eq!(d, vec![0.0, -2.4, 0.0, 0.0]);
+
+    // On a tie `max_by` keeps the later item, and so does its gradient; `min_by` the earlier.
+    let tie = [1.0, 3.0, 3.0];
+    let (v, d) = largest_by_path_grad(&tie);
+    assert_eq!(v, 3.0);
+    assert_eq!(d, vec![0.0, 0.0, 1.0]);
+    let (v, d) = largest_by_reference_grad(&tie);
+    assert_eq!(v, 6.0);
+    assert_eq!(d, vec![0.0, 0.0, 2.0]);
+    let (_, d) = smallest_squared_grad(&[2.0, 1.0, 1.0]);
+    assert_eq!(d, vec![0.0, 2.0, 0.0]);
+
+    // ((w0 w1 + 1) w2 + 1) w3 + 1
+    let w = [0.5, -2.0, 1.5, 0.25];
+    let (v, d) = reduced_grad(&w);
+    assert_eq!(v, reduced(&w));
+    let want = dual(&w, |w| ((w[0] * w[1] + 1.0) * w[2] + 1.0) * w[3] + 1.0);
+    assert!(close_all(&d, &want), "{d:?} vs {want:?}");
+    assert_eq!(reduced_grad(&[]), (-1.0, vec![]));
+}
+
+#[test]
+#[should_panic(expected = "not empty")]
+fn min_by_of_nothing_panics_as_expect_does() {
+    let _ = smallest_squared_grad(&[]);
+}
+
+#[differentiate]
+fn collected(w: &[f64], x: &[f64]) -> f64 {
+    let h: Vec<f64> = w.iter().zip(x).map(|(a, b)| (a * b).tanh()).collect();
+    h.iter().sum::<f64>() + h[0] * h[1]
+}
+
+#[differentiate(wrt(k))]
+fn collected_from_a_range(k: f64, n: usize) -> f64 {
+    let p = (0..n).map(|i| k * i as f64).collect::<Vec<f64>>();
+    let mut s = 0.0;
+    for v in &p {
+        s += v.sin();
+    }
+    s * p[1]
+}
+
+#[test]
+fn collect_into_a_buffer() {
+    let (w, x) = ([0.3, -0.7, 1.1], [1.5, 0.2, -0.4]);
+    let (v, dw, dx) = collected_grad(&w, &x);
+    assert_eq!(v, collected(&w, &x));
+    let all: Vec<f64> = w.iter().chain(&x).copied().collect();
+    let f = |p: &[Dual64]| {
+        let h: Vec<Dual64> = (0..3).map(|i| (p[i] * p[3 + i]).tanh()).collect();
+        h[0] + h[1] + h[2] + h[0] * h[1]
+    };
+    let want = dual(&all, f);
+    assert!(close_all(&dw, &want[..3]), "{dw:?} vs {:?}", &want[..3]);
+    assert!(close_all(&dx, &want[3..]), "{dx:?} vs {:?}", &want[3..]);
+
+    // s = sum_i sin(k i), times p[1] = k
+    let (k, n) = (0.4, 4);
+    let (v, dk) = collected_from_a_range_grad(k, n);
+    assert_eq!(v, collected_from_a_range(k, n));
+    let s: f64 = (0..n).map(|i| (k * i as f64).sin()).sum();
+    let ds: f64 = (0..n).map(|i| i as f64 * (k * i as f64).cos()).sum();
+    assert!(close(dk, s + k * ds), "{dk} vs {}", s + k * ds);
+}

@@ -1,9 +1,9 @@
 use gradmacro::differentiate;
 
 #[differentiate(wrt(w))]
-fn collected(w: f64, data: &[f64]) -> f64 {
-    let scaled: Vec<f64> = data.iter().map(|x| x * w).collect();
-    scaled[0] + scaled[1]
+fn filtered(w: f64, data: &[f64]) -> f64 {
+    let kept: Vec<f64> = data.iter().filter(|x| **x > 0.0).map(|x| x * w).collect();
+    kept[0]
 }
 
 fn main() {}

@@ -213,6 +213,33 @@ impl Names {
     }
 }
 
+/// Drops `::core::x::` and `::gradmacro::__private::` from the front of `p`, if fewer than `limit`
+/// segments go; how many went.
+fn strip_prefix(p: &mut syn::Path, limit: usize) -> usize {
+    let segs: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
+    let drop = match segs.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["core", _, _, ..] if p.leading_colon.is_some() => 2,
+        ["gradmacro", "__private", _, ..] if p.leading_colon.is_some() => 2,
+        _ => 0,
+    };
+    if drop == 0 || drop >= limit {
+        return 0;
+    }
+    p.leading_colon = None;
+    p.segments = p.segments.iter().skip(drop).cloned().collect();
+    drop
+}
+
+impl Names {
+    fn qualified(&mut self, q: &mut syn::QSelf, p: &mut syn::Path) {
+        self.visit_type_mut(&mut q.ty);
+        q.position -= strip_prefix(p, q.position);
+        for s in &mut p.segments {
+            self.visit_path_segment_mut(s);
+        }
+    }
+}
+
 impl VisitMut for Names {
     fn visit_ident_mut(&mut self, i: &mut Ident) {
         // A name that is not an identifier (never expected) leaves the hidden one: the doc
@@ -225,17 +252,24 @@ impl VisitMut for Names {
     }
 
     fn visit_path_mut(&mut self, p: &mut syn::Path) {
-        let segs: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
-        let drop = match segs.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-            ["core", _, _, ..] if p.leading_colon.is_some() => 2,
-            ["gradmacro", "__private", _, ..] if p.leading_colon.is_some() => 2,
-            _ => 0,
-        };
-        if drop > 0 {
-            p.leading_colon = None;
-            p.segments = p.segments.iter().skip(drop).cloned().collect();
-        }
+        strip_prefix(p, usize::MAX);
         syn::visit_mut::visit_path_mut(self, p);
+    }
+
+    // `<T as ::core::default::Default>::default`: the prefix is part of the trait, which the
+    // `<..>` counts segments of (syn panics printing a count past the end).
+    fn visit_expr_path_mut(&mut self, e: &mut syn::ExprPath) {
+        match &mut e.qself {
+            Some(q) => self.qualified(q, &mut e.path),
+            None => self.visit_path_mut(&mut e.path),
+        }
+    }
+
+    fn visit_type_path_mut(&mut self, t: &mut syn::TypePath) {
+        match &mut t.qself {
+            Some(q) => self.qualified(q, &mut t.path),
+            None => self.visit_path_mut(&mut t.path),
+        }
     }
 
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {

@@ -434,6 +434,10 @@ impl<'a> Lower<'a> {
                 }
                 match strip(init) {
                     Expr::Closure(c) => self.declare_closure(name, c, out),
+                    Expr::MethodCall(m) if m.method == "collect" && m.args.is_empty() && self.mentions_active(init) => {
+                        let buffer = self.collect_into(m, out);
+                        self.bind(name, buffer);
+                    }
                     Expr::Array(_) | Expr::Repeat(_) => self.declare_array(&name, ty, strip(init), out),
                     _ if is_array_ty && !self.mentions_active(init) => {
                         self.declare_array(&name, ty, strip(init), out);

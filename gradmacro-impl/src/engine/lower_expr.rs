@@ -308,6 +308,12 @@ impl Lower<'_> {
                 }
                 v
             }
+            _ if matches!(name.as_str(), "unwrap" | "expect" | "unwrap_or")
+                && self.mentions_active(&m.receiver)
+                && let Some(v) = self.iter_reduce(m, out) =>
+            {
+                v
+            }
             _ if is_iterator_method(&name, m.args.len())
                 && (self.mentions_active(&m.receiver)
                     || m.args.iter().any(|a| self.mentions_active(a) || is_impure_closure(a))) =>
@@ -542,12 +548,17 @@ impl Lower<'_> {
                 return;
             }
         };
+        self.store_slot(slot, index, value, ix.span(), out);
+    }
+
+    /// `array[index] = value` for the local array in `slot`.
+    pub(super) fn store_slot(&mut self, slot: usize, index: Operand, value: Operand, span: Span, out: &mut Block) {
         if self.is_active(&value) && !self.arrays[slot].active {
             self.arrays[slot].active = true;
         }
         self.arrays[slot].written = true;
         self.stores.push(slot);
-        let old = self.new_val(self.arrays[slot].active, ix.span());
+        let old = self.new_val(self.arrays[slot].active, span);
         out.stmts.push(Stmt::Store { slot, index, value, old });
     }
 

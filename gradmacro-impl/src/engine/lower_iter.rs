@@ -20,6 +20,7 @@ use super::lower::{Binding, Lower, float_fn, strip};
 use super::lower_closure::{Arg, LocalClosure};
 use super::lower_loop::IterShape;
 use super::scope::{binding_names, keeping};
+use super::unsupported::iterator_msg as iterator_msg_for;
 
 /// What one iteration hands to a pattern.
 #[derive(Clone)]
@@ -59,6 +60,25 @@ enum Terminal<'a> {
     Product,
     Fold(&'a Expr, &'a Expr),
     ForEach(&'a Expr),
+    /// `max_by`, `min_by` or `reduce`: the first item starts the accumulator (the pseudo-variable
+    /// `first` says whether it has), the others are combined into it.
+    Reduce {
+        how: Reduce<'a>,
+        first: String,
+    },
+    /// `collect` into the local buffer in `slot`, at the position the counter holds.
+    Collect {
+        slot: usize,
+    },
+}
+
+#[derive(Clone, Copy)]
+enum Reduce<'a> {
+    /// `max_by(cmp)`: std keeps the later of two equal items (`cmp::max_by`).
+    MaxBy(&'a Expr),
+    /// `min_by(cmp)`: std keeps the earlier one.
+    MinBy(&'a Expr),
+    With(&'a Expr),
 }
 
 /// Where a loop's items come from.
@@ -224,25 +244,101 @@ impl Lower<'_> {
             ("for_each", 1) => Terminal::ForEach(&m.args[0]),
             _ => return None,
         };
-        // The stages, outermost first, each with the expression it is the method of.
-        let mut stages = Vec::new();
-        let mut src = &*m.receiver;
-        while let Expr::MethodCall(c) = strip(src) {
-            let stage = match (c.method.to_string().as_str(), c.args.len()) {
-                ("map", 1) => Stage::Map(&c.args[0]),
-                ("filter", 1) => Stage::Filter(&c.args[0]),
-                ("copied" | "cloned", 0) => Stage::Copied,
-                _ => break,
-            };
-            stages.push((src, stage));
-            src = &c.receiver;
+        self.chain_into(&m.receiver, terminal, m.method.span(), out)
+    }
+
+    /// `chain.max_by(cmp).unwrap()`, `.min_by(..).expect(..)`, `.reduce(f).unwrap_or(d)`: the
+    /// `Option` is taken apart where the chain ends. `None` when `m` is not of that shape.
+    pub(super) fn iter_reduce(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Option<Operand> {
+        let Expr::MethodCall(r) = strip(&m.receiver) else { return None };
+        let how = match (r.method.to_string().as_str(), r.args.len()) {
+            ("max_by", 1) => Reduce::MaxBy(&r.args[0]),
+            ("min_by", 1) => Reduce::MinBy(&r.args[0]),
+            ("reduce", 1) => Reduce::With(&r.args[0]),
+            _ => return None,
+        };
+        let on_empty = match (m.method.to_string().as_str(), m.args.len()) {
+            ("unwrap", 0) => None,
+            ("expect" | "unwrap_or", 1) => Some(&m.args[0]),
+            _ => return None,
+        };
+        let first = format!("$first{}", self.loops);
+        let mark = self.env.len();
+        self.bind(first.clone(), Binding::Scalar { op: Operand::Lit(quote!(true)), refs: 0 });
+        let terminal = Terminal::Reduce { how, first: first.clone() };
+        let span = r.method.span();
+        let acc = self.chain_into(&r.receiver, terminal, span, out);
+        let empty = self.scalar(&first);
+        self.env.truncate(mark);
+        let acc = acc?;
+        let et = self.op_tokens(&empty);
+        let uses: Vec<ValId> = empty.val().into_iter().collect();
+        if m.method == "unwrap_or" {
+            let d = on_empty?;
+            return self.lower_if_arms(empty, span, |s, b| Some(s.expr(d, b)), |_, _| Some(acc), out);
         }
-        // `.copied()` before any closure belongs to the source (`data.iter().copied()`).
-        while let Some((e, Stage::Copied)) = stages.last() {
-            src = e;
-            stages.pop();
+        // An empty iterator panics as `Option::unwrap`/`expect` would.
+        let panic = match on_empty {
+            Some(msg) => {
+                let (msg, mut u) = self.rename(msg);
+                u.extend(uses);
+                (quote!(if #et { ::core::panic!("{}", #msg) }), u)
+            }
+            None => (quote!(if #et { ::core::panic!("called `Option::unwrap()` on a `None` value") }), uses),
+        };
+        out.stmts.push(Stmt::Plain { out: None, ty: None, tokens: panic.0, uses: panic.1 });
+        Some(acc)
+    }
+
+    /// `let v: Vec<f64> = chain.collect();` reading differentiated values: a local buffer as long
+    /// as the chain, written element by element in the loop the chain means.
+    pub(super) fn collect_into(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Binding {
+        let zero = Binding::Scalar { op: Operand::Lit(quote!(0.0)), refs: 0 };
+        let (src, stages) = chain_stages(&m.receiver);
+        if let Some(Stage::Filter(f)) = stages.iter().find(|s| matches!(s, Stage::Filter(_))) {
+            self.error_tokens(f, "`.filter(..)` before `.collect()` of differentiated values is not supported: the buffer's length would be known only at run time; write the kept values into a `vec![0.0; n]` buffer by index, or sum them with `.filter(..).map(..).sum()`");
+            return zero;
         }
-        let stages: Vec<Stage<'_>> = stages.into_iter().rev().map(|(_, s)| s).collect();
+        if self.loop_depth > 0 || self.branch_depth > 0 {
+            self.error_tokens(m, "`.collect()` of differentiated values into a buffer inside a loop or a branch is not supported: collect before the loop or the `if`");
+            return zero;
+        }
+        let Some(source) = self.loop_source(src) else {
+            self.error(m.method.span(), iterator_msg_for("collect"));
+            return zero;
+        };
+        // The buffer's length: the arrays' common length, or the constant iterator's count.
+        let len = match &source {
+            Source::Index { len, len_uses, .. } => self.plain_tokens(len.clone(), len_uses.clone(), m.span(), out),
+            Source::Iter { iterable, uses } => self.plain_tokens(
+                quote!(::core::iter::Iterator::count(::core::iter::IntoIterator::into_iter(#iterable))),
+                uses.clone(),
+                m.span(),
+                out,
+            ),
+        };
+        let len = self.op_tokens(&len);
+        let buffer = self.new_array(None, &syn::parse_quote!([0.0; #len]), true, out);
+        let Binding::Array { array: ArrayRef::Local(slot), .. } = buffer else { return zero };
+        let counter = format!("$acc{}", self.loops);
+        let mark = self.env.len();
+        self.bind(counter.clone(), Binding::Scalar { op: Operand::Lit(quote!(0usize)), refs: 0 });
+        let span = m.method.span();
+        let terminal = Terminal::Collect { slot };
+        self.loop_over(span, &source, |s, item, b| s.chain_body(&stages, &terminal, item, &counter, span, b), out);
+        self.env.truncate(mark);
+        // The buffer is differentiated if a value stored in it is.
+        Binding::Array {
+            array: ArrayRef::Local(slot),
+            active: self.arrays[slot].active,
+            handle: super::array_ident(slot).to_token_stream(),
+            handle_use: None,
+        }
+    }
+
+    /// The loop a chain over `receiver` ending in `terminal` means; its value.
+    fn chain_into(&mut self, receiver: &Expr, terminal: Terminal<'_>, span: Span, out: &mut Block) -> Option<Operand> {
+        let (src, stages) = chain_stages(receiver);
         let source = self.loop_source(src)?;
         let acc_name = format!("$acc{}", self.loops);
         let mark = self.env.len();
@@ -250,12 +346,16 @@ impl Lower<'_> {
             Terminal::Sum => Some(Operand::Lit(quote!(-0.0))),
             Terminal::Product => Some(Operand::Lit(quote!(1.0))),
             Terminal::Fold(init, _) => Some(self.expr(init, out)),
-            Terminal::ForEach(_) => None,
+            // Overwritten by the first item; typed, since no operation on it fixes its type.
+            Terminal::Reduce { .. } => {
+                let f = self.sig.float.path();
+                Some(Operand::Lit(quote!(<#f as ::core::default::Default>::default())))
+            }
+            Terminal::ForEach(_) | Terminal::Collect { .. } => None,
         };
         if let Some(init) = init.clone() {
             self.bind(acc_name.clone(), Binding::Scalar { op: init, refs: 0 });
         }
-        let span = m.method.span();
         self.loop_over(span, &source, |s, item, b| s.chain_body(&stages, &terminal, item, &acc_name, span, b), out);
         let result = if init.is_some() { self.scalar(&acc_name) } else { Operand::Lit(quote!(())) };
         self.env.truncate(mark);
@@ -290,6 +390,35 @@ impl Lower<'_> {
                 Terminal::ForEach(f) => {
                     let _ = self.apply(f, &[item], out);
                 }
+                Terminal::Reduce { how, first } => {
+                    let Some(v) = self.item_value(&item, span) else { return };
+                    let is_first = self.scalar(first);
+                    let (how, first) = (*how, first.clone());
+                    let _ = self.lower_if_arms(
+                        is_first,
+                        span,
+                        |s, _| {
+                            s.set_scalar(acc, v.clone());
+                            s.set_scalar(&first, Operand::Lit(quote!(false)));
+                            None
+                        },
+                        |s, b| {
+                            let cur = s.scalar(acc);
+                            let new = s.combine(how, cur, v.clone(), span, b);
+                            s.set_scalar(acc, new);
+                            None
+                        },
+                        out,
+                    );
+                }
+                Terminal::Collect { slot } => {
+                    let Some(v) = self.item_value(&item, span) else { return };
+                    let k = self.scalar(acc);
+                    let kt = self.op_tokens(&k);
+                    self.store_slot(*slot, k.clone(), v, span, out);
+                    let next = self.plain_tokens(quote!(#kt + 1), k.val().into_iter().collect(), span, out);
+                    self.set_scalar(acc, next);
+                }
             }
             return;
         };
@@ -313,6 +442,30 @@ impl Lower<'_> {
                 );
             }
         }
+    }
+
+    /// One step of `max_by`/`min_by`/`reduce`: the accumulator and the next item combined.
+    fn combine(&mut self, how: Reduce<'_>, cur: Operand, v: Operand, span: Span, out: &mut Block) -> Operand {
+        let cmp = match how {
+            Reduce::With(f) => return self.apply(f, &[Item::Elem(cur, 0), Item::Elem(v, 0)], out),
+            Reduce::MaxBy(cmp) | Reduce::MinBy(cmp) => cmp,
+        };
+        // The comparison sees both by reference, and decides which one is kept: no gradient.
+        let greater = if let Expr::Closure(_) = strip(cmp) {
+            let args = [Item::Elem(cur.clone(), 1), Item::Elem(v.clone(), 1)];
+            self.apply_with(cmp, &args, out, |s, body, b| {
+                s.cond(&syn::parse_quote!((#body) == ::core::cmp::Ordering::Greater), b)
+            })
+        } else {
+            // `f64::total_cmp`, a local closure or function: called as written.
+            let (f, mut uses) = self.rename(cmp);
+            let (ct, vt) = (self.op_tokens(&cur), self.op_tokens(&v));
+            uses.extend(cur.val().into_iter().chain(v.val()));
+            self.plain_tokens(quote!(#f(&#ct, &#vt) == ::core::cmp::Ordering::Greater), uses, span, out)
+        };
+        let (keep, other) = if matches!(how, Reduce::MaxBy(_)) { (cur, v) } else { (v, cur) };
+        self.lower_if_arms(greater, span, |_, _| Some(keep), |_, _| Some(other), out)
+            .unwrap_or_else(|| Operand::Lit(quote!(0.0)))
     }
 
     fn item_value(&mut self, item: &Item, span: Span) -> Option<Operand> {
@@ -377,4 +530,26 @@ impl Lower<'_> {
             }
         }
     }
+}
+
+/// The source of a chain and its stages in the order they run: `data.iter().copied()` is a
+/// source, a `.copied()` after a closure is a stage.
+fn chain_stages(receiver: &Expr) -> (&Expr, Vec<Stage<'_>>) {
+    let mut stages = Vec::new();
+    let mut src = receiver;
+    while let Expr::MethodCall(c) = strip(src) {
+        let stage = match (c.method.to_string().as_str(), c.args.len()) {
+            ("map", 1) => Stage::Map(&c.args[0]),
+            ("filter", 1) => Stage::Filter(&c.args[0]),
+            ("copied" | "cloned", 0) => Stage::Copied,
+            _ => break,
+        };
+        stages.push((src, stage));
+        src = &c.receiver;
+    }
+    while let Some((e, Stage::Copied)) = stages.last() {
+        src = e;
+        stages.pop();
+    }
+    (src, stages.into_iter().rev().map(|(_, s)| s).collect())
 }
