@@ -303,3 +303,41 @@ fn collect_into_a_buffer() {
     let ds: f64 = (0..n).map(|i| i as f64 * (k * i as f64).cos()).sum();
     assert!(close(dk, s + k * ds), "{dk} vs {}", s + k * ds);
 }
+
+#[differentiate]
+fn adapted(w: &[f64], x: &[f64]) -> f64 {
+    let mut horner = 0.0;
+    for c in w.iter().rev() {
+        horner = horner * 0.5 + c;
+    }
+    let diffs: f64 = w.iter().skip(1).zip(w).map(|(b, a)| (b - a).powi(2)).sum();
+    let head: f64 = x.iter().take(2).map(|v| v * v).sum();
+    let evens: f64 = x.iter().enumerate().step_by(2).map(|(i, v)| v * i as f64).sum();
+    let tail: f64 = w.iter().zip(x.iter().rev().skip(1)).map(|(a, b)| a * b).sum();
+    horner + diffs + head + evens + tail
+}
+
+#[test]
+fn rev_skip_take_step_by_over_differentiated_slices() {
+    let (w, x) = ([0.3, -0.7, 1.1, 0.25], [1.5, 0.2, -0.4, 0.9, 2.0]);
+    let (v, dw, dx) = adapted_grad(&w, &x);
+    assert_eq!(v, adapted(&w, &x));
+    let all: Vec<f64> = w.iter().chain(&x).copied().collect();
+    let f = |p: &[Dual64]| {
+        let (w, x) = (&p[..4], &p[4..]);
+        let mut horner = Dual64::from(0.0);
+        for c in w.iter().rev() {
+            horner = horner * 0.5 + c;
+        }
+        let diffs = (1..4).fold(Dual64::from(0.0), |s, i| s + (w[i] - w[i - 1]).powi(2));
+        let head = x[0] * x[0] + x[1] * x[1];
+        let evens = x[2] * 2.0 + x[4] * 4.0;
+        let tail = (0..4).fold(Dual64::from(0.0), |s, i| s + w[i] * x[3 - i]);
+        horner + diffs + head + evens + tail
+    };
+    let want = dual(&all, f);
+    assert!(close_all(&dw, &want[..4]), "{dw:?} vs {:?}", &want[..4]);
+    assert!(close_all(&dx, &want[4..]), "{dx:?} vs {:?}", &want[4..]);
+    // Empty slices: no position is computed, nothing underflows.
+    assert_eq!(adapted_grad(&[], &[]), (0.0, vec![], vec![]));
+}

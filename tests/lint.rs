@@ -202,3 +202,16 @@ pub fn closures_and_loop(x: f64, w: &[f64]) -> f64 {
     };
     r + w.iter().copied().map(sq).sum::<f64>()
 }
+
+/// Adaptors, `max_by`, `reduce` and `collect` over differentiated slices (issue 12).
+///
+/// # Panics
+/// When `w` is empty.
+#[differentiate]
+pub fn adaptors(w: &[f64], x: &[f64]) -> f64 {
+    let m = w.iter().copied().max_by(f64::total_cmp).unwrap();
+    let p = x.iter().copied().reduce(|a, b| a * b).unwrap_or(1.0);
+    let h: Vec<f64> = w.iter().rev().skip(1).map(|v| (v - m).exp()).collect();
+    let t: f64 = x.iter().step_by(2).take(3).zip(&h).map(|(a, b)| a * b).sum();
+    m + p + t + h.iter().sum::<f64>()
+}

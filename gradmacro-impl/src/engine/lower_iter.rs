@@ -93,8 +93,8 @@ impl Lower<'_> {
     /// How a loop over `e` runs: over indices when `e` walks differentiated or local arrays (a
     /// local array may be written later: an iterator borrowing it could not be kept for the
     /// backward pass), as written when `e` is constant; `None` otherwise.
-    pub(super) fn loop_source(&mut self, e: &Expr) -> Option<Source> {
-        if let Some(shape) = self.iter_shape(e)
+    pub(super) fn loop_source(&mut self, e: &Expr, out: &mut Block) -> Option<Source> {
+        if let Some(mut shape) = self.iter_shape(e)
             && shape.sources().iter().any(|s| {
                 matches!(
                     self.lookup(&s.to_string()),
@@ -102,6 +102,11 @@ impl Lower<'_> {
                 )
             })
         {
+            if shape.adapted() {
+                let n = self.count(&mut shape, out);
+                let len = self.op_tokens(&n);
+                return Some(Source::Index { shape, len, len_uses: n.val().into_iter().collect() });
+            }
             let mut lens = Vec::new();
             let mut len_uses = Vec::new();
             for s in shape.sources() {
@@ -138,7 +143,7 @@ impl Lower<'_> {
                     Some(LoopKind::ForIndex { index, len: len.clone(), len_uses: len_uses.clone() })
                 },
                 |s, b| {
-                    let item = s.shape_item(shape, bound.get(), b);
+                    let item = s.shape_item(shape, &Operand::Val(bound.get()), b);
                     body(s, item, b);
                 },
                 out,
@@ -163,7 +168,7 @@ impl Lower<'_> {
     }
 
     /// The elements of the shape's arrays at `index`.
-    fn shape_item(&mut self, shape: &IterShape, index: ValId, out: &mut Block) -> Item {
+    fn shape_item(&mut self, shape: &IterShape, index: &Operand, out: &mut Block) -> Item {
         match shape {
             IterShape::Source { ident, bare } => {
                 let binding = self.lookup(&ident.to_string()).cloned();
@@ -179,23 +184,25 @@ impl Lower<'_> {
                 let op = match binding {
                     Some(Binding::Array { array, active: true, .. }) => {
                         let v = self.new_val(true, ident.span());
-                        out.stmts.push(Stmt::Index { out: v, array, index: Operand::Val(index) });
+                        out.stmts.push(Stmt::Index { out: v, array, index: index.clone() });
                         Operand::Val(v)
                     }
                     _ => {
                         let (t, mut uses) = self.rename(&syn::parse_quote!(#ident));
-                        let k = super::val_ident_plain(index);
-                        uses.push(index);
+                        let k = self.op_tokens(index);
+                        uses.extend(index.val());
                         self.plain_tokens(quote!(#t[#k]), uses, ident.span(), out)
                     }
                 };
                 Item::Elem(op, u8::from(!owned))
             }
             IterShape::Zip(a, b) => Item::Tuple(vec![self.shape_item(a, index, out), self.shape_item(b, index, out)]),
-            IterShape::Enumerate(a) => {
-                Item::Tuple(vec![Item::Elem(Operand::Val(index), 0), self.shape_item(a, index, out)])
-            }
+            IterShape::Enumerate(a) => Item::Tuple(vec![Item::Elem(index.clone(), 0), self.shape_item(a, index, out)]),
             IterShape::Copied(a) => self.shape_item(a, index, out).copied(),
+            IterShape::Adapt(a, adapter) => {
+                let at = self.position(adapter, index, out);
+                self.shape_item(a, &at, out)
+            }
         }
     }
 
@@ -303,7 +310,7 @@ impl Lower<'_> {
             self.error_tokens(m, "`.collect()` of differentiated values into a buffer inside a loop or a branch is not supported: collect before the loop or the `if`");
             return zero;
         }
-        let Some(source) = self.loop_source(src) else {
+        let Some(source) = self.loop_source(src, out) else {
             self.error(m.method.span(), iterator_msg_for("collect"));
             return zero;
         };
@@ -339,7 +346,7 @@ impl Lower<'_> {
     /// The loop a chain over `receiver` ending in `terminal` means; its value.
     fn chain_into(&mut self, receiver: &Expr, terminal: Terminal<'_>, span: Span, out: &mut Block) -> Option<Operand> {
         let (src, stages) = chain_stages(receiver);
-        let source = self.loop_source(src)?;
+        let source = self.loop_source(src, out)?;
         let acc_name = format!("$acc{}", self.loops);
         let mark = self.env.len();
         let init = match &terminal {

@@ -191,7 +191,7 @@ impl Lower<'_> {
             );
         }
         let span = f.for_token.span();
-        if let Some(source @ Source::Index { .. }) = self.loop_source(&f.expr) {
+        if let Some(source @ Source::Index { .. }) = self.loop_source(&f.expr, out) {
             let pat = &*f.pat;
             self.loop_over(
                 span,
@@ -212,7 +212,7 @@ impl Lower<'_> {
         } else if let Some(range) = self.range_bounds(&f.expr, out) {
             range
         } else {
-            self.error_tokens(&f.expr, "a `for` loop over differentiated values is supported over `xs`, `&xs`, `xs.iter()`, `.enumerate()` and `.zip(...)` of arrays and slices; otherwise loop over indices: `for i in 0..xs.len()`");
+            self.error_tokens(&f.expr, "a `for` loop over differentiated values is supported over `xs`, `&xs`, `xs.iter()`, `.enumerate()`, `.zip(...)`, `.rev()`, `.skip(n)`, `.take(n)` and `.step_by(n)` of arrays and slices; otherwise loop over indices: `for i in 0..xs.len()`");
             return;
         };
         let pat = (*f.pat).clone();
@@ -347,6 +347,8 @@ pub enum IterShape {
     Enumerate(Box<IterShape>),
     /// `.copied()` / `.cloned()`: the elements by value.
     Copied(Box<IterShape>),
+    /// `.rev()`, `.skip(n)`, `.take(n)`, `.step_by(n)`: other positions of the same arrays.
+    Adapt(Box<IterShape>, Box<super::lower_adapt::Adapter>),
 }
 
 impl IterShape {
@@ -358,7 +360,7 @@ impl IterShape {
                 v.extend(b.sources());
                 v
             }
-            IterShape::Enumerate(a) | IterShape::Copied(a) => a.sources(),
+            IterShape::Enumerate(a) | IterShape::Copied(a) | IterShape::Adapt(a, _) => a.sources(),
         }
     }
 }
@@ -381,6 +383,9 @@ impl Lower<'_> {
             }
             Expr::MethodCall(m) if m.args.is_empty() && m.method == "enumerate" => {
                 Some(IterShape::Enumerate(Box::new(self.iter_shape(&m.receiver)?)))
+            }
+            Expr::MethodCall(m) if let Some(a) = super::lower_adapt::Adapter::of(m) => {
+                Some(IterShape::Adapt(Box::new(self.iter_shape(&m.receiver)?), Box::new(a)))
             }
             Expr::MethodCall(m) if m.args.len() == 1 && m.method == "zip" => {
                 Some(IterShape::Zip(Box::new(self.iter_shape(&m.receiver)?), Box::new(self.iter_shape(&m.args[0])?)))

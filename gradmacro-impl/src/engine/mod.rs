@@ -14,6 +14,7 @@ mod forward;
 pub mod gates;
 pub mod ir;
 mod lower;
+mod lower_adapt;
 mod lower_call;
 mod lower_closure;
 mod lower_expr;
