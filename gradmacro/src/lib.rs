@@ -79,10 +79,59 @@
 //!   your own. The gradients `g_grad` returns line up with `g`'s float-valued parameters, so an
 //!   argument whose float-ness the macro cannot see (a field, a call result) must be bound to a
 //!   typed `let` first; the error says so.
-//! - Closures and iterator chains over constant data (`data.iter().filter(|x| **x > 0.0).count()`),
-//!   and in conditions over any values (`if data.iter().any(|&x| x > w)`); predicates of floats
-//!   (`x.is_nan()`, `x.is_sign_negative()`); `%` of integers, also of integers cast from
-//!   differentiated values (`x.abs() as usize % 2`).
+//! - Iterator chains over arrays, slices, `Vec`s, local buffers and ranges, with closures, are
+//!   lowered to the loop they mean (the closures inlined), so they run as fast as that loop:
+//!   `map`, `filter`, `zip`, `enumerate`, `copied`, `cloned`, and `rev`, `skip`, `take`,
+//!   `step_by` before the first closure, ending in `sum` (`xs.iter().map(|x| x * x).sum::<f64>()`,
+//!   `let s: f64 = xs.iter().sum();`), `product`, `fold(init, |acc, x| ..)` or
+//!   `fold(f64::NEG_INFINITY, f64::max)`, `for_each(|x| total += w * x)`,
+//!   `max_by(f64::total_cmp)` / `min_by(|a, b| a.partial_cmp(b).unwrap())` / `reduce(|a, b| ..)`
+//!   followed by `unwrap()`, `expect(..)` or `unwrap_or(..)` (on a tie `max_by` keeps the later
+//!   item and `min_by` the earlier, as std does, and the gradient follows the item kept), and
+//!   `let v: Vec<f64> = chain.collect();` (not after `filter`). `any`/`all` and other chains in
+//!   conditions read any values.
+//! - Local closures, inlined at each call: `let sq = |v: f64| v * v; sq(a) + sq(b)`, closures
+//!   capturing differentiated values (as they were when the closure was made), calling other
+//!   closures, passed by name to adaptors (`.map(sq)`), taking slices (`|a: &[f64]| a[0]`), or
+//!   assigning to a captured variable (`let mut add = |v: f64| total += v;`).
+//! - `match` on constant scrutinees (integers, `bool`s, enums, `Option`s of constant data; guards,
+//!   `|` patterns, bindings), `if let`, `let .. else`, and `loop { .. break value; }`: the arm or
+//!   path taken is differentiated.
+//! - Local buffers `let mut h = vec![0.0; n];` and `vec![a, b, c]` (at the function's level),
+//!   written by index and read by index or iteration, like local arrays.
+//! - `let (s, c) = x.sin_cos();`, `%` and `rem_euclid` on floats, `assert!`, `assert_eq!`,
+//!   `debug_assert!` (and kin) and `println!` (and kin) on any values: they run, and carry no
+//!   gradient.
+//! - Predicates of floats (`x.is_nan()`, `x.is_sign_negative()`), comparisons, and integers cast
+//!   from differentiated values (`x.abs() as usize % 2`) are constants wherever they appear.
+//!
+//! ```
+//! use gradmacro::differentiate;
+//!
+//! /// A mixture-style objective, written the way a statistician would.
+//! #[differentiate(wrt(mu, w))]
+//! fn objective(mu: f64, w: &[f64], data: &[f64]) -> f64 {
+//!     let sq = |v: f64| v * v;
+//!     let m = w.iter().copied().max_by(f64::total_cmp).unwrap();
+//!     let lse = m + w.iter().map(|x| (x - m).exp()).sum::<f64>().ln();
+//!     let fit: f64 = data.iter().map(|x| sq(x - mu)).sum();
+//!     let mut y = mu;
+//!     let damped = loop {
+//!         y *= 0.5;
+//!         if y.abs() < 0.1 {
+//!             break y;
+//!         }
+//!     };
+//!     lse + fit + damped
+//! }
+//!
+//! let (w, data) = ([0.5, -1.0, 2.0], [0.1, 0.4]);
+//! let (_, dmu, dw) = objective_grad(1.0, &w, &data);
+//! // 2 (mu - 0.1) + 2 (mu - 0.4) + 1/16 (four halvings) at mu = 1; softmax for w.
+//! assert!((dmu - (1.8 + 1.2 + 0.0625)).abs() < 1e-12);
+//! let z: f64 = w.iter().map(|x| x.exp()).sum();
+//! assert!((dw[2] - 2.0_f64.exp() / z).abs() < 1e-12);
+//! ```
 //!
 //! **The activity rule.** A value is constant only if nothing it is computed from is active: not
 //! its arguments, its receiver, nor any closure, block or macro argument inside it (a comparison,
@@ -135,11 +184,13 @@
 //! Anything else is a compile error spanned on your code, saying what is unsupported and what to
 //! write instead, never a panic: other return types, `&mut` parameters, a `wrt(...)` naming an
 //! unknown or non-float parameter, unknown attribute arguments, the attribute on anything but a
-//! function, `async`/`const`/`unsafe`/`extern` functions, generic type parameters, macros,
-//! closures that read differentiated values or assign to the function's variables, iterator
-//! chains over differentiated values (write a `for` loop that accumulates), casts of
-//! differentiated values to types other than the float type and primitive integers, `match`,
-//! `loop`, ... All errors of a function are reported together; the original
+//! function, `async`/`const`/`unsafe`/`extern` functions, generic type parameters, macros other
+//! than those above, a closure that escapes (stored in a struct, returned, passed to a function
+//! the macro cannot see into, a `Box<dyn Fn>`), `return` inside a closure, iterator chains of
+//! other shapes (`windows`, an adaptor after a closure, `filter` before `collect`), `match` on a
+//! differentiated value, `Vec::push` of differentiated values, casts of differentiated values to
+//! types other than the float type and primitive integers, `unsafe` blocks, ... All errors of
+//! a function are reported together; the original
 //! function and a `f_grad` with the right signature are still emitted, so one mistake does not
 //! cascade into "cannot find function" errors.
 //!
