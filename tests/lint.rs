@@ -215,3 +215,19 @@ pub fn adaptors(w: &[f64], x: &[f64]) -> f64 {
     let t: f64 = x.iter().step_by(2).take(3).zip(&h).map(|(a, b)| a * b).sum();
     m + p + t + h.iter().sum::<f64>()
 }
+
+/// A buffer grown by `push` (issue 12).
+#[differentiate]
+pub fn pushed(x: f64, w: &[f64]) -> f64 {
+    let mut h = Vec::with_capacity(w.len());
+    for &v in w {
+        h.push(v * x);
+    }
+    let mut kept = Vec::new();
+    for &v in w {
+        if v > 0.0 {
+            kept.push(v);
+        }
+    }
+    h.iter().sum::<f64>() + f64::from(u32::try_from(kept.len()).unwrap_or(0)) * x
+}

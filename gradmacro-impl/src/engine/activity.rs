@@ -72,6 +72,7 @@ impl Lower<'_> {
 
     /// `e` with user variables renamed to the values they hold, and the values it reads.
     pub fn rename(&mut self, e: &Expr) -> (TokenStream, Vec<ValId>) {
+        self.check_array_mutations(e);
         let mut uses = Vec::new();
         let mut macros = Vec::new();
         let mut e = e.clone();

@@ -235,7 +235,21 @@ impl Fwd<'_> {
                 let a = self.array(*array);
                 quote!(let #x = #a[#i];)
             }
-            Stmt::Store { slot, index, value, old } => {
+            Stmt::Store { slot, index, value, push: true, .. } => {
+                // A push where the buffer is as long as `index` (the forward pass, or a
+                // recomputation after the buffer was put back as it was); a store of the same
+                // value where it is longer (a recomputation over the final buffer). The adjoint
+                // grows with the buffer.
+                let a = array_ident(*slot);
+                let i = self.op(index);
+                let v = self.op(value);
+                let grow = self.heap_adj.contains(slot).then(|| {
+                    let da = super::array_adj_ident(*slot);
+                    quote!(if #da.len() <= #i { #da.resize(#i + 1, 0.0); })
+                });
+                quote!(if #a.len() == #i { #a.push(#v); } else { #a[#i] = #v; } #grow)
+            }
+            Stmt::Store { slot, index, value, old, .. } => {
                 let a = array_ident(*slot);
                 let i = self.op(index);
                 let v = self.op(value);
@@ -262,6 +276,9 @@ impl Fwd<'_> {
                         }
                     }
                     // vec![v; n], as `vec!` writes it: `n` clones of `v`
+                    _ if let Some(cap) = &self.body.arrays[*slot].capacity => {
+                        quote!(::gradmacro::__private::Vec::with_capacity(#cap))
+                    }
                     ArrayInit::Repeat(v, len) if heap => {
                         let v = self.op(v);
                         quote!(::core::iter::Iterator::collect::<::gradmacro::__private::Vec<_>>(::core::iter::repeat_n(#v, #len)))

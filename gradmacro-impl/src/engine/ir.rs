@@ -132,12 +132,14 @@ pub enum Stmt {
         array: ArrayRef,
         index: Operand,
     },
-    /// `array[index] = value;` on a local array; `old` keeps the element it replaces.
+    /// `array[index] = value;` on a local array; `old` keeps the element it replaces. With
+    /// `push`, `buffer.push(value)` at `index`, the buffer's length before it (nothing replaced).
     Store {
         slot: SlotId,
         index: Operand,
         value: Operand,
         old: ValId,
+        push: bool,
     },
     /// `let mut array = [a, b, c];` or `[v; N]`: a local array slot.
     ArrayDecl {
@@ -226,6 +228,9 @@ pub struct ArraySlot {
     pub read_in_loop: bool,
     /// A `Vec` (`vec![..]`), whose length the forward pass decides; its adjoint takes that length.
     pub heap: bool,
+    /// A `Vec` that grows by `push` from empty (`Vec::with_capacity(n)`, `Vec::new()`): the
+    /// capacity it is made with.
+    pub capacity: Option<TokenStream>,
 }
 
 /// A whole lowered function body.
@@ -310,7 +315,8 @@ impl Stmt {
                     f(*o);
                 }
             }
-            Stmt::Store { old, .. } => f(*old),
+            Stmt::Store { old, push: false, .. } => f(*old),
+            Stmt::Store { push: true, .. } => {}
             Stmt::ArrayDecl { .. } => {}
             Stmt::Call { out, partials, .. } => {
                 f(*out);

@@ -434,6 +434,9 @@ impl<'a> Lower<'a> {
                 }
                 match strip(init) {
                     Expr::Closure(c) => self.declare_closure(name, c, out),
+                    Expr::Call(c) if let Some(cap) = super::lower_push::empty_vec(c) => {
+                        self.declare_growable(name, cap, init, out);
+                    }
                     Expr::MethodCall(m) if m.method == "collect" && m.args.is_empty() && self.mentions_active(init) => {
                         let buffer = self.collect_into(m, out);
                         self.bind(name, buffer);
@@ -586,6 +589,7 @@ impl<'a> Lower<'a> {
             zeros: TokenStream::new(),
             read_in_loop: false,
             heap,
+            capacity: None,
         });
         let forced = self.forced_active.get(slot).copied().unwrap_or(false);
         let original = init;

@@ -85,6 +85,12 @@ impl Lower<'_> {
     }
 
     pub fn expr(&mut self, e: &Expr, out: &mut Block) -> Operand {
+        // A push changes the buffer's length, which the lowering counts: never plain code.
+        if let Expr::MethodCall(m) = strip(e)
+            && let Some(unit) = self.push(m, out)
+        {
+            return unit;
+        }
         if !self.mentions_active(e) && self.is_simple(e) {
             return match e {
                 Expr::Lit(l) => Operand::Lit(l.to_token_stream()),
@@ -553,13 +559,26 @@ impl Lower<'_> {
 
     /// `array[index] = value` for the local array in `slot`.
     pub(super) fn store_slot(&mut self, slot: usize, index: Operand, value: Operand, span: Span, out: &mut Block) {
+        self.store_or_push(slot, index, value, false, span, out);
+    }
+
+    /// A store, or with `push` a `push` that puts the element at `index`.
+    pub(super) fn store_or_push(
+        &mut self,
+        slot: usize,
+        index: Operand,
+        value: Operand,
+        push: bool,
+        span: Span,
+        out: &mut Block,
+    ) {
         if self.is_active(&value) && !self.arrays[slot].active {
             self.arrays[slot].active = true;
         }
         self.arrays[slot].written = true;
         self.stores.push(slot);
         let old = self.new_val(self.arrays[slot].active, span);
-        out.stmts.push(Stmt::Store { slot, index, value, old });
+        out.stmts.push(Stmt::Store { slot, index, value, old, push });
     }
 
     fn read_slot(&mut self, slot: usize, index: &Operand, span: Span, out: &mut Block) -> Operand {

@@ -22,6 +22,7 @@ mod lower_iter;
 mod lower_loop;
 mod lower_macro;
 mod lower_match;
+mod lower_push;
 mod reverse;
 mod reverse_loop;
 mod reverse_sparse;

@@ -231,9 +231,10 @@ pub fn direct_defs(block: &Block) -> HashSet<ValId> {
                 d.insert(*out);
                 d.extend(partials.iter().filter_map(|p| p.val));
             }
-            Stmt::Store { old, .. } => {
+            Stmt::Store { old, push: false, .. } => {
                 d.insert(*old);
             }
+            Stmt::Store { push: true, .. } => {}
             Stmt::If(i) => d.extend(i.phis.iter().map(|p| p.out)),
             Stmt::Loop(l) => {
                 d.extend(l.carried.iter().map(|c| c.after));
@@ -496,16 +497,27 @@ impl<'a> Rev<'a> {
                 };
                 out.push(B::Add { tokens: quote!(#target[#idx] += #d;), reads: *x });
             }
-            Stmt::Store { slot, index, value, old } => {
+            Stmt::Store { slot, index, value, old, push } => {
                 self.stored_later.insert(*slot);
                 let arr = &self.body.arrays[*slot];
                 // A loop before this store that the backward pass recomputes reads the array as
-                // it was before the store: put the old element back (Tapenade's POP).
+                // it was before the store: put the old element back (Tapenade's POP), or take
+                // the pushed one off again.
                 let restore = arr.read_in_loop;
+                // Only rendered where it runs: naming `old` makes the forward pass keep it.
+                let undo = |s: &mut Self| {
+                    let (a, idx) = (array_ident(*slot), s.op(index));
+                    if *push {
+                        quote!(#a.truncate(#idx);)
+                    } else {
+                        let o = s.op(&Operand::Val(*old));
+                        quote!(#a[#idx] = #o;)
+                    }
+                };
                 if !arr.active {
                     if restore {
-                        let (a, idx, o) = (array_ident(*slot), self.op(index), self.op(&Operand::Val(*old)));
-                        out.push(B::Raw(quote!(#a[#idx] = #o;)));
+                        let u = undo(self);
+                        out.push(B::Raw(u));
                     }
                     return;
                 }
@@ -518,9 +530,8 @@ impl<'a> Rev<'a> {
                 }
                 out.push(B::Raw(quote!(#da[#idx] = 0.0;)));
                 if restore {
-                    let a = array_ident(*slot);
-                    let o = self.op(&Operand::Val(*old));
-                    out.push(B::Raw(quote!(#a[#idx] = #o;)));
+                    let u = undo(self);
+                    out.push(B::Raw(u));
                 }
             }
             Stmt::ArrayDecl { slot, init, .. } => {
