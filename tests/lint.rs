@@ -231,3 +231,10 @@ pub fn pushed(x: f64, w: &[f64]) -> f64 {
     }
     h.iter().sum::<f64>() + f64::from(u32::try_from(kept.len()).unwrap_or(0)) * x
 }
+
+/// Tuple parameters (issue 12).
+#[differentiate]
+pub fn tuple_param(p: (f64, f64), q: &(f64, f64)) -> f64 {
+    let (a, b) = q;
+    p.0 * a + p.1 * b
+}

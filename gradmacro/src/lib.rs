@@ -33,7 +33,8 @@
 //! - the value is bit-identical to what `f` returns for the same arguments;
 //! - then one gradient per active parameter, in declaration order (`(R, G)` for one);
 //! - float-valued types and their gradients: `f64`/`f32` → the same float; `[F; N]` and
-//!   `&[F; N]` → `[F; N]`; `&[F]`, `&Vec<F>`, `Vec<F>` → `Vec<F>` of the same length. Integers,
+//!   `&[F; N]` → `[F; N]`; `&[F]`, `&Vec<F>`, `Vec<F>` → `Vec<F>` of the same length; `(F, F, ..)`
+//!   and `&(F, F, ..)` → the same tuple (read by field, `p.0`, or `let (x, y) = p;`). Integers,
 //!   bools, `&[[f64; 2]]`, structs and receivers are constants.
 //!
 //! ```

@@ -233,7 +233,8 @@ impl Fwd<'_> {
                 let x = self.name(*out);
                 let i = self.op(index);
                 let a = self.array(*array);
-                quote!(let #x = #a[#i];)
+                let e = super::element(self.sig, *array, &a, &i);
+                quote!(let #x = #e;)
             }
             Stmt::Store { slot, index, value, push: true, .. } => {
                 // A push where the buffer is as long as `index` (the forward pass, or a

@@ -274,7 +274,7 @@ impl<'a> Lower<'a> {
             let scalar = matches!(p.shape, Shape::Scalar);
             let kind = match p.shape {
                 Shape::Scalar => Kind::Float,
-                Shape::Array { .. } | Shape::Slice => Kind::FloatArray,
+                Shape::Array { .. } | Shape::Slice | Shape::Tuple { .. } => Kind::FloatArray,
                 Shape::Other => Kind::Other,
             };
             let v = self.new_val_kind(p.active && scalar, kind, ident.span());
@@ -495,6 +495,30 @@ impl<'a> Lower<'a> {
                     }
                     for ((p, op), ty) in pt.elems.iter().zip(ops).zip(tys) {
                         self.bind_operand(p, ty.as_ref(), op, out);
+                    }
+                } else if let Expr::Path(p) = strip(init)
+                    && let Some(id) = p.path.get_ident()
+                    && let Some(Binding::Array { array: ArrayRef::Param(i), active: true, .. }) = self.lookup(&id.to_string())
+                    && let Shape::Tuple { n } = self.sig.params[*i].shape
+                    && n == pt.elems.len()
+                {
+                    // `let (a, b) = p;` of a differentiated tuple parameter: its fields (behind a
+                    // reference for `p: &(f64, f64)`, as match ergonomics binds them).
+                    let refs = u8::from(!self.sig.params[*i].owned);
+                    for (k, e) in pt.elems.iter().enumerate() {
+                        let field = syn::ExprField {
+                            attrs: Vec::new(),
+                            base: Box::new(init.clone()),
+                            dot_token: syn::Token![.](e.span()),
+                            member: syn::Member::Unnamed(syn::Index::from(k)),
+                        };
+                        let v = self.tuple_field(&field, out).unwrap_or_else(|| Operand::Lit(quote!(0.0)));
+                        match e {
+                            Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                                self.bind(pi.ident.to_string(), Binding::Scalar { op: v, refs });
+                            }
+                            other => self.bind_operand(other, None, v, out),
+                        }
                     }
                 } else if !self.mentions_active(init) && self.is_simple(init) {
                     let whole = self.plain(init, ty.map(ToTokens::to_token_stream), out);

@@ -129,6 +129,19 @@ impl Lower<'_> {
                 }
                 _ => None,
             };
+            if let Some(Binding::Array { array: ArrayRef::Param(i), active: true, .. }) = &array
+                && let super::sig::Shape::Tuple { n } = self.sig.params[*i].shape
+            {
+                let fields: Vec<String> = (0..n).map(|k| format!("{}.{k}", a.to_token_stream())).collect();
+                self.error_tokens(
+                    a,
+                    format!(
+                        "a differentiated tuple cannot be passed whole to a function: pass its fields (`{}`)",
+                        fields.join(", ")
+                    ),
+                );
+                return Operand::Lit(quote!(0.0));
+            }
             let arg = match array {
                 Some(Binding::Array { array, active, .. }) => {
                     let (tokens, uses) = match literal {

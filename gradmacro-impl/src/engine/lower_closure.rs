@@ -74,6 +74,14 @@ impl Lower<'_> {
                 Some((n, b))
             })
             .collect();
+        // A `move` closure copies an array it captures (`[f64; 3]` is `Copy`); inlined, it would
+        // read the array as later stores leave it.
+        if c.capture.is_some()
+            && let Some((n, _)) =
+                captured.iter().find(|(_, b)| matches!(b, Binding::Array { array: super::ir::ArrayRef::Local(_), .. }))
+        {
+            self.error_tokens(c, format!("a `move` closure that captures the local array `{n}` is not supported: it would keep its own copy of `{n}`, which the macro does not follow; drop `move`, or copy the elements it needs into variables first"));
+        }
         let active =
             captured.iter().map(|(_, b)| b).chain(assigned.iter().map(|(_, i)| &self.env[*i].1)).any(|b| match b {
                 Binding::Scalar { op, .. } => self.is_active(op),

@@ -115,6 +115,7 @@ impl Lower<'_> {
             Expr::Call(c) => self.call(c, out),
             Expr::Cast(c) => self.cast(c, out),
             Expr::Index(i) => self.index(i, out),
+            Expr::Field(f) if let Some(v) = self.tuple_field(f, out) => v,
             Expr::Block(b) => {
                 if let Some(l) = &b.label {
                     self.error_tokens(
@@ -194,6 +195,12 @@ impl Lower<'_> {
         if let Some(id) = p.path.get_ident() {
             match self.lookup(&id.to_string()).cloned() {
                 Some(Binding::Scalar { op, .. }) => return op,
+                Some(Binding::Array { array: ArrayRef::Param(i), .. })
+                    if matches!(self.sig.params[i].shape, super::sig::Shape::Tuple { .. }) =>
+                {
+                    self.error_tokens(p, format!("`{id}` is a differentiated tuple: read its fields (`{id}.0`) or destructure it (`let (a, b) = {id};`); it cannot be used as a whole value here"));
+                    return Operand::Lit(quote!(0.0));
+                }
                 Some(Binding::Array { .. }) => {
                     self.error_tokens(p, format!("`{id}` is a differentiated array: read its elements by index (`{id}[i]`) or iterate over it with `for`; it cannot be used as a whole value here"));
                     return Operand::Lit(quote!(0.0));
@@ -510,6 +517,26 @@ impl Lower<'_> {
                 "only local variables and elements of local arrays can be assigned in a #[differentiate] body",
             ),
         }
+    }
+
+    /// `p.0` of a differentiated tuple parameter: a read of its element 0.
+    pub(super) fn tuple_field(&mut self, f: &syn::ExprField, out: &mut Block) -> Option<Operand> {
+        let Expr::Path(p) = strip(&f.base) else { return None };
+        let id = p.path.get_ident()?;
+        let Some(Binding::Array { array: array @ ArrayRef::Param(i), active: true, .. }) =
+            self.lookup(&id.to_string()).cloned()
+        else {
+            return None;
+        };
+        let super::sig::Shape::Tuple { n } = self.sig.params[i].shape else { return None };
+        let syn::Member::Unnamed(k) = &f.member else { return None };
+        if k.index as usize >= n {
+            return None;
+        }
+        let v = self.new_val(true, f.span());
+        let index = syn::Index { index: k.index, span: f.span() };
+        out.stmts.push(Stmt::Index { out: v, array, index: Operand::Lit(quote!(#index)) });
+        Some(Operand::Val(v))
     }
 
     fn store(&mut self, ix: &syn::ExprIndex, right: &Expr, gate: Option<Gate>, op: Option<BinOp>, out: &mut Block) {

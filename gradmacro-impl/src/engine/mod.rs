@@ -382,9 +382,22 @@ fn zeros(sig: &Sig, p: usize) -> TokenStream {
     let param = &sig.params[p];
     match &param.shape {
         Shape::Array { len } => quote!([0.0; #len]),
+        Shape::Tuple { n } => {
+            let zs = (0..*n).map(|_| quote!(0.0));
+            quote!((#(#zs,)*))
+        }
         _ => {
             let ident = param.ident.as_ref().map(|i| quote!(#i)).unwrap_or_default();
             quote!(::gradmacro::__private::zeros(#ident.len()))
         }
+    }
+}
+
+/// Element `index` of `array`: `a[i]`, or `a.k` for a tuple parameter (whose index is always a
+/// literal).
+pub fn element(sig: &Sig, array: ir::ArrayRef, a: &TokenStream, index: &TokenStream) -> TokenStream {
+    match array {
+        ir::ArrayRef::Param(p) if matches!(sig.params[p].shape, Shape::Tuple { .. }) => quote!(#a.#index),
+        _ => quote!(#a[#index]),
     }
 }

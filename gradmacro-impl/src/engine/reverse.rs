@@ -495,7 +495,8 @@ impl<'a> Rev<'a> {
                         array_adj_ident(*s)
                     }
                 };
-                out.push(B::Add { tokens: quote!(#target[#idx] += #d;), reads: *x });
+                let e = super::element(self.sig, *array, &quote!(#target), &idx);
+                out.push(B::Add { tokens: quote!(#e += #d;), reads: *x });
             }
             Stmt::Store { slot, index, value, old, push } => {
                 self.stored_later.insert(*slot);

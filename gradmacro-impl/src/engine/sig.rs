@@ -119,6 +119,8 @@ pub enum Shape {
     Array { len: TokenStream },
     /// `&[F]`, `&Vec<F>`, `Vec<F>`: gradient `Vec<F>`.
     Slice,
+    /// `(F, F, ..)` (also behind `&`): gradient the same tuple, read by field (`p.0`).
+    Tuple { n: usize },
     /// Anything else: never has a gradient.
     Other,
 }
@@ -176,7 +178,12 @@ fn shape_of(ty: &Type) -> (Shape, Option<Float>) {
             Some(f) => (Shape::Array { len: a.len.to_token_stream() }, Some(f)),
             None => (Shape::Other, None),
         },
+        Type::Tuple(t) => match t.elems.iter().map(float_of).collect::<Option<Vec<Float>>>() {
+            Some(fs) if !fs.is_empty() && fs.iter().all(|f| *f == fs[0]) => (Shape::Tuple { n: fs.len() }, Some(fs[0])),
+            _ => (Shape::Other, None),
+        },
         Type::Reference(r) if r.mutability.is_none() => match &*r.elem {
+            t @ Type::Tuple(_) => shape_of(t),
             Type::Array(a) => match float_of(&a.elem) {
                 Some(f) => (Shape::Array { len: a.len.to_token_stream() }, Some(f)),
                 None => (Shape::Other, None),
@@ -376,6 +383,10 @@ impl Sig {
             Shape::Scalar | Shape::Other => f,
             Shape::Array { len } => quote!([#f; #len]),
             Shape::Slice => quote!(::gradmacro::__private::Vec<#f>),
+            Shape::Tuple { n } => {
+                let fs = (0..*n).map(|_| f.clone());
+                quote!((#(#fs,)*))
+            }
         }
     }
 }
