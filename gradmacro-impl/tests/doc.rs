@@ -184,6 +184,14 @@ fn a_raw_identifier_variable_is_shown_raw_with_a_plain_adjoint() {
 }
 
 #[test]
+fn the_arguments_of_a_kept_assert_are_renamed_too() {
+    let item = "fn f(x: f64) -> f64 { let y = x.ln(); assert!(y.is_finite(), \"ln x = {}\", y); y * x }";
+    let code = backward_block(&doc_of("", item, "f_grad")).to_owned();
+    assert!(code.contains("assert!(y.is_finite(), \"ln x = {}\", y)"), "{code}");
+    assert!(!code.contains("__"), "{code}");
+}
+
+#[test]
 fn readable_names_never_shadow_the_users() {
     let doc = doc_of("", "fn f(a: f64, d_a: f64, out: f64) -> f64 { a * d_a * out }", "f_grad");
     let code = backward_block(&doc);
@@ -351,7 +359,10 @@ fn the_doc_is_the_code_renamed_one_to_one() {
             "fn loss(w: &[f64], xs: &[f64]) -> f64 { let mut s = 0.0; for (i, &x) in xs.iter().enumerate() { let e = w[i] * x - 1.0; s += e.max(0.0); } s }",
             "loss_grad",
         ),
-        ("fn f(x: f64) -> f64 { let y = x.ln(); let r#type = y * x; r#type }", "f_grad"),
+        (
+            "fn f(x: f64) -> f64 { let y = x.ln(); assert!(y.is_finite(), \"{}\", y); let r#type = y * x; r#type }",
+            "f_grad",
+        ),
         ("fn energy(&self, x: f64) -> f64 { let e = self.k * x * x; let e = e + x; e }", "energy_grad"),
     ];
     for (item, name) in items {

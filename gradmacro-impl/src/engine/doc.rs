@@ -430,4 +430,31 @@ impl VisitMut for Names {
     }
 
     fn visit_attribute_mut(&mut self, _: &mut syn::Attribute) {}
+
+    // The arguments of a macro kept in `f_grad` (`assert!`, `debug_assert!`) are tokens to syn,
+    // not expressions: renamed token by token.
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        m.tokens = self.rename_tokens(m.tokens.clone());
+        syn::visit_mut::visit_macro_mut(self, m);
+    }
+}
+
+impl Names {
+    fn rename_tokens(&mut self, tokens: TokenStream) -> TokenStream {
+        tokens
+            .into_iter()
+            .map(|tt| match tt {
+                TokenTree::Ident(mut i) => {
+                    self.visit_ident_mut(&mut i);
+                    TokenTree::Ident(i)
+                }
+                TokenTree::Group(g) => {
+                    let mut group = proc_macro2::Group::new(g.delimiter(), self.rename_tokens(g.stream()));
+                    group.set_span(g.span());
+                    TokenTree::Group(group)
+                }
+                other => other,
+            })
+            .collect()
+    }
 }
