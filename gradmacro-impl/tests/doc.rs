@@ -175,6 +175,29 @@ fn a_carried_variable_and_a_local_array_keep_their_names() {
     assert!(code.contains("d_y_carried"), "{code}");
 }
 
+/// A local closure, an iterator chain's element, a `loop` with `break value`.
+const CLOSURES: &str = "fn f(a: f64, b: f64, w: &[f64]) -> f64 {
+    let sq = |v: f64| v * v;
+    let s: f64 = w.iter().map(|&x| sq(x * a)).sum();
+    let mut k = 0.0;
+    let r = loop {
+        k += b;
+        if k > 3.0 {
+            break k * a;
+        }
+    };
+    sq(a) + sq(b) + s + r
+}";
+
+#[test]
+fn closures_chains_and_loop_values_keep_their_names() {
+    let code = backward_block(&doc_of("", CLOSURES, "f_grad")).to_owned();
+    assert_lines(&code, &["let sq = |v: f64| v * v;", "let s = carry1;", "let r = carry2;", "let k_2 = k_1 + b;"]);
+    // The closure's own `v` is in the code shown: the values bound to it step aside.
+    assert!(code.contains("let v_1 = x * a;"), "{code}");
+    assert!(code.contains("let x = w["), "{code}");
+}
+
 #[test]
 fn a_raw_identifier_variable_is_shown_raw_with_a_plain_adjoint() {
     let item = "fn f(x: f64) -> f64 { let r#type = x * 2.0; let r#type = r#type.exp(); r#type * x }";
@@ -364,6 +387,7 @@ fn the_doc_is_the_code_renamed_one_to_one() {
             "f_grad",
         ),
         ("fn energy(&self, x: f64) -> f64 { let e = self.k * x * x; let e = e + x; e }", "energy_grad"),
+        (CLOSURES, "f_grad"),
     ];
     for (item, name) in items {
         assert_renamed_one_to_one(item, name);

@@ -78,6 +78,8 @@ impl Lower<'_> {
                 self.vals.get_mut(*v).filter(|info| info.name.is_none()).map(|info| &mut info.user)
             }
             Binding::Array { array: ArrayRef::Local(s), .. } => self.arrays.get_mut(*s).map(|a| &mut a.user),
+            // A local closure kept as a value for plain code (`let near = |x| ..;`).
+            Binding::Closure(lc) => lc.plain.and_then(|v| self.vals.get_mut(v)).map(|info| &mut info.user),
             _ => None,
         };
         if let Some(user @ None) = user {
