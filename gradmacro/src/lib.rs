@@ -208,9 +208,12 @@
 //!
 //! ## Reading the derivative
 //! `f_grad`'s rustdoc shows, under "Backward pass", the code generated for it, pretty-printed
-//! with readable names: `d_a` is the derivative with respect to parameter `a`, `out` the value
-//! returned and `d_out` its seed, `t1`, `t2`, ... the intermediates in the order they are
-//! computed (the real code's names are hygienic; only the doc is renamed). A body longer than
+//! with readable names: a value bound to your variable `q` is `q` (`q_1`, `q_2`, ... for the
+//! later values of a reassigned or shadowed `q`, `q_carried` for a variable carried across loop
+//! iterations), `d_q` its derivative and `d_a` the derivative with respect to parameter `a`;
+//! `t1`, `t2`, ... are the other intermediates in the order they are computed, `out` the value
+//! returned when it is none of your variables and `d_out` its seed (the real code's names are
+//! hygienic; only the doc is renamed). A body longer than
 //! 400 lines is cut there; `cargo run -p gradmacro-show -- FILE.rs [FN]` in this crate's
 //! repository prints the full expansion of every `#[differentiate]` function of a file.
 //!

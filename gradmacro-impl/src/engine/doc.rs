@@ -2,11 +2,16 @@
 //! reader and pretty-printed. Only the documentation is renamed; the code keeps its hygienic
 //! names.
 //!
-//! Internal names become short readable ones: the gradient returned for parameter `a` is `d_a`,
-//! the value returned is `out` (its adjoint, the seed, `d_out`), other values are numbered in
-//! order of appearance (`t1`, `t2`, ... with adjoints `d_t1`, ...), and so are arrays, carried
-//! variables, tapes and iterators. Absolute paths lose their prefixes (`f64::exp`, `tie`), and
-//! the shape check around a `_grad` call is dropped.
+//! Internal names become short readable ones: the gradient returned for parameter `a` is `d_a`;
+//! a value or local array the user's code binds to a variable takes its name (`q` for
+//! `let q = ...;`, adjoint `d_q`; the later values of a reassigned or shadowed `q` are `q_1`,
+//! `q_2`, ... in the order of their numbers, which is the order of the code), and the slot of a
+//! variable `y` carried across loop iterations is `y_carried`; the value returned is `out` (its
+//! adjoint, the seed, `d_out`) unless it has such a name; other values are numbered in order of
+//! appearance (`t1`, `t2`, ... with adjoints `d_t1`, ...), and so are arrays, carried slots
+//! (`carry1`), tapes and iterators. No readable name is one the code shown already uses, nor a
+//! user's variable's name for another variable's value. Absolute paths lose their prefixes
+//! (`f64::exp`, `tie`), and the shape check around a `_grad` call is dropped.
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,7 +20,73 @@ use quote::quote;
 use syn::ext::IdentExt as _;
 use syn::visit_mut::VisitMut;
 
+use super::ir::{ArrayRef, Block, Body, LoopKind, Operand, Stmt};
+use super::lower::{Binding, Lower};
 use super::sig::Sig;
+
+/// The user's names of values, local arrays and carried slots, by the hidden identifier of the
+/// value, array or slot (`__v7` → `q`, `__a0` → `h`, `__s0` → `y_carried`).
+pub type UserNames = HashMap<String, String>;
+
+/// The names [`Lower::name_for_doc`] recorded on `body`'s values and arrays; a loop's slot for
+/// a carried variable `y` (whose value at the start of an iteration is named `y`) is
+/// `y_carried`.
+pub fn user_names(body: &Body) -> UserNames {
+    let vals = body.vals.iter().enumerate().filter_map(|(v, i)| Some((format!("__v{v}"), i.user.clone()?)));
+    let arrays = body.arrays.iter().enumerate().filter_map(|(s, a)| Some((format!("__a{s}"), a.user.clone()?)));
+    let mut names: UserNames = vals.chain(arrays).collect();
+    carried_slots(&body.block, &mut names);
+    names
+}
+
+fn carried_slots(block: &Block, names: &mut UserNames) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::If(i) => {
+                carried_slots(&i.then_block, names);
+                carried_slots(&i.else_block, names);
+            }
+            Stmt::Loop(l) => {
+                for c in &l.carried {
+                    if let Some(user) = names.get(&format!("__v{}", c.entry)) {
+                        let slot = format!("{user}_carried");
+                        names.insert(format!("__s{}", c.slot), slot);
+                    }
+                }
+                if let LoopKind::While { cond_block, .. } = &l.kind {
+                    carried_slots(cond_block, names);
+                }
+                carried_slots(&l.body, names);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Lower<'_> {
+    /// Records the name of variable `i` of the environment as the user's name of the value or
+    /// local array it now holds, for the doc only. The first name wins (`let y = q;` leaves the
+    /// value `q`), a parameter keeps its own, and the pseudo-variables (`$exit`) give none.
+    pub(super) fn name_for_doc(&mut self, i: usize) {
+        let (name, binding) = &self.env[i];
+        let name = name.strip_prefix("r#").unwrap_or(name);
+        if name.starts_with('$') || hidden_parts(name).is_some() {
+            return;
+        }
+        let user = match binding {
+            Binding::Scalar { op: Operand::Val(v), .. } => {
+                self.vals.get_mut(*v).filter(|info| info.name.is_none()).map(|info| &mut info.user)
+            }
+            Binding::Array { array: ArrayRef::Local(s), .. } => self.arrays.get_mut(*s).map(|a| &mut a.user),
+            // A local closure kept as a value for plain code (`let near = |x| ..;`).
+            Binding::Closure(lc) => lc.plain.and_then(|v| self.vals.get_mut(v)).map(|info| &mut info.user),
+            _ => None,
+        };
+        if let Some(user @ None) = user {
+            *user = Some(name.to_owned());
+        }
+    }
+}
 
 /// A function this long or longer is shown up to this many lines, then a pointer to
 /// `gradmacro-show`: a doc comment is read by a person, and rustc keeps every byte of it.
@@ -23,12 +94,12 @@ const MAX_LINES: usize = 400;
 
 /// The `# Backward pass` section of `f_grad`'s doc: `header` is `fn f_grad(...) -> (...)` and
 /// `body` the generated body.
-pub fn backward_pass(sig: &Sig, header: &TokenStream, body: &TokenStream) -> Option<String> {
+pub fn backward_pass(sig: &Sig, header: &TokenStream, body: &TokenStream, users: &UserNames) -> Option<String> {
     // A long body is cut before it is parsed and printed, so that a 10,000-gate function pays
     // for the lines shown, not for the ones that would be cut anyway: one pass over its
     // top-level tokens.
     let (shown_body, cut, last) = prefix(body, MAX_LINES - 2);
-    let mut names = Names::new(sig, &shown_body, last.as_ref());
+    let mut names = Names::new(sig, &shown_body, last.as_ref(), users);
     let mut file: syn::File = syn::parse2(quote!(#header { #shown_body })).ok()?;
     names.visit_file_mut(&mut file);
     let code = prettyplease::unparse(&file);
@@ -47,11 +118,13 @@ pub fn backward_pass(sig: &Sig, header: &TokenStream, body: &TokenStream) -> Opt
     } else {
         lines.join("\n")
     };
+    let (out, seed) = names.result.clone().unwrap_or_else(|| ("out".to_owned(), "d_out".to_owned()));
     Some(format!(
         "\n\n# Backward pass\n\nThe code `#[differentiate]` generated, with readable names: the forward pass keeps \
-         every intermediate value (`t1`, `t2`, ...; `out` is the value returned), then the backward pass runs \
-         the gates in reverse, one local-gradient rule per gate. `d_x` is the derivative of `out` with respect \
-         to `x`; `d_out` is the seed, 1.\n\n```text\n{shown}\n```"
+         every intermediate value, under the name of the variable it is bound to (a reassigned or shadowed `v` \
+         gives `v`, `v_1`, `v_2`, ...) or numbered (`t1`, `t2`, ...), and `{out}` is the value returned; then the \
+         backward pass runs the gates in reverse, one local-gradient rule per gate. `d_v` is the derivative of \
+         `{out}` with respect to `v`, a parameter, variable or numbered value alike; `{seed}` is the seed, 1.\n\n```text\n{shown}\n```"
     ))
 }
 
@@ -84,6 +157,8 @@ struct Names {
     /// Names the user's code already uses, which a readable name must not shadow.
     taken: HashSet<String>,
     counters: HashMap<&'static str, usize>,
+    /// The names of the value returned and of its adjoint, the seed.
+    result: Option<(String, String)>,
 }
 
 /// `__v7` → `("v", 7)`; `None` for any other identifier.
@@ -134,28 +209,36 @@ fn single_ident(t: &TokenStream) -> Option<String> {
 }
 
 impl Names {
-    /// `shown` is the code shown; `last` the body's last token, the returned tuple.
-    fn new(sig: &Sig, shown: &TokenStream, last: Option<&TokenTree>) -> Names {
-        let mut taken = HashSet::new();
-        idents(shown, &mut taken);
+    /// `shown` is the code shown; `last` the body's last token, the returned tuple; `users` the
+    /// user's names of values and arrays.
+    fn new(sig: &Sig, shown: &TokenStream, last: Option<&TokenTree>, users: &UserNames) -> Names {
+        let mut all = HashSet::new();
+        idents(shown, &mut all);
+        let (hidden, mut taken): (HashSet<String>, HashSet<String>) =
+            all.into_iter().partition(|n| hidden_parts(n).is_some());
         if let Some(TokenTree::Group(g)) = last {
             idents(&g.stream(), &mut taken);
+            taken.retain(|n| hidden_parts(n).is_none());
         }
         for p in &sig.params {
             if let Some(i) = &p.ident {
                 taken.insert(i.unraw().to_string());
             }
         }
-        taken.retain(|n| hidden_parts(n).is_none());
-        let mut names = Names { map: HashMap::new(), taken, counters: HashMap::new() };
+        let mut names = Names { map: HashMap::new(), taken, counters: HashMap::new(), result: None };
         let tuple = result_tuple(last);
         let active = sig.params.iter().filter(|p| p.active);
-        if let Some(value) = tuple.first().and_then(single_ident)
-            && let Some((prefix, n)) = hidden_parts(&value)
-            && prefix == "v"
+        let result = tuple.first().and_then(single_ident).and_then(|value| {
+            let (prefix, n) = hidden_parts(&value)?;
+            (prefix == "v").then(|| (value.clone(), format!("__d{n}")))
+        });
+        // The value returned keeps the user's name only where the code shown (not cut before its
+        // end) says so.
+        if let Some((value, seed)) = &result
+            && !(users.contains_key(value) && hidden.contains(value))
         {
-            names.assign(&value, "out");
-            names.assign(&format!("__d{n}"), "d_out");
+            names.assign(value, "out");
+            names.assign(seed, "d_out");
         }
         for (grad, param) in tuple.iter().skip(1).zip(active) {
             if let (Some(g), Some(p)) = (single_ident(grad), &param.ident)
@@ -164,7 +247,59 @@ impl Names {
                 names.assign(&g, &format!("d_{}", p.unraw()));
             }
         }
+        names.name_users(&hidden, users);
+        names.result =
+            result.and_then(|(value, seed)| Some((names.map.get(&value)?.clone(), names.map.get(&seed)?.clone())));
         names
+    }
+
+    /// Names the values, arrays and slots of the code shown (`hidden`: its hidden identifiers)
+    /// that have a user's name, in the order of their numbers: the first takes the user's name,
+    /// the later ones `_1`, `_2`, ..., skipping any that the value or its adjoint would share
+    /// with a name taken and any the user gives a variable of their own (`q_1`).
+    fn name_users(&mut self, hidden: &HashSet<String>, users: &UserNames) {
+        let mut named: Vec<(u8, usize, String, String)> = hidden
+            .iter()
+            .filter_map(|h| {
+                let (prefix, n) = hidden_parts(h)?;
+                let (order, value, adjoint) = match prefix {
+                    "v" | "d" => (0, format!("__v{n}"), format!("__d{n}")),
+                    "a" | "da" => (1, format!("__a{n}"), format!("__da{n}")),
+                    "s" | "ds" => (2, format!("__s{n}"), format!("__ds{n}")),
+                    _ => return None,
+                };
+                if !users.contains_key(&value) {
+                    return None;
+                }
+                Some((order, n.parse().ok()?, value, adjoint))
+            })
+            .collect();
+        named.sort_unstable();
+        named.dedup();
+        let own: HashSet<&str> =
+            named.iter().filter_map(|(_, _, value, _)| users.get(value)).map(String::as_str).collect();
+        let mut versions: HashMap<&str, usize> = HashMap::new();
+        for (_, _, value, adjoint) in &named {
+            let Some(user) = users.get(value).filter(|_| !self.map.contains_key(value)) else { continue };
+            let k = versions.entry(user).or_insert(0);
+            let base = loop {
+                let base = if *k == 0 { user.clone() } else { format!("{user}_{k}") };
+                // A later value never takes the name of another variable of the user's.
+                let theirs = *k > 0 && own.contains(base.as_str());
+                *k += 1;
+                let taken = self.taken.contains(&base) || self.taken.contains(&format!("d_{base}"));
+                if !taken && !theirs {
+                    break base;
+                }
+            };
+            let d = format!("d_{base}");
+            // A keyword (`r#type` in the user's code) is shown raw; its adjoint needs no `r#`.
+            let shown = if syn::parse_str::<Ident>(&base).is_ok() { base.clone() } else { format!("r#{base}") };
+            self.taken.insert(base);
+            self.taken.insert(d.clone());
+            self.map.insert(value.clone(), shown);
+            self.map.insert(adjoint.clone(), d);
+        }
     }
 
     /// Gives `hidden` the name `wanted`, or `wanted_`, ... if the user's code uses it.
@@ -192,8 +327,8 @@ impl Names {
             "d" => ("t", "t", true, format!("__v{n}")),
             "a" => ("arr", "arr", false, format!("__da{n}")),
             "da" => ("arr", "arr", true, format!("__a{n}")),
-            "s" => ("s", "s", false, format!("__ds{n}")),
-            "ds" => ("s", "s", true, format!("__s{n}")),
+            "s" => ("carry", "carry", false, format!("__ds{n}")),
+            "ds" => ("carry", "carry", true, format!("__s{n}")),
             "g" => ("g", "g", true, format!("__g{n}")),
             "tape" => ("tape", "tape", false, String::new()),
             "it" => ("iter", "iter", false, String::new()),
@@ -201,9 +336,16 @@ impl Names {
             "x" => ("exit", "exit", false, String::new()),
             _ => ("tmp", "tmp", false, String::new()),
         };
+        // The next number whose name (and adjoint's) nobody has taken: a user's `t1` is not a
+        // number's.
         let counter = self.counters.entry(kind).or_insert(0);
-        *counter += 1;
-        let plain = format!("{base}{counter}");
+        let plain = loop {
+            *counter += 1;
+            let plain = format!("{base}{counter}");
+            if !self.taken.contains(&plain) && !self.taken.contains(&format!("d_{plain}")) {
+                break plain;
+            }
+        };
         let (own, other) = if adjoint { (format!("d_{plain}"), plain) } else { (plain.clone(), format!("d_{plain}")) };
         let own = self.assign(name, &own);
         if !partner.is_empty() && !self.map.contains_key(&partner) {
@@ -245,9 +387,10 @@ impl VisitMut for Names {
         // A name that is not an identifier (never expected) leaves the hidden one: the doc
         // must not make the macro panic.
         if let Some(n) = self.rename(&i.to_string())
-            && let Ok(new) = syn::parse_str::<Ident>(&n)
+            && let Ok(mut new) = syn::parse_str::<Ident>(&n)
         {
-            *i = Ident::new(&new.to_string(), Span::call_site());
+            new.set_span(Span::call_site());
+            *i = new;
         }
     }
 
@@ -289,4 +432,31 @@ impl VisitMut for Names {
     }
 
     fn visit_attribute_mut(&mut self, _: &mut syn::Attribute) {}
+
+    // The arguments of a macro kept in `f_grad` (`assert!`, `debug_assert!`) are tokens to syn,
+    // not expressions: renamed token by token.
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        m.tokens = self.rename_tokens(m.tokens.clone());
+        syn::visit_mut::visit_macro_mut(self, m);
+    }
+}
+
+impl Names {
+    fn rename_tokens(&mut self, tokens: TokenStream) -> TokenStream {
+        tokens
+            .into_iter()
+            .map(|tt| match tt {
+                TokenTree::Ident(mut i) => {
+                    self.visit_ident_mut(&mut i);
+                    TokenTree::Ident(i)
+                }
+                TokenTree::Group(g) => {
+                    let mut group = proc_macro2::Group::new(g.delimiter(), self.rename_tokens(g.stream()));
+                    group.set_span(g.span());
+                    TokenTree::Group(group)
+                }
+                other => other,
+            })
+            .collect()
+    }
 }

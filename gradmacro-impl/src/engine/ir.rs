@@ -22,6 +22,9 @@ pub struct ValInfo {
     pub active: bool,
     pub kind: Kind,
     pub span: Span,
+    /// The user's variable it was first bound to (`q` in `let q = a * x;`), for the backward
+    /// pass shown in the doc only: the code keeps its hidden names.
+    pub user: Option<String>,
 }
 
 /// What the lowering knows of a value's type: enough to line up the arguments of a call with
@@ -231,6 +234,8 @@ pub struct ArraySlot {
     /// A `Vec` that grows by `push` from empty (`Vec::with_capacity(n)`, `Vec::new()`): the
     /// capacity it is made with.
     pub capacity: Option<TokenStream>,
+    /// The user's name for it, for the doc only (as [`ValInfo::user`]).
+    pub user: Option<String>,
 }
 
 /// A whole lowered function body.

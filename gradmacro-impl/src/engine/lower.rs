@@ -180,7 +180,7 @@ impl<'a> Lower<'a> {
 
     pub fn new_val(&mut self, active: bool, span: Span) -> ValId {
         let kind = if active { Kind::Float } else { Kind::Unknown };
-        self.vals.push(ValInfo { name: None, active, kind, span });
+        self.vals.push(ValInfo { name: None, active, kind, span, user: None });
         self.vals.len() - 1
     }
 
@@ -207,6 +207,7 @@ impl<'a> Lower<'a> {
 
     pub fn bind(&mut self, name: impl Into<String>, b: Binding) {
         self.env.push(name.into(), b);
+        self.name_for_doc(self.env.len() - 1);
     }
 
     /// Points the innermost variable `name` at a new binding (an assignment).
@@ -214,6 +215,7 @@ impl<'a> Lower<'a> {
         match self.env.position(name) {
             Some(i) => {
                 self.env[i].1 = b;
+                self.name_for_doc(i);
                 true
             }
             None => false,
@@ -614,6 +616,7 @@ impl<'a> Lower<'a> {
             read_in_loop: false,
             heap,
             capacity: None,
+            user: None,
         });
         let forced = self.forced_active.get(slot).copied().unwrap_or(false);
         let original = init;
@@ -722,6 +725,7 @@ impl<'a> Lower<'a> {
                         let out_v = self.new_val(active, span);
                         phis.push(Phi { out: out_v, then_val: t.clone(), else_val: e.clone() });
                         self.env[i].1 = Binding::Scalar { op: Operand::Val(out_v), refs };
+                        self.name_for_doc(i);
                     }
                 }
                 _ => self.env[i].1 = t.clone(),

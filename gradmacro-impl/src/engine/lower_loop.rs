@@ -76,6 +76,7 @@ impl Lower<'_> {
                     Binding::Array { .. } | Binding::Closure(_) => 0,
                 };
                 self.env[i].1 = Binding::Scalar { op: Operand::Val(e), refs };
+                self.name_for_doc(i);
             }
             if let Some(x) = exit_index {
                 self.env[x].1 = Binding::Scalar { op: exit_lit(EXIT_NONE), refs: 0 };
@@ -144,6 +145,7 @@ impl Lower<'_> {
                     self.slots += 1;
                     carried_ir.push(Carried { slot, init, entry: entries[k], exit, after });
                     self.env[i].1 = Binding::Scalar { op: Operand::Val(after), refs };
+                    self.name_for_doc(i);
                 }
                 for (i, b) in before.iter().enumerate() {
                     if !carried.iter().any(|&(j, _)| j == i) {

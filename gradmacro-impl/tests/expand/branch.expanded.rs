@@ -9,51 +9,51 @@ Returns `(value, d/dx, d/dy)`: the value `hinge` returns for the same arguments,
 
 # Backward pass
 
-The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value (`t1`, `t2`, ...; `out` is the value returned), then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_x` is the derivative of `out` with respect to `x`; `d_out` is the seed, 1.
+The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value, under the name of the variable it is bound to (a reassigned or shadowed `v` gives `v`, `v_1`, `v_2`, ...) or numbered (`t1`, `t2`, ...), and `out` is the value returned; then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_v` is the derivative of `out` with respect to `v`, a parameter, variable or numbered value alike; `d_out` is the seed, 1.
 
 ```text
 fn hinge_grad(x: f64, y: f64) -> (f64, f64, f64) {
     let t1 = x * y;
-    let t2 = 1.0 - t1;
-    let t3 = t2 > 0.0;
-    let (out,) = if t3 {
-        let t4 = t2 * t2;
-        (t4,)
+    let m = 1.0 - t1;
+    let t2 = m > 0.0;
+    let (out,) = if t2 {
+        let t3 = m * m;
+        (t3,)
     } else {
-        let t5 = f64::max(x, y);
-        let t6 = 0.5 * t5;
-        (t6,)
+        let t4 = f64::max(x, y);
+        let t5 = 0.5 * t4;
+        (t5,)
     };
     let d_out = 1.0;
-    let mut d_t2 = 0.0;
+    let mut d_m = 0.0;
     let mut d_x = 0.0;
     let mut d_y = 0.0;
-    if t3 {
-        let d_t4 = d_out;
-        d_t2 += t2 * d_t4;
-        d_t2 += t2 * d_t4;
+    if t2 {
+        let d_t3 = d_out;
+        d_m += m * d_t3;
+        d_m += m * d_t3;
     } else {
-        let d_t6 = d_out;
-        let d_t5 = 0.5 * d_t6;
+        let d_t5 = d_out;
+        let d_t4 = 0.5 * d_t5;
         d_x
             += if x > y || (f64::is_nan(y) && !f64::is_nan(x)) {
-                d_t5
+                d_t4
             } else if tie(x, y) {
-                d_t5 * 0.5
+                d_t4 * 0.5
             } else {
                 0.0
             };
         d_y
             += if y > x || (f64::is_nan(x) && !f64::is_nan(y)) {
-                d_t5
+                d_t4
             } else if tie(y, x) {
-                d_t5 * 0.5
+                d_t4 * 0.5
             } else {
                 0.0
             };
     }
-    if !tie(d_t2, 0.0) {
-        let d_t1 = -d_t2;
+    if !tie(d_m, 0.0) {
+        let d_t1 = -d_m;
         d_x += y * d_t1;
         d_y += x * d_t1;
     }

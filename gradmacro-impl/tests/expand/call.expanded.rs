@@ -10,21 +10,21 @@ Returns `(value, d/da, d/db, d/dx, d/dtarget)`: the value `loss` returns for the
 
 # Backward pass
 
-The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value (`t1`, `t2`, ...; `out` is the value returned), then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_x` is the derivative of `out` with respect to `x`; `d_out` is the seed, 1.
+The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value, under the name of the variable it is bound to (a reassigned or shadowed `v` gives `v`, `v_1`, `v_2`, ...) or numbered (`t1`, `t2`, ...), and `out` is the value returned; then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_v` is the derivative of `out` with respect to `v`, a parameter, variable or numbered value alike; `d_out` is the seed, 1.
 
 ```text
 fn loss_grad(a: f64, b: f64, x: f64, target: f64) -> (f64, f64, f64, f64, f64) {
-    let (t1, t2, t3, _, t4, _) = neuron_grad(a, b, 0.5, x, 1.0);
-    let t5 = t1 - target;
-    let out = t5 * t5;
+    let (p, t1, t2, _, t3, _) = neuron_grad(a, b, 0.5, x, 1.0);
+    let e = p - target;
+    let out = e * e;
     let d_out = 1.0;
-    let mut d_t5 = t5 * d_out;
-    d_t5 += t5 * d_out;
-    let d_t1 = d_t5;
-    let d_target = -d_t5;
-    let d_a = t2 * d_t1;
-    let d_b = t3 * d_t1;
-    let d_x = t4 * d_t1;
+    let mut d_e = e * d_out;
+    d_e += e * d_out;
+    let d_p = d_e;
+    let d_target = -d_e;
+    let d_a = t1 * d_p;
+    let d_b = t2 * d_p;
+    let d_x = t3 * d_p;
     (out, d_a, d_b, d_x, d_target)
 }
 ```*/

@@ -12,40 +12,40 @@ Returns `(value, d/dx, d/dk)`: the value `iterate` returns for the same argument
 
 # Backward pass
 
-The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value (`t1`, `t2`, ...; `out` is the value returned), then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_x` is the derivative of `out` with respect to `x`; `d_out` is the seed, 1.
+The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value, under the name of the variable it is bound to (a reassigned or shadowed `v` gives `v`, `v_1`, `v_2`, ...) or numbered (`t1`, `t2`, ...), and `y_2` is the value returned; then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_v` is the derivative of `y_2` with respect to `v`, a parameter, variable or numbered value alike; `d_y_2` is the seed, 1.
 
 ```text
 fn iterate_grad(x: f64, k: f64) -> (f64, f64, f64) {
-    let mut s1 = x;
+    let mut y_carried = x;
     let iter1 = IntoIterator::into_iter(0..10);
     let mut tape1 = Vec::with_capacity(Iterator::size_hint(&iter1).0);
     for _ in iter1 {
-        let t1 = s1;
-        let t2 = f64::sin(t1);
-        let t3 = t2 * k;
-        let t4 = t3 + x;
-        tape1.push((t1, t2));
-        s1 = t4;
+        let y = y_carried;
+        let t1 = f64::sin(y);
+        let t2 = t1 * k;
+        let y_1 = t2 + x;
+        tape1.push((y, t1));
+        y_carried = y_1;
     }
-    let out = s1;
-    let d_out = 1.0;
-    let mut d_s1 = d_out;
+    let y_2 = y_carried;
+    let d_y_2 = 1.0;
+    let mut d_y_carried = d_y_2;
     let mut d_x = 0.0;
     let mut d_k = 0.0;
-    while let Option::Some((t1, t2)) = tape1.pop() {
-        let d_t4 = d_s1;
-        let mut d_t1 = 0.0;
-        if !tie(d_t4, 0.0) {
-            let d_t3 = d_t4;
-            d_x += d_t4;
-            let d_t2 = k * d_t3;
-            d_k += t2 * d_t3;
-            d_t1 = d_t2 * f64::cos(t1);
+    while let Option::Some((y, t1)) = tape1.pop() {
+        let d_y_1 = d_y_carried;
+        let mut d_y = 0.0;
+        if !tie(d_y_1, 0.0) {
+            let d_t2 = d_y_1;
+            d_x += d_y_1;
+            let d_t1 = k * d_t2;
+            d_k += t1 * d_t2;
+            d_y = d_t1 * f64::cos(y);
         }
-        d_s1 = d_t1;
+        d_y_carried = d_y;
     }
-    d_x += d_s1;
-    (out, d_x, d_k)
+    d_x += d_y_carried;
+    (y_2, d_x, d_k)
 }
 ```*/
 fn iterate_grad(

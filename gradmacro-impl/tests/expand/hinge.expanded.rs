@@ -15,7 +15,7 @@ Treated as constants (no gradient is returned for them): `points`, `labels`.
 
 # Backward pass
 
-The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value (`t1`, `t2`, ...; `out` is the value returned), then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_x` is the derivative of `out` with respect to `x`; `d_out` is the seed, 1.
+The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value, under the name of the variable it is bound to (a reassigned or shadowed `v` gives `v`, `v_1`, `v_2`, ...) or numbered (`t1`, `t2`, ...), and `loss_3` is the value returned; then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_v` is the derivative of `loss_3` with respect to `v`, a parameter, variable or numbered value alike; `d_loss_3` is the seed, 1.
 
 ```text
 fn svm_loss_grad(
@@ -28,59 +28,59 @@ fn svm_loss_grad(
     let t1 = a * a;
     let t2 = b * b;
     let t3 = t1 + t2;
-    let t4 = 0.5 * t3;
-    let mut s1 = t4;
-    let d_s1 = 1.0;
+    let loss = 0.5 * t3;
+    let mut loss_carried = loss;
+    let d_loss_carried = 1.0;
     let mut d_a = 0.0;
     let mut d_b = 0.0;
     let mut d_c = 0.0;
     let iter1 = IntoIterator::into_iter(0..points.len());
-    for t5 in iter1 {
-        let t6 = s1;
-        let t7 = points[t5][0];
-        let t8 = a * t7;
-        let t9 = points[t5][1];
-        let t10 = b * t9;
-        let t11 = t8 + t10;
-        let t12 = t11 + c;
-        let t13 = -labels[t5];
-        let t14 = t13 * t12;
-        let t15 = t14 + 1.0;
-        let t16 = f64::max(t15, 0.0);
-        let t17 = t6 + t16;
-        let d_t17 = d_s1;
-        let d_t6 = d_t17;
-        let d_t16 = d_t17;
-        let d_t15 = if t15 > 0.0 || (f64::is_nan(0.0) && !f64::is_nan(t15)) {
-            d_t16
-        } else if tie(t15, 0.0) {
-            d_t16 * 0.5
+    for i in iter1 {
+        let loss_1 = loss_carried;
+        let t4 = points[i][0];
+        let t5 = a * t4;
+        let t6 = points[i][1];
+        let t7 = b * t6;
+        let t8 = t5 + t7;
+        let score = t8 + c;
+        let t9 = -labels[i];
+        let t10 = t9 * score;
+        let t11 = t10 + 1.0;
+        let t12 = f64::max(t11, 0.0);
+        let loss_2 = loss_1 + t12;
+        let d_loss_2 = d_loss_carried;
+        let d_loss_1 = d_loss_2;
+        let d_t12 = d_loss_2;
+        let d_t11 = if t11 > 0.0 || (f64::is_nan(0.0) && !f64::is_nan(t11)) {
+            d_t12
+        } else if tie(t11, 0.0) {
+            d_t12 * 0.5
         } else {
             0.0
         };
-        if !tie(d_t15, 0.0) {
-            let d_t14 = d_t15;
-            let d_t12 = t13 * d_t14;
-            let d_t11 = d_t12;
-            d_c += d_t12;
-            let d_t8 = d_t11;
+        if !tie(d_t11, 0.0) {
             let d_t10 = d_t11;
-            d_b += t9 * d_t10;
-            d_a += t7 * d_t8;
+            let d_score = t9 * d_t10;
+            let d_t8 = d_score;
+            d_c += d_score;
+            let d_t5 = d_t8;
+            let d_t7 = d_t8;
+            d_b += t6 * d_t7;
+            d_a += t4 * d_t5;
         }
-        s1 = t17;
+        loss_carried = loss_2;
     }
-    let out = s1;
-    let d_out = 1.0;
-    let d_t4 = d_out;
-    let d_t3 = 0.5 * d_t4;
+    let loss_3 = loss_carried;
+    let d_loss_3 = 1.0;
+    let d_loss = d_loss_3;
+    let d_t3 = 0.5 * d_loss;
     let d_t1 = d_t3;
     let d_t2 = d_t3;
     d_b += b * d_t2;
     d_b += b * d_t2;
     d_a += a * d_t1;
     d_a += a * d_t1;
-    (out, d_a, d_b, d_c)
+    (loss_3, d_a, d_b, d_c)
 }
 ```*/
 fn svm_loss_grad(

@@ -12,69 +12,69 @@ Returns `(value, d/dw, d/dx)`: the value `layer` returns for the same arguments,
 
 # Backward pass
 
-The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value (`t1`, `t2`, ...; `out` is the value returned), then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_x` is the derivative of `out` with respect to `x`; `d_out` is the seed, 1.
+The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value, under the name of the variable it is bound to (a reassigned or shadowed `v` gives `v`, `v_1`, `v_2`, ...) or numbered (`t1`, `t2`, ...), and `out` is the value returned; then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_v` is the derivative of `out` with respect to `v`, a parameter, variable or numbered value alike; `d_out` is the seed, 1.
 
 ```text
 fn layer_grad(w: &[f64; 6], x: &[f64; 2]) -> (f64, [f64; 6], [f64; 2]) {
     let mut d_w = [0.0; 6];
     let mut d_x = [0.0; 2];
-    let mut d_arr1 = [0.0; 3];
-    let mut arr1: [f64; 3] = [0.0; 3];
+    let mut d_h = [0.0; 3];
+    let mut h: [f64; 3] = [0.0; 3];
     let iter1 = IntoIterator::into_iter(0..3);
-    for t1 in Clone::clone(&iter1) {
-        let t2 = 2 * t1;
-        let t3 = w[t2];
-        let t4 = x[0];
-        let t5 = t3 * t4;
-        let t6 = 2 * t1 + 1;
-        let t7 = w[t6];
-        let t8 = x[1];
-        let t9 = t7 * t8;
-        let t10 = t5 + t9;
-        let t11 = f64::tanh(t10);
-        arr1[t1] = t11;
+    for k in Clone::clone(&iter1) {
+        let t1 = 2 * k;
+        let t2 = w[t1];
+        let t3 = x[0];
+        let t4 = t2 * t3;
+        let t5 = 2 * k + 1;
+        let t6 = w[t5];
+        let t7 = x[1];
+        let t8 = t6 * t7;
+        let t9 = t4 + t8;
+        let t10 = f64::tanh(t9);
+        h[k] = t10;
     }
-    let t12 = arr1[0];
-    let t13 = arr1[1];
-    let t14 = arr1[2];
-    let t15 = t13 * t14;
-    let out = t12 + t15;
+    let t11 = h[0];
+    let t12 = h[1];
+    let t13 = h[2];
+    let t14 = t12 * t13;
+    let out = t11 + t14;
     let d_out = 1.0;
-    let d_t12 = d_out;
-    let d_t15 = d_out;
-    let d_t13 = t14 * d_t15;
-    let d_t14 = t13 * d_t15;
-    d_arr1[2] += d_t14;
-    d_arr1[1] += d_t13;
-    d_arr1[0] += d_t12;
-    for t1 in Iterator::rev(iter1) {
-        let t2 = 2 * t1;
-        let t3 = w[t2];
-        let t4 = x[0];
-        let t5 = t3 * t4;
-        let t6 = 2 * t1 + 1;
-        let t7 = w[t6];
-        let t8 = x[1];
-        let t9 = t7 * t8;
-        let t10 = t5 + t9;
-        let t11 = f64::tanh(t10);
-        let d_t11 = d_arr1[t1];
-        d_arr1[t1] = 0.0;
-        if !tie(d_t11, 0.0) {
-            let d_t10 = d_t11 * (1.0 - t11 * t11);
-            let d_t5 = d_t10;
-            let d_t9 = d_t10;
-            let d_t7 = t8 * d_t9;
-            let d_t8 = t7 * d_t9;
-            d_x[1] += d_t8;
-            d_w[t6] += d_t7;
-            let d_t3 = t4 * d_t5;
-            let d_t4 = t3 * d_t5;
-            d_x[0] += d_t4;
-            d_w[t2] += d_t3;
+    let d_t11 = d_out;
+    let d_t14 = d_out;
+    let d_t12 = t13 * d_t14;
+    let d_t13 = t12 * d_t14;
+    d_h[2] += d_t13;
+    d_h[1] += d_t12;
+    d_h[0] += d_t11;
+    for k in Iterator::rev(iter1) {
+        let t1 = 2 * k;
+        let t2 = w[t1];
+        let t3 = x[0];
+        let t4 = t2 * t3;
+        let t5 = 2 * k + 1;
+        let t6 = w[t5];
+        let t7 = x[1];
+        let t8 = t6 * t7;
+        let t9 = t4 + t8;
+        let t10 = f64::tanh(t9);
+        let d_t10 = d_h[k];
+        d_h[k] = 0.0;
+        if !tie(d_t10, 0.0) {
+            let d_t9 = d_t10 * (1.0 - t10 * t10);
+            let d_t4 = d_t9;
+            let d_t8 = d_t9;
+            let d_t6 = t7 * d_t8;
+            let d_t7 = t6 * d_t8;
+            d_x[1] += d_t7;
+            d_w[t5] += d_t6;
+            let d_t2 = t3 * d_t4;
+            let d_t3 = t2 * d_t4;
+            d_x[0] += d_t3;
+            d_w[t1] += d_t2;
         }
     }
-    d_arr1 = [0.0; 3];
+    d_h = [0.0; 3];
     (out, d_w, d_x)
 }
 ```*/

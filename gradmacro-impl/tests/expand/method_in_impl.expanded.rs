@@ -14,36 +14,36 @@ Treated as constants (no gradient is returned for them): `self`.
 
 # Backward pass
 
-The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value (`t1`, `t2`, ...; `out` is the value returned), then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_x` is the derivative of `out` with respect to `x`; `d_out` is the seed, 1.
+The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value, under the name of the variable it is bound to (a reassigned or shadowed `v` gives `v`, `v_1`, `v_2`, ...) or numbered (`t1`, `t2`, ...), and `s_3` is the value returned; then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_v` is the derivative of `s_3` with respect to `v`, a parameter, variable or numbered value alike; `d_s_3` is the seed, 1.
 
 ```text
 fn energy_grad(&self, x: f64, v: &[f64]) -> (f64, f64, Vec<f64>) {
     let mut d_v = zeros(v.len());
-    let t1: f64 = 0.0;
-    let mut s1 = t1;
-    let d_s1 = 1.0;
+    let s: f64 = 0.0;
+    let mut s_carried = s;
+    let d_s_carried = 1.0;
     let mut d_x = 0.0;
-    for t2 in 0..v.len() {
-        let t3 = s1;
-        let t4 = v[t2];
-        let t5 = self.weight(t2);
-        let t6 = t5 * t4;
-        let t7 = f64::cos(x);
-        let t8 = t6 * t7;
-        let t9 = t3 + t8;
-        let d_t9 = d_s1;
-        let d_t3 = d_t9;
-        let d_t8 = d_t9;
-        let d_t6 = t7 * d_t8;
-        let d_t7 = t6 * d_t8;
-        d_x += -d_t7 * f64::sin(x);
-        let d_t4 = t5 * d_t6;
-        d_v[t2] += d_t4;
-        s1 = t9;
+    for i in 0..v.len() {
+        let s_1 = s_carried;
+        let vi = v[i];
+        let t1 = self.weight(i);
+        let t2 = t1 * vi;
+        let t3 = f64::cos(x);
+        let t4 = t2 * t3;
+        let s_2 = s_1 + t4;
+        let d_s_2 = d_s_carried;
+        let d_s_1 = d_s_2;
+        let d_t4 = d_s_2;
+        let d_t2 = t3 * d_t4;
+        let d_t3 = t2 * d_t4;
+        d_x += -d_t3 * f64::sin(x);
+        let d_vi = t1 * d_t2;
+        d_v[i] += d_vi;
+        s_carried = s_2;
     }
-    let out = s1;
-    let d_out = 1.0;
-    (out, d_x, d_v)
+    let s_3 = s_carried;
+    let d_s_3 = 1.0;
+    (s_3, d_x, d_v)
 }
 ```*/
 fn energy_grad(

@@ -9,7 +9,7 @@ Returns `(value, d/da, d/db, d/dc, d/dx, d/dy)`: the value `neuron` returns for 
 
 # Backward pass
 
-The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value (`t1`, `t2`, ...; `out` is the value returned), then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_x` is the derivative of `out` with respect to `x`; `d_out` is the seed, 1.
+The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value, under the name of the variable it is bound to (a reassigned or shadowed `v` gives `v`, `v_1`, `v_2`, ...) or numbered (`t1`, `t2`, ...), and `out` is the value returned; then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_v` is the derivative of `out` with respect to `v`, a parameter, variable or numbered value alike; `d_out` is the seed, 1.
 
 ```text
 fn neuron_grad(
@@ -22,18 +22,18 @@ fn neuron_grad(
     let t1 = a * x;
     let t2 = b * y;
     let t3 = t1 + t2;
-    let t4 = t3 + c;
-    let t5 = -t4;
-    let t6 = f64::exp(t5);
-    let t7 = 1.0 + t6;
-    let out = 1.0 / t7;
+    let q = t3 + c;
+    let t4 = -q;
+    let t5 = f64::exp(t4);
+    let t6 = 1.0 + t5;
+    let out = 1.0 / t6;
     let d_out = 1.0;
-    let d_t7 = -d_out * out / t7;
-    let d_t6 = d_t7;
-    let d_t5 = d_t6 * t6;
-    let d_t4 = -d_t5;
-    let d_t3 = d_t4;
-    let d_c = d_t4;
+    let d_t6 = -d_out * out / t6;
+    let d_t5 = d_t6;
+    let d_t4 = d_t5 * t5;
+    let d_q = -d_t4;
+    let d_t3 = d_q;
+    let d_c = d_q;
     let d_t1 = d_t3;
     let d_t2 = d_t3;
     let d_b = y * d_t2;

@@ -15,51 +15,51 @@ Treated as constants (no gradient is returned for them): `xs`, `ys`.
 
 # Backward pass
 
-The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value (`t1`, `t2`, ...; `out` is the value returned), then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_x` is the derivative of `out` with respect to `x`; `d_out` is the seed, 1.
+The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value, under the name of the variable it is bound to (a reassigned or shadowed `v` gives `v`, `v_1`, `v_2`, ...) or numbered (`t1`, `t2`, ...), and `out` is the value returned; then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_v` is the derivative of `out` with respect to `v`, a parameter, variable or numbered value alike; `d_out` is the seed, 1.
 
 ```text
 fn squared_error_grad(a: f64, b: f64, xs: &[f64], ys: &[f64]) -> (f64, f64, f64) {
-    let t1: f64 = 0.0;
-    let mut s1 = t1;
+    let loss: f64 = 0.0;
+    let mut loss_carried = loss;
     let iter1 = IntoIterator::into_iter(0..xs.len());
-    for t2 in Clone::clone(&iter1) {
-        let t3 = s1;
-        let t4 = xs[t2];
-        let t5 = a * t4;
-        let t6 = t5 + b;
-        let t7 = ys[t2];
-        let t8 = t6 - t7;
-        let t9 = t8 * t8;
-        let t10 = t3 + t9;
-        s1 = t10;
+    for i in Clone::clone(&iter1) {
+        let loss_1 = loss_carried;
+        let t1 = xs[i];
+        let t2 = a * t1;
+        let t3 = t2 + b;
+        let t4 = ys[i];
+        let r = t3 - t4;
+        let t5 = r * r;
+        let loss_2 = loss_1 + t5;
+        loss_carried = loss_2;
     }
-    let t11 = s1;
-    let t12 = xs.len() as f64;
-    let out = t11 / t12;
+    let loss_3 = loss_carried;
+    let t6 = xs.len() as f64;
+    let out = loss_3 / t6;
     let d_out = 1.0;
-    let d_t11 = d_out / t12;
-    let mut d_s1 = d_t11;
+    let d_loss_3 = d_out / t6;
+    let mut d_loss_carried = d_loss_3;
     let mut d_a = 0.0;
     let mut d_b = 0.0;
-    for t2 in iter1 {
-        let t4 = xs[t2];
-        let t5 = a * t4;
-        let t6 = t5 + b;
-        let t7 = ys[t2];
-        let t8 = t6 - t7;
-        let d_t10 = d_s1;
-        let mut d_t3 = 0.0;
-        if !tie(d_t10, 0.0) {
-            d_t3 = d_t10;
-            let d_t9 = d_t10;
-            let mut d_t8 = t8 * d_t9;
-            d_t8 += t8 * d_t9;
-            let d_t6 = d_t8;
-            let d_t5 = d_t6;
-            d_b += d_t6;
-            d_a += t4 * d_t5;
+    for i in iter1 {
+        let t1 = xs[i];
+        let t2 = a * t1;
+        let t3 = t2 + b;
+        let t4 = ys[i];
+        let r = t3 - t4;
+        let d_loss_2 = d_loss_carried;
+        let mut d_loss_1 = 0.0;
+        if !tie(d_loss_2, 0.0) {
+            d_loss_1 = d_loss_2;
+            let d_t5 = d_loss_2;
+            let mut d_r = r * d_t5;
+            d_r += r * d_t5;
+            let d_t3 = d_r;
+            let d_t2 = d_t3;
+            d_b += d_t3;
+            d_a += t1 * d_t2;
         }
-        d_s1 = d_t3;
+        d_loss_carried = d_loss_1;
     }
     (out, d_a, d_b)
 }

@@ -17,56 +17,56 @@ Returns `(value, d/dx, d/dlimit)`: the value `halve` returns for the same argume
 
 # Backward pass
 
-The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value (`t1`, `t2`, ...; `out` is the value returned), then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_x` is the derivative of `out` with respect to `x`; `d_out` is the seed, 1.
+The code `#[differentiate]` generated, with readable names: the forward pass keeps every intermediate value, under the name of the variable it is bound to (a reassigned or shadowed `v` gives `v`, `v_1`, `v_2`, ...) or numbered (`t1`, `t2`, ...), and `out` is the value returned; then the backward pass runs the gates in reverse, one local-gradient rule per gate. `d_v` is the derivative of `out` with respect to `v`, a parameter, variable or numbered value alike; `d_out` is the seed, 1.
 
 ```text
 fn halve_grad(x: f64, limit: f64) -> (f64, f64, f64) {
-    let t1 = x * x;
-    let t2 = 0;
-    let mut s1 = t1;
-    let mut s2 = t2;
+    let y = x * x;
+    let n = 0;
+    let mut y_carried = y;
+    let mut n_carried = n;
     let mut count1 = 0usize;
     loop {
-        let t3 = s1;
-        let t4 = s2;
-        let t5 = t4 < 100;
-        if !(t5) {
+        let y_1 = y_carried;
+        let n_1 = n_carried;
+        let t1 = n_1 < 100;
+        if !(t1) {
             break;
         }
         count1 += 1;
-        let t6 = t3 * 0.5;
-        let t7 = t6 < limit;
-        let (t8,) = if t7 { (1u8,) } else { (0u8,) };
-        let t9 = t8 == 0u8;
-        let (t10,) = if t9 {
-            let t11 = t4 + 1;
-            (t11,)
+        let y_2 = y_1 * 0.5;
+        let t2 = y_2 < limit;
+        let (t3,) = if t2 { (1u8,) } else { (0u8,) };
+        let t4 = t3 == 0u8;
+        let (n_3,) = if t4 {
+            let n_2 = n_1 + 1;
+            (n_2,)
         } else {
-            (t4,)
+            (n_1,)
         };
-        s1 = t6;
-        s2 = t10;
-        if t8 == 1u8 || t8 == 3u8 {
+        y_carried = y_2;
+        n_carried = n_3;
+        if t3 == 1u8 || t3 == 3u8 {
             break;
         }
     }
-    let t12 = s1;
-    let t13 = s2;
-    let out = t12 + limit;
+    let y_3 = y_carried;
+    let n_4 = n_carried;
+    let out = y_3 + limit;
     let d_out = 1.0;
-    let d_t12 = d_out;
+    let d_y_3 = d_out;
     let d_limit = d_out;
-    let mut d_s1 = d_t12;
+    let mut d_y_carried = d_y_3;
     for _ in 0..count1 {
-        let d_t6 = d_s1;
-        let d_t3 = 0.5 * d_t6;
-        d_s1 = d_t3;
+        let d_y_2 = d_y_carried;
+        let d_y_1 = 0.5 * d_y_2;
+        d_y_carried = d_y_1;
     }
-    let d_t1 = d_s1;
+    let d_y = d_y_carried;
     let mut d_x = 0.0;
-    if !tie(d_t1, 0.0) {
-        d_x = x * d_t1;
-        d_x += x * d_t1;
+    if !tie(d_y, 0.0) {
+        d_x = x * d_y;
+        d_x += x * d_y;
     }
     (out, d_x, d_limit)
 }
