@@ -18,9 +18,11 @@
 //! methods, looser for finite differences. Run with `cargo bench --bench gradients`; see
 //! BENCHMARKS.md for the results.
 
-use std::hint::black_box;
-use std::time::Duration;
+mod common;
 
+use std::hint::black_box;
+
+use common::{config, dual_per_input_grad};
 use criterion::{Criterion, criterion_group, criterion_main};
 use gradmacro::differentiate;
 use num_dual::{Dual64, DualNum, DualSVec64};
@@ -82,28 +84,6 @@ fn dual_vec_grad<const N: usize>(x: [f64; N], f: impl Fn(&[DualSVec64<N>; N]) ->
         }
     }
     (r.re, grad)
-}
-
-/// Forward mode with one `Dual64` pass per input: for inputs too many for `DualSVec64`.
-fn dual_per_input_grad(x: &[f64], f: impl Fn(&[Dual64]) -> Dual64) -> (f64, Vec<f64>) {
-    let mut v: Vec<Dual64> = x.iter().map(|&xi| Dual64::from_re(xi)).collect();
-    let mut grad = vec![0.0; x.len()];
-    let mut value = f64::NAN;
-    for i in 0..x.len() {
-        v[i].eps = 1.0;
-        let r = f(&v);
-        v[i].eps = 0.0;
-        grad[i] = r.eps;
-        value = r.re;
-    }
-    (value, grad)
-}
-
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(50)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
 }
 
 // ---------------------------------------------------------------------------------------------

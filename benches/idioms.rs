@@ -17,19 +17,14 @@
 
 #![allow(clippy::cast_precision_loss)]
 
-use std::hint::black_box;
-use std::time::Duration;
+mod common;
 
+use std::hint::black_box;
+
+use common::{config, dual_per_input_grad};
 use criterion::{Criterion, criterion_group, criterion_main};
 use gradmacro::differentiate;
 use num_dual::{Dual64, DualNum};
-
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(50)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-}
 
 fn assert_close(what: &str, got: (f64, &[f64]), want: (f64, &[f64])) {
     let close = |g: f64, w: f64| (g - w).abs() <= 1e-9 * g.abs().max(w.abs()).max(1e-12);
@@ -38,21 +33,6 @@ fn assert_close(what: &str, got: (f64, &[f64]), want: (f64, &[f64])) {
     for (i, (g, w)) in got.1.iter().zip(want.1).enumerate() {
         assert!(close(*g, *w), "{what}: d[{i}] = {g}, hand-written {w}");
     }
-}
-
-/// Forward mode, one `Dual64` pass per input.
-fn dual_grad(x: &[f64], f: impl Fn(&[Dual64]) -> Dual64) -> (f64, Vec<f64>) {
-    let mut v: Vec<Dual64> = x.iter().map(|&xi| Dual64::from_re(xi)).collect();
-    let mut grad = vec![0.0; x.len()];
-    let mut value = f64::NAN;
-    for i in 0..x.len() {
-        v[i].eps = 1.0;
-        let r = f(&v);
-        v[i].eps = 0.0;
-        grad[i] = r.eps;
-        value = r.re;
-    }
-    (value, grad)
 }
 
 fn data(n: usize) -> Vec<f64> {
@@ -88,13 +68,13 @@ fn bench_chain_nll(c: &mut Criterion) {
         let ss = d.iter().fold(Dual64::from(-0.0), |s, x| s + (p[0] - *x).powi(2));
         p[1].ln() * d.len() as f64 + ss / (p[1] * p[1] * 2.0)
     };
-    let dg = dual_grad(&[mu, sigma], dual);
+    let dg = dual_per_input_grad(&[mu, sigma], dual);
     assert_close("chain_nll num_dual", (dg.0, &dg.1), (hand.0, &[hand.1, hand.2]));
     let mut g = c.benchmark_group("idiom_chain_nll");
     g.bench_function("f", |b| b.iter(|| chain_nll(black_box(mu), black_box(sigma), black_box(&d))));
     g.bench_function("hand", |b| b.iter(|| chain_nll_hand(black_box(mu), black_box(sigma), black_box(&d))));
     g.bench_function("gradmacro", |b| b.iter(|| chain_nll_grad(black_box(mu), black_box(sigma), black_box(&d))));
-    g.bench_function("num_dual", |b| b.iter(|| dual_grad(black_box(&[mu, sigma]), dual)));
+    g.bench_function("num_dual", |b| b.iter(|| dual_per_input_grad(black_box(&[mu, sigma]), dual)));
     g.finish();
 }
 
@@ -131,13 +111,13 @@ fn bench_closure_act(c: &mut Criterion) {
     assert_close("closure_act gradmacro", (gm.0, &cat(&gm.1, &gm.2)), (hand.0, &cat(&hand.1, &hand.2)));
     let wx = cat(&w, &x);
     let dual = |p: &[Dual64]| (0..100).fold(Dual64::from(-0.0), |s, i| s + (p[i] * p[100 + i]).tanh());
-    let dg = dual_grad(&wx, dual);
+    let dg = dual_per_input_grad(&wx, dual);
     assert_close("closure_act num_dual", (dg.0, &dg.1), (hand.0, &cat(&hand.1, &hand.2)));
     let mut g = c.benchmark_group("idiom_closure_act");
     g.bench_function("f", |b| b.iter(|| closure_act(black_box(&w), black_box(&x))));
     g.bench_function("hand", |b| b.iter(|| closure_act_hand(black_box(&w), black_box(&x))));
     g.bench_function("gradmacro", |b| b.iter(|| closure_act_grad(black_box(&w), black_box(&x))));
-    g.bench_function("num_dual", |b| b.iter(|| dual_grad(black_box(&wx), dual)));
+    g.bench_function("num_dual", |b| b.iter(|| dual_per_input_grad(black_box(&wx), dual)));
     g.finish();
 }
 
@@ -168,13 +148,13 @@ fn bench_max_by_lse(c: &mut Criterion) {
         let m = p.iter().copied().max_by(|a, b| a.re.total_cmp(&b.re)).unwrap();
         m + p.iter().fold(Dual64::from(-0.0), |s, x| s + (*x - m).exp()).ln()
     };
-    let dg = dual_grad(&w, dual);
+    let dg = dual_per_input_grad(&w, dual);
     assert_close("max_by_lse num_dual", (dg.0, &dg.1), (hand.0, &hand.1));
     let mut g = c.benchmark_group("idiom_max_by_lse");
     g.bench_function("f", |b| b.iter(|| max_by_lse(black_box(&w))));
     g.bench_function("hand", |b| b.iter(|| max_by_lse_hand(black_box(&w))));
     g.bench_function("gradmacro", |b| b.iter(|| max_by_lse_grad(black_box(&w))));
-    g.bench_function("num_dual", |b| b.iter(|| dual_grad(black_box(&w), dual)));
+    g.bench_function("num_dual", |b| b.iter(|| dual_per_input_grad(black_box(&w), dual)));
     g.finish();
 }
 
@@ -207,13 +187,13 @@ fn bench_collect_buf(c: &mut Criterion) {
         let h: Vec<Dual64> = p.iter().map(|v| v.exp()).collect();
         h.iter().fold(Dual64::from(-0.0), |s, v| s + *v).ln() + h[0] * h[1]
     };
-    let dg = dual_grad(&w, dual);
+    let dg = dual_per_input_grad(&w, dual);
     assert_close("collect_buf num_dual", (dg.0, &dg.1), (hand.0, &hand.1));
     let mut g = c.benchmark_group("idiom_collect_buf");
     g.bench_function("f", |b| b.iter(|| collect_buf(black_box(&w))));
     g.bench_function("hand", |b| b.iter(|| collect_buf_hand(black_box(&w))));
     g.bench_function("gradmacro", |b| b.iter(|| collect_buf_grad(black_box(&w))));
-    g.bench_function("num_dual", |b| b.iter(|| dual_grad(black_box(&w), dual)));
+    g.bench_function("num_dual", |b| b.iter(|| dual_per_input_grad(black_box(&w), dual)));
     g.finish();
 }
 
@@ -270,13 +250,13 @@ fn bench_loop_break(c: &mut Criterion) {
         }
         y
     };
-    let dg = dual_grad(&[a], dual);
+    let dg = dual_per_input_grad(&[a], dual);
     assert_close("loop_break num_dual", (dg.0, &dg.1), (hand.0, &[hand.1]));
     let mut g = c.benchmark_group("idiom_loop_break");
     g.bench_function("f", |b| b.iter(|| loop_break(black_box(a))));
     g.bench_function("hand", |b| b.iter(|| loop_break_hand(black_box(a))));
     g.bench_function("gradmacro", |b| b.iter(|| loop_break_grad(black_box(a))));
-    g.bench_function("num_dual", |b| b.iter(|| dual_grad(black_box(&[a]), dual)));
+    g.bench_function("num_dual", |b| b.iter(|| dual_per_input_grad(black_box(&[a]), dual)));
     g.finish();
 }
 
