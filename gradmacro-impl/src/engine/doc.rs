@@ -334,6 +334,7 @@ impl Names {
             "it" => ("iter", "iter", false, String::new()),
             "n" => ("count", "count", false, String::new()),
             "x" => ("exit", "exit", false, String::new()),
+            "pre" => ("pre", "pre", false, String::new()),
             _ => ("tmp", "tmp", false, String::new()),
         };
         // The next number whose name (and adjoint's) nobody has taken: a user's `t1` is not a

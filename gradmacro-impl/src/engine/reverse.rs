@@ -204,6 +204,8 @@ pub struct Rev<'a> {
     pub zero_prone: HashSet<ValId>,
     /// Loops whose backward pass runs inside their forward loop: (declarations, iteration).
     pub fused: HashMap<LoopId, Fused<Vec<B>>>,
+    /// Preaccumulated sums named so far (`__pre1`, ...).
+    pub pres: usize,
     pub(super) frames: Vec<Frame>,
     pub refs: HashSet<Ref>,
     pub plans: HashMap<LoopId, LoopPlan>,
@@ -303,6 +305,7 @@ impl<'a> Rev<'a> {
             unit: HashSet::new(),
             zero_prone: HashSet::new(),
             fused: HashMap::new(),
+            pres: 0,
             frames: Vec::new(),
             refs: HashSet::new(),
             plans: HashMap::new(),

@@ -21,6 +21,12 @@ impl Rev<'_> {
     /// summed over data, returned as it is or plus other terms) has the same adjoint in every
     /// iteration, known before the loop runs: its backward pass is fused into the forward loop,
     /// one pass over the data as a hand-written backward pass would do.
+    ///
+    /// When one accumulator's adjoint is not the seed but the loop adds only to scalar adjoints
+    /// (`Σ (xᵢ - μ)²` over constant data, then `/ n`: a mean loss), the loop is fused all the
+    /// same with the seed 1, into one preaccumulated sum per scalar it adds to, and the backward
+    /// pass adds each times the accumulator's adjoint once it is known: the backward pass of an
+    /// iteration is linear in the adjoint it is given (preaccumulation, Griewank & Walther §10).
     pub(super) fn fuse(&mut self, l: &Loop, active_carried: &[super::ir::Carried], out: &mut Vec<B>) -> bool {
         // The fused loop adds to array adjoints during the forward pass, before the backward
         // pass of a later store reads and resets the adjoint of the element it overwrote: that
@@ -29,10 +35,14 @@ impl Rev<'_> {
             && self.loop_depth == 0
             && l.written_arrays.is_empty()
             && !super::reverse::adds_to_array_adj(&l.body, &self.stored_later)
-            && active_carried
-                .iter()
-                .all(|c| accumulates(&l.body, c) && (!self.has_adj(c.after) || self.unit.contains(&c.after)));
+            && active_carried.iter().all(|c| accumulates(&l.body, c));
         if !fusable {
+            return false;
+        }
+        let seeded_n = active_carried.iter().filter(|c| self.has_adj(c.after)).count();
+        let unit = active_carried.iter().all(|c| !self.has_adj(c.after) || self.unit.contains(&c.after));
+        let preaccumulate = !unit && seeded_n == 1 && !reads_arrays(&l.body);
+        if !unit && !preaccumulate {
             return false;
         }
         let outer_refs = std::mem::take(&mut self.refs);
@@ -52,6 +62,42 @@ impl Rev<'_> {
         self.loop_depth += 1;
         self.block(&l.body, &mut body_bs);
         self.loop_depth -= 1;
+        if preaccumulate {
+            let Some(done) = self.frames.pop() else { return false };
+            let Some(c) = seeded.first() else { return false };
+            let d_after = adj_ident(c.after);
+            // Each iteration adds to its own zero `d_v` (the names the body's rules use), which
+            // goes into the sum `pre_v` at the end of the iteration; `-0.0 + x` folds to `x`.
+            let mut lets = Vec::new();
+            let mut pres = Vec::new();
+            for &v in &done.outer {
+                self.pres += 1;
+                let (d, pre) = (adj_ident(v), super::hidden("pre", self.pres));
+                pres.push(pre.clone());
+                prelude.push(B::Raw(quote!(let mut #pre = 0.0;)));
+                lets.push(B::Raw(quote!(let mut #d = -0.0;)));
+                body_bs.push(B::Raw(quote!(#pre += #d;)));
+            }
+            lets.append(&mut body_bs);
+            body_bs = lets;
+            let inner_refs = std::mem::replace(&mut self.refs, outer_refs);
+            let inner_defs = loop_inner_defs(l);
+            for r in &inner_refs {
+                if let Ref::Val(v) = r
+                    && !inner_defs.contains(v)
+                {
+                    self.refs.insert(*r);
+                }
+            }
+            if let Some(v) = self.active(&c.init) {
+                self.contribute(v, quote!(#d_after), Reads::of(c.after), out);
+            }
+            for (&v, pre) in done.outer.iter().zip(pres) {
+                self.contribute(v, quote!(#d_after * #pre), Reads::of(c.after), out);
+            }
+            self.fused.insert(l.id, Fused { prelude, iteration: body_bs, reads: inner_refs });
+            return true;
+        }
         // Adjoints the loop adds to are declared before it; a declaration the backward pass
         // already made becomes a `+=`.
         if let Some(done) = self.frames.pop() {
@@ -389,4 +435,16 @@ fn walk_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>, leaves: &H
             }
         }
     }
+}
+
+/// Whether a block reads elements of differentiated arrays (whose adjoints are arrays, which a
+/// preaccumulated loop would have to copy).
+fn reads_arrays(b: &Block) -> bool {
+    b.stmts.iter().any(|s| match s {
+        Stmt::Index { .. } => true,
+        Stmt::Call { args, .. } => args.iter().any(|a| matches!(a, super::ir::CallArg::Array { active: Some(_), .. })),
+        Stmt::If(i) => reads_arrays(&i.then_block) || reads_arrays(&i.else_block),
+        Stmt::Loop(l) => reads_arrays(&l.body),
+        _ => false,
+    })
 }

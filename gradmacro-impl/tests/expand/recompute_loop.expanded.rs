@@ -21,8 +21,11 @@ The code `#[differentiate]` generated, with readable names: the forward pass kee
 fn squared_error_grad(a: f64, b: f64, xs: &[f64], ys: &[f64]) -> (f64, f64, f64) {
     let loss: f64 = 0.0;
     let mut loss_carried = loss;
+    let d_loss_carried = 1.0;
+    let mut pre1 = 0.0;
+    let mut pre2 = 0.0;
     let iter1 = IntoIterator::into_iter(0..xs.len());
-    for i in Clone::clone(&iter1) {
+    for i in iter1 {
         let loss_1 = loss_carried;
         let t1 = xs[i];
         let t2 = a * t1;
@@ -31,6 +34,19 @@ fn squared_error_grad(a: f64, b: f64, xs: &[f64], ys: &[f64]) -> (f64, f64, f64)
         let r = t3 - t4;
         let t5 = r * r;
         let loss_2 = loss_1 + t5;
+        let mut d_a = -0.0;
+        let mut d_b = -0.0;
+        let d_loss_2 = d_loss_carried;
+        let d_loss_1 = d_loss_2;
+        let d_t5 = d_loss_2;
+        let mut d_r = r * d_t5;
+        d_r += r * d_t5;
+        let d_t3 = d_r;
+        let d_t2 = d_t3;
+        d_b += d_t3;
+        d_a += t1 * d_t2;
+        pre1 += d_a;
+        pre2 += d_b;
         loss_carried = loss_2;
     }
     let loss_3 = loss_carried;
@@ -38,29 +54,8 @@ fn squared_error_grad(a: f64, b: f64, xs: &[f64], ys: &[f64]) -> (f64, f64, f64)
     let out = loss_3 / t6;
     let d_out = 1.0;
     let d_loss_3 = d_out / t6;
-    let mut d_loss_carried = d_loss_3;
-    let mut d_a = 0.0;
-    let mut d_b = 0.0;
-    for i in iter1 {
-        let t1 = xs[i];
-        let t2 = a * t1;
-        let t3 = t2 + b;
-        let t4 = ys[i];
-        let r = t3 - t4;
-        let d_loss_2 = d_loss_carried;
-        let mut d_loss_1 = 0.0;
-        if !tie(d_loss_2, 0.0) {
-            d_loss_1 = d_loss_2;
-            let d_t5 = d_loss_2;
-            let mut d_r = r * d_t5;
-            d_r += r * d_t5;
-            let d_t3 = d_r;
-            let d_t2 = d_t3;
-            d_b += d_t3;
-            d_a += t1 * d_t2;
-        }
-        d_loss_carried = d_loss_1;
-    }
+    let d_a = d_loss_3 * pre1;
+    let d_b = d_loss_3 * pre2;
     (out, d_a, d_b)
 }
 ```*/
@@ -72,8 +67,11 @@ fn squared_error_grad(
 ) -> (::core::primitive::f64, ::core::primitive::f64, ::core::primitive::f64) {
     let __v4: ::core::primitive::f64 = 0.0;
     let mut __s0 = __v4;
+    let __ds0 = 1.0;
+    let mut __pre1 = 0.0;
+    let mut __pre2 = 0.0;
     let __it0 = ::core::iter::IntoIterator::into_iter(0..xs.len());
-    for __v6 in ::core::clone::Clone::clone(&__it0) {
+    for __v6 in __it0 {
         let __v5 = __s0;
         let __v7 = xs[__v6];
         let __v8 = a * __v7;
@@ -82,6 +80,19 @@ fn squared_error_grad(
         let __v11 = __v9 - __v10;
         let __v12 = __v11 * __v11;
         let __v13 = __v5 + __v12;
+        let mut __d0 = -0.0;
+        let mut __d1 = -0.0;
+        let __d13 = __ds0;
+        let __d5 = __d13;
+        let __d12 = __d13;
+        let mut __d11 = __v11 * __d12;
+        __d11 += __v11 * __d12;
+        let __d9 = __d11;
+        let __d8 = __d9;
+        __d1 += __d9;
+        __d0 += __v7 * __d8;
+        __pre1 += __d0;
+        __pre2 += __d1;
         __s0 = __v13;
     }
     let __v14 = __s0;
@@ -89,28 +100,7 @@ fn squared_error_grad(
     let __v16 = __v14 / __v15;
     let __d16 = 1.0;
     let __d14 = __d16 / __v15;
-    let mut __ds0 = __d14;
-    let mut __d0 = 0.0;
-    let mut __d1 = 0.0;
-    for __v6 in __it0 {
-        let __v7 = xs[__v6];
-        let __v8 = a * __v7;
-        let __v9 = __v8 + b;
-        let __v10 = ys[__v6];
-        let __v11 = __v9 - __v10;
-        let __d13 = __ds0;
-        let mut __d5 = 0.0;
-        if !::gradmacro::__private::tie(__d13, 0.0) {
-            __d5 = __d13;
-            let __d12 = __d13;
-            let mut __d11 = __v11 * __d12;
-            __d11 += __v11 * __d12;
-            let __d9 = __d11;
-            let __d8 = __d9;
-            __d1 += __d9;
-            __d0 += __v7 * __d8;
-        }
-        __ds0 = __d5;
-    }
+    let __d0 = __d14 * __pre1;
+    let __d1 = __d14 * __pre2;
     (__v16, __d0, __d1)
 }
