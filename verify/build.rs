@@ -25,6 +25,12 @@ mod splitmix;
 #[path = "gen/sound.rs"]
 mod sound;
 
+#[path = "gen/closures.rs"]
+mod closures;
+
+#[path = "gen/loop_break.rs"]
+mod loop_break;
+
 // The engine's own source, as `gradmacro-impl/tests/common/mod.rs` includes it: the soundness
 // family is classified by expanding each program exactly as the macro would.
 #[allow(dead_code, unreachable_pub, clippy::all)]
@@ -71,6 +77,12 @@ const SHAPES: &[&str] = &[
     // a local array written after a `for` loop over its elements (`for e in h.iter() {..}
     // h[0] /= ..`)
     "array_iter_then_write",
+    // local closures (issue 12, `gen/closures.rs`): declared, called, passed by name to iterator
+    // adaptors, in conditions, assigning to a captured variable
+    "closures",
+    // `loop { .. }` with `break;` and `break value;` (issue 12, `gen/loop_break.rs`), also as a
+    // function's tail expression
+    "loop_break",
     // soundness family: iterator chains and local closures reached by active values
     // (`s.iter().map(|v| v * x).sum()`, `any`, `fold`, `map_or`, `for_each`, `collect`,
     // `filter(..).count()`, `|v: f64| v * x`); accepted programs do not compile or get wrong
@@ -124,6 +136,8 @@ fn main() {
     println!("cargo:rerun-if-env-changed=GRADMACRO_VERIFY_PROGRAMS");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/splitmix.rs");
+    println!("cargo:rerun-if-changed=gen/closures.rs");
+    println!("cargo:rerun-if-changed=gen/loop_break.rs");
     let seed = match env::var("GRADMACRO_VERIFY_SEED") {
         Ok(s) if !s.trim().is_empty() => s
             .trim()
@@ -333,6 +347,8 @@ struct Var {
     frozen: bool,
     /// An array a `for` loop may iterate over (see "const_array_iter_in_block").
     iter_ok: bool,
+    /// A `vec!` buffer: not `Copy`, so no `move` closure captures it.
+    heap: bool,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -385,6 +401,12 @@ struct Gen<'a> {
     ifs: usize,
     /// Per enclosing loop: a `break`, `continue` or `return` was emitted in its body.
     exited: Vec<bool>,
+    /// Per enclosing loop: how its body may leave it (`continue`, `break`, `break value`).
+    lk: Vec<loop_break::Lk>,
+    /// Local closures that may be called here, scoped like `vars` (`gen/closures.rs`).
+    clos: Vec<closures::Clo>,
+    /// The live closure that assigns to a captured variable (`let mut add = |u: f64| acc += ..;`).
+    mclo: Option<closures::MutClo>,
     p: String,
     d: String,
     indent: usize,
@@ -411,7 +433,7 @@ impl Gen<'_> {
         (0..self.vars.len())
             .filter(|&i| {
                 let v = &self.vars[i];
-                v.array == array && self.live(i) && !(self.pure && v.mutable)
+                v.array == array && self.live(i) && !(self.pure && v.mutable) && !self.hidden(&v.name)
             })
             .collect()
     }
@@ -600,6 +622,11 @@ impl Gen<'_> {
         }
         if self.sound && self.rng.chance(0.07) {
             return self.sound_expr(depth);
+        }
+        if !self.clos.is_empty()
+            && let Some(e) = self.closure_call(depth)
+        {
+            return e;
         }
         let e = match self.rng.below(20) {
             0..=2 => {
@@ -971,6 +998,11 @@ impl Gen<'_> {
         if self.sound && self.rng.chance(0.1) {
             return self.sound_cond(depth);
         }
+        if !self.clos.is_empty()
+            && let Some(c) = self.closure_cond()
+        {
+            return c;
+        }
         match self.rng.below(12) {
             10 if self.sh.on("predicates") => {
                 let x = self.expr(depth.min(2));
@@ -1037,6 +1069,7 @@ impl Gen<'_> {
             if self.stmt() {
                 return true;
             }
+            self.maybe_retire();
         }
         false
     }
@@ -1046,6 +1079,9 @@ impl Gen<'_> {
     fn stmt(&mut self) -> bool {
         if self.sound && self.rng.chance(0.12) {
             self.sound_stmt();
+            return false;
+        }
+        if self.closure_stmt() || self.loop_break_stmt() {
             return false;
         }
         let in_loop = !self.loops.is_empty();
@@ -1084,13 +1120,13 @@ impl Gen<'_> {
                 }
                 15 if in_loop => {
                     let (c, cd) = self.cond(1);
-                    let kw = self.rng.pick(&["break", "continue"]);
+                    let (kw, kwd) = self.exit_kw();
                     if let Some(e) = self.exited.last_mut() {
                         *e = true;
                     }
                     self.line(&format!("if {c} {{"), &format!("if {cd} {{"));
                     self.indent += 1;
-                    self.line(&format!("{kw};"), &format!("{kw};"));
+                    self.line(&format!("{kw};"), &format!("{kwd};"));
                     self.indent -= 1;
                     self.line("}", "}");
                     return false;
@@ -1324,19 +1360,19 @@ impl Gen<'_> {
         let (c, cd) = self.cond(1);
         let a = self.expr(2);
         if in_loop {
-            let kw = self.rng.pick(&["break", "continue"]);
+            let (kw, kwd) = self.exit_kw();
             if let Some(e) = self.exited.last_mut() {
                 *e = true;
             }
             if self.rng.chance(0.5) {
                 self.line(
                     &format!("let {name} = if {c} {{ {} }} else {{ {kw}; }};", a.p),
-                    &format!("let {name} = if {cd} {{ {} }} else {{ {kw}; }};", a.d),
+                    &format!("let {name} = if {cd} {{ {} }} else {{ {kwd}; }};", a.d),
                 );
             } else {
                 self.line(
                     &format!("let {name} = if {c} {{ {kw}; }} else {{ {} }};", a.p),
-                    &format!("let {name} = if {cd} {{ {kw}; }} else {{ {} }};", a.d),
+                    &format!("let {name} = if {cd} {{ {kwd}; }} else {{ {} }};", a.d),
                 );
             }
         } else {
@@ -1381,6 +1417,7 @@ impl Gen<'_> {
             array,
             frozen: false,
             iter_ok,
+            heap: false,
         });
     }
 
@@ -1424,7 +1461,7 @@ impl Gen<'_> {
         let c: Vec<usize> = (0..self.vars.len())
             .filter(|&i| {
                 let v = &self.vars[i];
-                v.mutable && v.array == array && !v.frozen && self.live(i)
+                v.mutable && v.array == array && !v.frozen && self.live(i) && !self.locked(&v.name)
             })
             .collect();
         if c.is_empty() { None } else { Some(c[self.rng.below(c.len())]) }
@@ -1532,6 +1569,7 @@ impl Gen<'_> {
             // a `Vec<D>` twice
             self.line(&format!("let mut {name} = vec![0.0_f64; 3];"), &format!("let mut {name} = [D::from(0.0); 3];"));
             self.push_var(name, 1.0, true, true);
+            self.mark_heap();
         } else if heap {
             let es: Vec<E> = (0..3).map(|_| self.expr(2)).collect();
             let b = es.iter().map(|e| e.b).fold(0.0, f64::max);
@@ -1540,6 +1578,7 @@ impl Gen<'_> {
                 &format!("let {m}{name} = [{}, {}, {}];", es[0].d, es[1].d, es[2].d),
             );
             self.push_var(name, b, mutable, true);
+            self.mark_heap();
         } else if mutable && self.rng.chance(0.5) {
             self.line(&format!("let mut {name} = [0.0_f64; 3];"), &format!("let mut {name} = [D::from(0.0); 3];"));
             self.push_var(name, 1.0, true, true);
@@ -1589,6 +1628,7 @@ impl Gen<'_> {
         let n = self.vars.len();
         let idx = self.idx.len();
         let nb = self.bools.len();
+        let nc = self.clos.len();
         self.block += 1;
         self.indent += 1;
         let ended = f(self);
@@ -1597,6 +1637,7 @@ impl Gen<'_> {
         self.vars.truncate(n);
         self.idx.truncate(idx);
         self.bools.truncate(nb);
+        self.end_scope(nc);
         (self.vars.iter().map(|v| v.b).collect(), ended)
     }
 
@@ -1715,6 +1756,7 @@ impl Gen<'_> {
                             array: false,
                             frozen: false,
                             iter_ok: false,
+                            heap: false,
                         });
                         head
                     }
@@ -1738,6 +1780,7 @@ impl Gen<'_> {
                         array: false,
                         frozen: false,
                         iter_ok: false,
+                        heap: false,
                     });
                 }
                 (head.clone(), head, 3)
@@ -1829,7 +1872,9 @@ impl Gen<'_> {
         let n = self.vars.len();
         let nidx = self.idx.len();
         let nb = self.bools.len();
+        let nc = self.clos.len();
         self.loops.push(iters);
+        self.lk.push(loop_break::Lk::FOR);
         self.exited.push(false);
         self.block += 1;
         self.indent += 1;
@@ -1849,7 +1894,10 @@ impl Gen<'_> {
         self.idx.extend(idx);
         // Recomputable accumulation: `acc += term` reading only values fixed in the loop.
         let acc: Vec<usize> = (0..n)
-            .filter(|&i| self.vars[i].mutable && !self.vars[i].array && self.vars[i].level == 0 && self.live(i))
+            .filter(|&i| {
+                let v = &self.vars[i];
+                v.mutable && !v.array && v.level == 0 && self.live(i) && !self.locked(&v.name)
+            })
             .collect();
         let mult: f64 = self.loops.iter().map(|&k| k as f64).product();
         let has_array = self.vars.iter().any(|v| v.array && v.mutable && v.level < self.loops.len());
@@ -1859,7 +1907,10 @@ impl Gen<'_> {
             let k = 1 + self.rng.below(2);
             // or fill a local array declared outside: `h[ix] = term`
             let arrays: Vec<usize> = (0..n)
-                .filter(|&i| self.vars[i].mutable && self.vars[i].array && !self.vars[i].frozen && self.live(i))
+                .filter(|&i| {
+                    let v = &self.vars[i];
+                    v.mutable && v.array && !v.frozen && self.live(i) && !self.locked(&v.name)
+                })
                 .collect();
             let direct = self.idx.iter().any(|(_, k)| matches!(k, IdxKind::Upto(c) if *c <= 3));
             if !arrays.is_empty() && (self.all || direct) && (acc.is_empty() || self.rng.chance(0.5)) {
@@ -1898,10 +1949,12 @@ impl Gen<'_> {
         self.indent -= 1;
         self.block -= 1;
         self.loops.pop();
+        self.lk.pop();
         self.exited.pop();
         self.vars.truncate(n);
         self.idx.truncate(nidx);
         self.bools.truncate(nb);
+        self.end_scope(nc);
         if let Some(a) = froze {
             // written after a `for` over it: engine bug E0506 of the README
             self.vars[a].frozen = was_frozen || !self.sh.on("array_iter_then_write");
@@ -2016,6 +2069,9 @@ fn body(
         if_in_loop: 0,
         ifs: 0,
         exited: Vec::new(),
+        lk: Vec::new(),
+        clos: Vec::new(),
+        mclo: None,
         p: String::new(),
         d: String::new(),
         indent: 1,
@@ -2023,6 +2079,11 @@ fn body(
     while g.budget > 0 {
         g.stmts(1);
     }
+    // the assigning closure's last call is behind: its variable may be read
+    g.mclo = None;
+    // the result may be the value of a `loop` (its tail expression), computed inside it
+    let tail =
+        (g.sh.on("loop_break") && g.loops_made < 3 && g.rng.chance(loop_break::P_TAIL)).then(|| g.tail_loop_open());
     // The result: a few live variables and one more expression.
     let mut terms: Vec<E> = Vec::new();
     let floats = g.readable(false);
@@ -2061,7 +2122,9 @@ fn body(
     // An early `return` may return any live value: the result's bound covers every variable
     // ever declared, as well as the final sum.
     let b = terms.iter().map(|e| e.b).sum::<f64>().max(g.returned);
-    if g.rng.chance(0.1) {
+    if let Some((j, c, saved)) = tail {
+        g.tail_loop_close(&j, c, saved, &E::new(p, d, b));
+    } else if g.rng.chance(0.1) {
         g.line(&format!("return {p};"), &format!("return {d};"));
     } else {
         g.line(&p, &d);

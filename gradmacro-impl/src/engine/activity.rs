@@ -38,12 +38,22 @@ impl Lower<'_> {
     /// No control flow, bindings or unsupported syntax inside: safe to keep whole. A closure is
     /// kept whole unless it assigns to a variable it captures.
     pub fn is_simple(&self, e: &Expr) -> bool {
-        struct V {
+        struct V<'a, 'b> {
+            l: &'a Lower<'b>,
             simple: bool,
         }
-        impl<'ast> Visit<'ast> for V {
+        impl<'ast> Visit<'ast> for V<'_, '_> {
             fn visit_expr(&mut self, e: &'ast Expr) {
                 match e {
+                    // A local closure that assigns to a variable it captures has no plain copy:
+                    // it only runs inlined (`add(1.0)` with constants too).
+                    Expr::Path(p)
+                        if p.path.get_ident().is_some_and(|id| {
+                            matches!(self.l.lookup(&id.to_string()), Some(Binding::Closure(c)) if c.code.is_none())
+                        }) =>
+                    {
+                        self.simple = false;
+                    }
                     Expr::Lit(_)
                     | Expr::Path(_)
                     | Expr::Binary(_)
@@ -65,7 +75,7 @@ impl Lower<'_> {
                 }
             }
         }
-        let mut v = V { simple: true };
+        let mut v = V { l: self, simple: true };
         v.visit_expr(e);
         v.simple && !is_compound_assign(e)
     }
@@ -96,10 +106,10 @@ impl Lower<'_> {
                         }
                         Some(Expr::Verbatim(handle))
                     }
-                    Binding::Closure(c) => match c.plain {
-                        Some(v) => {
-                            uses.push(v);
-                            Some(Expr::Verbatim(super::val_ident_plain(v).to_token_stream()))
+                    Binding::Closure(c) => match &c.code {
+                        Some((tokens, vals)) => {
+                            uses.extend(vals.iter().copied());
+                            Some(Expr::Verbatim(quote!((#tokens))))
                         }
                         None => {
                             l.error_tokens(p, format!("`{name}` assigns to a variable it captures, so it can only be called (`{name}(x)`) or passed to an iterator adaptor (`.for_each({name})`): the macro inlines it there"));

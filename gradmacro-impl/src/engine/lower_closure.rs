@@ -28,8 +28,17 @@ pub struct LocalClosure {
     captured: Vec<(String, Binding)>,
     /// The variables it assigns to, with their position in the environment at its definition.
     assigned: Vec<(String, usize)>,
-    /// The closure as a value in generated code, for plain code that uses it as one
-    /// (`data.iter().filter(|x| near(x))` in a condition); `None` when it assigns to a capture.
+    /// The closure as plain code (its tokens with the variables it reads renamed to the values
+    /// they hold at its definition, and those values), written in place of its name where plain
+    /// code uses it as a value (`data.iter().filter(|x| near(x))` in a condition); `None` when
+    /// it assigns to a capture. A literal rather than a value bound once: the backward pass may
+    /// run that plain code outside the `if` arm that declares the closure (after an early
+    /// `return`, say), where the values it reads are handed out; a closure value has no
+    /// `Default` for the other arm, and handed out it would outlive the values it borrows.
+    pub code: Option<(proc_macro2::TokenStream, Vec<ValId>)>,
+    /// The closure bound once as a value, which the backward pass's doc shows under its name
+    /// (`let sq = |v: f64| v * v;`); plain code does not read it (`code`). Only with every
+    /// parameter typed: an unused closure whose parameter has no type does not compile.
     pub plain: Option<ValId>,
     /// Whether it reads a differentiated value.
     pub active: bool,
@@ -52,7 +61,7 @@ impl LocalClosure {
     /// A closure written where it is used (`.map(|x| x * w)`): it reads the variables as they
     /// are there.
     pub fn literal(closure: syn::ExprClosure) -> Self {
-        LocalClosure { closure, captured: Vec::new(), assigned: Vec::new(), plain: None, active: false }
+        LocalClosure { closure, captured: Vec::new(), assigned: Vec::new(), code: None, plain: None, active: false }
     }
 }
 
@@ -88,11 +97,13 @@ impl Lower<'_> {
                 Binding::Array { active, .. } => *active,
                 Binding::Closure(lc) => lc.active,
             });
-        let plain = (assigned.is_empty()
+        let code = (assigned.is_empty()
             && self.is_simple(&e)
-            && captured.iter().all(|(_, b)| !matches!(b, Binding::Closure(lc) if lc.plain.is_none())))
-        .then(|| self.plain(&e, None, out));
-        let lc = LocalClosure { closure: c.clone(), captured, assigned, plain, active };
+            && captured.iter().all(|(_, b)| !matches!(b, Binding::Closure(lc) if lc.code.is_none())))
+        .then(|| self.rename(&e));
+        let typed = c.inputs.iter().all(|p| matches!(p, Pat::Type(_)));
+        let plain = (code.is_some() && typed).then(|| self.plain(&e, None, out));
+        let lc = LocalClosure { closure: c.clone(), captured, assigned, code, plain, active };
         self.bind(name, Binding::Closure(Rc::new(lc)));
     }
 

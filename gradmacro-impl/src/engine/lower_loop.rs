@@ -271,7 +271,8 @@ impl Lower<'_> {
         );
         let value = self.scalar(&name);
         self.env.truncate(mark);
-        value
+        // without a `break value`, a loop is a statement (`()`), also as a block's last one
+        if breaks_with_value(&l.body) { value } else { Operand::Lit(quote!(())) }
     }
 
     pub(super) fn while_loop(&mut self, w: &syn::ExprWhile, out: &mut Block) {
@@ -395,4 +396,22 @@ impl Lower<'_> {
             _ => None,
         }
     }
+}
+
+/// Whether a `break value` in `body` leaves this loop (not a nested loop, nor a closure's).
+fn breaks_with_value(body: &syn::Block) -> bool {
+    struct B(bool);
+    impl<'ast> syn::visit::Visit<'ast> for B {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            match e {
+                Expr::Break(b) if b.expr.is_some() && b.label.is_none() => self.0 = true,
+                Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) | Expr::Closure(_) => {}
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut b = B(false);
+    syn::visit::Visit::visit_block(&mut b, body);
+    b.0
 }
