@@ -25,6 +25,13 @@ mod splitmix;
 #[path = "gen/sound.rs"]
 mod sound;
 
+// Growing buffers and iterator chains of issue 12 (push, collect, max_by / min_by / reduce,
+// rev / skip / take / step_by).
+#[path = "gen/buffers.rs"]
+mod buffers;
+#[path = "gen/chains.rs"]
+mod chains;
+
 // The engine's own source, as `gradmacro-impl/tests/common/mod.rs` includes it: the soundness
 // family is classified by expanding each program exactly as the macro would.
 #[allow(dead_code, unreachable_pub, clippy::all)]
@@ -177,6 +184,8 @@ const DEFAULT_SOUND_PROGRAMS: usize = 400;
 fn soundness(seed: u64, all: bool, sh: Shapes) -> String {
     println!("cargo:rerun-if-env-changed=GRADMACRO_VERIFY_SOUND_PROGRAMS");
     println!("cargo:rerun-if-changed=gen/sound.rs");
+    println!("cargo:rerun-if-changed=gen/buffers.rs");
+    println!("cargo:rerun-if-changed=gen/chains.rs");
     println!("cargo:rerun-if-changed=../gradmacro-impl/src/engine");
     let count = match env::var("GRADMACRO_VERIFY_SOUND_PROGRAMS") {
         Ok(s) if !s.trim().is_empty() => s
@@ -373,6 +382,8 @@ struct Gen<'a> {
     sh: Shapes,
     /// Generate the soundness family's constructs too.
     sound: bool,
+    /// Growing buffers and collected chains (`gen/buffers.rs`).
+    bf: buffers::Bufs,
     /// Boolean locals (`let b3 = x0.is_nan();`), scoped like `vars`.
     bools: Vec<String>,
     /// The active parameters' names.
@@ -788,6 +799,9 @@ impl Gen<'_> {
     }
 
     fn unary(&mut self, depth: usize) -> E {
+        if let Some(e) = self.chain_hook(depth) {
+            return e;
+        }
         let path = self.rng.chance(0.2);
         let m1 = |a: &E, m: &str, path: bool| -> (String, String) {
             if path {
@@ -1385,6 +1399,9 @@ impl Gen<'_> {
     }
 
     fn let_stmt(&mut self) {
+        if self.buffer_stmt() {
+            return;
+        }
         // Shadowing of a top-level immutable variable.
         if self.block == 0 && self.rng.chance(0.15) {
             let cands: Vec<usize> = (0..self.vars.len())
@@ -1689,8 +1706,10 @@ impl Gen<'_> {
             Vec::new()
         };
         let prefer = self.prefer_array.take().and_then(|h| arrays.iter().copied().find(|&i| self.vars[i].name == h));
-        let choice = if prefer.is_some() { 9 } else { self.rng.below(12) };
+        let choice = if prefer.is_some() { 9 } else { self.rng.below(13) };
+        let adapted = if choice == 12 { self.adapted_head(&mut idx, &mut extra, &mut froze) } else { None };
         let (head_p, head_d, iters) = match choice {
+            12 if adapted.is_some() => adapted.unwrap_or_default(),
             9 | 10 if !arrays.is_empty() => {
                 let a = prefer.unwrap_or_else(|| arrays[self.rng.below(arrays.len())]);
                 let h = self.vars[a].name.clone();
@@ -1898,6 +1917,7 @@ impl Gen<'_> {
         self.indent -= 1;
         self.block -= 1;
         self.loops.pop();
+        self.end_buf_loop();
         self.exited.pop();
         self.vars.truncate(n);
         self.idx.truncate(nidx);
@@ -2010,6 +2030,7 @@ fn body(
         all: o.all,
         sh: o.sh,
         sound: o.sound,
+        bf: buffers::Bufs::default(),
         bools: Vec::new(),
         prefer_array: None,
         active: o.active.to_vec(),
