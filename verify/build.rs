@@ -1706,7 +1706,13 @@ impl Gen<'_> {
             Vec::new()
         };
         let prefer = self.prefer_array.take().and_then(|h| arrays.iter().copied().find(|&i| self.vars[i].name == h));
-        let choice = if prefer.is_some() { 9 } else { self.rng.below(13) };
+        let choice = if prefer.is_some() {
+            9
+        } else if self.bf.head.is_some() {
+            12
+        } else {
+            self.rng.below(13)
+        };
         let adapted = if choice == 12 { self.adapted_head(&mut idx, &mut extra, &mut froze) } else { None };
         let (head_p, head_d, iters) = match choice {
             12 if adapted.is_some() => adapted.unwrap_or_default(),

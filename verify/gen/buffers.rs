@@ -46,6 +46,8 @@ pub(super) struct Bufs {
     pub(super) in_chain: usize,
     /// Fill loops made (each is a loop for the compile time).
     pub(super) fills: usize,
+    /// The buffer the next loop head iterates (a loop over a buffer, asked for by `buffer_stmt`).
+    pub(super) head: Option<usize>,
 }
 
 impl Gen<'_> {
@@ -76,6 +78,25 @@ impl Gen<'_> {
         }
         if (53..59).contains(&r) {
             return self.chain_let();
+        }
+        if (72..80).contains(&r) && self.loops.len() < 2 && self.loops_made < 3 {
+            // a loop over a buffer: `for &v in &g`, `g.iter().rev()`, `.enumerate()`, `.zip(..)`
+            let c = self.readable_bufs();
+            if !c.is_empty() {
+                self.bf.head = Some(c[self.rng.below(c.len())]);
+                self.loop_stmt();
+                self.bf.head = None;
+                return true;
+            }
+        }
+        if (59..72).contains(&r)
+            && let Some(e) = self.buf_read(2)
+        {
+            let e = if e.b > super::CAP { self.squash(e, 2.0) } else { e };
+            let v = self.name("v");
+            self.line(&format!("let {v} = {};", e.p), &format!("let {v} = {};", e.d));
+            self.push_var(v, e.b, false, false);
+            return true;
         }
         false
     }

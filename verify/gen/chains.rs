@@ -65,6 +65,13 @@ impl Gen<'_> {
         if self.sound || depth < 2 {
             return None;
         }
+        // buffers are read often, or their pushes would feed nothing
+        if self.bf.in_chain == 0
+            && self.rng.chance(0.12)
+            && let Some(e) = self.buf_read(depth)
+        {
+            return Some(e);
+        }
         let p = match self.bf.in_chain {
             0 => 0.035,
             1 => 0.015,
@@ -72,9 +79,6 @@ impl Gen<'_> {
         };
         if !self.rng.chance(p) {
             return None;
-        }
-        if !self.bf.list.is_empty() && self.rng.chance(0.5) {
-            return self.buf_read(depth);
         }
         Some(self.chain_over(depth, None))
     }
@@ -99,7 +103,7 @@ impl Gen<'_> {
             return buf(self, i);
         }
         let s = Src { t: "s.iter()".into(), lo: 2, hi: 6, b: 2.0, local: None, buf: None, input: true, adapted: false };
-        match self.rng.below(4) {
+        match self.rng.below(5) {
             1 if self.has_w => Src { t: "w.iter()".into(), lo: 3, hi: 3, ..s },
             2 if !no_local => {
                 let c: Vec<usize> = self.readable(true).into_iter().filter(|&i| self.vars[i].iter_ok).collect();
@@ -110,7 +114,7 @@ impl Gen<'_> {
                 let v = &self.vars[i];
                 Src { t: format!("{}.iter()", v.name), lo: 3, hi: 3, b: v.b, local: Some(i), input: false, ..s }
             }
-            3 => {
+            3 | 4 => {
                 let c: Vec<usize> = (0..self.bf.list.len())
                     .filter(|&i| self.bf.list[i].typed && Some(self.bf.list[i].name.as_str()) != exclude)
                     .collect();
@@ -126,7 +130,7 @@ impl Gen<'_> {
 
     /// Position adaptors: none, one or two of `rev`, `skip`, `take`, `step_by`.
     fn adapt(&mut self, s: &mut Src) {
-        let k = if self.rng.chance(0.35) { 1 + usize::from(self.rng.chance(0.2)) } else { 0 };
+        let k = if self.rng.chance(0.28) { 1 + usize::from(self.rng.chance(0.2)) } else { 0 };
         for _ in 0..k {
             s.adapted = true;
             let by_n = self.has_n && self.rng.chance(0.25);
@@ -449,9 +453,11 @@ impl Gen<'_> {
     pub(super) fn head_over(&mut self, exclude: Option<&str>, room: usize, ranges: bool) -> Option<Head> {
         for _ in 0..4 {
             let e = self.name("e");
-            let h = match self.rng.below(if ranges { 7 } else { 5 }) {
+            let force = self.bf.head.take();
+            let pick = if force.is_some() { self.rng.below(5) } else { self.rng.below(if ranges { 7 } else { 5 }) };
+            let h = match pick {
                 0 | 1 => {
-                    let mut s = self.array_src(exclude, false, None);
+                    let mut s = self.array_src(exclude, false, force);
                     self.adapt(&mut s);
                     let text = match &s.buf {
                         Some(g) if !s.adapted && self.rng.chance(0.5) => format!("&{g}"),
@@ -475,7 +481,7 @@ impl Gen<'_> {
                     }
                 }
                 2 => {
-                    let mut s = self.array_src(exclude, false, None);
+                    let mut s = self.array_src(exclude, false, force);
                     if self.rng.chance(0.5) {
                         s.t.push_str(".enumerate()");
                         self.adapt(&mut s);
@@ -497,7 +503,7 @@ impl Gen<'_> {
                     }
                 }
                 3 | 4 => {
-                    let mut l = self.array_src(exclude, false, None);
+                    let mut l = self.array_src(exclude, false, force);
                     self.adapt(&mut l);
                     let r = self.zip_rhs(exclude, l.local.is_some());
                     let f = self.name("e");
