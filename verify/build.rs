@@ -30,6 +30,12 @@ mod closures;
 
 #[path = "gen/loop_break.rs"]
 mod loop_break;
+// Growing buffers and iterator chains of issue 12 (push, collect, max_by / min_by / reduce,
+// rev / skip / take / step_by).
+#[path = "gen/buffers.rs"]
+mod buffers;
+#[path = "gen/chains.rs"]
+mod chains;
 
 // The engine's own source, as `gradmacro-impl/tests/common/mod.rs` includes it: the soundness
 // family is classified by expanding each program exactly as the macro would.
@@ -191,6 +197,8 @@ const DEFAULT_SOUND_PROGRAMS: usize = 400;
 fn soundness(seed: u64, all: bool, sh: Shapes) -> String {
     println!("cargo:rerun-if-env-changed=GRADMACRO_VERIFY_SOUND_PROGRAMS");
     println!("cargo:rerun-if-changed=gen/sound.rs");
+    println!("cargo:rerun-if-changed=gen/buffers.rs");
+    println!("cargo:rerun-if-changed=gen/chains.rs");
     println!("cargo:rerun-if-changed=../gradmacro-impl/src/engine");
     let count = match env::var("GRADMACRO_VERIFY_SOUND_PROGRAMS") {
         Ok(s) if !s.trim().is_empty() => s
@@ -389,6 +397,8 @@ struct Gen<'a> {
     sh: Shapes,
     /// Generate the soundness family's constructs too.
     sound: bool,
+    /// Growing buffers and collected chains (`gen/buffers.rs`).
+    bf: buffers::Bufs,
     /// Boolean locals (`let b3 = x0.is_nan();`), scoped like `vars`.
     bools: Vec<String>,
     /// The active parameters' names.
@@ -815,6 +825,9 @@ impl Gen<'_> {
     }
 
     fn unary(&mut self, depth: usize) -> E {
+        if let Some(e) = self.chain_hook(depth) {
+            return e;
+        }
         let path = self.rng.chance(0.2);
         let m1 = |a: &E, m: &str, path: bool| -> (String, String) {
             if path {
@@ -1422,6 +1435,9 @@ impl Gen<'_> {
     }
 
     fn let_stmt(&mut self) {
+        if self.buffer_stmt() {
+            return;
+        }
         // Shadowing of a top-level immutable variable.
         if self.block == 0 && self.rng.chance(0.15) {
             let cands: Vec<usize> = (0..self.vars.len())
@@ -1730,8 +1746,16 @@ impl Gen<'_> {
             Vec::new()
         };
         let prefer = self.prefer_array.take().and_then(|h| arrays.iter().copied().find(|&i| self.vars[i].name == h));
-        let choice = if prefer.is_some() { 9 } else { self.rng.below(12) };
+        let choice = if prefer.is_some() {
+            9
+        } else if self.bf.head.is_some() {
+            12
+        } else {
+            self.rng.below(13)
+        };
+        let adapted = if choice == 12 { self.adapted_head(&mut idx, &mut extra, &mut froze) } else { None };
         let (head_p, head_d, iters) = match choice {
+            12 if adapted.is_some() => adapted.unwrap_or_default(),
             9 | 10 if !arrays.is_empty() => {
                 let a = prefer.unwrap_or_else(|| arrays[self.rng.below(arrays.len())]);
                 let h = self.vars[a].name.clone();
@@ -1950,6 +1974,7 @@ impl Gen<'_> {
         self.block -= 1;
         self.loops.pop();
         self.lk.pop();
+        self.end_buf_loop();
         self.exited.pop();
         self.vars.truncate(n);
         self.idx.truncate(nidx);
@@ -2063,6 +2088,7 @@ fn body(
         all: o.all,
         sh: o.sh,
         sound: o.sound,
+        bf: buffers::Bufs::default(),
         bools: Vec::new(),
         prefer_array: None,
         active: o.active.to_vec(),

@@ -134,7 +134,9 @@ impl Gen<'_> {
     /// it would keep a copy the macro does not follow).
     fn captures(&self, text: &str) -> (Vec<String>, bool) {
         let mut borrows = Vec::new();
-        let mut non_copy = self.slice == SliceKind::Vec && mentions(text, "s");
+        // The buffers of `gen/buffers.rs` (growing or collected `Vec`s) are not `Copy` either.
+        let mut non_copy =
+            self.slice == SliceKind::Vec && mentions(text, "s") || self.bf.list.iter().any(|b| mentions(text, &b.name));
         for (i, v) in self.vars.iter().enumerate() {
             if !self.live(i) || !mentions(text, base(&v.name)) {
                 continue;

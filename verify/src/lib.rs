@@ -556,3 +556,36 @@ pub fn cfun(n: usize) -> f64 {
     let x = n as f64;
     0.5 * x + 0.25
 }
+
+/// How `max_by` / `min_by` compare: `total_cmp`, or `partial_cmp` (the generated programs only
+/// unwrap it over finite inputs).
+fn ord_by(a: f64, b: f64, total: bool) -> std::cmp::Ordering {
+    if total { a.total_cmp(&b) } else { a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal) }
+}
+
+/// `items.max_by(cmp)`: std keeps the later of equal items (`cmp::max_by`); every comparison
+/// records its gap, so a (near) tie is skipped like a kink.
+pub fn vmax_by<D: Num>(items: Vec<D>, total: bool, mg: &mut Margin) -> Option<D> {
+    let mut it = items.into_iter();
+    let mut best = it.next()?;
+    for y in it {
+        mg.note_d(best, y);
+        if ord_by(best.re(), y.re(), total) != std::cmp::Ordering::Greater {
+            best = y;
+        }
+    }
+    Some(best)
+}
+
+/// `items.min_by(cmp)`: std keeps the earlier of equal items (`cmp::min_by`).
+pub fn vmin_by<D: Num>(items: Vec<D>, total: bool, mg: &mut Margin) -> Option<D> {
+    let mut it = items.into_iter();
+    let mut best = it.next()?;
+    for y in it {
+        mg.note_d(best, y);
+        if ord_by(best.re(), y.re(), total) == std::cmp::Ordering::Greater {
+            best = y;
+        }
+    }
+    Some(best)
+}

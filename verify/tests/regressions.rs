@@ -673,3 +673,27 @@ fn bug_closure_after_early_return() {
         verify::assert_grad(&got, &g);
     }
 }
+
+/// `max_by` / `min_by` / `reduce` over a chain of constant items, ended by `.unwrap_or(d)` with a
+/// differentiated default (found by the oracle once it generated chains: `(0..4).map(|i| ..)
+/// .min_by(..).unwrap_or(s[0].tanh())`, and chains over parameters `wrt(..)` leaves out): the
+/// chain was taken for plain code and `unwrap_or(active)` rejected ("no `_grad` companion").
+#[gradmacro::differentiate(wrt(x))]
+fn constant_chain_active_default(x: f64, s: &[f64]) -> f64 {
+    let m = (0..4).map(|i| (i as f64).cos()).min_by(|a, b| a.total_cmp(b)).unwrap_or(x);
+    let r = s.iter().copied().reduce(|a, b| a.max(b)).unwrap_or(x * x);
+    let t = s.iter().map(|a| a * 2.0).max_by(f64::total_cmp).unwrap_or(x.sin());
+    m * x + r + t
+}
+
+#[test]
+fn bug_constant_chain_active_default() {
+    for s in [&[0.5, -1.25, 2.0][..], &[]] {
+        let (v, dx) = constant_chain_active_default_grad(0.3, s);
+        assert_eq!(v.to_bits(), constant_chain_active_default(0.3, s).to_bits());
+        let m = (0..4).map(|i| f64::from(i).cos()).fold(f64::INFINITY, f64::min);
+        // nonempty: m x + max(s) + 2 max(s); empty: m x + x² + sin x
+        let want = if s.is_empty() { m + 2.0 * 0.3 + 0.3_f64.cos() } else { m };
+        verify::assert_grad(&[dx], &[want]);
+    }
+}

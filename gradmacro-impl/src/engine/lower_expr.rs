@@ -321,8 +321,10 @@ impl Lower<'_> {
                 }
                 v
             }
+            // (a chain of constant items with a differentiated default is one too)
             _ if matches!(name.as_str(), "unwrap" | "expect" | "unwrap_or")
-                && self.mentions_active(&m.receiver)
+                && (self.mentions_active(&m.receiver)
+                    || name == "unwrap_or" && m.args.iter().any(|a| self.mentions_active(a)))
                 && let Some(v) = self.iter_reduce(m, out) =>
             {
                 v
