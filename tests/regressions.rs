@@ -109,3 +109,57 @@ fn control_flow_inside_a_condition() {
     assert_eq!(condition_with_if_grad(0.5, 0.5), (1.0, 1.0, 1.0));
     assert_eq!(condition_with_if_grad(-1.5, 3.0), (1.5, 1.0, 1.0));
 }
+
+// A function whose tail expression returns on some path (`if c { return a; } else { b }`, a
+// block or a `loop` with a `return` inside) returned 0 with a zero gradient on that path: the
+// tail's value overwrote what the `return` had set. Found by the oracle once its programs ended
+// in a `loop`.
+#[allow(clippy::needless_return, reason = "the shape under test")]
+#[differentiate]
+fn tail_if_returns(x: f64) -> f64 {
+    if x > 1.0 {
+        return x * 5.0;
+    } else {
+        x * 2.0
+    }
+}
+
+#[differentiate]
+fn tail_block_returns(x: f64) -> f64 {
+    {
+        if x > 1.0 {
+            return x * 5.0;
+        }
+        x.sin()
+    }
+}
+
+#[differentiate]
+fn tail_loop_returns(x: f64) -> f64 {
+    let mut j = 0;
+    loop {
+        j += 1;
+        if x > 1.0 {
+            return x * 5.0;
+        }
+        if j >= 4 {
+            break x * 2.0;
+        }
+    }
+}
+
+#[test]
+fn bug_tail_expression_that_returns() {
+    for x in [1.5, 0.5] {
+        let ret = x > 1.0;
+        let (v, d) = tail_if_returns_grad(x);
+        assert_eq!(v.to_bits(), tail_if_returns(x).to_bits());
+        assert_eq!(d, if ret { 5.0 } else { 2.0 });
+        let (v, d) = tail_block_returns_grad(x);
+        assert_eq!(v.to_bits(), tail_block_returns(x).to_bits());
+        assert_eq!(d, if ret { 5.0 } else { x.cos() });
+        let (v, d) = tail_loop_returns_grad(x);
+        assert_eq!(v.to_bits(), tail_loop_returns(x).to_bits());
+        assert_eq!(d, if ret { 5.0 } else { 2.0 });
+    }
+}

@@ -332,7 +332,7 @@ impl<'a> Lower<'a> {
                 syn::Stmt::Expr(e, None) if last => {
                     let v = self.expr(e, out);
                     if tail_returns && !is_unit(&v) {
-                        self.set_scalar(RET, v);
+                        self.set_tail_return(v, e.span(), out);
                     } else {
                         tail = Some(v);
                     }
@@ -356,6 +356,37 @@ impl<'a> Lower<'a> {
             }
         }
         None
+    }
+
+    /// The function's tail value is what it returns, unless the tail expression itself returned
+    /// (`if c { return a; } else { b }`, a `loop` with a `return` inside): then `$ret` holds what
+    /// it returned, and only the path that did not return sets it.
+    fn set_tail_return(&mut self, v: Operand, span: Span, out: &mut Block) {
+        match self.scalar(EXIT) {
+            op @ Operand::Lit(_) if is_lit(&op, EXIT_NONE) => self.set_scalar(RET, v),
+            // Returned on every path: `$ret` is set.
+            Operand::Lit(_) => {}
+            Operand::Val(code) => {
+                let cond = self.new_val(false, span);
+                let (code_ident, none) = (super::val_ident_plain(code), EXIT_NONE);
+                out.stmts.push(Stmt::Plain {
+                    out: Some(cond),
+                    ty: None,
+                    tokens: quote!(#code_ident == #none),
+                    uses: vec![code],
+                });
+                let _ = self.lower_if_arms(
+                    Operand::Val(cond),
+                    span,
+                    |s, _| {
+                        s.set_scalar(RET, v);
+                        None
+                    },
+                    |_, _| None,
+                    out,
+                );
+            }
+        }
     }
 
     /// `rest` runs only when nothing has exited: `if $exit == 0 { rest }`.
