@@ -163,3 +163,21 @@ fn constant_use_of_a_closure_reading_differentiated_values() {
     let (_, d) = used_in_a_condition_grad(2.0, &data);
     assert_exact("far", d, 2.0_f64.cos());
 }
+
+#[differentiate(wrt(w))]
+fn accumulate_from_a_constant_chain(w: f64, data: &[f64]) -> f64 {
+    let mut total = w;
+    let mut add = |v: f64| total += v * w;
+    data.iter().for_each(|&v| add(v * 2.0));
+    add(1.0);
+    total
+}
+
+#[test]
+fn assigning_closure_called_inside_a_chain_over_constants() {
+    // total = w + w (2 Σ d) + w
+    let data = [0.5, -1.0, 2.0];
+    let (v, d) = accumulate_from_a_constant_chain_grad(0.7, &data);
+    assert_same_value("accumulate_from_a_constant_chain", v, accumulate_from_a_constant_chain(0.7, &data));
+    assert_exact("accumulate_from_a_constant_chain", d, 1.0 + 2.0 * 1.5 + 1.0);
+}

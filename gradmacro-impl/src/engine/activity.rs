@@ -70,7 +70,11 @@ impl Lower<'_> {
                     | Expr::Array(_)
                     | Expr::Repeat(_)
                     | Expr::Range(_) => syn::visit::visit_expr(self, e),
-                    Expr::Closure(c) => self.simple &= !scope::assigns_capture(c) && !has_macro(&c.body),
+                    Expr::Closure(c) => {
+                        self.simple &= !scope::assigns_capture(c)
+                            && !has_macro(&c.body)
+                            && !self.l.calls_assigning_closure(e);
+                    }
                     _ => self.simple = false,
                 }
             }
@@ -78,6 +82,13 @@ impl Lower<'_> {
         let mut v = V { l: self, simple: true };
         v.visit_expr(e);
         v.simple && !is_compound_assign(e)
+    }
+
+    /// Whether `e` calls a local closure that assigns to a variable it captures (`|&v| add(v)`
+    /// with `let mut add = |u| total += u;`): such code changes a variable, so it is lowered (the
+    /// call inlined), never kept whole.
+    pub fn calls_assigning_closure(&self, e: &Expr) -> bool {
+        scope::free_reads(e).iter().any(|n| matches!(self.lookup(n), Some(Binding::Closure(c)) if c.code.is_none()))
     }
 
     /// `e` with user variables renamed to the values they hold, and the values it reads.

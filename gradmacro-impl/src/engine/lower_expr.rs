@@ -331,7 +331,9 @@ impl Lower<'_> {
             }
             _ if is_iterator_method(&name, m.args.len())
                 && (self.mentions_active(&m.receiver)
-                    || m.args.iter().any(|a| self.mentions_active(a) || is_impure_closure(a))) =>
+                    || m.args.iter().any(|a| {
+                        self.mentions_active(a) || is_impure_closure(a) || self.calls_assigning_closure(a)
+                    })) =>
             {
                 self.iter_chain(m, out).unwrap_or_else(|| {
                     self.error(m.method.span(), iterator_msg(&name));
