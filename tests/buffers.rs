@@ -119,3 +119,43 @@ fn sin_cos_forms() {
         assert_fd("rotate, t", dt, fd1(|t| rotate(t, r), t));
     }
 }
+
+/// Buffers after an early `return` (the usual guard on empty data) and inside an `if` arm: the
+/// engine lowers the rest of the function as the arm that did not return, so these are buffers
+/// declared in a branch.
+#[allow(clippy::useless_vec, reason = "a `vec!` in an arm is what is tested")]
+#[differentiate(wrt(w))]
+fn guarded_buffers(w: f64, x: &[f64], smooth: bool) -> f64 {
+    if x.is_empty() {
+        return 0.0;
+    }
+    let mut h = Vec::with_capacity(x.len());
+    for v in x {
+        h.push((v * w).tanh());
+    }
+    let g: Vec<f64> = x.iter().map(|v| v * w * w).collect();
+    let mut b = vec![0.0; x.len()];
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += h[i] * g[i];
+        b[i] = s;
+    }
+    if smooth {
+        let mut m = vec![w; 2];
+        m[1] = b[x.len() - 1].sin();
+        let k: Vec<f64> = h.iter().filter(|v| **v > 0.0).map(|v| v * m[1]).collect();
+        s += m[0] * m[1] + k.iter().sum::<f64>();
+    }
+    s + b[0]
+}
+
+#[test]
+fn buffers_after_an_early_return_and_in_arms() {
+    let x = [0.5, 1.5, -2.0, 0.25];
+    for (w, smooth) in [(0.3, true), (-0.8, true), (1.1, false)] {
+        let (v, dw) = guarded_buffers_grad(w, &x, smooth);
+        assert_same_value("guarded_buffers", v, guarded_buffers(w, &x, smooth));
+        assert_fd("guarded_buffers, w", dw, fd1(|w| guarded_buffers(w, &x, smooth), w));
+    }
+    assert_eq!(guarded_buffers_grad(0.3, &[], true), (0.0, 0.0));
+}

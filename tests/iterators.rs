@@ -341,3 +341,47 @@ fn rev_skip_take_step_by_over_differentiated_slices() {
     // Empty slices: no position is computed, nothing underflows.
     assert_eq!(adapted_grad(&[], &[]), (0.0, vec![], vec![]));
 }
+
+/// Keeps the residuals the data marks as inliers, then reads them back by position, by iteration
+/// and by length: the buffer grows by `push` in the loop the chain means.
+#[differentiate(wrt(w, b))]
+fn inlier_loss(w: f64, b: f64, x: &[f64], y: &[f64], inlier: &[bool]) -> f64 {
+    let r: Vec<f64> =
+        x.iter().zip(y).enumerate().filter(|(i, _)| inlier[*i]).map(|(_, (xi, yi))| w * xi + b - yi).collect();
+    let n = r.len() as f64;
+    let sq: f64 = r.iter().map(|v| v * v).sum();
+    sq / n + r[0] * r[r.len() - 1]
+}
+
+#[differentiate(wrt(w))]
+fn positive_part(w: &[f64]) -> f64 {
+    let kept: Vec<f64> = w.iter().filter(|v| **v > 0.0).map(|v| v.sqrt()).collect();
+    let mut s = 0.0;
+    for (i, k) in kept.iter().enumerate() {
+        s += k * (i + 1) as f64;
+    }
+    s
+}
+
+#[test]
+fn filter_then_collect() {
+    let (x, y) = ([0.5, 1.0, -2.0, 3.0, 0.25], [1.0, 2.5, 0.0, 5.0, -1.0]);
+    let inlier = [true, false, true, true, false];
+    let (w, b) = (1.3, -0.4);
+    let (v, dw, db) = inlier_loss_grad(w, b, &x, &y, &inlier);
+    assert_eq!(v, inlier_loss(w, b, &x, &y, &inlier));
+    let f = |p: &[Dual64]| {
+        let r: Vec<Dual64> = (0..5).filter(|&i| inlier[i]).map(|i| p[0] * x[i] + p[1] - y[i]).collect();
+        let sq = r.iter().fold(Dual64::from(0.0), |s, v| s + v * v);
+        sq / r.len() as f64 + r[0] * r[r.len() - 1]
+    };
+    let want = dual(&[w, b], f);
+    assert!(close(dw, want[0]) && close(db, want[1]), "{dw} {db} vs {want:?}");
+
+    // the kept elements' gradient: (rank of the kept element) / (2 sqrt(w_i)); 0 elsewhere
+    let w = [0.5, -1.0, 2.0, 0.0, 4.0];
+    let (v, dw) = positive_part_grad(&w);
+    assert_eq!(v, positive_part(&w));
+    let want = [1.0 / (2.0 * 0.5f64.sqrt()), 0.0, 2.0 / (2.0 * 2.0f64.sqrt()), 0.0, 3.0 / (2.0 * 2.0)];
+    assert!(close_all(&dw, &want), "{dw:?} vs {want:?}");
+}

@@ -163,3 +163,65 @@ fn bug_tail_expression_that_returns() {
         assert_eq!(d, if ret { 5.0 } else { 2.0 });
     }
 }
+
+/// A reference the user destructured inside an arm (`let (xi, yi) = pair;`, both `&f64`), read by
+/// the backward pass, did not compile: the forward pass handed it out of the arm with
+/// `Default::default()` for the other arm, and `&f64` has no default.
+#[differentiate(wrt(w))]
+fn reference_bound_in_an_arm(w: f64, x: &[f64], y: &[f64], keep: &[bool]) -> f64 {
+    let mut s = 0.0;
+    for (i, pair) in x.iter().zip(y).enumerate() {
+        if keep[i] {
+            let (xi, yi) = pair;
+            s += (w * xi - yi).powi(2);
+        } else {
+            let (_, yi) = pair;
+            s += w * yi;
+        }
+    }
+    s
+}
+
+#[test]
+fn bug_reference_bound_in_an_arm() {
+    let (x, y, keep) = ([0.5, -1.0, 2.0], [1.0, 0.25, -3.0], [true, false, true]);
+    let w = 0.7;
+    let (v, dw) = reference_bound_in_an_arm_grad(w, &x, &y, &keep);
+    assert_eq!(v, reference_bound_in_an_arm(w, &x, &y, &keep));
+    // closed form: sum over kept of 2 (w x - y) x, plus y over the others
+    let want = 2.0 * (w * 0.5 - 1.0) * 0.5 + 0.25 + 2.0 * (w * 2.0 + 3.0) * 2.0;
+    assert!((dw - want).abs() < 1e-12, "{dw} vs {want}");
+}
+
+/// A loop over a constant `Vec` made after an early `return` (the rest of the function is lowered
+/// as the arm that did not return) did not compile (E0716): the forward pass handed the loop's
+/// iterator out of that arm, and the iterator borrows the `Vec`, which the arm owns.
+#[differentiate(wrt(x))]
+fn loop_over_a_vec_made_after_a_return(x: f64, s: &[f64], n: usize) -> f64 {
+    if s[0] >= x {
+        return x * 2.0;
+    }
+    let c: Vec<f64> = (0..n).map(|i| (i as f64).clamp(-1.0, 1.5)).collect();
+    let mut acc = 0.0;
+    for (ci, si) in c.iter().zip(s) {
+        acc = (acc + ci * x).sin() * si;
+    }
+    let t = c.iter().map(|v| v * x).sum::<f64>();
+    acc + t * x
+}
+
+#[test]
+fn bug_loop_over_a_vec_made_after_a_return() {
+    let s = [0.5, -1.0, 2.0, 0.75];
+    for (x, n) in [(0.9, 4), (1.7, 3), (0.2, 0)] {
+        let (v, dx) = loop_over_a_vec_made_after_a_return_grad(x, &s, n);
+        assert_eq!(v, loop_over_a_vec_made_after_a_return(x, &s, n));
+        let h = 1e-6;
+        let fd = (loop_over_a_vec_made_after_a_return(x + h, &s, n)
+            - loop_over_a_vec_made_after_a_return(x - h, &s, n))
+            / (2.0 * h);
+        assert!((dx - fd).abs() < 1e-6 * fd.abs().max(1.0), "x={x} n={n}: {dx} vs {fd}");
+    }
+    // the early return: d(2x)/dx
+    assert_eq!(loop_over_a_vec_made_after_a_return_grad(0.1, &s, 3), (0.2, 2.0));
+}

@@ -1645,11 +1645,13 @@ impl Gen<'_> {
         let idx = self.idx.len();
         let nb = self.bools.len();
         let nc = self.clos.len();
+        let nbuf = self.bf.list.len();
         self.block += 1;
         self.indent += 1;
         let ended = f(self);
         self.indent -= 1;
         self.block -= 1;
+        self.bf.list.truncate(nbuf);
         self.vars.truncate(n);
         self.idx.truncate(idx);
         self.bools.truncate(nb);

@@ -1,12 +1,13 @@
-//! Growing buffers (issue 12): `let mut g = Vec::with_capacity(n);` or `Vec::new()` in the
-//! function's own scope (the engine takes them nowhere else), then `g.push(v)` anywhere (top
-//! level, loops, `if` arms; constant or active values, also reading the buffer itself), and reads
+//! Growing buffers (issue 12): `let mut g = Vec::with_capacity(n);` or `Vec::new()` outside
+//! loops (the engine takes them nowhere else): at the top, in `if` arms, after an early `return`;
+//! then `g.push(v)` anywhere in its scope (its own block, loops, `if` arms; constant or active
+//! values, also reading the buffer itself), and reads
 //! between and after the pushes: `g[i]`, `g[g.len() - 1]`, `g[j % g.len()]`, `g.len()`,
 //! `g.iter().sum::<f64>()`, `for &v in &g`, and the chains of `gen/chains.rs` over it. The dual
 //! program keeps a `Vec<D>` with the same pushes.
 //!
-//! The generator knows each buffer's shortest and longest length at each point: a push at the
-//! top level makes it one longer for sure, a push in a loop or an arm only maybe. Indexing needs
+//! The generator knows each buffer's shortest and longest length at each point: a push in the
+//! block that declared it makes it one longer for sure, a push in a loop or an arm only maybe. Indexing needs
 //! a sure length; sums and counts take the longest (inside loops, the cap [`HI_MAX`], since a
 //! push later in the loop body grows the buffer for the next iteration).
 
@@ -33,6 +34,8 @@ pub(super) struct Buf {
     pub(super) typed: bool,
     /// Declared without a type: constant pushes carry `_f64`.
     pub(super) bare: bool,
+    /// The block depth it was declared at (its scope; pushes there are sure).
+    pub(super) block: usize,
 }
 
 /// The buffers of one function body.
@@ -57,13 +60,9 @@ impl Gen<'_> {
         if self.sound {
             return false;
         }
-        // the function's own scope, before any early exit (after one, the engine lowers the rest
-        // as the arm that did not return)
-        let top = self.block == 0
-            && self.loops.is_empty()
-            && self.ifs == 0
-            && self.returns_made == 0
-            && !self.exited.last().copied().unwrap_or(false);
+        // outside loops and chains: at the top, in an arm, after an early exit (the engine lowers
+        // the rest as the arm that did not return)
+        let top = self.loops.is_empty() && self.bf.in_chain == 0;
         let growing = self.bf.list.iter().filter(|b| b.grows).count();
         let r = self.rng.below(100);
         if top && growing < 2 && r < 11 {
@@ -117,7 +116,7 @@ impl Gen<'_> {
         let dcap = if cap.contains("with_capacity") { cap.clone() } else { "Vec::new()".to_string() };
         self.line(&format!("let mut {g}{ty} = {cap};"), &format!("let mut {g}: Vec<D> = {dcap};"));
         let typed = annotated || turbofish;
-        self.bf.list.push(Buf { name: g, lo: 0, hi: 0, b: ELEM, grows: true, typed, bare: !typed });
+        self.bf.list.push(Buf { name: g, lo: 0, hi: 0, b: ELEM, grows: true, typed, bare: !typed, block: self.block });
         let i = self.bf.list.len() - 1;
         // an untyped buffer is pushed onto at once (never pushed onto, rustc cannot type it)
         match self.rng.below(if typed { 4 } else { 3 }) {
@@ -179,7 +178,7 @@ impl Gen<'_> {
         let e = self.pushed(i);
         let g = self.bf.list[i].name.clone();
         self.line(&format!("{g}.push({});", e.p), &format!("{g}.push({});", e.d));
-        self.grew(i, 1, self.block == 0);
+        self.grew(i, 1, self.block == self.bf.list[i].block);
     }
 
     /// Buffer `i` got `k` more elements per run here (`sure`: every time this point is reached).
@@ -247,8 +246,9 @@ impl Gen<'_> {
         self.line("}", "}");
         self.vars.truncate(nvars);
         self.idx.truncate(nidx);
+        let at = self.block;
         let b = &mut self.bf.list[i];
-        if sure && self.block == 0 {
+        if sure && at == b.block {
             b.lo += h.lo;
         }
         b.hi += h.hi * mult;

@@ -433,7 +433,16 @@ impl Gen<'_> {
                 &format!("let {c} = {}.collect::<Vec<D>>();", ch.d),
             );
         }
-        self.bf.list.push(Buf { name: c, lo: ch.lo, hi: ch.hi, b: ch.b, grows: false, typed: true, bare: false });
+        self.bf.list.push(Buf {
+            name: c,
+            lo: ch.lo,
+            hi: ch.hi,
+            b: ch.b,
+            grows: false,
+            typed: true,
+            bare: false,
+            block: self.block,
+        });
         true
     }
 

@@ -123,19 +123,33 @@ fn arm_defs(b: &Block, f: &mut dyn FnMut(ValId)) {
     }
 }
 
+/// Whether `v`, defined in an arm and read by the backward pass, leaves the arm as an `Option`:
+/// the other arm has no value of its type to give when the type is not known to be a float.
+pub fn absent_in_other_arm(body: &Body, v: ValId) -> bool {
+    let info = &body.vals[v];
+    !info.active && info.kind != super::ir::Kind::Float && !info.cond && info.name.is_none()
+}
+
 /// Local arrays declared in `b` (not inside loops) that the backward pass may read: restores of
-/// overwritten elements and recomputed loops use them after the arm that declared them.
-fn arm_arrays(body: &Body, b: &Block, out: &mut Vec<(TokenStream, TokenStream, bool)>) {
+/// overwritten elements and recomputed loops use them after the arm that declared them. A
+/// buffer's adjoint, declared beside it (it takes the buffer's length), goes with it.
+fn arm_arrays(body: &Body, heap_adj: &HashSet<usize>, b: &Block, out: &mut Vec<(TokenStream, TokenStream, bool)>) {
     for s in &b.stmts {
         match s {
             Stmt::If(i) => {
-                arm_arrays(body, &i.then_block, out);
-                arm_arrays(body, &i.else_block, out);
+                arm_arrays(body, heap_adj, &i.then_block, out);
+                arm_arrays(body, heap_adj, &i.else_block, out);
             }
-            Stmt::ArrayDecl { slot, .. } if body.arrays[*slot].read_in_loop => {
-                let a = array_ident(*slot);
-                let pat = if body.arrays[*slot].written { quote!(mut #a) } else { quote!(#a) };
-                out.push((pat, quote!(#a), false));
+            Stmt::ArrayDecl { slot, .. } => {
+                if body.arrays[*slot].read_in_loop {
+                    let a = array_ident(*slot);
+                    let pat = if body.arrays[*slot].written { quote!(mut #a) } else { quote!(#a) };
+                    out.push((pat, quote!(#a), false));
+                }
+                if heap_adj.contains(slot) {
+                    let da = super::array_adj_ident(*slot);
+                    out.push((quote!(mut #da), quote!(#da), false));
+                }
             }
             _ => {}
         }
@@ -171,6 +185,46 @@ impl Fwd<'_> {
 
     pub fn block(&self, b: &Block) -> TokenStream {
         b.stmts.iter().map(|s| self.stmt(s)).collect()
+    }
+
+    /// The forward code of a block whose last statement may be an `if` fused with its backward
+    /// pass (`fused`, see `Rev::tail_block`): all but that `if`, which the backward code places
+    /// ([`Fwd::fused_if`]).
+    pub fn block_prefix(&self, b: &Block, fused: &HashSet<usize>) -> TokenStream {
+        match b.stmts.split_last() {
+            Some((Stmt::If(i), rest)) if fused.contains(&super::reverse::if_id(i)) => {
+                rest.iter().map(|s| self.stmt(s)).collect()
+            }
+            _ => self.block(b),
+        }
+    }
+
+    /// A fused `if`: each arm's forward code, then its backward code (`then_bwd`, `else_bwd`);
+    /// only the phis leave the arms.
+    pub fn fused_if(
+        &self,
+        i: &If,
+        fused: &HashSet<usize>,
+        then_bwd: TokenStream,
+        else_bwd: TokenStream,
+    ) -> TokenStream {
+        let cond = self.op(&i.cond);
+        let then_fwd = self.block_prefix(&i.then_block, fused);
+        let else_fwd = self.block_prefix(&i.else_block, fused);
+        let pat: Vec<TokenStream> = i.phis.iter().map(|p| self.name(p.out)).collect();
+        let then_vals = i.phis.iter().map(|p| self.op(&p.then_val));
+        let else_vals = i.phis.iter().map(|p| self.op(&p.else_val));
+        quote! {
+            let (#(#pat,)*) = if #cond {
+                #then_fwd
+                #then_bwd
+                (#(#then_vals,)*)
+            } else {
+                #else_fwd
+                #else_bwd
+                (#(#else_vals,)*)
+            };
+        }
     }
 
     fn stmt(&self, s: &Stmt) -> TokenStream {
@@ -339,8 +393,8 @@ impl Fwd<'_> {
         if let Some(n) = needed {
             loop_artifacts(&i.then_block, n, &mut then_loops);
             loop_artifacts(&i.else_block, n, &mut else_loops);
-            arm_arrays(self.body, &i.then_block, &mut then_loops);
-            arm_arrays(self.body, &i.else_block, &mut else_loops);
+            arm_arrays(self.body, self.heap_adj, &i.then_block, &mut then_loops);
+            arm_arrays(self.body, self.heap_adj, &i.else_block, &mut else_loops);
         }
         let cond = self.op(&i.cond);
         let then_code = self.block(&i.then_block);
@@ -362,15 +416,28 @@ impl Fwd<'_> {
             then_vals.push(self.op(&p.then_val));
             else_vals.push(self.op(&p.else_val));
         }
+        // A value of a type the macro does not know (a `&f64` the user destructured, say) may
+        // have no default: it leaves the arm that defines it as an `Option`, which the backward
+        // arm unwraps (see `absent_in_other_arm`).
+        let then_direct = super::reverse::direct_defs(&i.then_block);
+        let else_direct = super::reverse::direct_defs(&i.else_block);
+        let hoist = |v: ValId, direct: &HashSet<ValId>| {
+            let n = self.name(v);
+            if direct.contains(&v) && absent_in_other_arm(self.body, v) {
+                quote!(::core::option::Option::Some(#n))
+            } else {
+                n
+            }
+        };
         for v in &then_defs {
             pat.push(self.name(*v));
-            then_vals.push(self.name(*v));
+            then_vals.push(hoist(*v, &then_direct));
             else_vals.push(dflt.clone());
         }
         for v in &else_defs {
             pat.push(self.name(*v));
             then_vals.push(dflt.clone());
-            else_vals.push(self.name(*v));
+            else_vals.push(hoist(*v, &else_direct));
         }
         // An iterator (a `Zip`, say) need not have a default: it leaves its arm as a `MaybeIter`.
         for (k, (p, t, iter)) in then_loops.iter().chain(&else_loops).enumerate() {

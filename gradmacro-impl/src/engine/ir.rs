@@ -25,6 +25,8 @@ pub struct ValInfo {
     /// The user's variable it was first bound to (`q` in `let q = a * x;`), for the backward
     /// pass shown in the doc only: the code keeps its hidden names.
     pub user: Option<String>,
+    /// The condition of an `if` (a `bool`): it has a default.
+    pub cond: bool,
 }
 
 /// What the lowering knows of a value's type: enough to line up the arguments of a call with

@@ -180,7 +180,7 @@ impl<'a> Lower<'a> {
 
     pub fn new_val(&mut self, active: bool, span: Span) -> ValId {
         let kind = if active { Kind::Float } else { Kind::Unknown };
-        self.vals.push(ValInfo { name: None, active, kind, span, user: None });
+        self.vals.push(ValInfo { name: None, active, kind, span, user: None, cond: false });
         self.vals.len() - 1
     }
 
@@ -404,7 +404,11 @@ impl<'a> Lower<'a> {
         self.lower_if_arms(
             Operand::Val(cond),
             span,
-            |s, b| s.lower_stmts_inner(rest, tail_returns, b),
+            |s, b| {
+                // Nothing has exited here: the statements need not test it again.
+                s.set_scalar(EXIT, exit_lit(EXIT_NONE));
+                s.lower_stmts_inner(rest, tail_returns, b)
+            },
             |_, _| None,
             out,
         )
@@ -624,10 +628,10 @@ impl<'a> Lower<'a> {
                 return self.bind(name, Binding::Scalar { op: Operand::Lit(quote!(0.0)), refs: 0 });
             }
         };
-        if self.loop_depth > 0 || self.branch_depth > 0 {
+        if self.loop_depth > 0 {
             self.error_tokens(
                 init,
-                "a `vec!` buffer declared inside a loop or a branch is not supported: declare it before the loop or the `if` (with its largest length) and write its elements there",
+                "a `vec!` buffer declared inside a loop is not supported: declare it before the loop (with its largest length) and write its elements in it",
             );
         }
         let binding = self.new_array(ty, &lit, true, out);
@@ -725,6 +729,9 @@ impl<'a> Lower<'a> {
     ) -> Option<Operand> {
         let mark = self.env.len();
         let before = self.env.snapshot();
+        if let Operand::Val(c) = cond {
+            self.vals[c].cond = true;
+        }
 
         self.branch_depth += 1;
         let mut then_block = Block::default();

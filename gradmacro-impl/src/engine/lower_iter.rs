@@ -66,9 +66,11 @@ enum Terminal<'a> {
         how: Reduce<'a>,
         first: String,
     },
-    /// `collect` into the local buffer in `slot`, at the position the counter holds.
+    /// `collect` into the local buffer in `slot`, at the position the counter holds; after a
+    /// `filter` the buffer grows by `push` (its length is known only at run time).
     Collect {
         slot: usize,
+        push: bool,
     },
 }
 
@@ -302,19 +304,16 @@ impl Lower<'_> {
     pub(super) fn collect_into(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Binding {
         let zero = Binding::Scalar { op: Operand::Lit(quote!(0.0)), refs: 0 };
         let (src, stages) = chain_stages(&m.receiver);
-        if let Some(Stage::Filter(f)) = stages.iter().find(|s| matches!(s, Stage::Filter(_))) {
-            self.error_tokens(f, "`.filter(..)` before `.collect()` of differentiated values is not supported: the buffer's length would be known only at run time; write the kept values into a `vec![0.0; n]` buffer by index, or sum them with `.filter(..).map(..).sum()`");
-            return zero;
-        }
-        if self.loop_depth > 0 || self.branch_depth > 0 {
-            self.error_tokens(m, "`.collect()` of differentiated values into a buffer inside a loop or a branch is not supported: collect before the loop or the `if`");
+        if self.loop_depth > 0 {
+            self.error_tokens(m, "`.collect()` of differentiated values into a buffer inside a loop is not supported: collect before the loop, or fold the values without a buffer (`.sum()`, `.fold(..)`)");
             return zero;
         }
         let Some(source) = self.loop_source(src, out) else {
             self.error(m.method.span(), iterator_msg_for("collect"));
             return zero;
         };
-        // The buffer's length: the arrays' common length, or the constant iterator's count.
+        // The buffer's length (its capacity after a `filter`): the arrays' common length, or the
+        // constant iterator's count.
         let len = match &source {
             Source::Index { len, len_uses, .. } => self.plain_tokens(len.clone(), len_uses.clone(), m.span(), out),
             Source::Iter { iterable, uses } => self.plain_tokens(
@@ -325,13 +324,28 @@ impl Lower<'_> {
             ),
         };
         let len = self.op_tokens(&len);
-        let buffer = self.new_array(None, &syn::parse_quote!([0.0; #len]), true, out);
+        let push = stages.iter().any(|s| matches!(s, Stage::Filter(_)));
+        let init: Expr = if push { syn::parse_quote!([0.0; 0]) } else { syn::parse_quote!([0.0; #len]) };
+        let buffer = self.new_array(None, &init, true, out);
         let Binding::Array { array: ArrayRef::Local(slot), .. } = buffer else { return zero };
-        let counter = format!("$acc{}", self.loops);
+        // A filtered chain pushes, like `h.push(v)` onto `Vec::with_capacity(len)`: the counter
+        // is the buffer's, and outlives the chain.
+        let counter = if push {
+            self.arrays[slot].capacity = Some(len);
+            self.arrays[slot].written = true;
+            super::lower_push::counter(slot)
+        } else {
+            format!("$acc{}", self.loops)
+        };
+        if push {
+            self.bind(counter.clone(), Binding::Scalar { op: Operand::Lit(quote!(0usize)), refs: 0 });
+        }
         let mark = self.env.len();
-        self.bind(counter.clone(), Binding::Scalar { op: Operand::Lit(quote!(0usize)), refs: 0 });
+        if !push {
+            self.bind(counter.clone(), Binding::Scalar { op: Operand::Lit(quote!(0usize)), refs: 0 });
+        }
         let span = m.method.span();
-        let terminal = Terminal::Collect { slot };
+        let terminal = Terminal::Collect { slot, push };
         self.loop_over(span, &source, |s, item, b| s.chain_body(&stages, &terminal, item, &counter, span, b), out);
         self.env.truncate(mark);
         // The buffer is differentiated if a value stored in it is.
@@ -418,11 +432,11 @@ impl Lower<'_> {
                         out,
                     );
                 }
-                Terminal::Collect { slot } => {
+                Terminal::Collect { slot, push } => {
                     let Some(v) = self.item_value(&item, span) else { return };
                     let k = self.scalar(acc);
                     let kt = self.op_tokens(&k);
-                    self.store_slot(*slot, k.clone(), v, span, out);
+                    self.store_or_push(*slot, k.clone(), v, *push, span, out);
                     let next = self.plain_tokens(quote!(#kt + 1), k.val().into_iter().collect(), span, out);
                     self.set_scalar(acc, next);
                 }

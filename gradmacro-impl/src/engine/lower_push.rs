@@ -29,17 +29,17 @@ pub fn empty_vec(c: &syn::ExprCall) -> Option<Option<&Expr>> {
 }
 
 /// The pseudo-variable counting the pushes onto the buffer in `slot`.
-fn counter(slot: usize) -> String {
+pub(super) fn counter(slot: usize) -> String {
     format!("$len{slot}")
 }
 
 impl Lower<'_> {
     /// `let mut name = Vec::with_capacity(cap);`
     pub(super) fn declare_growable(&mut self, name: String, cap: Option<&Expr>, init: &Expr, out: &mut Block) {
-        if self.loop_depth > 0 || self.branch_depth > 0 {
+        if self.loop_depth > 0 {
             self.error_tokens(
                 init,
-                "a growing buffer declared inside a loop or a branch is not supported: declare it before the loop or the `if` and push there",
+                "a growing buffer declared inside a loop is not supported: declare it before the loop and push in it",
             );
         }
         let cap = match cap {

@@ -326,7 +326,7 @@ fn emit(sig: &Sig, body: &Body) -> TokenStream {
         mode: forward::Mode::Level { needed: &needed, filter: false },
     };
 
-    let forward_code = fwd.block(&body.block);
+    let forward_code = fwd.block_prefix(&body.block, &rev.fused_ifs);
 
     let mut decls = TokenStream::new();
     for &p in &rev.param_adj_used {
@@ -341,7 +341,12 @@ fn emit(sig: &Sig, body: &Body) -> TokenStream {
             decls.extend(quote!(let mut #g = #z;));
         }
     }
-    let backward_code = reverse::render(&backward, &rev.zero_prone);
+    let mut ifs = HashMap::new();
+    collect_ifs(&body.block, &mut ifs);
+    let fuse = |id: usize, t: TokenStream, e: TokenStream| {
+        ifs.get(&id).map(|i| fwd.fused_if(i, &rev.fused_ifs, t, e)).unwrap_or_default()
+    };
+    let backward_code = reverse::render_fused(&backward, &rev.zero_prone, &fuse);
     let items = &body.items;
     let result = match &body.result {
         ir::Operand::Val(v) => {
@@ -376,6 +381,21 @@ fn emit(sig: &Sig, body: &Body) -> TokenStream {
         #forward_code
         #backward_code
         (#result, #(#grads,)*)
+    }
+}
+
+/// The `if`s of `b` by their [`reverse::if_id`].
+fn collect_ifs<'b>(b: &'b ir::Block, out: &mut HashMap<usize, &'b ir::If>) {
+    for s in &b.stmts {
+        match s {
+            ir::Stmt::If(i) => {
+                out.insert(reverse::if_id(i), i);
+                collect_ifs(&i.then_block, out);
+                collect_ifs(&i.else_block, out);
+            }
+            ir::Stmt::Loop(l) => collect_ifs(&l.body, out),
+            _ => {}
+        }
     }
 }
 

@@ -104,22 +104,44 @@ pub enum B {
         body: Vec<B>,
         tail: Option<(TokenStream, Vec<B>)>,
     },
+    /// The backward pass of an `if` that ends the function (or ends an arm of such an `if`): it
+    /// runs inside the forward `if`, after the arm's forward code (see [`Rev::tail_block`]).
+    /// `id` names the `if` (see [`if_id`]).
+    Fused {
+        id: usize,
+        then_bs: Vec<B>,
+        else_bs: Vec<B>,
+    },
 }
+
+/// An `if`'s identity while its body is emitted: its address in the IR.
+pub fn if_id(i: &super::ir::If) -> usize {
+    std::ptr::from_ref(i) as usize
+}
+
+/// Makes the code of a fused `if` (see [`B::Fused`]) from its id and its arms' backward code.
+pub type FuseFn<'f> = &'f dyn Fn(usize, TokenStream, TokenStream) -> TokenStream;
 
 /// The statements as code. `zero_prone` adjoints (see [`Rev::zero_prone`]) guard the statements
 /// that only spread them further: `if !tie(d, 0.0) { ... }`.
 pub fn render(bs: &[B], zero_prone: &HashSet<ValId>) -> TokenStream {
-    render_in(bs, &mut Ctx { zero_prone: zero_prone.clone(), guarded: Vec::new(), assign: HashSet::new() })
+    render_fused(bs, zero_prone, &|_, _, _| TokenStream::new())
+}
+
+/// [`render`], with `fuse` making the code of the fused `if`s.
+pub fn render_fused(bs: &[B], zero_prone: &HashSet<ValId>, fuse: FuseFn<'_>) -> TokenStream {
+    render_in(bs, &mut Ctx { zero_prone: zero_prone.clone(), guarded: Vec::new(), assign: HashSet::new(), fuse })
 }
 
 /// What rendering knows of the enclosing sparse `if`s.
-struct Ctx {
+struct Ctx<'f> {
     /// Grows with the adjoints a skipped run leaves at 0.
     zero_prone: HashSet<ValId>,
     /// The adjoints the enclosing `if`s already test.
     guarded: Vec<ValId>,
     /// Adjoints declared zero before an enclosing `if`: their `let` is an assignment.
     assign: HashSet<ValId>,
+    fuse: FuseFn<'f>,
 }
 
 fn render_in(bs: &[B], cx: &mut Ctx) -> TokenStream {
@@ -183,6 +205,10 @@ fn render_one(b: &B, cx: &mut Ctx) -> TokenStream {
                 None => quote!(#head { #body }),
             }
         }
+        B::Fused { id, then_bs, else_bs } => {
+            let (t, e) = (render_in(then_bs, cx), render_in(else_bs, cx));
+            (cx.fuse)(*id, t, e)
+        }
     }
 }
 
@@ -215,6 +241,10 @@ pub struct Rev<'a> {
     pub(super) loop_depth: usize,
     /// Local arrays written after the statement being reversed (the walk is backwards).
     pub(super) stored_later: HashSet<usize>,
+    /// The values defined in each `if` arm being reversed, innermost last.
+    pub(super) arm_defs: Vec<HashSet<ValId>>,
+    /// The `if`s whose backward pass is fused into their forward `if` ([`B::Fused`]).
+    pub fused_ifs: HashSet<usize>,
 }
 
 /// Values a block defines at its own level (nested blocks' values belong to them, except the
@@ -313,6 +343,8 @@ impl<'a> Rev<'a> {
             local_adj_used: BTreeSet::new(),
             loop_depth: 0,
             stored_later: HashSet::new(),
+            arm_defs: Vec::new(),
+            fused_ifs: HashSet::new(),
         }
     }
 
@@ -430,8 +462,25 @@ impl<'a> Rev<'a> {
             self.contribute(r, quote!(1.0), None, &mut out);
         }
         let block = &self.body.block;
-        self.block(block, &mut out);
+        self.tail_block(block, &mut out);
         out
+    }
+
+    /// The backward pass of a block whose backward pass starts right after its forward pass
+    /// (the function's body, the arms of an `if` that ends one). An `if` that ends it runs its
+    /// arms' backward passes inside the forward `if`: the arms' values are used where they are
+    /// made, never handed out of the arm (cheaper, and possible for all of them: an iterator
+    /// that borrows a `Vec` of the arm cannot leave it). Early `return`s make such `if`s: the rest
+    /// of the function after one is the arm that did not return.
+    fn tail_block(&mut self, block: &Block, out: &mut Vec<B>) {
+        let Some((last, rest)) = block.stmts.split_last() else { return };
+        match last {
+            Stmt::If(i) => self.if_stmt_in(i, true, out),
+            s => self.stmt(s, out),
+        }
+        for s in rest.iter().rev() {
+            self.stmt(s, out);
+        }
     }
 
     pub(super) fn block(&mut self, block: &Block, out: &mut Vec<B>) {
@@ -573,7 +622,7 @@ impl<'a> Rev<'a> {
                     out.push(B::Raw(quote!(#da = #zeros;)));
                 }
             }
-            Stmt::If(i) => self.if_stmt(i, out),
+            Stmt::If(i) => self.if_stmt_in(i, false, out),
             Stmt::Loop(l) => self.loop_stmt(l, out),
         }
     }
@@ -619,7 +668,9 @@ impl<'a> Rev<'a> {
         }
     }
 
-    fn if_stmt(&mut self, i: &super::ir::If, out: &mut Vec<B>) {
+    /// The backward pass of an `if`; `fused`: it ends a block whose backward pass follows its
+    /// forward pass (see [`Rev::tail_block`]).
+    fn if_stmt_in(&mut self, i: &super::ir::If, fused: bool, out: &mut Vec<B>) {
         let seeded: Vec<_> = i.phis.iter().filter(|p| self.has_adj(p.out)).cloned().collect();
         let arrays = writes_tracked_array(self.body, &i.then_block) || writes_tracked_array(self.body, &i.else_block);
         if seeded.is_empty() && !arrays {
@@ -628,7 +679,19 @@ impl<'a> Rev<'a> {
         let cond = self.op(&i.cond);
         let mut arms = Vec::new();
         for (k, block) in [&i.then_block, &i.else_block].into_iter().enumerate() {
-            self.push_frame(direct_defs(block));
+            let defs = direct_defs(block);
+            // What the forward pass hands out of the arm as an `Option` is unwrapped where it is
+            // read: only in this arm's backward pass, which runs only if the arm did.
+            let absent: Vec<ValId> =
+                defs.iter().copied().filter(|&v| !fused && super::forward::absent_in_other_arm(self.body, v)).collect();
+            self.push_frame(defs);
+            let mut all = HashSet::new();
+            if !fused {
+                block.for_each_def(&mut |v| {
+                    all.insert(v);
+                });
+            }
+            self.arm_defs.push(all);
             let mut bs = Vec::new();
             for p in &seeded {
                 let v = if k == 0 { &p.then_val } else { &p.else_val };
@@ -637,15 +700,34 @@ impl<'a> Rev<'a> {
                     self.contribute(v, quote!(#d), Reads::of(p.out), &mut bs);
                 }
             }
-            self.block(block, &mut bs);
+            if fused {
+                self.tail_block(block, &mut bs);
+            } else {
+                self.block(block, &mut bs);
+            }
+            self.arm_defs.pop();
             let mut pre = Vec::new();
             self.pop_frame(&mut pre);
-            arms.push((pre, bs));
+            let mut unwraps: Vec<B> = absent
+                .iter()
+                .filter(|&&v| self.refs.contains(&Ref::Val(v)))
+                .map(|&v| {
+                    let n = self.name(v);
+                    B::Raw(quote!(let #n = ::core::option::Option::unwrap(#n);))
+                })
+                .collect();
+            unwraps.extend(bs);
+            arms.push((pre, unwraps));
         }
         let (else_pre, else_bs) = arms.pop().unwrap_or_default();
         let (then_pre, then_bs) = arms.pop().unwrap_or_default();
         out.extend(then_pre);
         out.extend(else_pre);
-        out.push(B::Group { head: quote!(if #cond), body: then_bs, tail: Some((quote!(else), else_bs)) });
+        if fused {
+            self.fused_ifs.insert(if_id(i));
+            out.push(B::Fused { id: if_id(i), then_bs, else_bs });
+        } else {
+            out.push(B::Group { head: quote!(if #cond), body: then_bs, tail: Some((quote!(else), else_bs)) });
+        }
     }
 }

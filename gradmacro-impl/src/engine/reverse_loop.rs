@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 
 use super::forward::{Fwd, Mode};
 use super::ir::{Block, Body, Loop, LoopKind, Operand, Stmt, ValId};
@@ -268,10 +268,15 @@ impl Rev<'_> {
             quote!(while let ::core::option::Option::Some((#(#pat,)*)) = #tape.pop())
         } else {
             match &l.kind {
-                LoopKind::ForIter { pat, .. } => {
-                    plan.clone_iter = true;
-                    self.refs.insert(Ref::Iter(l.id));
-                    let it = iter_ident(l.id);
+                LoopKind::ForIter { pat, iterable, iterable_uses, .. } => {
+                    let it = if self.rebuilds(iterable, iterable_uses) {
+                        self.refs.extend(iterable_uses.iter().map(|v| Ref::Val(*v)));
+                        quote!(::core::iter::IntoIterator::into_iter(#iterable))
+                    } else {
+                        plan.clone_iter = true;
+                        self.refs.insert(Ref::Iter(l.id));
+                        iter_ident(l.id).into_token_stream()
+                    };
                     if early {
                         plan.count = true;
                         self.refs.insert(Ref::Count(l.id));
@@ -447,4 +452,69 @@ fn reads_arrays(b: &Block) -> bool {
         Stmt::Loop(l) => reads_arrays(&l.body),
         _ => false,
     })
+}
+
+impl Rev<'_> {
+    /// Whether the backward pass of a `for` loop over `iterable` makes the iterator again
+    /// instead of keeping the forward pass's. The forward pass hands its iterator out of the `if`
+    /// arm around the loop, which cannot be done when the iterator borrows a value of the arm
+    /// (`let v: Vec<f64> = ..collect(); for x in v.iter()`, also after an early `return`: the
+    /// rest of the function is an arm). Then the borrowed values are handed out instead, and the
+    /// iterator is made again from them: only for an `iterable` that borrows (`&v`, `v.iter()`,
+    /// adaptors of those, ranges), so evaluating it again gives the same items, and never over a
+    /// local array (its elements may change after the loop).
+    pub(super) fn rebuilds(&self, iterable: &TokenStream, uses: &[ValId]) -> bool {
+        let arm_local = uses.iter().any(|u| self.arm_defs.iter().any(|d| d.contains(u)));
+        arm_local
+            && !mentions_local_array(iterable.clone())
+            && syn::parse2::<syn::Expr>(iterable.clone()).is_ok_and(|e| borrows(&e, &|e| self.borrowed_param(e)))
+    }
+
+    /// A parameter that is a reference to floats (`y` in `x.iter().zip(y)`): `Copy`.
+    fn borrowed_param(&self, e: &syn::Expr) -> bool {
+        let syn::Expr::Path(p) = e else { return false };
+        p.path.get_ident().is_some_and(|id| {
+            self.sig.params.iter().any(|q| {
+                q.ident.as_ref() == Some(id)
+                    && !q.owned
+                    && matches!(q.shape, super::sig::Shape::Array { .. } | super::sig::Shape::Slice)
+            })
+        })
+    }
+}
+
+fn mentions_local_array(t: TokenStream) -> bool {
+    t.into_iter().any(|tt| match tt {
+        proc_macro2::TokenTree::Ident(i) => {
+            let s = i.to_string();
+            s.strip_prefix("__a").is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+        }
+        proc_macro2::TokenTree::Group(g) => mentions_local_array(g.stream()),
+        _ => false,
+    })
+}
+
+/// An iterable that only borrows what it iterates (evaluating it again moves nothing);
+/// `param` accepts a bare parameter that is a reference.
+fn borrows(e: &syn::Expr, param: &dyn Fn(&syn::Expr) -> bool) -> bool {
+    use syn::Expr;
+    match e {
+        Expr::Paren(p) => borrows(&p.expr, param),
+        Expr::Group(g) => borrows(&g.expr, param),
+        Expr::Path(_) => param(e),
+        Expr::Reference(r) => r.mutability.is_none() && matches!(&*r.expr, Expr::Path(_) | Expr::Field(_)),
+        Expr::Range(_) => true,
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            match name.as_str() {
+                "iter" | "windows" | "chunks" | "chunks_exact" | "keys" | "values" | "chars" | "bytes" => {
+                    matches!(&*m.receiver, Expr::Path(_) | Expr::Field(_)) || borrows(&m.receiver, param)
+                }
+                "enumerate" | "rev" | "skip" | "take" | "step_by" | "copied" | "cloned" => borrows(&m.receiver, param),
+                "zip" | "chain" => borrows(&m.receiver, param) && m.args.iter().all(|a| borrows(a, param)),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
 }

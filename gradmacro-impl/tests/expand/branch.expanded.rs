@@ -16,23 +16,19 @@ fn hinge_grad(x: f64, y: f64) -> (f64, f64, f64) {
     let t1 = x * y;
     let m = 1.0 - t1;
     let t2 = m > 0.0;
-    let (out,) = if t2 {
-        let t3 = m * m;
-        (t3,)
-    } else {
-        let t4 = f64::max(x, y);
-        let t5 = 0.5 * t4;
-        (t5,)
-    };
     let d_out = 1.0;
     let mut d_m = 0.0;
     let mut d_x = 0.0;
     let mut d_y = 0.0;
-    if t2 {
+    let (out,) = if t2 {
+        let t3 = m * m;
         let d_t3 = d_out;
         d_m += m * d_t3;
         d_m += m * d_t3;
+        (t3,)
     } else {
+        let t4 = f64::max(x, y);
+        let t5 = 0.5 * t4;
         let d_t5 = d_out;
         let d_t4 = 0.5 * d_t5;
         d_x
@@ -51,7 +47,8 @@ fn hinge_grad(x: f64, y: f64) -> (f64, f64, f64) {
             } else {
                 0.0
             };
-    }
+        (t5,)
+    };
     if !tie(d_m, 0.0) {
         let d_t1 = -d_m;
         d_x += y * d_t1;
@@ -67,23 +64,19 @@ fn hinge_grad(
     let __v2 = x * y;
     let __v3 = 1.0 - __v2;
     let __v4 = __v3 > 0.0;
-    let (__v8,) = if __v4 {
-        let __v5 = __v3 * __v3;
-        (__v5,)
-    } else {
-        let __v6 = ::core::primitive::f64::max(x, y);
-        let __v7 = 0.5 * __v6;
-        (__v7,)
-    };
     let __d8 = 1.0;
     let mut __d3 = 0.0;
     let mut __d0 = 0.0;
     let mut __d1 = 0.0;
-    if __v4 {
+    let (__v8,) = if __v4 {
+        let __v5 = __v3 * __v3;
         let __d5 = __d8;
         __d3 += __v3 * __d5;
         __d3 += __v3 * __d5;
+        (__v5,)
     } else {
+        let __v6 = ::core::primitive::f64::max(x, y);
+        let __v7 = 0.5 * __v6;
         let __d7 = __d8;
         let __d6 = 0.5 * __d7;
         __d0
@@ -108,7 +101,8 @@ fn hinge_grad(
             } else {
                 0.0
             };
-    }
+        (__v7,)
+    };
     if !::gradmacro::__private::tie(__d3, 0.0) {
         let __d2 = -__d3;
         __d0 += y * __d2;

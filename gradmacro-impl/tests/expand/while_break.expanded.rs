@@ -38,15 +38,15 @@ fn halve_grad(x: f64, limit: f64) -> (f64, f64, f64) {
         let t2 = y_2 < limit;
         let (t3,) = if t2 { (1u8,) } else { (0u8,) };
         let t4 = t3 == 0u8;
-        let (n_3,) = if t4 {
+        let (t5, n_3) = if t4 {
             let n_2 = n_1 + 1;
-            (n_2,)
+            (0u8, n_2)
         } else {
-            (n_1,)
+            (t3, n_1)
         };
         y_carried = y_2;
         n_carried = n_3;
-        if t3 == 1u8 || t3 == 3u8 {
+        if t5 == 1u8 || t5 == 3u8 {
             break;
         }
     }
@@ -92,25 +92,25 @@ fn halve_grad(
         let __v8 = __v7 < limit;
         let (__v9,) = if __v8 { (1u8,) } else { (0u8,) };
         let __v10 = __v9 == 0u8;
-        let (__v12,) = if __v10 {
+        let (__v12, __v13) = if __v10 {
             let __v11 = __v5 + 1;
-            (__v11,)
+            (0u8, __v11)
         } else {
-            (__v5,)
+            (__v9, __v5)
         };
         __s0 = __v7;
-        __s1 = __v12;
-        if __v9 == 1u8 || __v9 == 3u8 {
+        __s1 = __v13;
+        if __v12 == 1u8 || __v12 == 3u8 {
             break;
         }
     }
-    let __v13 = __s0;
-    let __v14 = __s1;
-    let __v15 = __v13 + limit;
-    let __d15 = 1.0;
-    let __d13 = __d15;
-    let __d1 = __d15;
-    let mut __ds0 = __d13;
+    let __v14 = __s0;
+    let __v15 = __s1;
+    let __v16 = __v14 + limit;
+    let __d16 = 1.0;
+    let __d14 = __d16;
+    let __d1 = __d16;
+    let mut __ds0 = __d14;
     for _ in 0..__n0 {
         let __d7 = __ds0;
         let __d4 = 0.5 * __d7;
@@ -122,5 +122,5 @@ fn halve_grad(
         __d0 = x * __d2;
         __d0 += x * __d2;
     }
-    (__v15, __d0, __d1)
+    (__v16, __d0, __d1)
 }
