@@ -2026,6 +2026,25 @@ struct Callee {
     b: f64,
 }
 
+/// `text` with each whole-word `word` (an identifier) replaced by `by`.
+fn replace_word(text: &str, word: &str, by: &str) -> String {
+    let ident = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(k) = rest.find(word) {
+        out.push_str(&rest[..k]);
+        let after = rest[k + word.len()..].chars().next();
+        if ident(out.chars().last()) || ident(after) {
+            out.push_str(word);
+        } else {
+            out.push_str(by);
+        }
+        rest = &rest[k + word.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A helper's parameters, plain and generic.
 fn params(sig: Sig) -> (Vec<String>, Vec<String>) {
     let mut p: Vec<String> = (0..sig.nf).map(|i| format!("x{i}: f64")).collect();
@@ -2175,6 +2194,9 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
         _ => SliceKind::Slice,
     };
     let sig = Sig { nf, has_w, w_ref, has_n, slice };
+    // A tenth of the programs take `x0` and `x1` as one tuple parameter `xt: (f64, f64)` (or
+    // `&(f64, f64)`): the body reads `xt.0`, `xt.1`; the dual program keeps `x0`, `x1`.
+    let tuple = (nf >= 2 && rng.chance(0.1)).then(|| rng.chance(0.4));
     // Helpers `pK_h0`, `pK_h1`: differentiated functions the program (and later helpers) call.
     let mut callees: Vec<Callee> = Vec::new();
     let mut helpers_p = String::new();
@@ -2221,6 +2243,10 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
             let i = rng.below(wrt.len());
             wrt[i] = true;
         }
+    }
+    if tuple.is_some() {
+        // one parameter: both or neither
+        wrt[1] = wrt[0];
     }
     let active: Vec<String> = names.iter().zip(&wrt).filter(|(_, w)| **w).map(|(n, _)| n.clone()).collect();
     let budget = if sound { 4 + rng.below(7) } else { 10 + rng.below(12) };
@@ -2271,9 +2297,24 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     }
     params_d.push("mg: &mut verify::Margin".into());
     dargs.push("mg".into());
+    let body_p = match tuple {
+        Some(by_ref) => {
+            let amp = if by_ref { "&" } else { "" };
+            params_p.splice(0..2, [format!("xt: {amp}(f64, f64)")]);
+            args.splice(0..2, [format!("{amp}(pt.x[0], pt.x[1])")]);
+            names.splice(0..2, ["xt".to_string(), String::new()]);
+            replace_word(&replace_word(&body_p, "x0", "xt.0"), "x1", "xt.1")
+        }
+        None => body_p,
+    };
 
     let attr = if wrt.contains(&false) {
-        let on: Vec<&str> = names.iter().zip(&wrt).filter(|(_, w)| **w).map(|(n, _)| n.as_str()).collect();
+        let on: Vec<&str> = names
+            .iter()
+            .zip(&wrt)
+            .filter(|(n, w)| **w && !n.is_empty())
+            .map(|(n, _)| n.as_str())
+            .collect();
         format!("#[differentiate(wrt({}))]", on.join(", "))
     } else {
         "#[differentiate]".to_string()
@@ -2288,6 +2329,19 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     let mut unpack = String::new();
     let mut gnames = Vec::new();
     for (i, on) in wrt.iter().enumerate() {
+        if tuple.is_some() && i < 2 {
+            // the tuple's gradient, `(d/dx0, d/dx1)`
+            if i == 1 {
+                continue;
+            }
+            if *on {
+                gnames.push("gt".into());
+                let _ = write!(unpack, "\n    grad.push(gt.0);\n    grad.push(gt.1);\n    active.resize(grad.len(), true);");
+            } else {
+                let _ = write!(unpack, "\n    grad.resize(grad.len() + 2, 0.0);\n    active.resize(grad.len(), false);");
+            }
+            continue;
+        }
         let (name, push) = if i < nf {
             (format!("g{i}"), format!("grad.push(g{i});"))
         } else if i == nf {

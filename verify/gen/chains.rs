@@ -420,7 +420,23 @@ impl Gen<'_> {
 
     /// `let c: Vec<f64> = chain.collect();` in the function's own scope.
     pub(super) fn collect_let(&mut self) -> bool {
-        let ch = self.chain(2, None, true);
+        let mut ch = self.chain(2, None, true);
+        if self.rng.chance(0.35) {
+            // `.filter(..)` before `.collect()`: the buffer grows by `push`. The predicate reads
+            // positions only (a value's would need the dual program's margin inside a second
+            // closure of the chain).
+            let k = self.name("k");
+            let keep = match self.rng.below(3) {
+                0 => format!("{k} % 2 == 1"),
+                1 if self.has_n => format!("({k} + n) % 3 != 0"),
+                _ => format!("{k} != 1"),
+            };
+            let v = self.name("u");
+            let f = format!(".enumerate().filter(|({k}, _)| {keep}).map(|(_, {v})| {v})");
+            ch.p.push_str(&f);
+            ch.d.push_str(&f);
+            ch.lo = 0;
+        }
         let c = self.name("cl");
         if self.rng.chance(0.6) {
             self.line(
