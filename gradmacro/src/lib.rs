@@ -304,6 +304,90 @@ pub mod __private {
 
     impl<I: ExactSizeIterator> ExactSizeIterator for MaybeIter<I> {}
 
+    /// The tangent `f_jvp` passes to a callee's `_jvp` for an array argument: an array's tangent
+    /// as the array (a `[F; N]` parameter) or as a slice, a slice's or a `Vec`'s as a slice,
+    /// whichever the callee takes.
+    pub trait Tangent<'a, T> {
+        fn tangent(&'a self) -> T;
+    }
+
+    impl<F: Copy, const N: usize> Tangent<'_, [F; N]> for [F; N] {
+        #[inline]
+        fn tangent(&self) -> [F; N] {
+            *self
+        }
+    }
+
+    impl<'a, F, const N: usize> Tangent<'a, &'a [F]> for [F; N] {
+        #[inline]
+        fn tangent(&'a self) -> &'a [F] {
+            self
+        }
+    }
+
+    impl<'a, F> Tangent<'a, &'a [F]> for [F] {
+        #[inline]
+        fn tangent(&'a self) -> &'a [F] {
+            self
+        }
+    }
+
+    impl<'a, F> Tangent<'a, &'a [F]> for ::alloc::vec::Vec<F> {
+        #[inline]
+        fn tangent(&'a self) -> &'a [F] {
+            self
+        }
+    }
+
+    /// See [`Tangent`].
+    #[inline]
+    pub fn tangent<'a, S: ?Sized + Tangent<'a, T>, T>(s: &'a S) -> T {
+        s.tangent()
+    }
+
+    /// A zero tangent shaped like an array, slice or `Vec` (behind any references): for a
+    /// constant array passed to a callee's `_jvp` beside differentiated arguments.
+    pub trait ZeroTangent {
+        type Zero;
+        fn zero_tangent(&self) -> Self::Zero;
+    }
+
+    impl<F: Default + Copy, const N: usize> ZeroTangent for [F; N] {
+        type Zero = [F; N];
+        #[inline]
+        fn zero_tangent(&self) -> [F; N] {
+            [F::default(); N]
+        }
+    }
+
+    impl<F: Default + Clone> ZeroTangent for [F] {
+        type Zero = ::alloc::vec::Vec<F>;
+        fn zero_tangent(&self) -> ::alloc::vec::Vec<F> {
+            zeros(self.len())
+        }
+    }
+
+    impl<F: Default + Clone> ZeroTangent for ::alloc::vec::Vec<F> {
+        type Zero = ::alloc::vec::Vec<F>;
+        fn zero_tangent(&self) -> ::alloc::vec::Vec<F> {
+            zeros(self.len())
+        }
+    }
+
+    impl<T: ZeroTangent + ?Sized> ZeroTangent for &T {
+        type Zero = T::Zero;
+        #[inline]
+        fn zero_tangent(&self) -> T::Zero {
+            (**self).zero_tangent()
+        }
+    }
+
+    /// See [`ZeroTangent`].
+    #[inline]
+    pub fn zero_tangent<T: ZeroTangent + ?Sized>(x: &T) -> T::Zero {
+        x.zero_tangent()
+    }
+
     /// A zero gradient for a slice or `Vec` parameter of length `n`.
     #[must_use]
     pub fn zeros<F: Default + Clone>(n: usize) -> ::alloc::vec::Vec<F> {

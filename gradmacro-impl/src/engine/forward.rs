@@ -173,7 +173,7 @@ impl Fwd<'_> {
         b.stmts.iter().map(|s| self.stmt(s)).collect()
     }
 
-    fn stmt(&self, s: &Stmt) -> TokenStream {
+    pub(super) fn stmt(&self, s: &Stmt) -> TokenStream {
         match self.mode {
             Mode::Level { needed, filter: true } if !included(self.body, s, needed) => return TokenStream::new(),
             Mode::Inner { recompute: true } => {
