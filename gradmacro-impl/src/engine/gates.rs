@@ -268,10 +268,19 @@ pub fn tangent(
         let c = RuleCtx::new(args, out, t, float, consts);
         terms.extend(adjoint(g, i, &c));
     }
+    // A rule that is an `if` (`max`, `abs`, ...) is an operand of the sum only in parentheses;
+    // the others are products and quotients, which bind tighter than `+`.
+    let wrap = |t: TokenStream| match t.clone().into_iter().next() {
+        Some(proc_macro2::TokenTree::Ident(i)) if i == "if" => quote!((#t)),
+        _ => t,
+    };
     match terms.len() {
         0 => None,
         1 => terms.pop(),
-        _ => Some(quote!(#((#terms))+*)),
+        _ => {
+            let terms = terms.into_iter().map(wrap);
+            Some(quote!(#(#terms)+*))
+        }
     }
 }
 
