@@ -26,7 +26,8 @@
 //!
 //! ## The attribute
 //! `#[differentiate]` differentiates with respect to every float-valued parameter;
-//! `#[differentiate(wrt(a, c))]` with respect to exactly `a` and `c` (the others are constants).
+//! `#[differentiate(wrt(a, c))]` with respect to exactly `a` and `c` (the others are constants);
+//! `forward` adds forward mode (below).
 //! It applies to a free `fn` or an `fn` in an `impl` block (the receiver is a constant), and adds
 //! `f_grad` with the same visibility and parameters, returning `(value, gradients...)`:
 //!
@@ -168,6 +169,38 @@
 //! let s = |x: f64| 1.0 / (1.0 + (-x).exp());
 //! assert!((dw - (2.0 * s(0.0) + s(0.5) * (1.0 - s(0.5)))).abs() < 1e-12);
 //! assert!((db - s(0.0)).abs() < 1e-12);
+//! ```
+//!
+//! ## Forward mode
+//! `#[differentiate(forward)]` (combined with `wrt(...)` as `#[differentiate(wrt(a), forward)]`)
+//! adds, beside `f_grad`, `f_jvp(args.., t_a, ..) -> (value, derivative)`: the value, bit-identical
+//! to `f`'s, and the directional derivative `∂f/∂a · t_a + ...` along one tangent per active
+//! parameter, in declaration order after the arguments. A tangent has its parameter's gradient
+//! type, except that a slice or `Vec` parameter takes a slice (`&[F]`, of the same length:
+//! `f_jvp` panics otherwise), so that nothing is allocated. The tangent statements run beside the
+//! forward statements in one pass with no tape, for every construct `f_grad` accepts, with the
+//! same local derivatives and the same conventions at kinks. A call `g(args)` with a
+//! differentiated argument goes through `g_jvp(args.., tangents..)`: `g` is
+//! `#[differentiate(forward)]` too, or you write `g_jvp` by hand (a missing one is a "cannot find
+//! function `g_jvp`" error at the call). One `f_jvp` call gives one directional derivative: use it
+//! when there are few directions (or few inputs), `f_grad` when there are many inputs.
+//!
+//! ```
+//! use gradmacro::differentiate;
+//!
+//! #[differentiate(forward)]
+//! fn bump(a: f64, w: [f64; 2]) -> f64 {
+//!     let s = a * w[0] + w[1];
+//!     s.tanh()
+//! }
+//!
+//! let (v, d) = bump_jvp(0.5, [2.0, -1.0], 1.0, [0.0, 0.0]); // d/da
+//! assert_eq!(v.to_bits(), bump(0.5, [2.0, -1.0]).to_bits());
+//! // s = 0: tanh'(0) = 1, ds/da = w[0] = 2
+//! assert!((d - 2.0).abs() < 1e-12);
+//! let (_, da, dw) = bump_grad(0.5, [2.0, -1.0]);
+//! let (_, along) = bump_jvp(0.5, [2.0, -1.0], 0.3, [1.0, -2.0]);
+//! assert!((along - (da * 0.3 + dw[0] - 2.0 * dw[1])).abs() < 1e-12);
 //! ```
 //!
 //! ## Where a function is not differentiable
