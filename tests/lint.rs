@@ -238,3 +238,78 @@ pub fn tuple_param(p: (f64, f64), q: &(f64, f64)) -> f64 {
     let (a, b) = q;
     p.0 * a + p.1 * b
 }
+
+// Forward mode: `f_jvp` is user code too.
+
+#[differentiate(forward)]
+pub fn jvp_gates(x: f64, y: f64) -> f64 {
+    let a = x.sin() * y.cos() + x.exp() * y.tanh() - (x * x + 1.0).ln();
+    let b = x.max(y) + x.min(y) + x.abs() + x.hypot(y) + x.atan2(y) + x.powi(3) + y.powf(2.0);
+    let c = f64::sqrt(x * x + 1.0) + f64::mul_add(x, y, 1.0) + x.clamp(-1.0, 1.0) + x.floor();
+    a + b + c * SCALE + std::f64::consts::PI
+}
+
+#[differentiate(forward)]
+pub fn jvp_single(x: f32) -> f32 {
+    x * x
+}
+
+#[differentiate(wrt(a), forward)]
+pub fn jvp_with_wrt(a: f64, b: f64, n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n {
+        #[allow(clippy::cast_precision_loss)]
+        let k = i as f64;
+        s += a * k + b;
+    }
+    s
+}
+
+#[differentiate(forward)]
+pub fn jvp_branches_loops(x: f64, y: f64, w: &[f64], k: [f64; 2], p: (f64, f64)) -> f64 {
+    let mut z = x;
+    if x > y {
+        z *= 2.0;
+    } else {
+        z += y * y;
+    }
+    let mut h = [0.0; 2];
+    for i in 0..2 {
+        h[i] = k[i] * z;
+    }
+    let mut acc = 0.0;
+    for &v in w {
+        if v > 10.0 {
+            return acc;
+        }
+        acc = acc * 0.5 + v * h[0];
+    }
+    let s: f64 = w.iter().map(|v| v * x).sum();
+    let m = match w.len() {
+        0 => p.0,
+        _ => p.1 * h[1],
+    };
+    acc + s + m + jvp_single_callee(z, w)
+}
+
+#[differentiate(forward)]
+pub fn jvp_single_callee(x: f64, w: &[f64]) -> f64 {
+    let mut buf = vec![0.0; w.len()];
+    for i in 0..w.len() {
+        buf[i] = w[i] * x;
+    }
+    buf.iter().sum()
+}
+
+#[differentiate(forward)]
+pub fn jvp_unused(x: f64, w: &[f64], k: [f64; 2]) -> f64 {
+    let _ = (w.len(), k.len());
+    2.0 + x.floor()
+}
+
+#[test]
+fn jvp_runs() {
+    let (v, d) = jvp_gates_jvp(0.3, 0.7, 1.0, 0.0);
+    assert!(v.is_finite() && d.is_finite());
+    assert_eq!(jvp_unused_jvp(1.5, &[1.0], [1.0, 2.0], 1.0, &[1.0], [0.0, 1.0]), (3.0, 0.0));
+}

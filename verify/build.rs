@@ -2221,7 +2221,9 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
         let (p, d, b) = body(rng, hsig, &callees, &mut called, false, budget, &o);
         let name = format!("{pre}{k}_h{j}");
         let (params_p, params_d) = params(hsig);
-        let _ = writeln!(helpers_p, "#[differentiate]\npub fn {name}({}) -> f64 {{\n{p}}}\n", params_p.join(", "));
+        // The `p` family is checked in forward mode too: a callee of `pK_jvp` needs its `_jvp`.
+        let fwd = if sound { "" } else { "(forward)" };
+        let _ = writeln!(helpers_p, "#[differentiate{fwd}]\npub fn {name}({}) -> f64 {{\n{p}}}\n", params_p.join(", "));
         let _ = writeln!(helpers_d, "\npub fn {name}_dual<D: verify::Num>({}) -> D {{\n{d}}}", params_d.join(", "));
         callees.push(Callee { name, sig: hsig, b });
         called.push(false);
@@ -2308,16 +2310,40 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
         None => body_p,
     };
 
+    let fwd = if sound { "" } else { ", forward" };
     let attr = if wrt.contains(&false) {
-        let on: Vec<&str> = names
-            .iter()
-            .zip(&wrt)
-            .filter(|(n, w)| **w && !n.is_empty())
-            .map(|(n, _)| n.as_str())
-            .collect();
-        format!("#[differentiate(wrt({}))]", on.join(", "))
-    } else {
+        let on: Vec<&str> =
+            names.iter().zip(&wrt).filter(|(n, w)| **w && !n.is_empty()).map(|(n, _)| n.as_str()).collect();
+        format!("#[differentiate(wrt({}){fwd})]", on.join(", "))
+    } else if sound {
         "#[differentiate]".to_string()
+    } else {
+        "#[differentiate(forward)]".to_string()
+    };
+    // `pK_jvp`'s tangents, one per active parameter, read from the flattened direction `t`.
+    let mut targs: Vec<String> = Vec::new();
+    for (i, on) in wrt.iter().enumerate() {
+        if !*on || (tuple.is_some() && i == 1) {
+            continue;
+        }
+        targs.push(if tuple.is_some() && i == 0 {
+            "(t[0], t[1])".to_string()
+        } else if i < nf {
+            format!("t[{i}]")
+        } else if i == nf {
+            format!("&t[{nf}..{nf} + pt.s.len()]")
+        } else {
+            format!("[t[{nf} + pt.s.len()], t[{nf} + pt.s.len() + 1], t[{nf} + pt.s.len() + 2]]")
+        });
+    }
+    let jvp = if sound {
+        "let (tangent, jvp) = (Vec::new(), None);".to_string()
+    } else {
+        format!(
+            "let tangent = verify::tangent(pt, grad.len());\n    let t = &tangent;\n    let jvp = Some({pre}{k}_jvp({}, {}));",
+            args.join(", "),
+            targs.join(", ")
+        )
     };
     let src = format!("{helpers_p}{attr}\npub fn {pre}{k}({}) -> f64 {{\n{body_p}}}\n", params_p.join(", "));
     let mut out = String::new();
@@ -2336,9 +2362,13 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
             }
             if *on {
                 gnames.push("gt".into());
-                let _ = write!(unpack, "\n    grad.push(gt.0);\n    grad.push(gt.1);\n    active.resize(grad.len(), true);");
+                let _ = write!(
+                    unpack,
+                    "\n    grad.push(gt.0);\n    grad.push(gt.1);\n    active.resize(grad.len(), true);"
+                );
             } else {
-                let _ = write!(unpack, "\n    grad.resize(grad.len() + 2, 0.0);\n    active.resize(grad.len(), false);");
+                let _ =
+                    write!(unpack, "\n    grad.resize(grad.len() + 2, 0.0);\n    active.resize(grad.len(), false);");
             }
             continue;
         }
@@ -2373,7 +2403,8 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     let mut active: Vec<bool> = Vec::new();{unpack}
     let (dual_value, dual_grad, margin) =
         verify::dual_gradient(pt, {nf}, {has_w}, |x, s, {wpat}, mg| {pre}{k}_dual({dargs}));
-    verify::Outcome {{ value, grad_value, grad, active, dual_value, dual_grad, margin }}
+    {jvp}
+    verify::Outcome {{ value, grad_value, grad, active, dual_value, dual_grad, margin, tangent, jvp }}
 }}",
         args = args.join(", "),
         gn = gnames.join(", "),

@@ -97,6 +97,11 @@ fn attr() -> BoxedStrategy<String> {
             "wrt(zz)",
             "foo",
             "wrt(a), wrt(b)",
+            "forward",
+            "wrt(a), forward",
+            "forward, forward",
+            "forward(a)",
+            "forward = 1",
             "wrt = 3",
             "1",
             "wrt(n)",
@@ -494,7 +499,7 @@ proptest! {
     /// Bodies only, under a signature the engine accepts, so that they reach lowering and the
     /// reverse pass rather than stopping at the signature.
     #[test]
-    fn random_bodies_never_panic(attr in pick(&["", "wrt(x)", "wrt(w)"]), body in stmts(3), tail in expr()) {
+    fn random_bodies_never_panic(attr in pick(&["", "wrt(x)", "wrt(w)", "forward", "wrt(w), forward"]), body in stmts(3), tail in expr()) {
         let item = format!("fn f(x: f64, k: f64, w: &[f64], xs: [f64; 3], n: usize, i: usize) -> f64 {{\n{body}\n{tail}\n}}");
         expand_str(&attr, &item);
     }

@@ -26,7 +26,8 @@
 //!
 //! ## The attribute
 //! `#[differentiate]` differentiates with respect to every float-valued parameter;
-//! `#[differentiate(wrt(a, c))]` with respect to exactly `a` and `c` (the others are constants).
+//! `#[differentiate(wrt(a, c))]` with respect to exactly `a` and `c` (the others are constants);
+//! `forward` adds forward mode (below).
 //! It applies to a free `fn` or an `fn` in an `impl` block (the receiver is a constant), and adds
 //! `f_grad` with the same visibility and parameters, returning `(value, gradients...)`:
 //!
@@ -170,6 +171,38 @@
 //! assert!((db - s(0.0)).abs() < 1e-12);
 //! ```
 //!
+//! ## Forward mode
+//! `#[differentiate(forward)]` (combined with `wrt(...)` as `#[differentiate(wrt(a), forward)]`)
+//! adds, beside `f_grad`, `f_jvp(args.., t_a, ..) -> (value, derivative)`: the value, bit-identical
+//! to `f`'s, and the directional derivative `∂f/∂a · t_a + ...` along one tangent per active
+//! parameter, in declaration order after the arguments. A tangent has its parameter's gradient
+//! type, except that a slice or `Vec` parameter takes a slice (`&[F]`, of the same length:
+//! `f_jvp` panics otherwise), so that nothing is allocated. The tangent statements run beside the
+//! forward statements in one pass with no tape, for every construct `f_grad` accepts, with the
+//! same local derivatives and the same conventions at kinks. A call `g(args)` with a
+//! differentiated argument goes through `g_jvp(args.., tangents..)`: `g` is
+//! `#[differentiate(forward)]` too, or you write `g_jvp` by hand (a missing one is a "cannot find
+//! function `g_jvp`" error at the call). One `f_jvp` call gives one directional derivative: use it
+//! when there are few directions (or few inputs), `f_grad` when there are many inputs.
+//!
+//! ```
+//! use gradmacro::differentiate;
+//!
+//! #[differentiate(forward)]
+//! fn bump(a: f64, w: [f64; 2]) -> f64 {
+//!     let s = a * w[0] + w[1];
+//!     s.tanh()
+//! }
+//!
+//! let (v, d) = bump_jvp(0.5, [2.0, -1.0], 1.0, [0.0, 0.0]); // d/da
+//! assert_eq!(v.to_bits(), bump(0.5, [2.0, -1.0]).to_bits());
+//! // s = 0: tanh'(0) = 1, ds/da = w[0] = 2
+//! assert!((d - 2.0).abs() < 1e-12);
+//! let (_, da, dw) = bump_grad(0.5, [2.0, -1.0]);
+//! let (_, along) = bump_jvp(0.5, [2.0, -1.0], 0.3, [1.0, -2.0]);
+//! assert!((along - (da * 0.3 + dw[0] - 2.0 * dw[1])).abs() < 1e-12);
+//! ```
+//!
 //! ## Where a function is not differentiable
 //! `max`/`min` give the gradient to the selected input and half to each on a tie; `clamp` is
 //! like nested `max`/`min`; `abs` has slope 0 at 0; `signum, floor, ceil, round, trunc` slope 0
@@ -303,6 +336,90 @@ pub mod __private {
     }
 
     impl<I: ExactSizeIterator> ExactSizeIterator for MaybeIter<I> {}
+
+    /// The tangent `f_jvp` passes to a callee's `_jvp` for an array argument: an array's tangent
+    /// as the array (a `[F; N]` parameter) or as a slice, a slice's or a `Vec`'s as a slice,
+    /// whichever the callee takes.
+    pub trait Tangent<'a, T> {
+        fn tangent(&'a self) -> T;
+    }
+
+    impl<F: Copy, const N: usize> Tangent<'_, [F; N]> for [F; N] {
+        #[inline]
+        fn tangent(&self) -> [F; N] {
+            *self
+        }
+    }
+
+    impl<'a, F, const N: usize> Tangent<'a, &'a [F]> for [F; N] {
+        #[inline]
+        fn tangent(&'a self) -> &'a [F] {
+            self
+        }
+    }
+
+    impl<'a, F> Tangent<'a, &'a [F]> for [F] {
+        #[inline]
+        fn tangent(&'a self) -> &'a [F] {
+            self
+        }
+    }
+
+    impl<'a, F> Tangent<'a, &'a [F]> for ::alloc::vec::Vec<F> {
+        #[inline]
+        fn tangent(&'a self) -> &'a [F] {
+            self
+        }
+    }
+
+    /// See [`Tangent`].
+    #[inline]
+    pub fn tangent<'a, S: ?Sized + Tangent<'a, T>, T>(s: &'a S) -> T {
+        s.tangent()
+    }
+
+    /// A zero tangent shaped like an array, slice or `Vec` (behind any references): for a
+    /// constant array passed to a callee's `_jvp` beside differentiated arguments.
+    pub trait ZeroTangent {
+        type Zero;
+        fn zero_tangent(&self) -> Self::Zero;
+    }
+
+    impl<F: Default + Copy, const N: usize> ZeroTangent for [F; N] {
+        type Zero = [F; N];
+        #[inline]
+        fn zero_tangent(&self) -> [F; N] {
+            [F::default(); N]
+        }
+    }
+
+    impl<F: Default + Clone> ZeroTangent for [F] {
+        type Zero = ::alloc::vec::Vec<F>;
+        fn zero_tangent(&self) -> ::alloc::vec::Vec<F> {
+            zeros(self.len())
+        }
+    }
+
+    impl<F: Default + Clone> ZeroTangent for ::alloc::vec::Vec<F> {
+        type Zero = ::alloc::vec::Vec<F>;
+        fn zero_tangent(&self) -> ::alloc::vec::Vec<F> {
+            zeros(self.len())
+        }
+    }
+
+    impl<T: ZeroTangent + ?Sized> ZeroTangent for &T {
+        type Zero = T::Zero;
+        #[inline]
+        fn zero_tangent(&self) -> T::Zero {
+            (**self).zero_tangent()
+        }
+    }
+
+    /// See [`ZeroTangent`].
+    #[inline]
+    pub fn zero_tangent<T: ZeroTangent + ?Sized>(x: &T) -> T::Zero {
+        x.zero_tangent()
+    }
 
     /// A zero gradient for a slice or `Vec` parameter of length `n`.
     #[must_use]

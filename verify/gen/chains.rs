@@ -421,18 +421,17 @@ impl Gen<'_> {
     /// `let c: Vec<f64> = chain.collect();` in the function's own scope.
     pub(super) fn collect_let(&mut self) -> bool {
         let mut ch = self.chain(2, None, true);
-        if self.rng.chance(0.35) {
+        let keep = match self.rng.below(3) {
+            0 if self.has_n => Some("n % 2 == 0".to_string()),
+            1 if self.has_n => Some("n > 2".to_string()),
+            2 if !self.bools.is_empty() => Some(format!("!{}", self.bools[self.rng.below(self.bools.len())])),
+            _ => None,
+        };
+        if let Some(keep) = keep.filter(|_| self.rng.chance(0.5)) {
             // `.filter(..)` before `.collect()`: the buffer grows by `push`. The predicate reads
-            // positions only (a value's would need the dual program's margin inside a second
-            // closure of the chain).
-            let k = self.name("k");
-            let keep = match self.rng.below(3) {
-                0 => format!("{k} % 2 == 1"),
-                1 if self.has_n => format!("({k} + n) % 3 != 0"),
-                _ => format!("{k} != 1"),
-            };
-            let v = self.name("u");
-            let f = format!(".enumerate().filter(|({k}, _)| {keep}).map(|(_, {v})| {v})");
+            // no item (the dual program's margin cannot go into a second closure of the chain),
+            // so it keeps all of them or none.
+            let f = format!(".filter(|_| {keep})");
             ch.p.push_str(&f);
             ch.d.push_str(&f);
             ch.lo = 0;

@@ -223,7 +223,11 @@ impl Gen<'_> {
                         let l = super::lit(f);
                         self.line(&format!("{y} *= {};", l.p), &format!("{y} *= {};", l.d));
                     } else {
-                        let (op, e) = self.write_rhs(i);
+                        let (op, mut e) = self.write_rhs(i);
+                        if e.p == y {
+                            // `v = v;` is linted as a useless self-assignment
+                            e = super::E::new(format!("({y} * 1.0)"), format!("({y} * D::from(1.0))"), e.b);
+                        }
                         self.line(&format!("{y} {op} {};", e.p), &format!("{y} {op} {};", e.d));
                     }
                 }

@@ -287,6 +287,24 @@ pub struct Outcome {
     pub dual_grad: Vec<f64>,
     /// The smallest branch margin met.
     pub margin: Margin,
+    /// The direction `pK_jvp` was called with, flattened like the gradient (0 for the
+    /// components `wrt(..)` leaves out); empty when the program has no `_jvp`.
+    pub tangent: Vec<f64>,
+    /// `pK_jvp(.., tangent)`: the value and the directional derivative.
+    pub jvp: Option<(f64, f64)>,
+}
+
+/// A direction for `pK_jvp` at `pt`, of `len` components in [-2, 2): drawn from the point
+/// itself, so that a program's check is the same whichever shard it runs in.
+#[must_use]
+pub fn tangent(pt: &Point, len: usize) -> Vec<f64> {
+    let h =
+        pt.x.iter()
+            .chain(&pt.s)
+            .chain(&pt.w)
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, v| (h ^ v.to_bits()).wrapping_mul(0x0100_0000_01b3));
+    let mut rng = Rng(h);
+    (0..len).map(|_| rng.uniform(-2.0, 2.0)).collect()
 }
 
 /// One generated program.
@@ -339,6 +357,11 @@ pub struct Report {
     /// Points skipped because the forward-mode value drifted from `pK`'s (rounding amplified
     /// through many steps, so the two evaluations are no longer the same path).
     pub skipped_drift: usize,
+    /// Points where `pK_jvp` was compared (with the gradient's checks passed).
+    pub jvp_checked: usize,
+    /// The largest error of a directional derivative, relative to the sum of the magnitudes of
+    /// its terms (or 1).
+    pub jvp_max_rel_error: f64,
     /// The largest error seen at a checked point, relative to the largest gradient component
     /// (or 1).
     pub max_rel_error: f64,
@@ -396,6 +419,11 @@ impl std::fmt::Display for Report {
             self.error_decades[5],
             self.error_decades[6],
             self.error_decades[7]
+        )?;
+        writeln!(
+            f,
+            "forward mode: pK_jvp compared at {} points (value bit-identical, derivative against the exact gradient . tangent and pK_grad . tangent), max relative error {:.3e}",
+            self.jvp_checked, self.jvp_max_rel_error
         )?;
         for fl in self.failures.iter().take(10) {
             writeln!(f, "--- {} at {:?}\n{}\n{}", fl.name, fl.point, fl.what, fl.source)?;
@@ -478,14 +506,37 @@ fn compare(o: &Outcome, r: &mut Report) -> Option<String> {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let decade = if worst == 0.0 { 0 } else { (worst.log10().floor() + 18.0).clamp(1.0, 7.0) as usize };
     r.error_decades[decade] += 1;
-    if worst <= RTOL {
-        r.max_rel_error = r.max_rel_error.max(worst);
-        return None;
+    if worst > RTOL {
+        return Some(format!(
+            "gradient: relative error {worst:e}\n  expected {:?}\n  actual   {:?}\n  compared {:?}",
+            o.dual_grad, o.grad, o.active
+        ));
     }
-    Some(format!(
-        "gradient: relative error {worst:e}\n  expected {:?}\n  actual   {:?}\n  compared {:?}",
-        o.dual_grad, o.grad, o.active
-    ))
+    r.max_rel_error = r.max_rel_error.max(worst);
+    compare_jvp(o, r)
+}
+
+/// Forward mode: `pK_jvp`'s value must be `pK`'s bit for bit, and its derivative the exact
+/// gradient dotted with the tangent (and `pK_grad`'s, which has just been checked).
+fn compare_jvp(o: &Outcome, r: &mut Report) -> Option<String> {
+    let (value, d) = o.jvp?;
+    if value.to_bits() != o.value.to_bits() {
+        return Some(format!("jvp value: pK = {:e}, pK_jvp.0 = {value:e} (must be bit-identical)", o.value));
+    }
+    let terms = || o.dual_grad.iter().zip(&o.grad).zip(&o.tangent).zip(&o.active).filter(|(_, a)| **a);
+    let exact: f64 = terms().map(|(((e, _), t), _)| e * t).sum();
+    let by_grad: f64 = terms().map(|(((_, g), t), _)| g * t).sum();
+    let scale = terms().fold(1.0f64, |m, (((e, _), t), _)| m + (e * t).abs());
+    let err = ((d - exact).abs().max((d - by_grad).abs())) / scale;
+    r.jvp_checked += 1;
+    if err.is_nan() || err > RTOL {
+        return Some(format!(
+            "jvp: derivative {d:e}, exact gradient . tangent {exact:e}, pK_grad . tangent {by_grad:e} (relative error {err:e})\n  tangent {:?}",
+            o.tangent
+        ));
+    }
+    r.jvp_max_rel_error = r.jvp_max_rel_error.max(err);
+    None
 }
 
 /// Forward-mode value and gradient of `f` at `x` (one [`Dual64`] pass per input), for tests

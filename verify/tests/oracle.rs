@@ -1,7 +1,9 @@
 //! The exact oracle: every generated program `pK` (see `build.rs`) is checked at random points
 //! against forward-mode dual numbers (num-dual): `pK_grad`'s value must equal `pK`'s bit for bit,
 //! and its gradient must match the exact one to a relative tolerance, except at points where a
-//! branch or kink is within rounding of flipping (those are counted and skipped).
+//! branch or kink is within rounding of flipping (those are counted and skipped). Every program
+//! is `#[differentiate(forward)]` too: `pK_jvp` along a random direction must give `pK`'s value
+//! bit for bit and the exact gradient dotted with the direction.
 
 #[allow(unused_variables, unused_mut, unused_assignments, unused_parens, unused_imports, unreachable_code, clippy::all)]
 mod programs {
@@ -18,5 +20,7 @@ fn oracle() {
     let report = verify::run(programs::PROGRAMS, programs::SEED, programs::FIRST);
     println!("{report}");
     assert!(report.failures.is_empty(), "{} failures", report.failures.len());
+    // every program is `forward` too: each checked point checks `pK_jvp`
+    assert_eq!(report.jvp_checked, report.checked, "pK_jvp compared at every checked point");
     assert!(report.skipped_fraction() < 0.05, "too many points skipped: {}", report.skipped_fraction());
 }

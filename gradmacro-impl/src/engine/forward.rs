@@ -227,7 +227,7 @@ impl Fwd<'_> {
         }
     }
 
-    fn stmt(&self, s: &Stmt) -> TokenStream {
+    pub(super) fn stmt(&self, s: &Stmt) -> TokenStream {
         match self.mode {
             Mode::Level { needed, filter: true } if !included(self.body, s, needed) => return TokenStream::new(),
             Mode::Inner { recompute: true } => {

@@ -1,9 +1,12 @@
 //! The gate table: the only place where a local derivative is written down.
 //!
-//! Each gate has a forward form and, per input, the contribution it adds to that input's adjoint
-//! given the adjoint `dx` of its output `x`. The comment on each rule shows the statement it
-//! differentiates and what the backward pass emits for it (`da += ...` is the first `let` or a
-//! later `+=`, chosen by the reverse pass).
+//! Each gate has a forward form and, per input `a`, one rule: the local partial `dx/da` times a
+//! seed. Reverse mode (`f_grad`) seeds it with the adjoint `dx` of the output and adds the result
+//! to `da`; forward mode (`f_jvp`) seeds it with the input's tangent `ta` and sums over the
+//! inputs into the output's tangent `tx` ([`tangent`]). Every rule is linear in its seed, so one
+//! partial, written once, serves both modes. The comment on each rule shows the statement it
+//! differentiates, what the backward pass emits for it (`da += ...` is the first `let` or a later
+//! `+=`, chosen by the reverse pass), and, under `forward:`, the tangent statement.
 
 use std::cell::RefCell;
 
@@ -243,8 +246,47 @@ fn weight(p: &TokenStream, q: &TokenStream, wins: &TokenStream) -> TokenStream {
     quote!((if #p #wins #q { 1.0 } else if ::gradmacro::__private::tie(#p, #q) { 0.5 } else { 0.0 }))
 }
 
+/// The tangent of gate `g`'s output in forward mode: `tx = sum over inputs i of dx/da_i * ta_i`,
+/// given each input's tangent `ta_i` (`None` for a constant input). Each term is input `i`'s
+/// [`adjoint`] rule with the seed `c.d` set to `ta_i` (the rules are `seed * dx/da_i`), so the
+/// tangent uses exactly the partials the backward pass uses. `None` when no term remains (no
+/// input has a tangent, or the gate is flat).
+pub fn tangent(
+    g: Gate,
+    tangents: &[Option<TokenStream>],
+    args: &[TokenStream],
+    out: &TokenStream,
+    float: &TokenStream,
+    consts: &TokenStream,
+) -> Option<TokenStream> {
+    let mut terms = Vec::new();
+    for (i, t) in tangents.iter().enumerate() {
+        let Some(t) = t else { continue };
+        if g.is_integer_input(i) {
+            continue;
+        }
+        let c = RuleCtx::new(args, out, t, float, consts);
+        terms.extend(adjoint(g, i, &c));
+    }
+    // A rule that is an `if` (`max`, `abs`, ...) is an operand of the sum only in parentheses;
+    // the others are products and quotients, which bind tighter than `+`.
+    let wrap = |t: TokenStream| match t.clone().into_iter().next() {
+        Some(proc_macro2::TokenTree::Ident(i)) if i == "if" => quote!((#t)),
+        _ => t,
+    };
+    match terms.len() {
+        0 => None,
+        1 => terms.pop(),
+        _ => {
+            let terms = terms.into_iter().map(wrap);
+            Some(quote!(#(#terms)+*))
+        }
+    }
+}
+
 /// The contribution of gate `g` to the adjoint of its input `i`, or `None` when the local
-/// derivative is identically zero.
+/// derivative is identically zero. With the seed `c.d` set to input `i`'s tangent instead of the
+/// output's adjoint, the same expression is that input's term of the output's tangent.
 #[allow(clippy::too_many_lines, reason = "one arm per gate is the point of the table")]
 pub fn adjoint(g: Gate, i: usize, c: &RuleCtx<'_>) -> Option<TokenStream> {
     let d = c.d;
@@ -252,11 +294,14 @@ pub fn adjoint(g: Gate, i: usize, c: &RuleCtx<'_>) -> Option<TokenStream> {
     let k = c.consts;
     let rule = match (g, i) {
         // x = a + b  =>  da += dx; db += dx
+        //   forward:  tx = ta + tb
         (Gate::Add, _) | (Gate::Id, 0) => quote!(#d),
         // x = a - b  =>  da += dx; db += -dx
+        //   forward:  tx = ta + -tb
         (Gate::Sub, 0) => quote!(#d),
         (Gate::Sub, 1) | (Gate::Neg, 0) => quote!(-#d),
         // x = a * b  =>  da += b * dx; db += a * dx
+        //   forward:  tx = b * ta + a * tb
         (Gate::Mul, 0) => {
             let b = c.a(1);
             quote!(#b * #d)
@@ -266,6 +311,7 @@ pub fn adjoint(g: Gate, i: usize, c: &RuleCtx<'_>) -> Option<TokenStream> {
             quote!(#a * #d)
         }
         // x = a / b  =>  da += dx / b; db += -dx * x / b
+        //   forward:  tx = ta / b + -tb * x / b
         (Gate::Div, 0) => {
             let b = c.a(1);
             quote!(#d / #b)
@@ -276,6 +322,7 @@ pub fn adjoint(g: Gate, i: usize, c: &RuleCtx<'_>) -> Option<TokenStream> {
         }
         // x = a % b  =>  da += dx; db += -dx * (a / b).trunc()  (x = a - b * trunc(a / b), the
         //   quotient piecewise constant)
+        //   forward:  tx = ta + -tb * (a / b).trunc()
         (Gate::Rem, 0) => quote!(#d),
         (Gate::Rem, 1) => {
             let (a, b) = (c.a(0), c.a(1));
@@ -298,36 +345,43 @@ fn method_adjoint(
 ) -> Option<TokenStream> {
     let rule = match (m, i) {
         // x = a.abs()  =>  da += dx * a.signum(), and 0 at a == 0 (signum(0.0) is 1.0)
+        //   forward:  tx = ta * a.signum(), 0 at a == 0
         (M::Abs, 0) => {
             let a = c.a(0);
             quote!(if ::gradmacro::__private::tie(#a, 0.0) { 0.0 } else { #d * #f::signum(#a) })
         }
         // x = a.acos()  =>  da += -dx / (1 - a*a).sqrt()
+        //   forward:  tx = -ta / (1 - a*a).sqrt()
         (M::Acos, 0) => {
             let a = c.a(0);
             quote!(-#d / #f::sqrt(1.0 - #a * #a))
         }
         // x = a.acosh()  =>  da += dx / (a*a - 1).sqrt()
+        //   forward:  tx = ta / (a*a - 1).sqrt()
         (M::Acosh, 0) => {
             let a = c.a(0);
             quote!(#d / #f::sqrt(#a * #a - 1.0))
         }
         // x = a.asin()  =>  da += dx / (1 - a*a).sqrt()
+        //   forward:  tx = ta / (1 - a*a).sqrt()
         (M::Asin, 0) => {
             let a = c.a(0);
             quote!(#d / #f::sqrt(1.0 - #a * #a))
         }
         // x = a.asinh()  =>  da += dx / (a*a + 1).sqrt()
+        //   forward:  tx = ta / (a*a + 1).sqrt()
         (M::Asinh, 0) => {
             let a = c.a(0);
             quote!(#d / #f::sqrt(#a * #a + 1.0))
         }
         // x = a.atan()  =>  da += dx / (1 + a*a)
+        //   forward:  tx = ta / (1 + a*a)
         (M::Atan, 0) => {
             let a = c.a(0);
             quote!(#d / (1.0 + #a * #a))
         }
         // x = a.atan2(b)  =>  da += dx * b / (a*a + b*b); db += -dx * a / (a*a + b*b)
+        //   forward:  tx = ta * b / (a*a + b*b) + -tb * a / (a*a + b*b)
         (M::Atan2, 0) => {
             let (a, b) = (c.a(0), c.a(1));
             quote!(#d * #b / (#a * #a + #b * #b))
@@ -337,11 +391,13 @@ fn method_adjoint(
             quote!(-#d * #a / (#a * #a + #b * #b))
         }
         // x = a.atanh()  =>  da += dx / (1 - a*a)
+        //   forward:  tx = ta / (1 - a*a)
         (M::Atanh, 0) => {
             let a = c.a(0);
             quote!(#d / (1.0 - #a * #a))
         }
         // x = a.cbrt()  =>  da += dx / (3 * x * x)
+        //   forward:  tx = ta / (3 * x * x)
         (M::Cbrt, 0) => {
             let x = c.x();
             quote!(#d / (3.0 * #x * #x))
@@ -350,6 +406,7 @@ fn method_adjoint(
         //   da += dx * [m vs hi] * [a vs lo], dlo += dx * [m vs hi] * [lo vs a], dhi += dx * [hi vs m]
         //   where [p vs q] is 1 if p is the one selected, 1/2 on a tie, 0 otherwise; a NaN `a`
         //   (clamp returns NaN) passes NaN on
+        //   forward:  tx = ta * [m vs hi] * [a vs lo] + tlo * [m vs hi] * [lo vs a] + thi * [hi vs m]
         (M::Clamp, 0) => {
             let (a, lo, hi) = (c.a(0), c.a(1), c.a(2));
             let (wm, wa) = (weight(&quote!(#f::max(#a, #lo)), &hi, &quote!(<)), weight(&a, &lo, &quote!(>)));
@@ -366,33 +423,40 @@ fn method_adjoint(
             quote!(#d * #wh)
         }
         // x = a.cos()  =>  da += -dx * a.sin()
+        //   forward:  tx = -ta * a.sin()
         (M::Cos, 0) => {
             let a = c.a(0);
             quote!(-#d * #f::sin(#a))
         }
         // x = a.cosh()  =>  da += dx * a.sinh()
+        //   forward:  tx = ta * a.sinh()
         (M::Cosh, 0) => {
             let a = c.a(0);
             quote!(#d * #f::sinh(#a))
         }
         // x = a.exp()  =>  da += dx * x
+        //   forward:  tx = ta * x
         (M::Exp, 0) => {
             let x = c.x();
             quote!(#d * #x)
         }
         // x = a.exp2()  =>  da += dx * x * ln 2
+        //   forward:  tx = ta * x * ln 2
         (M::Exp2, 0) => {
             let x = c.x();
             quote!(#d * #x * #k::LN_2)
         }
         // x = a.exp_m1()  =>  da += dx * (x + 1)
+        //   forward:  tx = ta * (x + 1)
         (M::ExpM1, 0) => {
             let x = c.x();
             quote!(#d * (#x + 1.0))
         }
         // x = a.fract()  =>  da += dx  (slope 1 between the jumps)
+        //   forward:  tx = ta
         (M::Fract, 0) => quote!(#d),
         // x = a.hypot(b)  =>  da += dx * a / x; db += dx * b / x
+        //   forward:  tx = ta * a / x + tb * b / x
         (M::Hypot, 0) => {
             let (a, x) = (c.a(0), c.x());
             quote!(#d * #a / #x)
@@ -402,16 +466,19 @@ fn method_adjoint(
             quote!(#d * #b / #x)
         }
         // x = a.ln()  =>  da += dx / a
+        //   forward:  tx = ta / a
         (M::Ln, 0) => {
             let a = c.a(0);
             quote!(#d / #a)
         }
         // x = a.ln_1p()  =>  da += dx / (1 + a)
+        //   forward:  tx = ta / (1 + a)
         (M::Ln1p, 0) => {
             let a = c.a(0);
             quote!(#d / (1.0 + #a))
         }
         // x = a.log(b)  =>  da += dx / (a * b.ln()); db += -dx * x / (b * b.ln())
+        //   forward:  tx = ta / (a * b.ln()) + -tb * x / (b * b.ln())
         (M::Log, 0) => {
             let (a, b) = (c.a(0), c.a(1));
             quote!(#d / (#a * #f::ln(#b)))
@@ -421,20 +488,25 @@ fn method_adjoint(
             quote!(-#d * #x / (#b * #f::ln(#b)))
         }
         // x = a.log10()  =>  da += dx / (a * ln 10)
+        //   forward:  tx = ta / (a * ln 10)
         (M::Log10, 0) => {
             let a = c.a(0);
             quote!(#d / (#a * #k::LN_10))
         }
         // x = a.log2()  =>  da += dx / (a * ln 2)
+        //   forward:  tx = ta / (a * ln 2)
         (M::Log2, 0) => {
             let a = c.a(0);
             quote!(#d / (#a * #k::LN_2))
         }
         // x = a.max(b)  =>  the returned input gets dx; a tie gives each dx / 2
+        //   forward:  tx = the returned input's tangent; (ta + tb) / 2 on a tie
         (M::Max, _) => select(c, i, &quote!(>)),
         // x = a.min(b)  =>  the returned input gets dx; a tie gives each dx / 2
+        //   forward:  tx = the returned input's tangent; (ta + tb) / 2 on a tie
         (M::Min, _) => select(c, i, &quote!(<)),
         // x = a.mul_add(b, e)  =>  da += dx * b; db += dx * a; de += dx
+        //   forward:  tx = ta * b + tb * a + te
         (M::MulAdd, 0) => {
             let b = c.a(1);
             quote!(#d * #b)
@@ -445,6 +517,7 @@ fn method_adjoint(
         }
         (M::MulAdd, 2) => quote!(#d),
         // x = a.powf(b)  =>  da += dx * b * a.powf(b - 1) (0 when b == 0); db += dx * x * a.ln()
+        //   forward:  tx = ta * b * a.powf(b - 1) + tb * x * a.ln()
         (M::Powf, 0) => {
             let (a, b) = (c.a(0), c.a(1));
             quote!(if ::gradmacro::__private::tie(#b, 0.0) { 0.0 } else { #d * #b * #f::powf(#a, #b - 1.0) })
@@ -454,52 +527,62 @@ fn method_adjoint(
             quote!(#d * #x * #f::ln(#a))
         }
         // x = a.powi(n)  =>  da += dx * n * a.powi(n - 1) (0 when n == 0: a constant)
+        //   forward:  tx = ta * n * a.powi(n - 1)
         (M::Powi, 0) => {
             let (a, n) = (c.a(0), c.a(1));
             quote!(if #n == 0 { 0.0 } else { #d * (#n as #f) * #f::powi(#a, #n - 1) })
         }
         // x = a.recip()  =>  da += -dx * x * x
+        //   forward:  tx = -ta * x * x
         (M::Recip, 0) => {
             let x = c.x();
             quote!(-#d * #x * #x)
         }
         // x = a.rem_euclid(b)  =>  da += dx; db += -dx * a.div_euclid(b)  (x = a - b * q with
         //   the quotient q = a.div_euclid(b) piecewise constant)
+        //   forward:  tx = ta + -tb * a.div_euclid(b)
         (M::RemEuclid, 0) => quote!(#d),
         (M::RemEuclid, 1) => {
             let (a, b) = (c.a(0), c.a(1));
             quote!(-#d * #f::div_euclid(#a, #b))
         }
         // x = a.sin()  =>  da += dx * a.cos()
+        //   forward:  tx = ta * a.cos()
         (M::Sin, 0) => {
             let a = c.a(0);
             quote!(#d * #f::cos(#a))
         }
         // x = a.sinh()  =>  da += dx * a.cosh()
+        //   forward:  tx = ta * a.cosh()
         (M::Sinh, 0) => {
             let a = c.a(0);
             quote!(#d * #f::cosh(#a))
         }
         // x = a.sqrt()  =>  da += dx * 0.5 / x
+        //   forward:  tx = ta * 0.5 / x
         (M::Sqrt, 0) => {
             let x = c.x();
             quote!(#d * 0.5 / #x)
         }
         // x = a.tan()  =>  da += dx * (1 + x * x)
+        //   forward:  tx = ta * (1 + x * x)
         (M::Tan, 0) => {
             let x = c.x();
             quote!(#d * (1.0 + #x * #x))
         }
         // x = a.tanh()  =>  da += dx * (1 - x * x)
+        //   forward:  tx = ta * (1 - x * x)
         (M::Tanh, 0) => {
             let x = c.x();
             quote!(#d * (1.0 - #x * #x))
         }
         // x = a.to_degrees()  =>  da += dx.to_degrees()  (the same constant factor)
+        //   forward:  tx = ta.to_degrees()
         (M::ToDegrees, 0) => quote!(#f::to_degrees(#d)),
         // x = a.to_radians()  =>  da += dx.to_radians()
+        //   forward:  tx = ta.to_radians()
         (M::ToRadians, 0) => quote!(#f::to_radians(#d)),
-        // floor, ceil, round, round_ties_even, trunc, signum, div_euclid: slope 0, no rule
+        // floor, ceil, round, round_ties_even, trunc, signum, div_euclid: slope 0, no rule (tx = 0)
         _ => return None,
     };
     Some(rule)

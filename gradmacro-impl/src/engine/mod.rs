@@ -5,8 +5,9 @@
 //! decides what is constant, `scope`, `lower_expr`,
 //! `lower_call`, `lower_loop`) turns the body into the IR of [`ir`]; [`reverse`] (with
 //! `reverse_loop`) walks it backwards into adjoint code using the rules of [`gates`]; [`forward`]
-//! emits the forward code around it. On any error the original function is still
-//! emitted, with a `_grad` companion of the right signature and the errors.
+//! emits the forward code around it. With `forward`, [`tangent`] emits `f_jvp` from the same IR
+//! and the same rules. On any error the original function is still emitted, with companions of
+//! the right signatures and the errors.
 
 mod activity;
 mod doc;
@@ -28,6 +29,7 @@ mod reverse_loop;
 mod reverse_sparse;
 mod scope;
 mod sig;
+mod tangent;
 mod unsupported;
 
 use std::collections::{HashMap, HashSet};
@@ -178,13 +180,18 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let sig = sig::analyse(&signature, &args, &mut errors);
     // The body is checked even when the signature has errors, so that all are reported at once.
-    let (grad_fn, user_names) = match differentiate(&sig, &block) {
-        Ok(done) => done,
+    let names = tangent::names(&sig);
+    let (grad_fn, user_names, jvp_fn) = match differentiate(&sig, &block) {
+        Ok((grad_fn, user_names, body)) => {
+            let jvp_fn = if args.forward { tangent::emit(&sig, &body, &names) } else { TokenStream::new() };
+            (grad_fn, user_names, jvp_fn)
+        }
         Err(e) => {
             errors.extend(e);
-            (TokenStream::new(), doc::UserNames::new())
+            (TokenStream::new(), doc::UserNames::new(), TokenStream::new())
         }
     };
+    let jvp_header = args.forward.then(|| tangent::header(&sig, &attrs, &vis, &signature, &names));
     let shown = (errors.is_empty() && !grad_fn.is_empty()).then_some((&grad_fn, &user_names));
     let header = grad_header(&sig, &attrs, &vis, &signature, shown);
     let errs = errors.to_compile_errors();
@@ -192,10 +199,12 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     // still warns, on `f_grad`.
     let item = quote!(#[allow(dead_code)] #item);
     if errors.is_empty() {
-        quote!(#item #header { #grad_fn })
+        let jvp = jvp_header.map(|h| quote!(#h { #jvp_fn }));
+        quote!(#item #header { #grad_fn } #jvp)
     } else {
-        // The companion keeps its signature so that callers type-check; its body never runs.
-        quote!(#item #[allow(unused_variables)] #header { ::core::unreachable!() } #errs)
+        // The companions keep their signatures so that callers type-check; their bodies never run.
+        let jvp = jvp_header.map(|h| quote!(#[allow(unused_variables)] #h { ::core::unreachable!() }));
+        quote!(#item #[allow(unused_variables)] #header { ::core::unreachable!() } #jvp #errs)
     }
 }
 
@@ -276,8 +285,8 @@ fn grad_header(
     }
 }
 
-/// The body of `f_grad`, and the user's names of its values for the doc.
-fn differentiate(sig: &Sig, block: &syn::Block) -> Result<(TokenStream, doc::UserNames), Errors> {
+/// The body of `f_grad`, the user's names of its values for the doc, and the IR it is made from.
+fn differentiate(sig: &Sig, block: &syn::Block) -> Result<(TokenStream, doc::UserNames, Body), Errors> {
     // Arrays found active late (written in a loop after being read) need one more pass.
     let mut forced = Vec::new();
     let body = loop {
@@ -292,7 +301,7 @@ fn differentiate(sig: &Sig, block: &syn::Block) -> Result<(TokenStream, doc::Use
         }
         forced = now;
     };
-    Ok((emit(sig, &body), doc::user_names(&body)))
+    Ok((emit(sig, &body), doc::user_names(&body), body))
 }
 
 fn emit(sig: &Sig, body: &Body) -> TokenStream {

@@ -9,22 +9,49 @@ use syn::{FnArg, Ident, Pat, ReturnType, Signature, Token, Type};
 
 use super::Errors;
 
-/// `#[differentiate]` or `#[differentiate(wrt(a, b))]`.
+/// `#[differentiate]`, `#[differentiate(wrt(a, b))]`, `#[differentiate(forward)]`, or both.
 pub struct Args {
     pub wrt: Option<Vec<Ident>>,
+    /// `forward`: also generate `f_jvp`.
+    pub forward: bool,
 }
 
-const ACCEPTED: &str = "accepted arguments: `wrt(param, ...)`, e.g. `#[differentiate(wrt(a, c))]`";
+const ACCEPTED: &str =
+    "accepted arguments: `wrt(param, ...)` and `forward`, e.g. `#[differentiate(wrt(a, c), forward)]`";
 
 pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
     // Every problem is recorded and parsing goes on, so all are reported together.
     let mut found = Vec::new();
     let parser = |input: ParseStream<'_>| -> syn::Result<Args> {
         let mut wrt: Option<Vec<Ident>> = None;
+        let mut forward = false;
         while !input.is_empty() {
             let key: Ident = input
                 .call(param_name)
                 .map_err(|e| syn::Error::new(e.span(), format!("expected an argument name; {ACCEPTED}")))?;
+            if key == "forward" {
+                if input.peek(syn::token::Paren) || input.peek(Token![=]) {
+                    found.push(syn::Error::new(
+                        key.span(),
+                        "`forward` takes no arguments: write `#[differentiate(forward)]` (combine with `wrt(...)` to choose the parameters)",
+                    ));
+                    if input.peek(syn::token::Paren) {
+                        let content;
+                        syn::parenthesized!(content in input);
+                        let _: TokenStream = content.parse()?;
+                    } else {
+                        input.parse::<Token![=]>()?;
+                        input.parse::<syn::Expr>()?;
+                    }
+                } else if forward {
+                    found.push(syn::Error::new(key.span(), "`forward` is given twice"));
+                }
+                forward = true;
+                if !input.is_empty() {
+                    input.parse::<Token![,]>()?;
+                }
+                continue;
+            }
             let list = if input.peek(syn::token::Paren) {
                 let content;
                 syn::parenthesized!(content in input);
@@ -62,13 +89,13 @@ pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
                 input.parse::<Token![,]>()?;
             }
         }
-        Ok(Args { wrt })
+        Ok(Args { wrt, forward })
     };
     let args = match parser.parse2(tokens) {
         Ok(a) => a,
         Err(e) => {
             found.push(e);
-            Args { wrt: None }
+            Args { wrt: None, forward: false }
         }
     };
     for e in found {
@@ -387,6 +414,16 @@ impl Sig {
                 let fs = (0..*n).map(|_| f.clone());
                 quote!((#(#fs,)*))
             }
+        }
+    }
+
+    /// The type of `f_jvp`'s tangent for one active parameter: the gradient's type, except that
+    /// a slice or `Vec` takes its tangent as a slice (`&[F]`, nothing to allocate).
+    pub fn tangent_type(&self, p: &Param) -> TokenStream {
+        let f = self.float.path();
+        match &p.shape {
+            Shape::Slice => quote!(&[#f]),
+            _ => self.grad_type(p),
         }
     }
 }
