@@ -268,6 +268,85 @@ pub mod __private {
         result
     }
 
+    /// What a differentiated function expects back from a call `g_vjp(args, seed)`:
+    /// `Expected` is `(value, one gradient per float argument)`.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not the `(value, gradients..)` this call expects: `{Expected}`",
+        label = "this call to a vector-valued function is differentiated through its `_vjp` companion",
+        note = "a `_vjp` companion takes the arguments and a seed shaped like the value, and returns the value, then one gradient for every float-valued parameter, in order",
+        note = "a callee with `#[differentiate(wrt(...))]` returns fewer; call a version without `wrt`, or write its `_vjp` by hand"
+    )]
+    pub trait VjpCompanion<Expected> {}
+
+    impl<T> VjpCompanion<T> for T {}
+
+    /// Checks the shape of a `_vjp` companion's result, with a readable error.
+    #[inline]
+    pub fn vjp_companion<Expected, T: VjpCompanion<Expected>>(result: T) -> T {
+        result
+    }
+
+    /// Zeros shaped like a value: the adjoint of a vector a call returned, whose length the
+    /// macro does not know.
+    pub trait ZerosLike {
+        #[must_use]
+        fn zeros_like(&self) -> Self;
+    }
+
+    impl ZerosLike for f64 {
+        #[inline]
+        fn zeros_like(&self) -> Self {
+            0.0
+        }
+    }
+
+    impl ZerosLike for f32 {
+        #[inline]
+        fn zeros_like(&self) -> Self {
+            0.0
+        }
+    }
+
+    impl<T: ZerosLike, const N: usize> ZerosLike for [T; N] {
+        #[inline]
+        fn zeros_like(&self) -> Self {
+            self.each_ref().map(ZerosLike::zeros_like)
+        }
+    }
+
+    impl<T: ZerosLike> ZerosLike for ::alloc::vec::Vec<T> {
+        #[inline]
+        fn zeros_like(&self) -> Self {
+            self.iter().map(ZerosLike::zeros_like).collect()
+        }
+    }
+
+    macro_rules! zeros_like_tuple {
+        ($($t:ident $i:tt),+) => {
+            impl<$($t: ZerosLike),+> ZerosLike for ($($t,)+) {
+                #[inline]
+                fn zeros_like(&self) -> Self {
+                    ($(self.$i.zeros_like(),)+)
+                }
+            }
+        };
+    }
+    zeros_like_tuple!(A 0);
+    zeros_like_tuple!(A 0, B 1);
+    zeros_like_tuple!(A 0, B 1, C 2);
+    zeros_like_tuple!(A 0, B 1, C 2, D 3);
+    zeros_like_tuple!(A 0, B 1, C 2, D 3, E 4);
+    zeros_like_tuple!(A 0, B 1, C 2, D 3, E 4, G 5);
+    zeros_like_tuple!(A 0, B 1, C 2, D 3, E 4, G 5, H 6);
+    zeros_like_tuple!(A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7);
+
+    /// Zeros shaped like `v`.
+    #[inline]
+    #[must_use]
+    pub fn zeros_like<T: ZerosLike>(v: &T) -> T {
+        v.zeros_like()
+    }
+
     /// A loop's iterator handed out of the `if` arm that ran it, for the backward pass to iterate
     /// again: the other arm's place is `Default` (`None`) whatever the iterator (a `Zip` has no
     /// default of its own), and nesting it in more `if`s does not grow it.
