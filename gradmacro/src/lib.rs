@@ -170,6 +170,57 @@
 //! assert!((db - s(0.0)).abs() < 1e-12);
 //! ```
 //!
+//! ## Vector outputs
+//! A function returning an array `[F; N]` (`N` written as a number) or a tuple of floats
+//! `(F, F, ..)` gets two companions instead of `f_grad`:
+//!
+//! - `f_vjp(args.., seed) -> (value, G1, .., Gk)`: one reverse pass seeded with the output's
+//!   cotangent `seed` (same type as the value); each gradient is that of `Σ seed[i] · value[i]`.
+//! - `f_jacobian(args..) -> (value, J1, .., Jk)`: `Jp = [Gp; N]` whose row `i` is the gradient of
+//!   output `i` (for a tuple output, a tuple of `Gp`). One reverse pass per output: the forward
+//!   pass runs once when the body has no loops, once per output otherwise.
+//!
+//! The value is bit-identical to `f`'s. It may be an array or tuple literal, a local array, the
+//! result of a vector-valued call, returned from branches, after loops or early. A component of
+//! the seed that is exactly 0 contributes nothing, even where its output's derivative is
+//! infinite, so a row of the Jacobian never picks up NaN from another output.
+//!
+//! A differentiated function calls a vector-valued `g` through `g_vjp`, generated or written by
+//! hand (a custom gate): `let [x, y] = g(..);`, `let (u, v) = g(..);`, `let r: [f64; 3] = g(..);`,
+//! or `let r = g(..);` followed by reads `r[0]`. A result that is only passed on whole needs its
+//! type (`let oc: [f64; 3] = sub(c, o); cross(oc, d)`); in a loop or branch, so does an untyped
+//! one read by index. `g_vjp` is called in the backward pass with the arguments again: pass
+//! `Vec`s by reference.
+//!
+//! ```
+//! use gradmacro::differentiate;
+//!
+//! #[differentiate]
+//! fn fk(q1: f64, q2: f64) -> [f64; 2] {
+//!     let (l1, l2) = (1.0, 0.5);
+//!     [l1 * q1.cos() + l2 * (q1 + q2).cos(), l1 * q1.sin() + l2 * (q1 + q2).sin()]
+//! }
+//!
+//! let (p, j1, j2) = fk_jacobian(0.3, 0.6);
+//! assert_eq!(p, fk(0.3, 0.6));
+//! assert!((j2[0] - -0.5 * 0.9_f64.sin()).abs() < 1e-12); // dx/dq2
+//! assert!((j1[1] - (0.3_f64.cos() + 0.5 * 0.9_f64.cos())).abs() < 1e-12); // dy/dq1
+//!
+//! let (_, g1, g2) = fk_vjp(0.3, 0.6, [1.0, 0.0]); // the gradient of x
+//! assert_eq!((g1, g2), (j1[0], j2[0]));
+//!
+//! // Called from a differentiated function through `fk_vjp`:
+//! #[differentiate]
+//! fn reach(q1: f64, q2: f64) -> f64 {
+//!     let [x, y] = fk(q1, q2);
+//!     (x * x + y * y).sqrt()
+//! }
+//! let (_, d1, _) = reach_grad(0.3, 0.6);
+//! assert!(d1.abs() < 1e-12); // the reach does not depend on q1
+//! ```
+//!
+//! Not yet: a `Vec<F>` output, an array length that is a constant or generic parameter.
+//!
 //! ## Where a function is not differentiable
 //! `max`/`min` give the gradient to the selected input and half to each on a tie; `clamp` is
 //! like nested `max`/`min`; `abs` has slope 0 at 0; `signum, floor, ceil, round, trunc` slope 0
@@ -183,7 +234,8 @@
 //!
 //! ## What is rejected
 //! Anything else is a compile error spanned on your code, saying what is unsupported and what to
-//! write instead, never a panic: other return types, `&mut` parameters, a `wrt(...)` naming an
+//! write instead, never a panic: other return types (a `Vec` output, an array length that is not
+//! a number), `&mut` parameters, a `wrt(...)` naming an
 //! unknown or non-float parameter, unknown attribute arguments, the attribute on anything but a
 //! function, `async`/`const`/`unsafe`/`extern` functions, generic type parameters, macros other
 //! than those above, a closure that escapes (stored in a struct, returned, passed to a function

@@ -13,6 +13,8 @@ use super::ir::{ArrayRef, ArraySlot, Block, CallArg, Kind, Operand, Stmt};
 use super::lower::{Binding, EXIT, EXIT_RETURN, Lower, RET, exit_lit, float_fn, strip};
 use super::sig::Output;
 
+const NOT_A_VECTOR: &str = "a function that returns a vector returns an array literal (`[a, b]`), a tuple (`(a, b)`), a local array by name, or the result of a call to a vector-valued function (`g(x)`, differentiated through `g_vjp`): compute this value into a local array first (`let mut h = [0.0; 2]; h[0] = ...;`)";
+
 /// The pseudo-variable holding component `i` of a vector result.
 pub fn ret_name(i: usize) -> String {
     format!("{RET}{i}")
@@ -100,7 +102,7 @@ impl Lower<'_> {
     /// The number of components of the function's vector result, and whether it is a tuple.
     pub fn vector_out(&self) -> Option<(usize, bool)> {
         match self.sig.output {
-            Output::Scalar => None,
+            Output::Scalar | Output::Rejected => None,
             Output::Array(n) => Some((n, false)),
             Output::Tuple(n) => Some((n, true)),
         }
@@ -156,6 +158,7 @@ impl Lower<'_> {
                 } else {
                     quote_spanned!(call.span()=> [#f; #n])
                 };
+                let before = self.errors.len();
                 match self.vector_call(call, Some((n, tuple)), Some(ty), out) {
                     Some(binding) => {
                         let name = format!("$vec{}", self.arrays.len());
@@ -166,7 +169,12 @@ impl Lower<'_> {
                         self.env.truncate(mark);
                         ops
                     }
-                    None => zeros(),
+                    None => {
+                        if self.errors.len() == before {
+                            self.error_tokens(call, NOT_A_VECTOR);
+                        }
+                        zeros()
+                    }
                 }
             }
             other if !self.mentions_active(other) && self.is_simple(other) => {
@@ -174,11 +182,7 @@ impl Lower<'_> {
                 (0..n).map(|i| self.plain_component(w, i, tuple, other.span(), out)).collect()
             }
             other => {
-                let what = if tuple { "a tuple (`(a, b)`)" } else { "an array literal (`[a, b]`)" };
-                self.error_tokens(
-                    other,
-                    format!("a function that returns a vector returns {what}, a local array or tuple by name, or the result of a call to a vector-valued function: compute this value into a local variable first"),
-                );
+                self.error_tokens(other, NOT_A_VECTOR);
                 zeros()
             }
         }

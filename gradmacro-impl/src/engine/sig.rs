@@ -152,6 +152,9 @@ pub enum Output {
     Array(usize),
     /// `(F, F, ..)`.
     Tuple(usize),
+    /// A vector the macro does not take (a `Vec`, an array of unwritten length): reported, and
+    /// no companion is generated.
+    Rejected,
 }
 
 /// The float type of a plain `f32`/`f64` type path.
@@ -281,6 +284,10 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
                     Some(f)
                 }
                 Err(e) => {
+                    // A vector the macro cannot take: the body is not looked at as a scalar's.
+                    if matches!(&**ty, Type::Array(_) | Type::Tuple(_)) || vec_elem(ty).is_some() {
+                        output = Output::Rejected;
+                    }
                     errors.push(e);
                     None
                 }

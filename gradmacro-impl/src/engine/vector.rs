@@ -79,6 +79,10 @@ pub fn expand(
     item: TokenStream,
     mut errors: Errors,
 ) -> TokenStream {
+    if sig.output == Output::Rejected {
+        let errs = errors.to_compile_errors();
+        return quote!(#item #errs);
+    }
     let bodies = match lower_body(sig, block) {
         Ok(body) if errors.is_empty() => Some(bodies(sig, &body)),
         Ok(_) => None,
@@ -107,7 +111,7 @@ fn shape(sig: &Sig) -> (usize, bool) {
     match sig.output {
         Output::Array(n) => (n, false),
         Output::Tuple(n) => (n, true),
-        Output::Scalar => (1, false),
+        Output::Scalar | Output::Rejected => (1, false),
     }
 }
 
