@@ -389,3 +389,64 @@ fn vector_valued_methods() {
     assert_exact("dx/dq2", j2[0], -arm.l2 * (q1 + q2).sin());
     assert_exact("dy/dq1", j1[1], arm.l1 * q1.cos() + arm.l2 * (q1 + q2).cos());
 }
+
+/// Hygiene: a parameter named `seed` is the user's, not `f_vjp`'s seed; a typed tuple read by
+/// field; a call returned from inside a loop.
+#[differentiate]
+fn named_seed(seed: f64, t: f64, n: usize) -> (f64, f64) {
+    let r: (f64, f64) = polar(seed, t);
+    let mut a = r.0 * r.1;
+    for i in 0..n {
+        if i == 2 {
+            return polar(a, seed);
+        }
+        a = a.sin() + t;
+    }
+    (a, r.1)
+}
+
+#[test]
+fn a_parameter_named_seed_and_tuple_fields() {
+    for n in [1, 4] {
+        let p = [0.9, 0.4];
+        let (v, js, jt) = named_seed_jacobian(p[0], p[1], n);
+        assert_eq!(v, named_seed(p[0], p[1], n));
+        let f = |q: &[f64]| {
+            let (a, b) = named_seed(q[0], q[1], n);
+            vec![a, b]
+        };
+        assert_jacobian_fd(&format!("named_seed n = {n}"), f, &p, &[vec![js.0, jt.0], vec![js.1, jt.1]]);
+        let (vv, gs, gt) = named_seed_vjp(p[0], p[1], n, (0.0, 1.0));
+        assert_eq!(vv, named_seed(p[0], p[1], n));
+        assert_exact("vjp seed", gs, js.1);
+        assert_exact("vjp t", gt, jt.1);
+    }
+}
+
+/// A scalar call whose name is bound again to an array later is still a scalar call.
+#[differentiate]
+fn scalar_then_shadowed(a: [f64; 3], b: [f64; 3]) -> f64 {
+    let s = dot(a, b);
+    let t = s * 2.0;
+    let s = [t, a[0]];
+    s[0] + s[1]
+}
+
+#[differentiate]
+fn single_precision(x: f32, y: f32) -> [f32; 2] {
+    [x * y, x.sin()]
+}
+
+#[test]
+fn shadowing_and_f32() {
+    let (a, b) = ([0.3, -0.2, 0.5], [1.0, 2.0, -1.0]);
+    let (v, ga, gb) = scalar_then_shadowed_grad(a, b);
+    assert_eq!(v.to_bits(), scalar_then_shadowed(a, b).to_bits());
+    for k in 0..3 {
+        assert_exact("d/da", ga[k], 2.0 * b[k] + if k == 0 { 1.0 } else { 0.0 });
+        assert_exact("d/db", gb[k], 2.0 * a[k]);
+    }
+    let (v, jx, jy) = single_precision_jacobian(0.5, 2.0);
+    assert_eq!(v, single_precision(0.5, 2.0));
+    assert_eq!((jx, jy), ([2.0, 0.5_f32.cos()], [0.5, 0.0]));
+}

@@ -72,30 +72,40 @@ fn returnify_block(b: &mut syn::Block) {
     }
 }
 
-/// Whether `name` is read later as a vector: indexed (`name[..]`) or by field (`name.0`).
+/// Whether `name` is read later as a vector: indexed (`name[..]`) or by field (`name.0`), before
+/// any `let` that binds the name again (a later `let name = [..]; name[0]` is another variable).
 pub fn indexed_later(name: &syn::Ident, rest: &[syn::Stmt]) -> bool {
-    fn scan(t: TokenStream, name: &syn::Ident) -> bool {
-        let toks: Vec<proc_macro2::TokenTree> = t.into_iter().collect();
+    use proc_macro2::TokenTree as T;
+    /// `Some(true)`: read as a vector; `Some(false)`: bound again first; `None`: neither.
+    fn scan(t: TokenStream, name: &syn::Ident) -> Option<bool> {
+        let toks: Vec<T> = t.into_iter().collect();
         for (k, tt) in toks.iter().enumerate() {
             match tt {
-                proc_macro2::TokenTree::Ident(i) if i == name => match (toks.get(k + 1), toks.get(k + 2)) {
-                    (Some(proc_macro2::TokenTree::Group(g)), _) if g.delimiter() == proc_macro2::Delimiter::Bracket => {
-                        return true;
+                T::Ident(l) if l == "let" => {
+                    let next = match toks.get(k + 1) {
+                        Some(T::Ident(m)) if m == "mut" => toks.get(k + 2),
+                        other => other,
+                    };
+                    if matches!(next, Some(T::Ident(i)) if i == name) {
+                        return Some(false);
                     }
-                    (Some(proc_macro2::TokenTree::Punct(p)), Some(proc_macro2::TokenTree::Literal(_)))
-                        if p.as_char() == '.' =>
-                    {
-                        return true;
-                    }
+                }
+                T::Ident(i) if i == name => match (toks.get(k + 1), toks.get(k + 2)) {
+                    (Some(T::Group(g)), _) if g.delimiter() == proc_macro2::Delimiter::Bracket => return Some(true),
+                    (Some(T::Punct(p)), Some(T::Literal(_))) if p.as_char() == '.' => return Some(true),
                     _ => {}
                 },
-                proc_macro2::TokenTree::Group(g) if scan(g.stream(), name) => return true,
+                T::Group(g) => {
+                    if let Some(found) = scan(g.stream(), name) {
+                        return Some(found);
+                    }
+                }
                 _ => {}
             }
         }
-        false
+        None
     }
-    rest.iter().any(|s| scan(s.to_token_stream(), name))
+    rest.iter().find_map(|s| scan(s.to_token_stream(), name)).unwrap_or(false)
 }
 
 impl Lower<'_> {
@@ -117,8 +127,11 @@ impl Lower<'_> {
         };
         match strip(v) {
             // `return if c { a } else { b };`: each arm returns.
-            e @ (Expr::If(_) | Expr::Match(_) | Expr::Block(_)) => {
+            e @ (Expr::If(syn::ExprIf { else_branch: Some(_), .. }) | Expr::Match(_)) => {
                 let _ = self.expr(&returnify(e), out);
+            }
+            Expr::Block(b) if b.label.is_none() => {
+                let _ = self.expr(&returnify(&Expr::Block(b.clone())), out);
             }
             e => {
                 let ops = self.components(e, n, tuple, out);
