@@ -313,3 +313,59 @@ fn jvp_runs() {
     assert!(v.is_finite() && d.is_finite());
     assert_eq!(jvp_unused_jvp(1.5, &[1.0], [1.0, 2.0], 1.0, &[1.0], [0.0, 1.0]), (3.0, 0.0));
 }
+
+/// Vector outputs (issue 13): `f_vjp` and `f_jacobian`, straight-line (one forward pass, one
+/// backward pass per output) and with a loop (a pass per output); a tuple output; calls through
+/// `_vjp`; a parameter named like the seed.
+#[differentiate]
+pub fn vec_sub(a: [f64; 3], b: &[f64; 3]) -> [f64; 3] {
+    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
+}
+
+#[differentiate]
+pub fn vec_cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+}
+
+#[differentiate]
+pub fn vec_polar(r: f64, t: f64, seed: f64) -> (f64, f64) {
+    (r * t.cos() + seed, r * t.sin())
+}
+
+#[differentiate]
+pub fn vec_loop(x: &[f64], k: f64) -> [f64; 2] {
+    let mut h = [0.0; 2];
+    for (i, v) in x.iter().enumerate() {
+        h[i % 2] += v * k;
+        if *v > 10.0 {
+            return [k, h[0]];
+        }
+    }
+    if k > 0.0 { h } else { [h[1], h[0]] }
+}
+
+#[differentiate]
+pub fn vec_constant(x: f64) -> [f64; 2] {
+    if x > 0.0 { [1.0, 2.0] } else { [2.0, 1.0] }
+}
+
+#[differentiate]
+pub fn vec_calls(a: [f64; 3], b: [f64; 3], q: f64) -> f64 {
+    let r = vec_sub(a, &b);
+    let c: [f64; 3] = vec_cross(r, b);
+    let [x, _, z] = vec_cross(a, c);
+    let (u, v) = vec_polar(x, q, 1.0);
+    r[0] * z + u * v
+}
+
+#[differentiate]
+pub fn vec_in_loop(a: [f64; 3], n: usize) -> [f64; 3] {
+    let mut s = [0.0; 3];
+    for _ in 0..n {
+        let d: [f64; 3] = vec_cross(a, [1.0, 0.5, 0.25]);
+        for k in 0..3 {
+            s[k] += d[k];
+        }
+    }
+    vec_sub(s, &a)
+}

@@ -203,6 +203,57 @@
 //! assert!((along - (da * 0.3 + dw[0] - 2.0 * dw[1])).abs() < 1e-12);
 //! ```
 //!
+//! ## Vector outputs
+//! A function returning an array `[F; N]` (`N` written as a number) or a tuple of floats
+//! `(F, F, ..)` gets two companions instead of `f_grad`:
+//!
+//! - `f_vjp(args.., seed) -> (value, G1, .., Gk)`: one reverse pass seeded with the output's
+//!   cotangent `seed` (same type as the value); each gradient is that of `Σ seed[i] · value[i]`.
+//! - `f_jacobian(args..) -> (value, J1, .., Jk)`: `Jp = [Gp; N]` whose row `i` is the gradient of
+//!   output `i` (for a tuple output, a tuple of `Gp`). One reverse pass per output: the forward
+//!   pass runs once when the body has no loops, once per output otherwise.
+//!
+//! The value is bit-identical to `f`'s. It may be an array or tuple literal, a local array, the
+//! result of a vector-valued call, returned from branches, after loops or early. A component of
+//! the seed that is exactly 0 contributes nothing, even where its output's derivative is
+//! infinite, so a row of the Jacobian never picks up NaN from another output.
+//!
+//! A differentiated function calls a vector-valued `g` through `g_vjp`, generated or written by
+//! hand (a custom gate): `let [x, y] = g(..);`, `let (u, v) = g(..);`, `let r: [f64; 3] = g(..);`,
+//! or `let r = g(..);` followed by reads `r[0]`. A result that is only passed on whole needs its
+//! type (`let oc: [f64; 3] = sub(c, o); cross(oc, d)`); in a loop or branch, so does an untyped
+//! one read by index. `g_vjp` is called in the backward pass with the arguments again: pass
+//! `Vec`s by reference.
+//!
+//! ```
+//! use gradmacro::differentiate;
+//!
+//! #[differentiate]
+//! fn fk(q1: f64, q2: f64) -> [f64; 2] {
+//!     let (l1, l2) = (1.0, 0.5);
+//!     [l1 * q1.cos() + l2 * (q1 + q2).cos(), l1 * q1.sin() + l2 * (q1 + q2).sin()]
+//! }
+//!
+//! let (p, j1, j2) = fk_jacobian(0.3, 0.6);
+//! assert_eq!(p, fk(0.3, 0.6));
+//! assert!((j2[0] - -0.5 * 0.9_f64.sin()).abs() < 1e-12); // dx/dq2
+//! assert!((j1[1] - (0.3_f64.cos() + 0.5 * 0.9_f64.cos())).abs() < 1e-12); // dy/dq1
+//!
+//! let (_, g1, g2) = fk_vjp(0.3, 0.6, [1.0, 0.0]); // the gradient of x
+//! assert_eq!((g1, g2), (j1[0], j2[0]));
+//!
+//! // Called from a differentiated function through `fk_vjp`:
+//! #[differentiate]
+//! fn reach(q1: f64, q2: f64) -> f64 {
+//!     let [x, y] = fk(q1, q2);
+//!     (x * x + y * y).sqrt()
+//! }
+//! let (_, d1, _) = reach_grad(0.3, 0.6);
+//! assert!(d1.abs() < 1e-12); // the reach does not depend on q1
+//! ```
+//!
+//! Not yet: a `Vec<F>` output, an array length that is a constant or generic parameter.
+//!
 //! ## Where a function is not differentiable
 //! `max`/`min` give the gradient to the selected input and half to each on a tie; `clamp` is
 //! like nested `max`/`min`; `abs` has slope 0 at 0; `signum, floor, ceil, round, trunc` slope 0
@@ -216,13 +267,14 @@
 //!
 //! ## What is rejected
 //! Anything else is a compile error spanned on your code, saying what is unsupported and what to
-//! write instead, never a panic: other return types, `&mut` parameters, a `wrt(...)` naming an
+//! write instead, never a panic: other return types (a `Vec` output, an array length that is not
+//! a number), `&mut` parameters, a `wrt(...)` naming an
 //! unknown or non-float parameter, unknown attribute arguments, the attribute on anything but a
 //! function, `async`/`const`/`unsafe`/`extern` functions, generic type parameters, macros other
 //! than those above, a closure that escapes (stored in a struct, returned, passed to a function
 //! the macro cannot see into, a `Box<dyn Fn>`), `return` inside a closure, iterator chains of
-//! other shapes (`windows`, an adaptor after a closure, `filter` before `collect`), `match` on a
-//! differentiated value, `Vec::push` of differentiated values, casts of differentiated values to
+//! other shapes (`windows`, an adaptor after a closure), `match` on a
+//! differentiated value, mutating a local `Vec` other than by index or `push`, casts of differentiated values to
 //! types other than the float type and primitive integers, `unsafe` blocks, ... All errors of
 //! a function are reported together; the original
 //! function and a `f_grad` with the right signature are still emitted, so one mistake does not
@@ -299,6 +351,85 @@ pub mod __private {
     #[inline]
     pub fn companion<Expected, T: Companion<Expected>>(result: T) -> T {
         result
+    }
+
+    /// What a differentiated function expects back from a call `g_vjp(args, seed)`:
+    /// `Expected` is `(value, one gradient per float argument)`.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not the `(value, gradients..)` this call expects: `{Expected}`",
+        label = "this call to a vector-valued function is differentiated through its `_vjp` companion",
+        note = "a `_vjp` companion takes the arguments and a seed shaped like the value, and returns the value, then one gradient for every float-valued parameter, in order",
+        note = "a callee with `#[differentiate(wrt(...))]` returns fewer; call a version without `wrt`, or write its `_vjp` by hand"
+    )]
+    pub trait VjpCompanion<Expected> {}
+
+    impl<T> VjpCompanion<T> for T {}
+
+    /// Checks the shape of a `_vjp` companion's result, with a readable error.
+    #[inline]
+    pub fn vjp_companion<Expected, T: VjpCompanion<Expected>>(result: T) -> T {
+        result
+    }
+
+    /// Zeros shaped like a value: the adjoint of a vector a call returned, whose length the
+    /// macro does not know.
+    pub trait ZerosLike {
+        #[must_use]
+        fn zeros_like(&self) -> Self;
+    }
+
+    impl ZerosLike for f64 {
+        #[inline]
+        fn zeros_like(&self) -> Self {
+            0.0
+        }
+    }
+
+    impl ZerosLike for f32 {
+        #[inline]
+        fn zeros_like(&self) -> Self {
+            0.0
+        }
+    }
+
+    impl<T: ZerosLike, const N: usize> ZerosLike for [T; N] {
+        #[inline]
+        fn zeros_like(&self) -> Self {
+            self.each_ref().map(ZerosLike::zeros_like)
+        }
+    }
+
+    impl<T: ZerosLike> ZerosLike for ::alloc::vec::Vec<T> {
+        #[inline]
+        fn zeros_like(&self) -> Self {
+            self.iter().map(ZerosLike::zeros_like).collect()
+        }
+    }
+
+    macro_rules! zeros_like_tuple {
+        ($($t:ident $i:tt),+) => {
+            impl<$($t: ZerosLike),+> ZerosLike for ($($t,)+) {
+                #[inline]
+                fn zeros_like(&self) -> Self {
+                    ($(self.$i.zeros_like(),)+)
+                }
+            }
+        };
+    }
+    zeros_like_tuple!(A 0);
+    zeros_like_tuple!(A 0, B 1);
+    zeros_like_tuple!(A 0, B 1, C 2);
+    zeros_like_tuple!(A 0, B 1, C 2, D 3);
+    zeros_like_tuple!(A 0, B 1, C 2, D 3, E 4);
+    zeros_like_tuple!(A 0, B 1, C 2, D 3, E 4, G 5);
+    zeros_like_tuple!(A 0, B 1, C 2, D 3, E 4, G 5, H 6);
+    zeros_like_tuple!(A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7);
+
+    /// Zeros shaped like `v`.
+    #[inline]
+    #[must_use]
+    pub fn zeros_like<T: ZerosLike>(v: &T) -> T {
+        v.zeros_like()
     }
 
     /// A loop's iterator handed out of the `if` arm that ran it, for the backward pass to iterate

@@ -46,7 +46,9 @@ pub fn included(body: &Body, s: &Stmt, needed: &HashSet<Ref>) -> bool {
         Stmt::Plain { out, .. } => out.is_some_and(has),
         Stmt::Call { out, partials, .. } => has(*out) || partials.iter().any(|p| p.val.is_some_and(has)),
         // An array no recomputed read looks at need not be rebuilt.
-        Stmt::Store { slot, .. } | Stmt::ArrayDecl { slot, .. } => body.arrays[*slot].read_in_loop,
+        Stmt::Store { slot, .. } | Stmt::ArrayDecl { slot, .. } | Stmt::VCall { slot, .. } => {
+            body.arrays[*slot].read_in_loop
+        }
         Stmt::If(i) => {
             let mut any = i.phis.iter().any(|p| has(p.out));
             let mut f = |v| any |= has(v);
@@ -140,7 +142,7 @@ fn arm_arrays(body: &Body, heap_adj: &HashSet<usize>, b: &Block, out: &mut Vec<(
                 arm_arrays(body, heap_adj, &i.then_block, out);
                 arm_arrays(body, heap_adj, &i.else_block, out);
             }
-            Stmt::ArrayDecl { slot, .. } => {
+            Stmt::ArrayDecl { slot, .. } | Stmt::VCall { slot, .. } => {
                 if body.arrays[*slot].read_in_loop {
                     let a = array_ident(*slot);
                     let pat = if body.arrays[*slot].written { quote!(mut #a) } else { quote!(#a) };
@@ -158,7 +160,9 @@ fn arm_arrays(body: &Body, heap_adj: &HashSet<usize>, b: &Block, out: &mut Vec<(
 
 fn has_store(body: &Body, b: &Block) -> bool {
     b.stmts.iter().any(|s| match s {
-        Stmt::Store { slot, .. } | Stmt::ArrayDecl { slot, .. } => body.arrays[*slot].read_in_loop,
+        Stmt::Store { slot, .. } | Stmt::ArrayDecl { slot, .. } | Stmt::VCall { slot, .. } => {
+            body.arrays[*slot].read_in_loop
+        }
         Stmt::If(i) => has_store(body, &i.then_block) || has_store(body, &i.else_block),
         Stmt::Loop(l) => l.written_arrays.iter().any(|s| body.arrays[*s].read_in_loop),
         _ => false,
@@ -231,7 +235,7 @@ impl Fwd<'_> {
         match self.mode {
             Mode::Level { needed, filter: true } if !included(self.body, s, needed) => return TokenStream::new(),
             Mode::Inner { recompute: true } => {
-                if let Stmt::Store { slot, .. } | Stmt::ArrayDecl { slot, .. } = s
+                if let Stmt::Store { slot, .. } | Stmt::ArrayDecl { slot, .. } | Stmt::VCall { slot, .. } = s
                     && !self.body.arrays[*slot].read_in_loop
                 {
                     return TokenStream::new();
@@ -283,11 +287,28 @@ impl Fwd<'_> {
                     let (#x, #(#ps,)*) = ::gradmacro::__private::companion::<(#f, #(#shape,)*), _>(#call);
                 }
             }
+            Stmt::VCall { slot, plain, receiver, args, ty, span, .. } => {
+                let a = array_ident(*slot);
+                let args = args.iter().map(|a| match a {
+                    CallArg::Scalar(o) => self.op(o),
+                    CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } => tokens.clone(),
+                });
+                let call = match receiver {
+                    Some((r, _)) => quote!(#r.#plain(#(#args),*)),
+                    None => quote!(#plain(#(#args),*)),
+                };
+                let ty = ty.as_ref().map(|t| quote!(: #t));
+                let beside = self.heap_adj.contains(slot).then(|| {
+                    let (da, z) = (super::array_adj_ident(*slot), &self.body.arrays[*slot].zeros);
+                    quote!(let mut #da = #z;)
+                });
+                quote_spanned!(*span=> let #a #ty = #call; #beside)
+            }
             Stmt::Index { out, array, index } => {
                 let x = self.name(*out);
                 let i = self.op(index);
                 let a = self.array(*array);
-                let e = super::element(self.sig, *array, &a, &i);
+                let e = super::element(self.sig, self.body, *array, &a, &i);
                 quote!(let #x = #e;)
             }
             Stmt::Store { slot, index, value, push: true, .. } => {

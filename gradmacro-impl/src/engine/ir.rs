@@ -131,6 +131,20 @@ pub enum Stmt {
         partials: Vec<Partial>,
         span: Span,
     },
+    /// `let slot = func(args);` with a vector-valued callee (`[F; N]`, a tuple of floats): the
+    /// result is a local array slot, read by index; the backward pass calls the `_vjp`
+    /// companion (`vjp`, a path or method name) with the slot's adjoint as the seed, and gets one
+    /// gradient per float-valued argument (`partials`, whose `val` is unused).
+    VCall {
+        slot: SlotId,
+        plain: TokenStream,
+        vjp: TokenStream,
+        receiver: Option<(TokenStream, Vec<ValId>)>,
+        args: Vec<CallArg>,
+        partials: Vec<Partial>,
+        ty: Option<TokenStream>,
+        span: Span,
+    },
     /// `let out = array[index];` on an active array.
     Index {
         out: ValId,
@@ -238,6 +252,11 @@ pub struct ArraySlot {
     pub capacity: Option<TokenStream>,
     /// The user's name for it, for the doc only (as [`ValInfo::user`]).
     pub user: Option<String>,
+    /// A tuple (the result of a tuple-valued call): its elements are read as fields (`a.0`).
+    pub tuple: bool,
+    /// Its adjoint is declared beside it, shaped like it (`zeros` names it): the result of a
+    /// vector-valued call whose length the macro does not know.
+    pub beside: bool,
 }
 
 /// A whole lowered function body.
@@ -245,6 +264,8 @@ pub struct Body {
     pub vals: Vec<ValInfo>,
     pub block: Block,
     pub result: Operand,
+    /// The components of a vector result (`[F; N]`, a tuple); empty for a float result.
+    pub results: Vec<Operand>,
     pub arrays: Vec<ArraySlot>,
     /// Value bound to each parameter at entry (`None` for the receiver and unsupported ones).
     pub params: Vec<Option<ValId>>,
@@ -263,7 +284,7 @@ impl Stmt {
         match self {
             Stmt::Gate { args, .. } => args.iter().for_each(|a| op(a, f)),
             Stmt::Plain { uses, .. } => uses.iter().for_each(|u| f(*u)),
-            Stmt::Call { receiver, args, .. } => {
+            Stmt::Call { receiver, args, .. } | Stmt::VCall { receiver, args, .. } => {
                 if let Some((_, uses)) = receiver {
                     uses.iter().for_each(|u| f(*u));
                 }
@@ -324,7 +345,7 @@ impl Stmt {
             }
             Stmt::Store { old, push: false, .. } => f(*old),
             Stmt::Store { push: true, .. } => {}
-            Stmt::ArrayDecl { .. } => {}
+            Stmt::ArrayDecl { .. } | Stmt::VCall { .. } => {}
             Stmt::Call { out, partials, .. } => {
                 f(*out);
                 partials.iter().filter_map(|p| p.val).for_each(&mut *f);

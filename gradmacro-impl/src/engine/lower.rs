@@ -154,6 +154,8 @@ pub struct Lower<'a> {
     pub forced_active: Vec<bool>,
     /// Kinds of the `const` items declared in the body.
     pub item_kinds: HashMap<String, Kind>,
+    /// The variable of the `let` being lowered, when it is read later as a vector.
+    pub vector_hint: Option<String>,
 }
 
 impl<'a> Lower<'a> {
@@ -175,6 +177,7 @@ impl<'a> Lower<'a> {
             stores: Vec::new(),
             forced_active,
             item_kinds: HashMap::new(),
+            vector_hint: None,
         }
     }
 
@@ -296,12 +299,18 @@ impl<'a> Lower<'a> {
         }
         self.bind(EXIT, Binding::Scalar { op: exit_lit(EXIT_NONE), refs: 0 });
         self.bind(RET, Binding::Scalar { op: default_lit(), refs: 0 });
+        let n = self.vector_out().map_or(0, |(n, _)| n);
+        for i in 0..n {
+            self.bind(super::lower_vector::ret_name(i), Binding::Scalar { op: default_lit(), refs: 0 });
+        }
 
         let mut out = Block::default();
         // The trailing expression goes to `$ret` inside: nothing comes back but `()`.
         let _ = self.lower_stmts_inner(&block.stmts, true, &mut out);
         let result = self.scalar(RET);
-        let body = Body { vals: self.vals, block: out, result, arrays: self.arrays, params, items: self.items };
+        let results = (0..n).map(|i| self.scalar(&super::lower_vector::ret_name(i))).collect();
+        let body =
+            Body { vals: self.vals, block: out, result, results, arrays: self.arrays, params, items: self.items };
         (body, self.errors)
     }
 
@@ -328,6 +337,21 @@ impl<'a> Lower<'a> {
                 // The rest of the block runs where the pattern matched.
                 syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| i.diverge.is_some()) => {
                     return self.let_else(l, &stmts[i + 1..], tail_returns, out);
+                }
+                // A vector result: each value the tail can end with is returned, by component.
+                syn::Stmt::Expr(e, None) if last && tail_returns && self.vector_out().is_some() => {
+                    let _ = self.expr(&super::lower_vector::returnify(e), out);
+                }
+                syn::Stmt::Local(l)
+                    if let Pat::Ident(pi) = &l.pat
+                        && let Some(init) = &l.init
+                        && matches!(strip(&init.expr), Expr::Call(_) | Expr::MethodCall(_))
+                        && super::lower_vector::indexed_later(&pi.ident, &stmts[i + 1..]) =>
+                {
+                    // `let r = g(..);` read later as `r[0]`: `g` returns a vector.
+                    self.vector_hint = Some(pi.ident.to_string());
+                    self.stmt(s, out);
+                    self.vector_hint = None;
                 }
                 syn::Stmt::Expr(e, None) if last => {
                     let v = self.expr(e, out);
@@ -469,6 +493,30 @@ impl<'a> Lower<'a> {
                 if let Some(lit) = self.vec_literal(strip(init)) {
                     return self.declare_vec(&name, ty, lit, init, out);
                 }
+                let vector_ty = match ty {
+                    Some(syn::Type::Array(_)) => Some(false),
+                    Some(syn::Type::Tuple(t)) if !t.elems.is_empty() => Some(true),
+                    _ => None,
+                };
+                let shape = match ty {
+                    Some(syn::Type::Array(a)) => match &a.len {
+                        Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(n), .. }) => n.base10_parse::<usize>().ok().map(|n| (n, false)),
+                        _ => None,
+                    },
+                    Some(syn::Type::Tuple(t)) if !t.elems.is_empty() => Some((t.elems.len(), true)),
+                    _ => None,
+                };
+                let hinted = self.vector_hint.as_deref() == Some(name.as_str());
+                if (vector_ty.is_some() || hinted)
+                    && matches!(strip(init), Expr::Call(_) | Expr::MethodCall(_))
+                    && self.mentions_active(init)
+                {
+                    let ty_tokens = ty.map(ToTokens::to_token_stream);
+                    if let Some(b) = self.vector_call(strip(init), shape, ty_tokens, out) {
+                        self.bind(name, b);
+                        return;
+                    }
+                }
                 match strip(init) {
                     Expr::Closure(c) => self.declare_closure(name, c, out),
                     Expr::Call(c) if let Some(cap) = super::lower_push::empty_vec(c) => {
@@ -557,6 +605,8 @@ impl<'a> Lower<'a> {
                             other => self.bind_operand(other, None, v, out),
                         }
                     }
+                } else if self.destructure_vector(&pt.elems.iter().cloned().collect::<Vec<_>>(), true, ty, init, out) {
+                    // `let (u, v) = g(x);` with a tuple-valued `g`.
                 } else if !self.mentions_active(init) && self.is_simple(init) {
                     let whole = self.plain(init, ty.map(ToTokens::to_token_stream), out);
                     for (k, p) in pt.elems.iter().enumerate() {
@@ -568,6 +618,17 @@ impl<'a> Lower<'a> {
                     }
                 } else {
                     self.error_tokens(init, "destructuring a differentiated value is supported only from a tuple expression: write `let (a, b) = (x, y);` or bind each value with its own `let`");
+                }
+            }
+            Pat::Slice(ps)
+                if self.destructure_vector(&ps.elems.iter().cloned().collect::<Vec<_>>(), false, ty, init, out) => {}
+            Pat::Slice(ps) if !self.mentions_active(init) && self.is_simple(init) => {
+                let whole = self.plain(init, ty.map(ToTokens::to_token_stream), out);
+                for (k, p) in ps.elems.iter().enumerate() {
+                    let w = super::val_ident_plain(whole);
+                    let v = self.new_val(false, p.span());
+                    out.stmts.push(Stmt::Plain { out: Some(v), ty: None, tokens: quote!(#w[#k]), uses: vec![whole] });
+                    self.bind_operand(p, None, Operand::Val(v), out);
                 }
             }
             other => self.error_tokens(other, "this pattern is not supported in a #[differentiate] body: bind a plain name (`let x = ...;`) or a tuple of names"),
@@ -652,6 +713,8 @@ impl<'a> Lower<'a> {
             heap,
             capacity: None,
             user: None,
+            tuple: false,
+            beside: false,
         });
         let forced = self.forced_active.get(slot).copied().unwrap_or(false);
         let original = init;

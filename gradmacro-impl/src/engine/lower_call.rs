@@ -76,6 +76,25 @@ impl Lower<'_> {
         span: Span,
         out: &mut Block,
     ) -> Operand {
+        let Some((call_args, partials, any_active)) = self.call_args(&plain_func, args, out) else {
+            return Operand::Lit(quote!(0.0));
+        };
+        if !any_active {
+            return self.plain_call(&plain_func, receiver.as_ref(), &call_args, span, out);
+        }
+        let v = self.new_val_kind(true, Kind::Float, span);
+        out.stmts.push(Stmt::Call { out: v, func, receiver, args: call_args, partials, span });
+        Operand::Val(v)
+    }
+
+    /// The arguments of a call through a companion, and one partial per float-valued argument;
+    /// whether any is differentiated. `None` after an error.
+    pub(super) fn call_args(
+        &mut self,
+        plain_func: &TokenStream,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        out: &mut Block,
+    ) -> Option<(Vec<CallArg>, Vec<Partial>, bool)> {
         let mut call_args = Vec::new();
         let mut partials = Vec::new();
         let mut any_active = false;
@@ -140,7 +159,7 @@ impl Lower<'_> {
                         fields.join(", ")
                     ),
                 );
-                return Operand::Lit(quote!(0.0));
+                return None;
             }
             let arg = match array {
                 Some(Binding::Array { array, active, .. }) => {
@@ -201,28 +220,34 @@ impl Lower<'_> {
             };
             call_args.push(arg);
         }
-        if !any_active {
-            // Constant arguments after all (a differentiated array's length, say): call as written.
-            let toks: Vec<TokenStream> = call_args.iter().map(|a| self.call_arg_tokens(a)).collect();
-            let mut uses = Vec::new();
-            if let Some((_, u)) = &receiver {
-                uses.extend(u.iter().copied());
-            }
-            for a in &call_args {
-                match a {
-                    CallArg::Scalar(o) => uses.extend(o.val()),
-                    CallArg::Array { uses: u, .. } | CallArg::Other { uses: u, .. } => uses.extend(u.iter().copied()),
-                }
-            }
-            let call = match &receiver {
-                Some((r, _)) => quote!(#r.#plain_func(#(#toks),*)),
-                None => quote!(#plain_func(#(#toks),*)),
-            };
-            return self.plain_tokens(call, uses, span, out);
+        Some((call_args, partials, any_active))
+    }
+
+    /// Constant arguments after all (a differentiated array's length, say): call as written.
+    pub(super) fn plain_call(
+        &mut self,
+        plain_func: &TokenStream,
+        receiver: Option<&(TokenStream, Vec<ValId>)>,
+        call_args: &[CallArg],
+        span: Span,
+        out: &mut Block,
+    ) -> Operand {
+        let toks: Vec<TokenStream> = call_args.iter().map(|a| self.call_arg_tokens(a)).collect();
+        let mut uses = Vec::new();
+        if let Some((_, u)) = receiver {
+            uses.extend(u.iter().copied());
         }
-        let v = self.new_val_kind(true, Kind::Float, span);
-        out.stmts.push(Stmt::Call { out: v, func, receiver, args: call_args, partials, span });
-        Operand::Val(v)
+        for a in call_args {
+            match a {
+                CallArg::Scalar(o) => uses.extend(o.val()),
+                CallArg::Array { uses: u, .. } | CallArg::Other { uses: u, .. } => uses.extend(u.iter().copied()),
+            }
+        }
+        let call = match receiver {
+            Some((r, _)) => quote!(#r.#plain_func(#(#toks),*)),
+            None => quote!(#plain_func(#(#toks),*)),
+        };
+        self.plain_tokens(call, uses, span, out)
     }
 
     pub fn call_arg_tokens(&self, a: &CallArg) -> TokenStream {

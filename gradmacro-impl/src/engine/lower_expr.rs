@@ -141,6 +141,10 @@ impl Lower<'_> {
                 self.assign(&a.left, &a.right, None, out);
                 unit()
             }
+            Expr::Return(r) if self.vector_out().is_some() => {
+                self.vector_return(r, out);
+                unit()
+            }
             Expr::Return(r) => {
                 match &r.expr {
                     Some(v) => {
@@ -527,15 +531,20 @@ impl Lower<'_> {
     pub(super) fn tuple_field(&mut self, f: &syn::ExprField, out: &mut Block) -> Option<Operand> {
         let Expr::Path(p) = strip(&f.base) else { return None };
         let id = p.path.get_ident()?;
-        let Some(Binding::Array { array: array @ ArrayRef::Param(i), active: true, .. }) =
-            self.lookup(&id.to_string()).cloned()
-        else {
+        let Some(Binding::Array { array, active: true, .. }) = self.lookup(&id.to_string()).cloned() else {
             return None;
         };
-        let super::sig::Shape::Tuple { n } = self.sig.params[i].shape else { return None };
         let syn::Member::Unnamed(k) = &f.member else { return None };
-        if k.index as usize >= n {
-            return None;
+        match array {
+            ArrayRef::Param(i) => {
+                let super::sig::Shape::Tuple { n } = self.sig.params[i].shape else { return None };
+                if k.index as usize >= n {
+                    return None;
+                }
+            }
+            // The tuple a tuple-valued call returned (`let r: (f64, f64) = g(x); r.0`).
+            ArrayRef::Local(s) if self.arrays[s].tuple => {}
+            ArrayRef::Local(_) => return None,
         }
         let v = self.new_val(true, f.span());
         let index = syn::Index { index: k.index, span: f.span() };

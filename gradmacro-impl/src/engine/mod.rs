@@ -24,6 +24,7 @@ mod lower_loop;
 mod lower_macro;
 mod lower_match;
 mod lower_push;
+mod lower_vector;
 mod reverse;
 mod reverse_loop;
 mod reverse_sparse;
@@ -31,6 +32,7 @@ mod scope;
 mod sig;
 mod tangent;
 mod unsupported;
+mod vector;
 
 use std::collections::{HashMap, HashSet};
 
@@ -179,6 +181,19 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         return quote!(#item #errs);
     };
     let sig = sig::analyse(&signature, &args, &mut errors);
+    if sig.output != sig::Output::Scalar {
+        if args.forward {
+            let at = match &signature.output {
+                syn::ReturnType::Type(_, ty) => syn::spanned::Spanned::span(&**ty),
+                syn::ReturnType::Default => signature.ident.span(),
+            };
+            errors.push(syn::Error::new(
+                at,
+                "`forward` is not supported yet for a function returning a vector: use its `f_jacobian` (one reverse pass per output) or `f_vjp`, or write one scalar function per output",
+            ));
+        }
+        return vector::expand(&sig, &attrs, &vis, &signature, &block, item, errors);
+    }
     // The body is checked even when the signature has errors, so that all are reported at once.
     let names = tangent::names(&sig);
     let (grad_fn, user_names, jvp_fn) = match differentiate(&sig, &block) {
@@ -287,6 +302,12 @@ fn grad_header(
 
 /// The body of `f_grad`, the user's names of its values for the doc, and the IR it is made from.
 fn differentiate(sig: &Sig, block: &syn::Block) -> Result<(TokenStream, doc::UserNames, Body), Errors> {
+    let body = lower_body(sig, block)?;
+    Ok((emit(sig, &body), doc::user_names(&body), body))
+}
+
+/// The body lowered to the IR.
+fn lower_body(sig: &Sig, block: &syn::Block) -> Result<Body, Errors> {
     // Arrays found active late (written in a loop after being read) need one more pass.
     let mut forced = Vec::new();
     let body = loop {
@@ -301,16 +322,43 @@ fn differentiate(sig: &Sig, block: &syn::Block) -> Result<(TokenStream, doc::Use
         }
         forced = now;
     };
-    Ok((emit(sig, &body), doc::user_names(&body), body))
+    Ok(body)
 }
 
 fn emit(sig: &Sig, body: &Body) -> TokenStream {
+    let Parts { items, decls, forward: forward_code, backward: backward_code, result, grads, .. } =
+        emit_parts(sig, body);
+    quote! {
+        #(#items)*
+        #decls
+        #forward_code
+        #backward_code
+        (#result, #(#grads,)*)
+    }
+}
+
+/// The pieces of a companion's body: items of the body, adjoint declarations, forward and
+/// backward code, the value (or the components of a vector value) and the gradients.
+struct Parts {
+    items: Vec<TokenStream>,
+    decls: TokenStream,
+    forward: TokenStream,
+    backward: TokenStream,
+    result: TokenStream,
+    results: Vec<TokenStream>,
+    grads: Vec<TokenStream>,
+    /// Adjoints declared inside the forward code (of `Vec`s, of vectors of unknown length).
+    beside: bool,
+}
+
+fn emit_parts(sig: &Sig, body: &Body) -> Parts {
     let mut rev = reverse::Rev::new(body, sig);
     let backward = rev.function();
     let mut needed = rev.refs.clone();
     if let Some(r) = body.result.val() {
         needed.insert(reverse::Ref::Val(r));
     }
+    needed.extend(body.results.iter().filter_map(ir::Operand::val).map(reverse::Ref::Val));
     let plans: HashMap<_, _> = rev.plans.clone();
     let fused: HashMap<_, _> = rev
         .fused
@@ -325,7 +373,8 @@ fn emit(sig: &Sig, body: &Body) -> TokenStream {
         })
         .collect();
     // A `Vec`'s adjoint takes the length the forward pass gives it: it is declared beside it.
-    let heap_adj: HashSet<usize> = rev.local_adj_used.iter().copied().filter(|&s| body.arrays[s].heap).collect();
+    let heap_adj: HashSet<usize> =
+        rev.local_adj_used.iter().copied().filter(|&s| body.arrays[s].heap || body.arrays[s].beside).collect();
     let fwd = forward::Fwd {
         body,
         sig,
@@ -344,7 +393,7 @@ fn emit(sig: &Sig, body: &Body) -> TokenStream {
         decls.extend(quote!(let mut #g = #z;));
     }
     for &s in &rev.local_adj_used {
-        if !body.arrays[s].heap {
+        if !body.arrays[s].heap && !body.arrays[s].beside {
             let g = array_adj_ident(s);
             let z = &body.arrays[s].zeros;
             decls.extend(quote!(let mut #g = #z;));
@@ -357,13 +406,15 @@ fn emit(sig: &Sig, body: &Body) -> TokenStream {
     };
     let backward_code = reverse::render_fused(&backward, &rev.zero_prone, &fuse);
     let items = &body.items;
-    let result = match &body.result {
+    let operand = |o: &ir::Operand| match o {
         ir::Operand::Val(v) => {
             let i = val_ident(&body.vals, *v);
             quote!(#i)
         }
         ir::Operand::Lit(t) => t.clone(),
     };
+    let result = operand(&body.result);
+    let results = body.results.iter().map(operand).collect();
     let mut grads = Vec::new();
     for (i, p) in sig.params.iter().enumerate() {
         if !p.active {
@@ -384,12 +435,15 @@ fn emit(sig: &Sig, body: &Body) -> TokenStream {
             _ => zeros(sig, i),
         });
     }
-    quote! {
-        #(#items)*
-        #decls
-        #forward_code
-        #backward_code
-        (#result, #(#grads,)*)
+    Parts {
+        items: items.clone(),
+        decls,
+        forward: forward_code,
+        backward: backward_code,
+        result,
+        results,
+        grads,
+        beside: !heap_adj.is_empty(),
     }
 }
 
@@ -425,9 +479,10 @@ fn zeros(sig: &Sig, p: usize) -> TokenStream {
 
 /// Element `index` of `array`: `a[i]`, or `a.k` for a tuple parameter (whose index is always a
 /// literal).
-pub fn element(sig: &Sig, array: ir::ArrayRef, a: &TokenStream, index: &TokenStream) -> TokenStream {
+pub fn element(sig: &Sig, body: &Body, array: ir::ArrayRef, a: &TokenStream, index: &TokenStream) -> TokenStream {
     match array {
         ir::ArrayRef::Param(p) if matches!(sig.params[p].shape, Shape::Tuple { .. }) => quote!(#a.#index),
+        ir::ArrayRef::Local(s) if body.arrays[s].tuple => quote!(#a.#index),
         _ => quote!(#a[#index]),
     }
 }

@@ -272,7 +272,7 @@ pub fn direct_defs(block: &Block) -> HashSet<ValId> {
                 d.extend(l.carried.iter().map(|c| c.after));
                 d.extend(l.exit_after);
             }
-            Stmt::Plain { out: None, .. } | Stmt::ArrayDecl { .. } => {}
+            Stmt::Plain { out: None, .. } | Stmt::ArrayDecl { .. } | Stmt::VCall { .. } => {}
         }
     }
     d
@@ -303,7 +303,7 @@ pub fn loop_inner_defs(l: &Loop) -> HashSet<ValId> {
 pub(super) fn writes_tracked_array(body: &Body, block: &Block) -> bool {
     block.stmts.iter().any(|s| match s {
         Stmt::Store { slot, .. } => body.arrays[*slot].active || body.arrays[*slot].read_in_loop,
-        Stmt::ArrayDecl { slot, .. } => body.arrays[*slot].active,
+        Stmt::ArrayDecl { slot, .. } | Stmt::VCall { slot, .. } => body.arrays[*slot].active,
         Stmt::If(i) => writes_tracked_array(body, &i.then_block) || writes_tracked_array(body, &i.else_block),
         Stmt::Loop(l) => writes_tracked_array(body, &l.body),
         _ => false,
@@ -315,7 +315,7 @@ pub(super) fn writes_tracked_array(body: &Body, block: &Block) -> bool {
 pub(super) fn adds_to_array_adj(block: &Block, slots: &HashSet<usize>) -> bool {
     block.stmts.iter().any(|s| match s {
         Stmt::Index { array: ArrayRef::Local(a), .. } => slots.contains(a),
-        Stmt::Call { args, .. } => args
+        Stmt::Call { args, .. } | Stmt::VCall { args, .. } => args
             .iter()
             .any(|a| matches!(a, CallArg::Array { active: Some(ArrayRef::Local(x)), .. } if slots.contains(x))),
         Stmt::If(i) => adds_to_array_adj(&i.then_block, slots) || adds_to_array_adj(&i.else_block, slots),
@@ -461,8 +461,26 @@ impl<'a> Rev<'a> {
         if let Some(r) = self.active(&self.body.result) {
             self.contribute(r, quote!(1.0), None, &mut out);
         }
+        // A vector result: its components' adjoints are the seed's (often exactly 0: a
+        // Jacobian's unit seeds).
+        let tuple = matches!(self.sig.output, super::sig::Output::Tuple(_));
+        let seed = super::vector::seed_ident();
+        for (i, r) in self.body.results.iter().enumerate() {
+            if let Some(v) = self.active(r) {
+                let idx = syn::Index::from(i);
+                let s = if tuple { quote!(#seed.#idx) } else { quote!(#seed[#idx]) };
+                self.zero_prone.insert(v);
+                self.contribute(v, s, None, &mut out);
+            }
+        }
         let block = &self.body.block;
-        self.tail_block(block, &mut out);
+        // A vector output's Jacobian may run the backward code once per output: it must not
+        // hold forward code.
+        if matches!(self.sig.output, super::sig::Output::Scalar) {
+            self.tail_block(block, &mut out);
+        } else {
+            self.block(block, &mut out);
+        }
         out
     }
 
@@ -531,6 +549,9 @@ impl<'a> Rev<'a> {
             }
             Stmt::Plain { .. } => {}
             Stmt::Call { out: x, args, partials, .. } => self.call(*x, args, partials, out),
+            Stmt::VCall { slot, vjp, receiver, args, partials, span, .. } => {
+                self.vcall(*slot, vjp, receiver.as_ref(), args, partials, *span, out);
+            }
             Stmt::Index { out: x, array, index } => {
                 if !self.has_adj(*x) {
                     return;
@@ -547,7 +568,7 @@ impl<'a> Rev<'a> {
                         array_adj_ident(*s)
                     }
                 };
-                let e = super::element(self.sig, *array, &quote!(#target), &idx);
+                let e = super::element(self.sig, self.body, *array, &quote!(#target), &idx);
                 out.push(B::Add { tokens: quote!(#e += #d;), reads: *x });
             }
             Stmt::Store { slot, index, value, old, push } => {
@@ -665,6 +686,92 @@ impl<'a> Rev<'a> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// `slot = g(args)` with a vector result  =>  `(_, grads..) = g_vjp(args, d_slot)`, each
+    /// gradient added to its argument's adjoint.
+    #[allow(clippy::too_many_arguments)]
+    fn vcall(
+        &mut self,
+        slot: usize,
+        vjp: &TokenStream,
+        receiver: Option<&(TokenStream, Vec<ValId>)>,
+        args: &[CallArg],
+        partials: &[super::ir::Partial],
+        span: proc_macro2::Span,
+        out: &mut Vec<B>,
+    ) {
+        if !self.body.arrays[slot].active || !self.local_adj_used.contains(&slot) {
+            return;
+        }
+        let da = array_adj_ident(slot);
+        let names: Vec<Ident> = (0..partials.len()).map(|k| super::hidden(&format!("c{slot}_"), k)).collect();
+        let active: Vec<bool> = partials
+            .iter()
+            .map(|p| match &args[p.arg] {
+                CallArg::Scalar(o) => self.active(o).is_some(),
+                CallArg::Array { active, .. } => active.is_some(),
+                CallArg::Other { .. } => false,
+            })
+            .collect();
+        let pats = names.iter().zip(&active).map(|(n, a)| if *a { quote!(#n) } else { quote!(_) });
+        let mut toks = Vec::new();
+        for a in args {
+            toks.push(match a {
+                CallArg::Scalar(o) => self.op(o),
+                CallArg::Array { tokens, uses, .. } | CallArg::Other { tokens, uses } => {
+                    self.refs.extend(uses.iter().map(|u| Ref::Val(*u)));
+                    tokens.clone()
+                }
+            });
+        }
+        let call = match receiver {
+            Some((r, uses)) => {
+                self.refs.extend(uses.iter().map(|u| Ref::Val(*u)));
+                quote!(#r.#vjp(#(#toks,)* #da))
+            }
+            None => quote!(#vjp(#(#toks,)* #da)),
+        };
+        let shape = partials.iter().map(|_| quote!(_));
+        out.push(B::Raw(quote::quote_spanned! {span=>
+            let (_, #(#pats,)*) = ::gradmacro::__private::vjp_companion::<(_, #(#shape,)*), _>(#call);
+        }));
+        for ((p, n), a) in partials.iter().zip(&names).zip(&active) {
+            if !*a {
+                continue;
+            }
+            match &args[p.arg] {
+                CallArg::Scalar(o) => {
+                    if let Some(v) = self.active(o) {
+                        self.contribute(v, quote!(#n), None, out);
+                    }
+                }
+                CallArg::Array { active: Some(array), .. } => {
+                    let target = match array {
+                        ArrayRef::Param(i) => {
+                            self.param_adj_used.insert(*i);
+                            param_adj_ident(*i)
+                        }
+                        ArrayRef::Local(s) => {
+                            self.local_adj_used.insert(*s);
+                            array_adj_ident(*s)
+                        }
+                    };
+                    let (k, g) = (super::hidden("k", 0), super::hidden("p", 0));
+                    out.push(B::Raw(quote! {
+                        for (#k, #g) in ::core::iter::Iterator::enumerate(#n.iter()) {
+                            #target[#k] += *#g;
+                        }
+                    }));
+                }
+                _ => {}
+            }
+        }
+        // Called again (in a loop), the slot's adjoint starts from zeros.
+        if !self.body.arrays[slot].beside {
+            let zeros = &self.body.arrays[slot].zeros;
+            out.push(B::Raw(quote!(#da = #zeros;)));
         }
     }
 

@@ -446,7 +446,7 @@ fn walk_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>, leaves: &H
 /// preaccumulated loop would have to copy).
 fn reads_arrays(b: &Block) -> bool {
     b.stmts.iter().any(|s| match s {
-        Stmt::Index { .. } => true,
+        Stmt::Index { .. } | Stmt::VCall { .. } => true,
         Stmt::Call { args, .. } => args.iter().any(|a| matches!(a, super::ir::CallArg::Array { active: Some(_), .. })),
         Stmt::If(i) => reads_arrays(&i.then_block) || reads_arrays(&i.else_block),
         Stmt::Loop(l) => reads_arrays(&l.body),

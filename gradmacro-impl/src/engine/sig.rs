@@ -167,6 +167,21 @@ pub struct Param {
 pub struct Sig {
     pub float: Float,
     pub params: Vec<Param>,
+    /// What the function returns: a float (`f_grad`), or a vector (`f_vjp`, `f_jacobian`).
+    pub output: Output,
+}
+
+/// The shape of the returned value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    Scalar,
+    /// `[F; N]`, `N` an integer literal.
+    Array(usize),
+    /// `(F, F, ..)`.
+    Tuple(usize),
+    /// A vector the macro does not take (a `Vec`, an array of unwritten length): reported, and
+    /// no companion is generated.
+    Rejected,
 }
 
 /// The float type of a plain `f32`/`f64` type path.
@@ -232,7 +247,7 @@ fn shape_of(ty: &Type) -> (Shape, Option<Float>) {
 }
 
 /// `Vec<F>` (also spelled with a path) to its float type.
-fn vec_elem(ty: &Type) -> Option<Float> {
+pub fn vec_elem(ty: &Type) -> Option<Float> {
     let Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
     if last.ident != "Vec" {
@@ -286,13 +301,24 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
         }
     }
 
+    let mut output = Output::Scalar;
     let ret_float = match &sig.output {
         ReturnType::Type(_, ty) => match float_of(ty) {
             Some(f) => Some(f),
-            None => {
-                errors.push(syn::Error::new_spanned(ty, "#[differentiate] needs a function that returns `f64` or `f32`: return the scalar you want the gradient of"));
-                None
-            }
+            None => match super::vector::output_of(ty) {
+                Ok((o, f)) => {
+                    output = o;
+                    Some(f)
+                }
+                Err(e) => {
+                    // A vector the macro cannot take: the body is not looked at as a scalar's.
+                    if matches!(&**ty, Type::Array(_) | Type::Tuple(_)) || vec_elem(ty).is_some() {
+                        output = Output::Rejected;
+                    }
+                    errors.push(e);
+                    None
+                }
+            },
         },
         ReturnType::Default => {
             errors.push(syn::Error::new(
@@ -399,7 +425,7 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
         }
     }
 
-    Sig { float, params }
+    Sig { float, params, output }
 }
 
 impl Sig {

@@ -197,6 +197,16 @@ impl Tan<'_> {
                 quote!(#primal let #t: #f = #rule;)
             }
             Stmt::Plain { .. } => self.fwd.stmt(s),
+            // A vector-valued callee has no `_jvp` companion yet.
+            Stmt::VCall { slot, span, .. } => {
+                let primal = self.fwd.stmt(s);
+                if !self.body.arrays[*slot].active {
+                    return primal;
+                }
+                let msg = "`forward` mode through a call to a vector-valued function is not supported yet: take `forward` off this function (its `f_grad` works), or return the components from scalar functions";
+                let err = quote::quote_spanned!(*span=> ::core::compile_error!(#msg););
+                quote!(#primal #err)
+            }
             Stmt::Call { out, func, receiver, args, partials, span } => {
                 self.call(*out, func, receiver.as_ref(), args, partials, *span)
             }
@@ -207,7 +217,7 @@ impl Tan<'_> {
                 }
                 let t = t_ident(*out);
                 let rhs = match self.array(*array) {
-                    Some(ta) => super::element(self.sig, *array, &ta, &self.op(index)),
+                    Some(ta) => super::element(self.sig, self.body, *array, &ta, &self.op(index)),
                     None => quote!(0.0),
                 };
                 quote!(#primal let #t: #f = #rhs;)
