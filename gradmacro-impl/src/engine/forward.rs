@@ -47,7 +47,7 @@ pub fn included(body: &Body, s: &Stmt, needed: &HashSet<Ref>) -> bool {
         Stmt::Call { out, partials, .. } => has(*out) || partials.iter().any(|p| p.val.is_some_and(has)),
         // An array no recomputed read looks at need not be rebuilt.
         Stmt::Store { slot, .. } | Stmt::ArrayDecl { slot, .. } | Stmt::VCall { slot, .. } => {
-            body.arrays[*slot].read_in_loop
+            body.arrays[*slot].read_in_loop && !needed.contains(&Ref::Kept(*slot))
         }
         Stmt::If(i) => {
             let mut any = i.phis.iter().any(|p| has(p.out));

@@ -14,6 +14,7 @@ mod doc;
 mod forward;
 pub mod gates;
 pub mod ir;
+mod loop_arrays;
 mod lower;
 mod lower_adapt;
 mod lower_call;

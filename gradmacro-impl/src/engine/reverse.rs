@@ -29,6 +29,9 @@ pub enum Ref {
     Iter(LoopId),
     /// A loop's trip count.
     Count(LoopId),
+    /// A local array that a recomputed iteration leaves alone (its stores are not replayed; see
+    /// `loop_arrays`).
+    Kept(usize),
 }
 
 /// How a loop's backward pass gets each iteration's values.

@@ -210,8 +210,22 @@ impl Rev<'_> {
             }
             LoopKind::While { .. } => vec![],
         };
-        let tape_arrays: Vec<usize> =
-            l.written_arrays.iter().copied().filter(|s| self.body.arrays[*s].read_in_loop).collect();
+        // Arrays the body only writes need no copy per iteration (see `loop_arrays`): a push is
+        // undone by its index, a store by the element it replaced, which a taped loop keeps
+        // (an untaped loop cannot: then only buffers that grow by `push` are kept).
+        let tapes_anyway = !entries.is_empty() || (l.exit_code.is_some() && matches!(l.kind, LoopKind::ForIter { .. }));
+        let plain_stores =
+            |s: usize| l.body.stmts.iter().any(|st| matches!(st, Stmt::Store { slot, push: false, .. } if *slot == s));
+        let kept: Vec<usize> = super::loop_arrays::unread_written(self.body, l)
+            .into_iter()
+            .filter(|&s| tapes_anyway || !plain_stores(s))
+            .collect();
+        let tape_arrays: Vec<usize> = l
+            .written_arrays
+            .iter()
+            .copied()
+            .filter(|s| self.body.arrays[*s].read_in_loop && !kept.contains(s))
+            .collect();
         // Iterations differ (they read the index or element) and an adjoint travels from one
         // to the one before: the backward pass must visit them in reverse. A constant iterator
         // that stopped early cannot be reversed in general, so its elements go on the tape.
@@ -235,18 +249,26 @@ impl Rev<'_> {
                 .iter()
                 .filter_map(|s| match s {
                     Stmt::Gate { out, .. } if base.contains(&Ref::Val(*out)) => Some(*out),
+                    Stmt::Store { slot, old, push: false, .. }
+                        if kept.contains(slot) && base.contains(&Ref::Val(*old)) =>
+                    {
+                        Some(*old)
+                    }
                     _ => None,
                 })
                 .collect();
             let leaves: HashSet<ValId> = stored.iter().copied().collect();
             let mut rest: HashSet<Ref> =
                 base.iter().filter(|r| !matches!(r, Ref::Val(v) if leaves.contains(v))).copied().collect();
+            rest.extend(kept.iter().map(|s| Ref::Kept(*s)));
             close_needed(self.body, &l.body, &mut rest, &leaves);
             rest.retain(|r| !matches!(r, Ref::Val(v) if leaves.contains(v)));
             let keep = |vs: &[ValId]| vs.iter().copied().filter(|v| rest.contains(&Ref::Val(*v))).collect::<Vec<_>>();
             let (entries, bound) = (keep(&entries), keep(&bound));
             (rest, entries, bound)
         } else {
+            let mut needed = needed;
+            needed.extend(kept.iter().map(|s| Ref::Kept(*s)));
             (needed, entries, bound)
         };
         let mut plan = LoopPlan { taped, ..LoopPlan::default() };

@@ -1,0 +1,76 @@
+//! Which arrays a taped loop must save whole at each iteration, and which it need not.
+//!
+//! A loop that writes a local array the backward pass reads again (a recomputed loop reads it)
+//! used to push a copy of the whole array onto its tape at each iteration, so that the replay
+//! of an iteration sees the array as it was: O(n) per iteration, O(n²) for a loop that fills a
+//! buffer (`let h: Vec<f64> = w.iter().map(..).collect();`). When the loop body never reads the
+//! array, its replay does not need the array's contents: only each store's index and the element
+//! it replaced (to put back). Then the replaced element goes on the tape instead.
+//!
+//! ```text
+//! for i in 0..n { h[i] = w[i].exp(); }          (forward)
+//! before: tape.push((i, e, h.clone()))          after: tape.push((i, e, old))
+//! backward: h = saved; .. h[i] = old            backward: .. h[i] = old
+//! ```
+
+use proc_macro2::TokenStream;
+
+use super::ir::{ArrayRef, Block, Body, CallArg, Loop, LoopKind, Operand, Stmt};
+
+/// The arrays `l` writes that its body never reads, written only by stores at the body's top
+/// level: the replay of an iteration leaves them alone.
+pub fn unread_written(body: &Body, l: &Loop) -> Vec<usize> {
+    l.written_arrays.iter().copied().filter(|&s| body.arrays[s].read_in_loop && !reads(&l.body, s, true)).collect()
+}
+
+/// Whether `b` reads array `s` (or writes it other than by a store at the top level: a
+/// conservative "yes").
+fn reads(b: &Block, s: usize, top: bool) -> bool {
+    let name = super::array_ident(s).to_string();
+    let lit = |o: &Operand| matches!(o, Operand::Lit(t) if mentions(t, &name));
+    let arg = |a: &CallArg| match a {
+        CallArg::Scalar(o) => lit(o),
+        CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } => mentions(tokens, &name),
+    };
+    b.stmts.iter().any(|st| match st {
+        Stmt::Gate { args, .. } => args.iter().any(lit),
+        Stmt::Plain { tokens, .. } => mentions(tokens, &name),
+        Stmt::Call { receiver, args, .. } => {
+            receiver.as_ref().is_some_and(|(t, _)| mentions(t, &name)) || args.iter().any(arg)
+        }
+        Stmt::VCall { slot, receiver, args, .. } => {
+            *slot == s || receiver.as_ref().is_some_and(|(t, _)| mentions(t, &name)) || args.iter().any(arg)
+        }
+        Stmt::Index { array, index, .. } => *array == ArrayRef::Local(s) || lit(index),
+        Stmt::Store { slot, index, value, .. } => (*slot == s && !top) || lit(index) || lit(value),
+        Stmt::ArrayDecl { slot, init, .. } => {
+            *slot == s
+                || match init {
+                    super::ir::ArrayInit::List(items) => items.iter().any(lit),
+                    super::ir::ArrayInit::Repeat(v, n) => lit(v) || mentions(n, &name),
+                }
+        }
+        Stmt::If(i) => {
+            lit(&i.cond)
+                || reads(&i.then_block, s, false)
+                || reads(&i.else_block, s, false)
+                || i.phis.iter().any(|p| lit(&p.then_val) || lit(&p.else_val))
+        }
+        Stmt::Loop(l) => {
+            let head = match &l.kind {
+                LoopKind::ForIter { iterable, .. } => mentions(iterable, &name),
+                LoopKind::ForIndex { len, .. } => mentions(len, &name),
+                LoopKind::While { cond_block, cond } => reads(cond_block, s, false) || lit(cond),
+            };
+            head || reads(&l.body, s, false) || l.carried.iter().any(|c| lit(&c.init) || lit(&c.exit))
+        }
+    })
+}
+
+fn mentions(t: &TokenStream, name: &str) -> bool {
+    t.clone().into_iter().any(|tt| match tt {
+        proc_macro2::TokenTree::Ident(i) => i == name,
+        proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), name),
+        _ => false,
+    })
+}
