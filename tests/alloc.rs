@@ -201,3 +201,37 @@ fn rosenbrock_allocates_only_its_gradient_vec() {
     assert_relative_eq!(grad[1], -250.0 + 400.0 - 4.0, max_relative = 1e-12);
     assert_relative_eq!(grad[2], 200.0, max_relative = 1e-12);
 }
+
+/// A buffer filled by a chain, then read: `f_grad` used to push a copy of the whole buffer onto
+/// its tape at every iteration of the fill (n allocations and O(n²) memory); it now keeps each
+/// replaced element, so its allocations do not grow with n.
+#[differentiate]
+fn softmax_first(w: &[f64]) -> f64 {
+    let e: Vec<f64> = w.iter().map(|v| v.exp()).collect();
+    let mut kept = Vec::with_capacity(w.len());
+    for v in &e {
+        kept.push(v * 0.5);
+    }
+    let s: f64 = e.iter().sum();
+    e[0] / s + kept[kept.len() - 1]
+}
+
+#[test]
+fn filling_a_buffer_does_not_copy_it_per_iteration() {
+    let counts: Vec<usize> = [4usize, 64, 1024]
+        .iter()
+        .map(|&n| {
+            let w: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin()).collect();
+            let ((value, grad), count) = allocations_during(|| softmax_first_grad(black_box(&w)));
+            assert_eq!(value.to_bits(), softmax_first(&w).to_bits());
+            // d/dw0 of e0/s = p0 (1 - p0); d/dwk for k > 0: -p0 pk, plus 0.5 e_last for the last
+            let s: f64 = w.iter().map(|v| v.exp()).sum();
+            let p0 = w[0].exp() / s;
+            let pl = w[n - 1].exp() / s;
+            assert_relative_eq!(grad[0], p0 * (1.0 - p0), max_relative = 1e-9);
+            assert_relative_eq!(grad[n - 1], -p0 * pl + 0.5 * w[n - 1].exp(), max_relative = 1e-9);
+            count
+        })
+        .collect();
+    assert!(counts.windows(2).all(|c| c[0] == c[1]), "allocations grow with n: {counts:?}");
+}

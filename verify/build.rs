@@ -2249,6 +2249,9 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     if tuple.is_some() {
         // one parameter: both or neither
         wrt[1] = wrt[0];
+        if !wrt.contains(&true) {
+            (wrt[0], wrt[1]) = (true, true);
+        }
     }
     let active: Vec<String> = names.iter().zip(&wrt).filter(|(_, w)| **w).map(|(n, _)| n.clone()).collect();
     let budget = if sound { 4 + rng.below(7) } else { 10 + rng.below(12) };

@@ -139,7 +139,10 @@ impl Gen<'_> {
         let c: Vec<usize> = (0..self.bf.list.len())
             .filter(|&i| {
                 let b = &self.bf.list[i];
-                b.grows && b.hi + mult <= HI_MAX && !self.bf.iterated.iter().any(|(n, _)| *n == b.name)
+                b.grows
+                    && b.hi + mult <= HI_MAX
+                    && !self.bf.iterated.iter().any(|(n, _)| *n == b.name)
+                    && !self.locked(&b.name)
             })
             .collect();
         if c.is_empty() { None } else { Some(c[self.rng.below(c.len())]) }

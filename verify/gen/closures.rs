@@ -137,6 +137,12 @@ impl Gen<'_> {
         // The buffers of `gen/buffers.rs` (growing or collected `Vec`s) are not `Copy` either.
         let mut non_copy =
             self.slice == SliceKind::Vec && mentions(text, "s") || self.bf.list.iter().any(|b| mentions(text, &b.name));
+        // a growing buffer it reads is not pushed onto while it lives
+        for b in &self.bf.list {
+            if b.grows && mentions(text, &b.name) {
+                borrows.push(b.name.clone());
+            }
+        }
         for (i, v) in self.vars.iter().enumerate() {
             if !self.live(i) || !mentions(text, base(&v.name)) {
                 continue;

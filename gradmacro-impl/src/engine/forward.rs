@@ -366,6 +366,14 @@ impl Fwd<'_> {
                 };
                 if self.heap_adj.contains(slot) {
                     let (da, z) = (super::array_adj_ident(*slot), &self.body.arrays[*slot].zeros);
+                    // A buffer's adjoint grows with it: as much room up front.
+                    let z = match &self.body.arrays[*slot].capacity {
+                        Some(cap) => {
+                            let f = self.sig.float.path();
+                            quote!(::gradmacro::__private::Vec::<#f>::with_capacity(#cap))
+                        }
+                        None => z.clone(),
+                    };
                     quote!(let #m #a #ty = #init; let mut #da = #z;)
                 } else {
                     quote!(let #m #a #ty = #init;)
