@@ -90,8 +90,8 @@
 //!   `max_by(f64::total_cmp)` / `min_by(|a, b| a.partial_cmp(b).unwrap())` / `reduce(|a, b| ..)`
 //!   followed by `unwrap()`, `expect(..)` or `unwrap_or(..)` (on a tie `max_by` keeps the later
 //!   item and `min_by` the earlier, as std does, and the gradient follows the item kept), and
-//!   `let v: Vec<f64> = chain.collect();` (not after `filter`). `any`/`all` and other chains in
-//!   conditions read any values.
+//!   `let v: Vec<f64> = chain.collect();` (after a `filter` the buffer grows by `push`).
+//!   `any`/`all` and other chains in conditions read any values.
 //! - Local closures, inlined at each call: `let sq = |v: f64| v * v; sq(a) + sq(b)`, closures
 //!   capturing differentiated values (as they were when the closure was made), calling other
 //!   closures, passed by name to adaptors (`.map(sq)`), taking slices (`|a: &[f64]| a[0]`), or
@@ -99,8 +99,10 @@
 //! - `match` on constant scrutinees (integers, `bool`s, enums, `Option`s of constant data; guards,
 //!   `|` patterns, bindings), `if let`, `let .. else`, and `loop { .. break value; }`: the arm or
 //!   path taken is differentiated.
-//! - Local buffers `let mut h = vec![0.0; n];` and `vec![a, b, c]` (at the function's level),
-//!   written by index and read by index or iteration, like local arrays.
+//! - Local buffers `let mut h = vec![0.0; n];`, `vec![a, b, c]` and `Vec::with_capacity(n)` /
+//!   `Vec::new()` filled by `push`, written by index and read by index or iteration, like local
+//!   arrays; declared anywhere but inside a loop (also in an `if` arm, or after an early
+//!   `return` such as `if data.is_empty() { return 0.0; }`).
 //! - `let (s, c) = x.sin_cos();`, `%` and `rem_euclid` on floats, `assert!`, `assert_eq!`,
 //!   `debug_assert!` (and kin) and `println!` (and kin) on any values: they run, and carry no
 //!   gradient.
