@@ -320,7 +320,22 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
-pub use gradmacro_impl::differentiate;
+pub use gradmacro_impl::{Differentiable, differentiate};
+
+/// A struct whose gradient is a value of the same struct: `#[derive(Differentiable)]` implements
+/// it, and a parameter of the struct's type named in `#[differentiate(wrt(...))]` is then
+/// differentiated (see the crate documentation, "Structs").
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is named in `wrt(...)` but does not implement `gradmacro::Differentiable`",
+    label = "this parameter's gradient would be a `{Self}`",
+    note = "add `#[derive(gradmacro::Differentiable)]` to the definition of `{Self}` (a struct with named fields), or leave the parameter out of `wrt(...)` to treat it as a constant"
+)]
+pub trait Differentiable: Sized {
+    /// The gradient to start from for the argument `self`: float-valued fields (floats, arrays
+    /// and `Vec`s of floats) are zeros of the same shape, the other fields are cloned.
+    #[must_use]
+    fn zero_gradient(&self) -> Self;
+}
 
 #[doc(hidden)]
 pub mod __private {
@@ -551,6 +566,63 @@ pub mod __private {
     pub fn zero_tangent<T: ZeroTangent + ?Sized>(x: &T) -> T::Zero {
         x.zero_tangent()
     }
+
+    /// A zero gradient for a `&[[F; D]]` parameter of `n` rows: `vec![zero; n]`.
+    #[must_use]
+    pub fn rows_of<R: Clone>(zero: R, n: usize) -> ::alloc::vec::Vec<R> {
+        ::alloc::vec![zero; n]
+    }
+
+    /// A zero gradient shaped like a `&[Vec<F>]` parameter.
+    #[must_use]
+    pub fn zeros_ragged<F: Default + Clone>(rows: &[::alloc::vec::Vec<F>]) -> ::alloc::vec::Vec<::alloc::vec::Vec<F>> {
+        rows.iter().map(|r| ::alloc::vec![F::default(); r.len()]).collect()
+    }
+
+    /// A field of a differentiated struct, read as a value of float type `F`: a float field
+    /// takes the partial derivative; a constant field (an integer, a `bool`) takes none.
+    #[diagnostic::on_unimplemented(
+        message = "a field of type `{Self}` is read from a differentiated struct as a `{F}` value",
+        label = "read here",
+        note = "read float fields (`p.x`) and elements of float array fields (`p.v[k]`); an integer or `bool` field is a constant"
+    )]
+    pub trait Field<F> {
+        /// `self += d` for a float; nothing for a constant.
+        fn add_adjoint(&mut self, d: F);
+        /// The tangent of the field: itself for a float, zero for a constant.
+        #[must_use]
+        fn tangent(&self) -> F;
+    }
+
+    macro_rules! float_field {
+        ($($f:ty),*) => {$(
+            impl Field<$f> for $f {
+                #[inline]
+                fn add_adjoint(&mut self, d: $f) {
+                    *self += d;
+                }
+                #[inline]
+                fn tangent(&self) -> $f {
+                    *self
+                }
+            }
+        )*};
+    }
+    float_field!(f32, f64);
+
+    macro_rules! constant_field {
+        ($($t:ty),*) => {$(
+            impl<F: Default> Field<F> for $t {
+                #[inline]
+                fn add_adjoint(&mut self, _: F) {}
+                #[inline]
+                fn tangent(&self) -> F {
+                    F::default()
+                }
+            }
+        )*};
+    }
+    constant_field!(bool, u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
 
     /// A zero gradient for a slice or `Vec` parameter of length `n`.
     #[must_use]

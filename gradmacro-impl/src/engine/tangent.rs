@@ -210,14 +210,19 @@ impl Tan<'_> {
             Stmt::Call { out, func, receiver, args, partials, span } => {
                 self.call(*out, func, receiver.as_ref(), args, partials, *span)
             }
-            Stmt::Index { out, array, index } => {
+            Stmt::Index { out, array, index, path } => {
                 let primal = self.fwd.stmt(s);
                 if !self.active(*out) {
                     return primal;
                 }
                 let t = t_ident(*out);
+                let path: Vec<TokenStream> = path.iter().map(|p| self.op(p)).collect();
                 let rhs = match self.array(*array) {
-                    Some(ta) => super::element(self.sig, self.body, *array, &ta, &self.op(index)),
+                    Some(ta) if super::is_struct(self.sig, *array) => {
+                        let e = super::element(self.sig, self.body, *array, &ta, &self.op(index), &path);
+                        quote!(::gradmacro::__private::Field::tangent(&#e))
+                    }
+                    Some(ta) => super::element(self.sig, self.body, *array, &ta, &self.op(index), &path),
                     None => quote!(0.0),
                 };
                 quote!(#primal let #t: #f = #rhs;)
