@@ -123,7 +123,10 @@ impl Lower<'_> {
             let len = lens.iter().skip(1).fold(lens[0].clone(), |acc, l| quote!(::core::cmp::min(#acc, #l)));
             return Some(Source::Index { shape, len, len_uses });
         }
-        if self.mentions_active(e) || !self.is_simple(e) {
+        // A range's bounds are integers (a `for` over a range of floats does not compile): they
+        // carry no derivative even when read from a differentiated struct (`0..p.n`).
+        let range = matches!(strip(e), Expr::Range(_)) && self.reads_struct(e);
+        if (self.mentions_active(e) && !range) || !self.is_simple(e) {
             return None;
         }
         // `into_iter((0..n))` would trip `unused_parens` on the user's tokens.

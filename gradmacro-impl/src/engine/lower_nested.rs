@@ -199,4 +199,25 @@ impl Lower<'_> {
         }
         true
     }
+
+    /// Whether `e` reads a field of a differentiated struct, and no other differentiated value.
+    pub(super) fn reads_struct(&self, e: &Expr) -> bool {
+        struct V<'a, 'b> {
+            l: &'a Lower<'b>,
+            field: bool,
+            other: bool,
+        }
+        impl<'ast> syn::visit::Visit<'ast> for V<'_, '_> {
+            fn visit_expr(&mut self, e: &'ast Expr) {
+                match e {
+                    Expr::Field(f) if self.l.struct_param(&f.base).is_some() => self.field = true,
+                    Expr::Path(_) => self.other |= self.l.mentions_active(e),
+                    other => syn::visit::visit_expr(self, other),
+                }
+            }
+        }
+        let mut v = V { l: self, field: false, other: false };
+        syn::visit::Visit::visit_expr(&mut v, e);
+        v.field && !v.other
+    }
 }
