@@ -458,7 +458,18 @@ impl Lower<'_> {
                     let it = self.op_tokens(&idx);
                     self.plain_tokens(quote!(#base[#it]), uses, i.span(), out)
                 } else {
-                    let msg = if matches!(strip(&i.expr), Expr::Index(_)) {
+                    let scalar = match strip(&i.expr) {
+                        Expr::Path(p) => p.path.get_ident().and_then(|id| match self.lookup(&id.to_string()) {
+                            Some(Binding::Scalar { op, .. }) if self.is_active(op) => Some(id.to_string()),
+                            _ => None,
+                        }),
+                        _ => None,
+                    };
+                    let msg = if let Some(name) = scalar {
+                        &*format!(
+                            "`{name}` is a differentiated value, not an array that can be indexed: to read an element of a differentiated struct's array field, index the field where it is read (`p.v[k]`)"
+                        )
+                    } else if matches!(strip(&i.expr), Expr::Index(_)) {
                         "only one level of indexing into a differentiated array or slice is supported (`w[i]`): differentiated arrays are one-dimensional"
                     } else {
                         "indexing this expression is not supported: bind the array to a local first (`let h = [x, 2.0 * x]; h[i]`)"

@@ -142,10 +142,12 @@ impl Lower<'_> {
             }
             Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
                 let Some(d) = self.row_width(p) else {
-                    self.error_tokens(
-                        pat,
-                        "a row of this differentiated nested array cannot be bound to a name (its width is not an integer literal): read its elements (`a[i][j]`) instead",
-                    );
+                    let msg = if matches!(self.sig.params[p].shape, Shape::Ragged) {
+                        "a row of a differentiated `Vec` of `Vec`s cannot be bound to a name (its length is known only at run time): index it instead (`for i in 0..a.len() { for j in 0..a[i].len() { .. a[i][j] .. } }`)"
+                    } else {
+                        "a row of this differentiated nested array cannot be bound to a name (its width is not an integer literal): read its elements (`a[i][j]`) instead, or write the width as a literal (`[[f64; 2]]`)"
+                    };
+                    self.error_tokens(pat, msg);
                     self.bind(pi.ident.to_string(), Binding::Scalar { op: Operand::Lit(quote!(0.0)), refs: 0 });
                     return true;
                 };

@@ -86,7 +86,7 @@ pub fn emit(sig: &Sig, body: &Body, names: &[Option<Ident>]) -> TokenStream {
                 let tv = t_ident(v);
                 pre.extend(quote!(let #tv: #f = #t;));
             }
-            (Shape::Slice, _) => {
+            (Shape::Slice | Shape::Rows { outer: None, .. } | Shape::Ragged, _) => {
                 if let Some(x) = &p.ident {
                     let msg = format!("the tangent `{t}` must have the length of `{x}`");
                     pre.extend(quote!(::core::assert_eq!(#t.len(), #x.len(), #msg);));
@@ -481,7 +481,9 @@ pub fn header(
         .params
         .iter()
         .zip(names)
-        .filter(|(p, n)| n.is_some() && matches!(p.shape, Shape::Slice))
+        .filter(|(p, n)| {
+            n.is_some() && matches!(p.shape, Shape::Slice | Shape::Rows { outer: None, .. } | Shape::Ragged)
+        })
         .filter_map(|(p, n)| Some(format!("`{}` is not as long as `{}`", n.as_ref()?, p.ident.as_ref()?)))
         .collect();
     let panics =
