@@ -36,7 +36,8 @@
 //! - float-valued types and their gradients: `f64`/`f32` → the same float; `[F; N]` and
 //!   `&[F; N]` → `[F; N]`; `&[F]`, `&Vec<F>`, `Vec<F>` → `Vec<F>` of the same length; `(F, F, ..)`
 //!   and `&(F, F, ..)` → the same tuple (read by field, `p.0`, or `let (x, y) = p;`). Integers,
-//!   bools, `&[[f64; 2]]`, structs and receivers are constants.
+//!   bools, receivers, and (unless named in `wrt`) nested arrays such as `&[[f64; 2]]` and structs
+//!   are constants (see "Nested arrays" and "Structs").
 //!
 //! ```
 //! use gradmacro::differentiate;
@@ -253,6 +254,71 @@
 //! ```
 //!
 //! Not yet: a `Vec<F>` output, an array length that is a constant or generic parameter.
+//!
+//! ## Nested arrays
+//! Named in `wrt(...)`, a nested float array is differentiated: `&[[F; D]]`, `&Vec<[F; D]>`,
+//! `Vec<[F; D]>` (gradient `Vec<[F; D]>` of the same length), `[[F; D]; N]`, `&[[F; D]; N]`
+//! (gradient `[[F; D]; N]`), `&[Vec<F>]`, `&Vec<Vec<F>>`, `Vec<Vec<F>>` (gradient `Vec<Vec<F>>`
+//! shaped like the argument). Without `wrt` they stay constant data, as before. Read elements
+//! as `a[i][j]`; a row of a fixed width `D` (written as a number) can also be bound,
+//! `let [x, y] = a[i];` or `let r = a[i];`, and iterated, `for &[x, y] in a`,
+//! `for r in a.iter()`, `a.iter().map(|r| ..)`. The adjoint is accumulated straight into the
+//! gradient (`d_a[i][j] += ..`): nothing is flattened or copied. With `forward`, the tangent has
+//! the gradient's shape (`&[[F; D]]` and `&[Vec<F>]` for the unsized ones). Not yet: passing a
+//! whole nested array to a function, binding a row of a `Vec<Vec<F>>` to a name.
+//!
+//! ```
+//! use gradmacro::differentiate;
+//!
+//! /// A chain of springs between 2-D points.
+//! #[differentiate(wrt(pos))]
+//! fn energy(pos: &[[f64; 2]], k: f64) -> f64 {
+//!     let mut e = 0.0;
+//!     for i in 1..pos.len() {
+//!         let [x0, y0] = pos[i - 1];
+//!         let [x1, y1] = pos[i];
+//!         e += 0.5 * k * ((x1 - x0).powi(2) + (y1 - y0).powi(2));
+//!     }
+//!     e
+//! }
+//!
+//! let pos = [[0.0, 0.0], [1.0, 2.0]];
+//! let (_, g) = energy_grad(&pos, 3.0); // g: Vec<[f64; 2]>, minus the forces
+//! assert_eq!(g, vec![[-3.0, -6.0], [3.0, 6.0]]);
+//! ```
+//!
+//! ## Structs
+//! `#[derive(gradmacro::Differentiable)]` on a struct with named fields makes a parameter of
+//! its type (`p: Particle` or `p: &Particle`) differentiable when named in `wrt(...)`. Its
+//! gradient is a `Particle`: float-valued fields (`f32`/`f64`, arrays and `Vec`s of them) hold
+//! the partial derivatives, every other field is cloned from the argument (so those fields must
+//! be `Clone`). In the body, read fields `p.x` and elements of array fields `p.v[k]`; integer
+//! and `bool` fields are constants (`for i in 0..p.n`, `if p.fixed`, `p.w.len()`). With
+//! `forward`, the tangent is a `&Particle` (its constant fields are ignored). A struct without
+//! the derive named in `wrt` is a compile error saying to add it. Not yet: a slice of structs
+//! `&[Particle]`, `wrt(self)`, fields of a struct inside the struct (`p.inner.y`), passing the
+//! whole struct to a function.
+//!
+//! ```
+//! use gradmacro::{Differentiable, differentiate};
+//!
+//! #[derive(Differentiable, Clone)]
+//! struct Particle {
+//!     x: f64,
+//!     v: [f64; 2],
+//!     mass: f64,
+//!     id: usize,
+//! }
+//!
+//! #[differentiate(wrt(p))]
+//! fn energy(p: &Particle, g: f64) -> f64 {
+//!     0.5 * p.mass * (p.v[0] * p.v[0] + p.v[1] * p.v[1]) + p.mass * g * p.x
+//! }
+//!
+//! let p = Particle { x: 2.0, v: [1.0, -3.0], mass: 0.5, id: 7 };
+//! let (_, d) = energy_grad(&p, 10.0); // d: Particle
+//! assert_eq!((d.x, d.v, d.mass, d.id), (5.0, [0.5, -1.5], 25.0, 7));
+//! ```
 //!
 //! ## Where a function is not differentiable
 //! `max`/`min` give the gradient to the selected input and half to each on a tie; `clamp` is
