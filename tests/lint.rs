@@ -369,3 +369,60 @@ pub fn vec_in_loop(a: [f64; 3], n: usize) -> [f64; 3] {
     }
     vec_sub(s, &a)
 }
+
+// Nested arrays and structs named in `wrt(...)` (issue 13, items 1-2).
+#[differentiate(wrt(pos), forward)]
+pub fn lint_springs(pos: &[[f64; 2]], k: f64) -> f64 {
+    let mut e = 0.0;
+    for i in 1..pos.len() {
+        let [x0, y0] = pos[i - 1];
+        let p = pos[i];
+        e += k * ((p[0] - x0).powi(2) + (p[1] - y0).powi(2));
+    }
+    for &[x, y] in pos {
+        e += x * y;
+    }
+    e
+}
+
+#[allow(clippy::needless_range_loop)]
+#[differentiate(wrt(m, rows), forward)]
+pub fn lint_nested(m: [[f64; 2]; 3], rows: &Vec<Vec<f64>>) -> f64 {
+    let mut s = m[0][1] * m[2][0];
+    for i in 0..rows.len() {
+        s += rows[i][0];
+    }
+    s
+}
+
+#[derive(gradmacro::Differentiable, Clone, Debug)]
+pub struct LintBody {
+    pub x: f64,
+    pub v: [f64; 2],
+    pub w: Vec<f64>,
+    pub n: usize,
+    pub on: bool,
+    pub label: String,
+}
+
+#[allow(clippy::needless_pass_by_value)]
+#[differentiate(wrt(b, c), forward)]
+pub fn lint_struct(b: &LintBody, c: LintBody, g: f64) -> f64 {
+    let mut s = b.x * g + b.v[0] * b.v[1] + c.x;
+    for i in 0..b.n {
+        s += b.w[i];
+    }
+    if b.on { s } else { -s }
+}
+
+#[test]
+fn nested_and_structs_run() {
+    let (_, _) = lint_springs_grad(&[[0.0, 1.0], [1.0, 2.0]], 2.0);
+    let _ = lint_springs_jvp(&[[0.0, 1.0], [1.0, 2.0]], 2.0, &[[1.0, 0.0], [0.0, 1.0]]);
+    let _ = lint_nested_grad([[1.0; 2]; 3], &vec![vec![1.0], vec![2.0, 3.0]]);
+    let b = LintBody { x: 1.0, v: [2.0, 3.0], w: vec![1.0, 2.0], n: 2, on: true, label: String::new() };
+    let (_, gb, gc) = lint_struct_grad(&b, b.clone(), 9.8);
+    assert_eq!(gb.label, b.label);
+    assert!((gc.x - 1.0).abs() < f64::EPSILON);
+    let _ = lint_struct_jvp(&b, b.clone(), 9.8, &b, &b);
+}

@@ -36,7 +36,8 @@
 //! - float-valued types and their gradients: `f64`/`f32` → the same float; `[F; N]` and
 //!   `&[F; N]` → `[F; N]`; `&[F]`, `&Vec<F>`, `Vec<F>` → `Vec<F>` of the same length; `(F, F, ..)`
 //!   and `&(F, F, ..)` → the same tuple (read by field, `p.0`, or `let (x, y) = p;`). Integers,
-//!   bools, `&[[f64; 2]]`, structs and receivers are constants.
+//!   bools, receivers, and (unless named in `wrt`) nested arrays such as `&[[f64; 2]]` and structs
+//!   are constants (see "Nested arrays" and "Structs").
 //!
 //! ```
 //! use gradmacro::differentiate;
@@ -256,6 +257,71 @@
 //!
 //! Not yet: a `Vec<F>` output, an array length that is a constant or generic parameter.
 //!
+//! ## Nested arrays
+//! Named in `wrt(...)`, a nested float array is differentiated: `&[[F; D]]`, `&Vec<[F; D]>`,
+//! `Vec<[F; D]>` (gradient `Vec<[F; D]>` of the same length), `[[F; D]; N]`, `&[[F; D]; N]`
+//! (gradient `[[F; D]; N]`), `&[Vec<F>]`, `&Vec<Vec<F>>`, `Vec<Vec<F>>` (gradient `Vec<Vec<F>>`
+//! shaped like the argument). Without `wrt` they stay constant data, as before. Read elements
+//! as `a[i][j]`; a row of a fixed width `D` (written as a number) can also be bound,
+//! `let [x, y] = a[i];` or `let r = a[i];`, and iterated, `for &[x, y] in a`,
+//! `for r in a.iter()`, `a.iter().map(|r| ..)`. The adjoint is accumulated straight into the
+//! gradient (`d_a[i][j] += ..`): nothing is flattened or copied. With `forward`, the tangent has
+//! the gradient's shape (`&[[F; D]]` and `&[Vec<F>]` for the unsized ones). Not yet: passing a
+//! whole nested array to a function, binding a row of a `Vec<Vec<F>>` to a name.
+//!
+//! ```
+//! use gradmacro::differentiate;
+//!
+//! /// A chain of springs between 2-D points.
+//! #[differentiate(wrt(pos))]
+//! fn energy(pos: &[[f64; 2]], k: f64) -> f64 {
+//!     let mut e = 0.0;
+//!     for i in 1..pos.len() {
+//!         let [x0, y0] = pos[i - 1];
+//!         let [x1, y1] = pos[i];
+//!         e += 0.5 * k * ((x1 - x0).powi(2) + (y1 - y0).powi(2));
+//!     }
+//!     e
+//! }
+//!
+//! let pos = [[0.0, 0.0], [1.0, 2.0]];
+//! let (_, g) = energy_grad(&pos, 3.0); // g: Vec<[f64; 2]>, minus the forces
+//! assert_eq!(g, vec![[-3.0, -6.0], [3.0, 6.0]]);
+//! ```
+//!
+//! ## Structs
+//! `#[derive(gradmacro::Differentiable)]` on a struct with named fields makes a parameter of
+//! its type (`p: Particle` or `p: &Particle`) differentiable when named in `wrt(...)`. Its
+//! gradient is a `Particle`: float-valued fields (`f32`/`f64`, arrays and `Vec`s of them) hold
+//! the partial derivatives, every other field is cloned from the argument (so those fields must
+//! be `Clone`). In the body, read fields `p.x` and elements of array fields `p.v[k]`; integer
+//! and `bool` fields are constants (`for i in 0..p.n`, `if p.fixed`, `p.w.len()`). With
+//! `forward`, the tangent is a `&Particle` (its constant fields are ignored). A struct without
+//! the derive named in `wrt` is a compile error saying to add it. Not yet: a slice of structs
+//! `&[Particle]`, `wrt(self)`, fields of a struct inside the struct (`p.inner.y`), passing the
+//! whole struct to a function.
+//!
+//! ```
+//! use gradmacro::{Differentiable, differentiate};
+//!
+//! #[derive(Differentiable, Clone)]
+//! struct Particle {
+//!     x: f64,
+//!     v: [f64; 2],
+//!     mass: f64,
+//!     id: usize,
+//! }
+//!
+//! #[differentiate(wrt(p))]
+//! fn energy(p: &Particle, g: f64) -> f64 {
+//!     0.5 * p.mass * (p.v[0] * p.v[0] + p.v[1] * p.v[1]) + p.mass * g * p.x
+//! }
+//!
+//! let p = Particle { x: 2.0, v: [1.0, -3.0], mass: 0.5, id: 7 };
+//! let (_, d) = energy_grad(&p, 10.0); // d: Particle
+//! assert_eq!((d.x, d.v, d.mass, d.id), (5.0, [0.5, -1.5], 25.0, 7));
+//! ```
+//!
 //! ## Where a function is not differentiable
 //! `max`/`min` give the gradient to the selected input and half to each on a tie; `clamp` is
 //! like nested `max`/`min`; `abs` has slope 0 at 0; `signum, floor, ceil, round, trunc` slope 0
@@ -322,7 +388,22 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
-pub use gradmacro_impl::differentiate;
+pub use gradmacro_impl::{Differentiable, differentiate};
+
+/// A struct whose gradient is a value of the same struct: `#[derive(Differentiable)]` implements
+/// it, and a parameter of the struct's type named in `#[differentiate(wrt(...))]` is then
+/// differentiated (see the crate documentation, "Structs").
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is named in `wrt(...)` but does not implement `gradmacro::Differentiable`",
+    label = "this parameter's gradient would be a `{Self}`",
+    note = "add `#[derive(gradmacro::Differentiable)]` to the definition of `{Self}` (a struct with named fields), or leave the parameter out of `wrt(...)` to treat it as a constant"
+)]
+pub trait Differentiable: Sized {
+    /// The gradient to start from for the argument `self`: float-valued fields (floats, arrays
+    /// and `Vec`s of floats) are zeros of the same shape, the other fields are cloned.
+    #[must_use]
+    fn zero_gradient(&self) -> Self;
+}
 
 #[doc(hidden)]
 pub mod __private {
@@ -553,6 +634,63 @@ pub mod __private {
     pub fn zero_tangent<T: ZeroTangent + ?Sized>(x: &T) -> T::Zero {
         x.zero_tangent()
     }
+
+    /// A zero gradient for a `&[[F; D]]` parameter of `n` rows: `vec![zero; n]`.
+    #[must_use]
+    pub fn rows_of<R: Clone>(zero: R, n: usize) -> ::alloc::vec::Vec<R> {
+        ::alloc::vec![zero; n]
+    }
+
+    /// A zero gradient shaped like a `&[Vec<F>]` parameter.
+    #[must_use]
+    pub fn zeros_ragged<F: Default + Clone>(rows: &[::alloc::vec::Vec<F>]) -> ::alloc::vec::Vec<::alloc::vec::Vec<F>> {
+        rows.iter().map(|r| ::alloc::vec![F::default(); r.len()]).collect()
+    }
+
+    /// A field of a differentiated struct, read as a value of float type `F`: a float field
+    /// takes the partial derivative; a constant field (an integer, a `bool`) takes none.
+    #[diagnostic::on_unimplemented(
+        message = "a field of type `{Self}` is read from a differentiated struct as a `{F}` value",
+        label = "read here",
+        note = "read float fields (`p.x`) and elements of float array fields (`p.v[k]`); an integer or `bool` field is a constant"
+    )]
+    pub trait Field<F> {
+        /// `self += d` for a float; nothing for a constant.
+        fn add_adjoint(&mut self, d: F);
+        /// The tangent of the field: itself for a float, zero for a constant.
+        #[must_use]
+        fn tangent(&self) -> F;
+    }
+
+    macro_rules! float_field {
+        ($($f:ty),*) => {$(
+            impl Field<$f> for $f {
+                #[inline]
+                fn add_adjoint(&mut self, d: $f) {
+                    *self += d;
+                }
+                #[inline]
+                fn tangent(&self) -> $f {
+                    *self
+                }
+            }
+        )*};
+    }
+    float_field!(f32, f64);
+
+    macro_rules! constant_field {
+        ($($t:ty),*) => {$(
+            impl<F: Default> Field<F> for $t {
+                #[inline]
+                fn add_adjoint(&mut self, _: F) {}
+                #[inline]
+                fn tangent(&self) -> F {
+                    F::default()
+                }
+            }
+        )*};
+    }
+    constant_field!(bool, u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
 
     /// A zero gradient for a slice or `Vec` parameter of length `n`.
     #[must_use]

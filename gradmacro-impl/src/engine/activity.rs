@@ -158,10 +158,18 @@ fn carries_no_derivative(e: &Expr) -> bool {
         ),
         Expr::Cast(c) => is_discrete_type(&c.ty),
         Expr::MethodCall(m) => {
-            m.args.is_empty()
-                && (m.method == "len" || m.method == "is_empty")
-                && matches!(strip(&m.receiver), Expr::Path(_))
+            m.args.is_empty() && (m.method == "len" || m.method == "is_empty") && is_place(strip(&m.receiver))
         }
+        _ => false,
+    }
+}
+
+/// A name, or an element or field of one (`xs`, `rows[i]`, `p.v`): evaluating it does nothing.
+fn is_place(e: &Expr) -> bool {
+    match e {
+        Expr::Path(_) => true,
+        Expr::Index(i) => is_place(strip(&i.expr)) && matches!(strip(&i.index), Expr::Path(_) | Expr::Lit(_)),
+        Expr::Field(f) => is_place(strip(&f.base)),
         _ => false,
     }
 }

@@ -304,11 +304,12 @@ impl Fwd<'_> {
                 });
                 quote_spanned!(*span=> let #a #ty = #call; #beside)
             }
-            Stmt::Index { out, array, index } => {
+            Stmt::Index { out, array, index, path } => {
                 let x = self.name(*out);
                 let i = self.op(index);
                 let a = self.array(*array);
-                let e = super::element(self.sig, self.body, *array, &a, &i);
+                let path: Vec<TokenStream> = path.iter().map(|p| self.op(p)).collect();
+                let e = super::element(self.sig, self.body, *array, &a, &i, &path);
                 quote!(let #x = #e;)
             }
             Stmt::Store { slot, index, value, push: true, .. } => {

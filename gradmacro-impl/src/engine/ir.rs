@@ -145,11 +145,14 @@ pub enum Stmt {
         ty: Option<TokenStream>,
         span: Span,
     },
-    /// `let out = array[index];` on an active array.
+    /// `let out = array[index] path..;` on an active array: `path` goes further into the
+    /// element (`[j]` into a row of a nested array, `[k]` into an array field of a struct). For a
+    /// struct parameter, `index` is the field's name (`p.x`), as it is a tuple's position.
     Index {
         out: ValId,
         array: ArrayRef,
         index: Operand,
+        path: Vec<Operand>,
     },
     /// `array[index] = value;` on a local array; `old` keeps the element it replaces. With
     /// `push`, `buffer.push(value)` at `index`, the buffer's length before it (nothing replaced).
@@ -295,7 +298,10 @@ impl Stmt {
                     }
                 }
             }
-            Stmt::Index { index, .. } => op(index, f),
+            Stmt::Index { index, path, .. } => {
+                op(index, f);
+                path.iter().for_each(|p| op(p, f));
+            }
             Stmt::Store { index, value, .. } => {
                 op(index, f);
                 op(value, f);

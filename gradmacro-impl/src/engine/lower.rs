@@ -280,7 +280,7 @@ impl<'a> Lower<'a> {
             let kind = match p.shape {
                 Shape::Scalar => Kind::Float,
                 Shape::Array { .. } | Shape::Slice | Shape::Tuple { .. } => Kind::FloatArray,
-                Shape::Other => Kind::Other,
+                Shape::Rows { .. } | Shape::Ragged | Shape::Struct { .. } | Shape::Other => Kind::Other,
             };
             let v = self.new_val_kind(p.active && scalar, kind, ident.span());
             self.vals[v].name = Some(ident.clone());
@@ -487,6 +487,7 @@ impl<'a> Lower<'a> {
     fn bind_pattern(&mut self, pat: &Pat, ty: Option<&syn::Type>, init: &Expr, out: &mut Block) {
         match pat {
             Pat::Type(pt) => self.bind_pattern(&pt.pat, Some(&pt.ty), init, out),
+            Pat::Ident(_) | Pat::Slice(_) if self.let_row(pat, init, out) => {}
             Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
                 let name = pi.ident.to_string();
                 let is_array_ty = matches!(ty, Some(syn::Type::Array(_)));

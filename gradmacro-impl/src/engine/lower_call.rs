@@ -161,6 +161,20 @@ impl Lower<'_> {
                 );
                 return None;
             }
+            if let Some(Binding::Array { array: ArrayRef::Param(i), active: true, .. }) = &array
+                && self.sig.params[*i].shape.only_with_wrt()
+            {
+                let what = match self.sig.params[*i].shape {
+                    super::sig::Shape::Struct { .. } => {
+                        "a differentiated struct cannot be passed whole to a function yet: pass the fields it reads (`p.x`, `p.v[k]`), or read them here"
+                    }
+                    _ => {
+                        "a differentiated nested array cannot be passed whole to a function yet: pass its elements (`a[i][j]`), or flatten it into a `&[f64]` parameter"
+                    }
+                };
+                self.error_tokens(a, what);
+                return None;
+            }
             let arg = match array {
                 Some(Binding::Array { array, active, .. }) => {
                     let (tokens, uses) = match literal {

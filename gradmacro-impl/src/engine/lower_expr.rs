@@ -115,6 +115,7 @@ impl Lower<'_> {
             Expr::Call(c) => self.call(c, out),
             Expr::Cast(c) => self.cast(c, out),
             Expr::Index(i) => self.index(i, out),
+            Expr::Field(f) if let Some(v) = self.struct_field(f, out) => v,
             Expr::Field(f) if let Some(v) = self.tuple_field(f, out) => v,
             Expr::Block(b) => {
                 if let Some(l) = &b.label {
@@ -203,6 +204,11 @@ impl Lower<'_> {
                     if matches!(self.sig.params[i].shape, super::sig::Shape::Tuple { .. }) =>
                 {
                     self.error_tokens(p, format!("`{id}` is a differentiated tuple: read its fields (`{id}.0`) or destructure it (`let (a, b) = {id};`); it cannot be used as a whole value here"));
+                    return Operand::Lit(quote!(0.0));
+                }
+                Some(Binding::Array { array: ArrayRef::Param(i), .. }) if self.sig.params[i].shape.only_with_wrt() => {
+                    let msg = self.whole_msg(i, &id.to_string());
+                    self.error_tokens(p, msg);
                     return Operand::Lit(quote!(0.0));
                 }
                 Some(Binding::Array { .. }) => {
@@ -405,11 +411,22 @@ impl Lower<'_> {
     }
 
     fn index(&mut self, i: &syn::ExprIndex, out: &mut Block) -> Operand {
+        if let Some(v) = self.nested_read(i, out) {
+            return v;
+        }
         let array = match strip(&i.expr) {
             Expr::Path(p) => p.path.get_ident().and_then(|id| self.lookup(&id.to_string()).cloned()),
             _ => None,
         };
         match array {
+            Some(Binding::Array { array: ArrayRef::Param(p), active: true, .. })
+                if self.sig.params[p].shape.only_with_wrt() =>
+            {
+                let name = i.expr.to_token_stream().to_string();
+                let msg = self.whole_msg(p, &name);
+                self.error_tokens(i, msg);
+                Operand::Lit(quote!(0.0))
+            }
             Some(Binding::Array { array, active: true, .. }) => {
                 let idx = self.expr(&i.index, out);
                 if self.is_active(&idx) {
@@ -421,7 +438,7 @@ impl Lower<'_> {
                     self.arrays[s].read_in_loop = true;
                 }
                 let v = self.new_val(true, i.span());
-                out.stmts.push(Stmt::Index { out: v, array, index: idx });
+                out.stmts.push(Stmt::Index { out: v, array, index: idx, path: Vec::new() });
                 Operand::Val(v)
             }
             _ => {
@@ -441,7 +458,18 @@ impl Lower<'_> {
                     let it = self.op_tokens(&idx);
                     self.plain_tokens(quote!(#base[#it]), uses, i.span(), out)
                 } else {
-                    let msg = if matches!(strip(&i.expr), Expr::Index(_)) {
+                    let scalar = match strip(&i.expr) {
+                        Expr::Path(p) => p.path.get_ident().and_then(|id| match self.lookup(&id.to_string()) {
+                            Some(Binding::Scalar { op, .. }) if self.is_active(op) => Some(id.to_string()),
+                            _ => None,
+                        }),
+                        _ => None,
+                    };
+                    let msg = if let Some(name) = scalar {
+                        &*format!(
+                            "`{name}` is a differentiated value, not an array that can be indexed: to read an element of a differentiated struct's array field, index the field where it is read (`p.v[k]`)"
+                        )
+                    } else if matches!(strip(&i.expr), Expr::Index(_)) {
                         "only one level of indexing into a differentiated array or slice is supported (`w[i]`): differentiated arrays are one-dimensional"
                     } else {
                         "indexing this expression is not supported: bind the array to a local first (`let h = [x, 2.0 * x]; h[i]`)"
@@ -548,7 +576,7 @@ impl Lower<'_> {
         }
         let v = self.new_val(true, f.span());
         let index = syn::Index { index: k.index, span: f.span() };
-        out.stmts.push(Stmt::Index { out: v, array, index: Operand::Lit(quote!(#index)) });
+        out.stmts.push(Stmt::Index { out: v, array, index: Operand::Lit(quote!(#index)), path: Vec::new() });
         Some(Operand::Val(v))
     }
 
@@ -627,7 +655,12 @@ impl Lower<'_> {
         }
         if self.arrays[slot].active {
             let v = self.new_val(true, span);
-            out.stmts.push(Stmt::Index { out: v, array: ArrayRef::Local(slot), index: index.clone() });
+            out.stmts.push(Stmt::Index {
+                out: v,
+                array: ArrayRef::Local(slot),
+                index: index.clone(),
+                path: Vec::new(),
+            });
             Operand::Val(v)
         } else {
             let a = super::array_ident(slot);

@@ -28,6 +28,8 @@ pub enum Item {
     /// A value, seen behind `refs` references (`xs.iter()` hands out `&f64`).
     Elem(Operand, u8),
     Tuple(Vec<Item>),
+    /// Row `index` of a differentiated nested-array parameter, behind `refs` references.
+    Row(usize, Operand, u8),
 }
 
 impl Item {
@@ -36,6 +38,7 @@ impl Item {
         match self {
             Item::Elem(op, r) => Item::Elem(op, r.saturating_sub(1)),
             Item::Tuple(items) => Item::Tuple(items.into_iter().map(Item::copied).collect()),
+            Item::Row(p, index, r) => Item::Row(p, index, r.saturating_sub(1)),
         }
     }
 
@@ -45,6 +48,7 @@ impl Item {
         match self {
             Item::Elem(op, r) => Item::Elem(op.clone(), r + 1),
             Item::Tuple(items) => Item::Tuple(items.iter().map(Item::by_ref).collect()),
+            Item::Row(p, index, r) => Item::Row(*p, index.clone(), r + 1),
         }
     }
 }
@@ -119,7 +123,10 @@ impl Lower<'_> {
             let len = lens.iter().skip(1).fold(lens[0].clone(), |acc, l| quote!(::core::cmp::min(#acc, #l)));
             return Some(Source::Index { shape, len, len_uses });
         }
-        if self.mentions_active(e) || !self.is_simple(e) {
+        // A range's bounds are integers (a `for` over a range of floats does not compile): they
+        // carry no derivative even when read from a differentiated struct (`0..p.n`).
+        let range = matches!(strip(e), Expr::Range(_)) && self.reads_struct(e);
+        if (self.mentions_active(e) && !range) || !self.is_simple(e) {
             return None;
         }
         // `into_iter((0..n))` would trip `unused_parens` on the user's tokens.
@@ -184,9 +191,17 @@ impl Lower<'_> {
                     self.arrays[*s].read_in_loop = true;
                 }
                 let op = match binding {
+                    Some(Binding::Array { array: ArrayRef::Param(p), active: true, .. })
+                        if matches!(
+                            self.sig.params[p].shape,
+                            super::sig::Shape::Rows { .. } | super::sig::Shape::Ragged
+                        ) =>
+                    {
+                        return Item::Row(p, index.clone(), u8::from(!owned));
+                    }
                     Some(Binding::Array { array, active: true, .. }) => {
                         let v = self.new_val(true, ident.span());
-                        out.stmts.push(Stmt::Index { out: v, array, index: index.clone() });
+                        out.stmts.push(Stmt::Index { out: v, array, index: index.clone(), path: Vec::new() });
                         Operand::Val(v)
                     }
                     _ => {
@@ -214,6 +229,7 @@ impl Lower<'_> {
             (Pat::Paren(p), _) => self.bind_item(&p.pat, item, out),
             (Pat::Type(t), _) => self.bind_item(&t.pat, item, out),
             (Pat::Wild(_), _) => true,
+            (_, Item::Row(p, index, refs)) => self.bind_row(pat, *p, index, *refs, out),
             (Pat::Ident(pi), Item::Elem(op, refs)) if pi.subpat.is_none() && pi.by_ref.is_none() => {
                 self.bind(pi.ident.to_string(), Binding::Scalar { op: op.clone(), refs: *refs });
                 true
@@ -494,6 +510,10 @@ impl Lower<'_> {
             Item::Elem(op, _) => Some(op.clone()),
             Item::Tuple(_) => {
                 self.error(span, "this iterator hands out tuples: `.map(|(x, y)| ...)` them to one value first");
+                None
+            }
+            Item::Row(..) => {
+                self.error(span, "this iterator hands out rows of a differentiated nested array: `.map(|r| ...)` them to one value first");
                 None
             }
         }

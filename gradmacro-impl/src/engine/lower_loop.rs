@@ -209,7 +209,10 @@ impl Lower<'_> {
             );
             return;
         }
-        let (iterable, iterable_uses) = if !self.mentions_active(&f.expr) && self.is_simple(&f.expr) {
+        // A range's bounds are integers (a `for` over a range of floats does not compile): they
+        // carry no derivative even when read from a differentiated struct (`0..p.n`).
+        let struct_range = matches!(strip(&f.expr), Expr::Range(_)) && self.reads_struct(&f.expr);
+        let (iterable, iterable_uses) = if (!self.mentions_active(&f.expr) || struct_range) && self.is_simple(&f.expr) {
             self.rename(&f.expr)
         } else if let Some(range) = self.range_bounds(&f.expr, out) {
             range

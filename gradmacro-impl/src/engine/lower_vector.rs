@@ -225,7 +225,7 @@ impl Lower<'_> {
                 {
                     self.arrays[s].read_in_loop = true;
                 }
-                out.stmts.push(Stmt::Index { out: v, array, index: Operand::Lit(quote!(#idx)) });
+                out.stmts.push(Stmt::Index { out: v, array, index: Operand::Lit(quote!(#idx)), path: Vec::new() });
                 Operand::Val(v)
             }
             Some(Binding::Array { handle, handle_use, .. }) => {

@@ -24,6 +24,7 @@ mod lower_iter;
 mod lower_loop;
 mod lower_macro;
 mod lower_match;
+mod lower_nested;
 mod lower_push;
 mod lower_vector;
 mod reverse;
@@ -467,6 +468,19 @@ fn zeros(sig: &Sig, p: usize) -> TokenStream {
     let param = &sig.params[p];
     match &param.shape {
         Shape::Array { len } => quote!([0.0; #len]),
+        Shape::Rows { inner, outer: Some(n) } => quote!([[0.0; #inner]; #n]),
+        Shape::Rows { inner, outer: None } => {
+            let (ident, f) = (param.ident.as_ref().map(|i| quote!(#i)).unwrap_or_default(), sig.float.path());
+            quote!(::gradmacro::__private::rows_of::<[#f; #inner]>([0.0; #inner], #ident.len()))
+        }
+        Shape::Ragged => {
+            let (ident, f) = (param.ident.as_ref().map(|i| quote!(#i)).unwrap_or_default(), sig.float.path());
+            quote!(::gradmacro::__private::zeros_ragged::<#f>(&#ident))
+        }
+        Shape::Struct { ty } => {
+            let ident = param.ident.as_ref().map(|i| quote!(#i)).unwrap_or_default();
+            quote!(<#ty as ::gradmacro::Differentiable>::zero_gradient(&#ident))
+        }
         Shape::Tuple { n } => {
             let zs = (0..*n).map(|_| quote!(0.0));
             quote!((#(#zs,)*))
@@ -478,12 +492,29 @@ fn zeros(sig: &Sig, p: usize) -> TokenStream {
     }
 }
 
-/// Element `index` of `array`: `a[i]`, or `a.k` for a tuple parameter (whose index is always a
-/// literal).
-pub fn element(sig: &Sig, body: &Body, array: ir::ArrayRef, a: &TokenStream, index: &TokenStream) -> TokenStream {
-    match array {
-        ir::ArrayRef::Param(p) if matches!(sig.params[p].shape, Shape::Tuple { .. }) => quote!(#a.#index),
+/// Element `index` of `array`, then `path` into it: `a[i]`, `a[i][j]` (a row of a nested
+/// array), `a.k` for a tuple parameter (whose index is always a literal) and `a.x[k]` for a
+/// struct's field.
+pub fn element(
+    sig: &Sig,
+    body: &Body,
+    array: ir::ArrayRef,
+    a: &TokenStream,
+    index: &TokenStream,
+    path: &[TokenStream],
+) -> TokenStream {
+    let head = match array {
+        ir::ArrayRef::Param(p) if matches!(sig.params[p].shape, Shape::Tuple { .. } | Shape::Struct { .. }) => {
+            quote!(#a.#index)
+        }
         ir::ArrayRef::Local(s) if body.arrays[s].tuple => quote!(#a.#index),
         _ => quote!(#a[#index]),
-    }
+    };
+    quote!(#head #([#path])*)
+}
+
+/// Whether reads of `array` are fields of a struct parameter (whose adjoints and tangents go
+/// through `::gradmacro::__private::Field`: a constant field has none).
+pub fn is_struct(sig: &Sig, array: ir::ArrayRef) -> bool {
+    matches!(array, ir::ArrayRef::Param(p) if matches!(sig.params[p].shape, Shape::Struct { .. }))
 }

@@ -555,12 +555,13 @@ impl<'a> Rev<'a> {
             Stmt::VCall { slot, vjp, receiver, args, partials, span, .. } => {
                 self.vcall(*slot, vjp, receiver.as_ref(), args, partials, *span, out);
             }
-            Stmt::Index { out: x, array, index } => {
+            Stmt::Index { out: x, array, index, path } => {
                 if !self.has_adj(*x) {
                     return;
                 }
                 let d = adj_ident(*x);
                 let idx = self.op(index);
+                let path: Vec<TokenStream> = path.iter().map(|p| self.op(p)).collect();
                 let target = match array {
                     ArrayRef::Param(p) => {
                         self.param_adj_used.insert(*p);
@@ -571,8 +572,13 @@ impl<'a> Rev<'a> {
                         array_adj_ident(*s)
                     }
                 };
-                let e = super::element(self.sig, self.body, *array, &quote!(#target), &idx);
-                out.push(B::Add { tokens: quote!(#e += #d;), reads: *x });
+                let e = super::element(self.sig, self.body, *array, &quote!(#target), &idx, &path);
+                let tokens = if super::is_struct(self.sig, *array) {
+                    quote!(::gradmacro::__private::Field::add_adjoint(&mut #e, #d);)
+                } else {
+                    quote!(#e += #d;)
+                };
+                out.push(B::Add { tokens, reads: *x });
             }
             Stmt::Store { slot, index, value, old, push } => {
                 self.stored_later.insert(*slot);

@@ -148,8 +148,25 @@ pub enum Shape {
     Slice,
     /// `(F, F, ..)` (also behind `&`): gradient the same tuple, read by field (`p.0`).
     Tuple { n: usize },
+    /// With `wrt`, a nested array `&[[F; D]]`, `&Vec<[F; D]>`, `Vec<[F; D]>` (`outer: None`,
+    /// gradient `Vec<[F; D]>`) or `[[F; D]; N]`, `&[[F; D]; N]` (`outer: Some(N)`, gradient
+    /// `[[F; D]; N]`), read as `a[i][j]`.
+    Rows { inner: TokenStream, outer: Option<TokenStream> },
+    /// With `wrt`, `&[Vec<F>]`, `&Vec<Vec<F>>`, `Vec<Vec<F>>`: gradient `Vec<Vec<F>>` shaped like
+    /// the argument, read as `a[i][j]`.
+    Ragged,
+    /// With `wrt`, a struct deriving `gradmacro::Differentiable` (by value or behind `&`):
+    /// gradient the same struct, read by field (`p.x`, `p.v[k]`).
+    Struct { ty: TokenStream },
     /// Anything else: never has a gradient.
     Other,
+}
+
+impl Shape {
+    /// A shape that is active only when named in `wrt(...)`.
+    pub fn only_with_wrt(&self) -> bool {
+        matches!(self, Shape::Rows { .. } | Shape::Ragged | Shape::Struct { .. })
+    }
 }
 
 pub struct Param {
@@ -215,6 +232,9 @@ fn shape_of(ty: &Type) -> (Shape, Option<Float>) {
     if let Some(f) = float_of(ty) {
         return (Shape::Scalar, Some(f));
     }
+    if let Some(found) = nested_of(ty) {
+        return found;
+    }
     match ty {
         Type::Array(a) => match float_of(&a.elem) {
             Some(f) => (Shape::Array { len: a.len.to_token_stream() }, Some(f)),
@@ -244,6 +264,71 @@ fn shape_of(ty: &Type) -> (Shape, Option<Float>) {
             None => (Shape::Other, None),
         },
     }
+}
+
+/// A nested float array: `&[[F; D]]`, `&Vec<[F; D]>`, `Vec<[F; D]>`, `[[F; D]; N]`,
+/// `&[[F; D]; N]`, `&[Vec<F>]`, `&Vec<Vec<F>>`, `Vec<Vec<F>>`.
+fn nested_of(ty: &Type) -> Option<(Shape, Option<Float>)> {
+    let row = |t: &Type| -> Option<(Shape, Float)> {
+        match t {
+            Type::Array(a) => {
+                float_of(&a.elem).map(|f| (Shape::Rows { inner: a.len.to_token_stream(), outer: None }, f))
+            }
+            other => vec_elem(other).map(|f| (Shape::Ragged, f)),
+        }
+    };
+    let (inner, by_ref) = match ty {
+        Type::Reference(r) if r.mutability.is_none() => (&*r.elem, true),
+        other => (other, false),
+    };
+    let (shape, f) = match inner {
+        Type::Slice(s) if by_ref => row(&s.elem)?,
+        Type::Array(a) => match row(&a.elem)? {
+            (Shape::Rows { inner, .. }, f) => (Shape::Rows { inner, outer: Some(a.len.to_token_stream()) }, f),
+            _ => return None,
+        },
+        other => row(vec_type_elem(other)?)?,
+    };
+    Some((shape, Some(f)))
+}
+
+/// The element type of `Vec<T>`.
+fn vec_type_elem(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Vec" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) if args.args.len() == 1 => Some(t),
+        _ => None,
+    }
+}
+
+/// A type that may be a user's struct (a path that is no primitive, `Vec`, `Option`, ...), by
+/// value or behind `&`: its path without the reference.
+fn struct_type(ty: &Type) -> Option<TokenStream> {
+    let inner = match ty {
+        Type::Reference(r) if r.mutability.is_none() => &*r.elem,
+        other => other,
+    };
+    let Type::Path(p) = inner else { return None };
+    if p.qself.is_some() {
+        return None;
+    }
+    let last = p.path.segments.last()?;
+    let name = last.ident.to_string();
+    const NOT_STRUCTS: &[&str] = &[
+        "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64", "String", "Vec", "Option", "Result", "Box", "Rc", "Arc", "HashMap", "BTreeMap",
+    ];
+    if NOT_STRUCTS.contains(&name.as_str()) {
+        return None;
+    }
+    Some(inner.to_token_stream())
 }
 
 /// `Vec<F>` (also spelled with a path) to its float type.
@@ -367,6 +452,11 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
                 }
                 let (shape, float) = shape_of(&pt.ty);
                 let owned = !matches!(&*pt.ty, Type::Reference(_));
+                // A struct is a struct only when named in `wrt(...)` (below).
+                let shape = match (shape, struct_type(&pt.ty)) {
+                    (Shape::Other, Some(ty)) => Shape::Struct { ty },
+                    (shape, _) => shape,
+                };
                 params.push(Param { ident, shape, float, active: false, span: pt.span(), owned });
             }
         }
@@ -402,7 +492,7 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
         }
         None => {
             for p in &mut params {
-                p.active = !matches!(p.shape, Shape::Other);
+                p.active = !matches!(p.shape, Shape::Other) && !p.shape.only_with_wrt();
             }
         }
     }
@@ -435,6 +525,10 @@ impl Sig {
         match &p.shape {
             Shape::Scalar | Shape::Other => f,
             Shape::Array { len } => quote!([#f; #len]),
+            Shape::Rows { inner, outer: None } => quote!(::gradmacro::__private::Vec<[#f; #inner]>),
+            Shape::Rows { inner, outer: Some(n) } => quote!([[#f; #inner]; #n]),
+            Shape::Ragged => quote!(::gradmacro::__private::Vec<::gradmacro::__private::Vec<#f>>),
+            Shape::Struct { ty } => ty.clone(),
             Shape::Slice => quote!(::gradmacro::__private::Vec<#f>),
             Shape::Tuple { n } => {
                 let fs = (0..*n).map(|_| f.clone());
@@ -449,6 +543,9 @@ impl Sig {
         let f = self.float.path();
         match &p.shape {
             Shape::Slice => quote!(&[#f]),
+            Shape::Rows { inner, outer: None } => quote!(&[[#f; #inner]]),
+            Shape::Ragged => quote!(&[::gradmacro::__private::Vec<#f>]),
+            Shape::Struct { ty } => quote!(&#ty),
             _ => self.grad_type(p),
         }
     }

@@ -86,7 +86,7 @@ pub fn emit(sig: &Sig, body: &Body, names: &[Option<Ident>]) -> TokenStream {
                 let tv = t_ident(v);
                 pre.extend(quote!(let #tv: #f = #t;));
             }
-            (Shape::Slice, _) => {
+            (Shape::Slice | Shape::Rows { outer: None, .. } | Shape::Ragged, _) => {
                 if let Some(x) = &p.ident {
                     let msg = format!("the tangent `{t}` must have the length of `{x}`");
                     pre.extend(quote!(::core::assert_eq!(#t.len(), #x.len(), #msg);));
@@ -210,14 +210,19 @@ impl Tan<'_> {
             Stmt::Call { out, func, receiver, args, partials, span } => {
                 self.call(*out, func, receiver.as_ref(), args, partials, *span)
             }
-            Stmt::Index { out, array, index } => {
+            Stmt::Index { out, array, index, path } => {
                 let primal = self.fwd.stmt(s);
                 if !self.active(*out) {
                     return primal;
                 }
                 let t = t_ident(*out);
+                let path: Vec<TokenStream> = path.iter().map(|p| self.op(p)).collect();
                 let rhs = match self.array(*array) {
-                    Some(ta) => super::element(self.sig, self.body, *array, &ta, &self.op(index)),
+                    Some(ta) if super::is_struct(self.sig, *array) => {
+                        let e = super::element(self.sig, self.body, *array, &ta, &self.op(index), &path);
+                        quote!(::gradmacro::__private::Field::tangent(&#e))
+                    }
+                    Some(ta) => super::element(self.sig, self.body, *array, &ta, &self.op(index), &path),
                     None => quote!(0.0),
                 };
                 quote!(#primal let #t: #f = #rhs;)
@@ -476,7 +481,9 @@ pub fn header(
         .params
         .iter()
         .zip(names)
-        .filter(|(p, n)| n.is_some() && matches!(p.shape, Shape::Slice))
+        .filter(|(p, n)| {
+            n.is_some() && matches!(p.shape, Shape::Slice | Shape::Rows { outer: None, .. } | Shape::Ragged)
+        })
         .filter_map(|(p, n)| Some(format!("`{}` is not as long as `{}`", n.as_ref()?, p.ident.as_ref()?)))
         .collect();
     let panics =
