@@ -41,7 +41,7 @@ fn reads(b: &Block, s: usize, top: bool) -> bool {
         Stmt::VCall { slot, receiver, args, .. } => {
             *slot == s || receiver.as_ref().is_some_and(|(t, _)| mentions(t, &name)) || args.iter().any(arg)
         }
-        Stmt::Index { array, index, .. } => *array == ArrayRef::Local(s) || lit(index),
+        Stmt::Index { array, index, path, .. } => *array == ArrayRef::Local(s) || lit(index) || path.iter().any(lit),
         Stmt::Store { slot, index, value, .. } => (*slot == s && !top) || lit(index) || lit(value),
         Stmt::ArrayDecl { slot, init, .. } => {
             *slot == s
