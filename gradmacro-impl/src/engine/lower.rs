@@ -616,6 +616,10 @@ impl<'a> Lower<'a> {
                         out.stmts.push(Stmt::Plain { out: Some(v), ty: None, tokens: quote!(#w.#idx), uses: vec![whole] });
                         self.bind_operand(p, None, Operand::Val(v), out);
                     }
+                } else if !self.mentions_active(init)
+                    && self.destructure_vector_call(&pt.elems.iter().cloned().collect::<Vec<_>>(), true, ty, init, true, out)
+                {
+                    // `let (u, v) = g(if c { a } else { b });` with constant arguments.
                 } else {
                     self.error_tokens(init, "destructuring a differentiated value is supported only from a tuple expression: write `let (a, b) = (x, y);` or bind each value with its own `let`");
                 }
@@ -631,6 +635,9 @@ impl<'a> Lower<'a> {
                     self.bind_operand(p, None, Operand::Val(v), out);
                 }
             }
+            Pat::Slice(ps)
+                if !self.mentions_active(init)
+                    && self.destructure_vector_call(&ps.elems.iter().cloned().collect::<Vec<_>>(), false, ty, init, true, out) => {}
             other => self.error_tokens(other, "this pattern is not supported in a #[differentiate] body: bind a plain name (`let x = ...;`) or a tuple of names"),
         }
     }
