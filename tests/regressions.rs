@@ -305,3 +305,30 @@ fn bug_destructured_constant_vector_call() {
         assert!((dy - (u + 2.0 * v * y)).abs() < 1e-14, "x={x} y={y}: {dy}");
     }
 }
+
+/// Found by the oracle's vector family (program v87 of the default seed): a typed local array
+/// initialised by a vector-valued call with constant arguments, `let r: [f64; 2] = g(c);`, was
+/// lowered as a repeated element (`[r; 2]`, E0308 "expected `f64`, found `[f64; 2]`"). It is now
+/// the call's value, also when later stores make the array differentiated.
+#[differentiate(wrt(y), forward)]
+fn typed_constant_vector_call(x: f64, y: f64) -> f64 {
+    let r: [f64; 2] = polar_array(x, 2.0);
+    let mut h: [f64; 2] = polar_array(2.0, x);
+    h[0] = h[1] * y;
+    r[0] * y + (r[1] - r[0]) + h[0] * y + h[1]
+}
+
+#[test]
+fn bug_typed_constant_vector_call() {
+    for (x, y) in [(0.7, 1.3), (-0.4, 0.2), (1.5, -2.0)] {
+        let (value, dy) = typed_constant_vector_call_grad(x, y);
+        assert_eq!(value.to_bits(), typed_constant_vector_call(x, y).to_bits());
+        // closed form: d/dy (r0 y + h1 y²) = r0 + 2 h1 y
+        let (r, h) = (polar_array(x, 2.0), polar_array(2.0, x));
+        let want = r[0] + 2.0 * h[1] * y;
+        assert!((dy - want).abs() < 1e-14 * want.abs().max(1.0), "x={x} y={y}: {dy} vs {want}");
+        let (jv, jd) = typed_constant_vector_call_jvp(x, y, 0.5);
+        assert_eq!(jv.to_bits(), value.to_bits());
+        assert!((jd - 0.5 * want).abs() < 1e-14 * want.abs().max(1.0), "jvp {jd} vs {}", 0.5 * want);
+    }
+}

@@ -750,13 +750,16 @@ impl<'a> Lower<'a> {
                 let active = self.is_active(&v);
                 (ArrayInit::Repeat(v, len.clone()), quote!([0.0; #len]), active)
             }
+            // A whole value of the array's type, e.g. `let r: [f64; 2] = g(c);` with constant
+            // arguments (found by the oracle's vector family, program v87 of the default seed:
+            // it was repeated as if it were an element, `[r; 2]`, and did not compile).
             other => {
                 let v = self.expr(other, out);
                 let len = match ty {
                     Some(syn::Type::Array(a)) => a.len.to_token_stream(),
                     _ => quote!(0),
                 };
-                (ArrayInit::Repeat(v, len.clone()), quote!([0.0; #len]), false)
+                (ArrayInit::Whole(v), quote!([0.0; #len]), false)
             }
         };
         let zeros = if heap {
