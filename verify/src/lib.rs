@@ -419,7 +419,8 @@ impl std::fmt::Display for Report {
         }
         writeln!(
             f,
-            "programs {}, points {}, checked {}, skipped {} ({:.3}%: {} near a branch or kink, {} non-finite, {} drifted), max relative gradient error {:.3e}, failures {}",
+            "{}programs {}, points {}, checked {}, skipped {} ({:.3}%: {} near a branch or kink, {} non-finite, {} drifted), max relative gradient error {:.3e}, failures {}",
+            if self.vector { "vector " } else { "" },
             self.programs,
             self.points,
             self.checked,
