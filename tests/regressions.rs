@@ -332,3 +332,37 @@ fn bug_typed_constant_vector_call() {
         assert!((jd - 0.5 * want).abs() < 1e-14 * want.abs().max(1.0), "jvp {jd} vs {}", 0.5 * want);
     }
 }
+
+/// Found by the oracle (program v1225 of the default seed, `GRADMACRO_VERIFY_FIRST=5000`; the
+/// shape is the `p` family's closures and buffers): a `move` closure calling another closure that
+/// reads a buffer (a `Vec`). The `move` closure's plain copy carried the other closure's literal,
+/// which moved the buffer into it (E0382 "borrow of moved value" where the buffer was read
+/// again); the buffer is now borrowed before the `move`.
+#[differentiate]
+fn move_closure_over_buffer_reader(x: f64, s: &[f64]) -> f64 {
+    let mut g: Vec<f64> = Vec::with_capacity(2);
+    g.push(s[0] * x);
+    let c1 = |u: f64| u * g[0];
+    let a = s.iter().copied().map(c1).sum::<f64>();
+    let c2 = move |u: f64| c1(u) * x;
+    c2(x) + a + g[0]
+}
+
+#[test]
+fn bug_move_closure_over_buffer_reader() {
+    let s = [0.5, 1.5, -0.25];
+    for x in [0.7, -1.2, 2.0] {
+        let (v, dx, ds) = move_closure_over_buffer_reader_grad(x, &s);
+        assert_eq!(v.to_bits(), move_closure_over_buffer_reader(x, &s).to_bits());
+        let h = 1e-6;
+        let fd = (move_closure_over_buffer_reader(x + h, &s) - move_closure_over_buffer_reader(x - h, &s)) / (2.0 * h);
+        assert!((dx - fd).abs() < 1e-6 * fd.abs().max(1.0), "x={x}: {dx} vs {fd}");
+        for k in 0..s.len() {
+            let (mut sp, mut sm) = (s, s);
+            sp[k] += h;
+            sm[k] -= h;
+            let fd = (move_closure_over_buffer_reader(x, &sp) - move_closure_over_buffer_reader(x, &sm)) / (2.0 * h);
+            assert!((ds[k] - fd).abs() < 1e-6 * fd.abs().max(1.0), "x={x}: d/ds{k} {} vs {fd}", ds[k]);
+        }
+    }
+}
