@@ -11,11 +11,17 @@
 //! - `num_dual`: forward mode with num-dual (one pass with `DualSVec64<N>` when there are at
 //!   most 16 inputs, which is what `num_dual::gradient` does, else one `Dual64` pass per input);
 //! - `tape`: reverse mode with a runtime tape (the `reverse` crate, one tape reused across calls);
-//! - `fd`: central finite differences (2n + 1 evaluations of `f`).
+//! - `fd`: central finite differences (2n + 1 evaluations of `f`);
+//! - `jvp`: the `f_jvp` that `#[differentiate(forward)]` generates, the derivative along one
+//!   fixed direction `t` (one forward pass);
+//! - `dual64_jvp`: the same directional derivative with num-dual, one `Dual64` pass seeded with
+//!   `t`: the forward-mode peer of `jvp`. (`gradmacro` gives the whole gradient, `∇f · t` for
+//!   any `t`; `jvp` and `dual64_jvp` one directional derivative.)
 //!
 //! Every method's value and gradient is asserted equal to the hand-written one once, before
 //! anything is timed, so a benchmark can never time a wrong gradient: relative 1e-9 for the exact
-//! methods, looser for finite differences. Run with `cargo bench --bench gradients`; see
+//! methods, looser for finite differences; `jvp` and `dual64_jvp` are asserted equal to the
+//! hand-written gradient dotted with `t`. Run with `cargo bench --bench gradients`; see
 //! BENCHMARKS.md for the results.
 
 mod common;
@@ -86,11 +92,33 @@ fn dual_vec_grad<const N: usize>(x: [f64; N], f: impl Fn(&[DualSVec64<N>; N]) ->
     (r.re, grad)
 }
 
+/// A fixed direction of `n` components for the directional derivatives, in [-1, 1].
+fn direction(n: usize) -> Vec<f64> {
+    (0..n).map(|i| (f64::from(u32::try_from(i).unwrap_or(0)) * 1.7 + 0.3).cos()).collect()
+}
+
+/// Panics unless a directional derivative `(value, derivative)` matches the hand-written
+/// gradient dotted with `t` (relative 1e-9 of the sum of the magnitudes of the terms).
+fn assert_directional(what: &str, got: (f64, f64), want: (f64, &[f64]), t: &[f64]) {
+    let (value, grad) = want;
+    let dot: f64 = grad.iter().zip(t).map(|(g, t)| g * t).sum();
+    let scale: f64 = grad.iter().zip(t).map(|(g, t)| (g * t).abs()).sum::<f64>().max(f64::MIN_POSITIVE);
+    assert!((got.0 - value).abs() <= EXACT * value.abs().max(f64::MIN_POSITIVE), "{what}: value {} != {value}", got.0);
+    assert!((got.1 - dot).abs() <= EXACT * scale, "{what}: derivative {} != hand-written gradient . t {dot}", got.1);
+}
+
+/// Forward mode along `t` with one `Dual64` pass.
+fn dual64_jvp(x: &[f64], t: &[f64], f: impl Fn(&[Dual64]) -> Dual64) -> (f64, f64) {
+    let v: Vec<Dual64> = x.iter().zip(t).map(|(&x, &t)| Dual64::new(x, t)).collect();
+    let r = f(&v);
+    (r.re, r.eps)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Case 1: the guide's neuron, sig(a*x + b*y + c), w.r.t. all five inputs
 // ---------------------------------------------------------------------------------------------
 
-#[differentiate]
+#[differentiate(forward)]
 fn neuron(a: f64, b: f64, c: f64, x: f64, y: f64) -> f64 {
     1.0 / (1.0 + (-(a * x + b * y + c)).exp())
 }
@@ -141,6 +169,10 @@ fn bench_neuron(c: &mut Criterion) {
     assert_close("neuron/fd", (fv, &fg), want, FD);
     let (mv, mda, mdb, mdc, mdx, mdy) = neuron_grad(a, b, cc, x, y);
     assert_close("neuron/gradmacro", (mv, &[mda, mdb, mdc, mdx, mdy]), want, EXACT);
+    let t = direction(5);
+    let nd = |v: &[Dual64]| neuron_dual(v[0], v[1], v[2], v[3], v[4]);
+    assert_directional("neuron/jvp", neuron_jvp(a, b, cc, x, y, t[0], t[1], t[2], t[3], t[4]), want, &t);
+    assert_directional("neuron/dual64_jvp", dual64_jvp(&[a, b, cc, x, y], &t, nd), want, &t);
 
     let mut g = c.benchmark_group("neuron");
     g.bench_function("f", |bch| {
@@ -161,6 +193,16 @@ fn bench_neuron(c: &mut Criterion) {
     g.bench_function("fd", |bch| {
         bch.iter(|| central_fd(black_box(&[a, b, cc, x, y]), f5));
     });
+    g.bench_function("jvp", |bch| {
+        bch.iter(|| {
+            let (a, b, cc, x, y) = (black_box(a), black_box(b), black_box(cc), black_box(x), black_box(y));
+            let t = black_box(&t);
+            neuron_jvp(a, b, cc, x, y, t[0], t[1], t[2], t[3], t[4])
+        });
+    });
+    g.bench_function("dual64_jvp", |bch| {
+        bch.iter(|| dual64_jvp(black_box(&[a, b, cc, x, y]), black_box(&t), nd));
+    });
     g.finish();
 }
 
@@ -168,7 +210,7 @@ fn bench_neuron(c: &mut Criterion) {
 // Case 2: the guide's SVM, hinge loss over the six points plus 0.5 (a² + b²), w.r.t. a, b, c
 // ---------------------------------------------------------------------------------------------
 
-#[differentiate(wrt(a, b, c))]
+#[differentiate(wrt(a, b, c), forward)]
 fn svm_loss(a: f64, b: f64, c: f64, points: &[[f64; 2]], labels: &[f64]) -> f64 {
     let mut loss = 0.5 * (a * a + b * b);
     for i in 0..points.len() {
@@ -236,6 +278,10 @@ fn bench_svm(c: &mut Criterion) {
     assert_close("svm/fd", (fv, &fg), want, FD);
     let (mv, mda, mdb, mdc) = svm_loss_grad(abc[0], abc[1], abc[2], &POINTS, &LABELS);
     assert_close("svm/gradmacro", (mv, &[mda, mdb, mdc]), want, EXACT);
+    let t = direction(3);
+    let sd = |v: &[Dual64]| svm_dual(v[0], v[1], v[2], &POINTS, &LABELS);
+    assert_directional("svm/jvp", svm_loss_jvp(abc[0], abc[1], abc[2], &POINTS, &LABELS, t[0], t[1], t[2]), want, &t);
+    assert_directional("svm/dual64_jvp", dual64_jvp(&abc, &t, sd), want, &t);
 
     let mut g = c.benchmark_group("svm");
     g.bench_function("f", |bch| {
@@ -271,6 +317,18 @@ fn bench_svm(c: &mut Criterion) {
     g.bench_function("fd", |bch| {
         bch.iter(|| central_fd(black_box(&abc), f3));
     });
+    g.bench_function("jvp", |bch| {
+        bch.iter(|| {
+            let (abc, t) = (black_box(abc), black_box(&t));
+            svm_loss_jvp(abc[0], abc[1], abc[2], black_box(&POINTS), black_box(&LABELS), t[0], t[1], t[2])
+        });
+    });
+    g.bench_function("dual64_jvp", |bch| {
+        bch.iter(|| {
+            let (p, l) = (black_box(&POINTS), black_box(&LABELS));
+            dual64_jvp(black_box(&abc), black_box(&t), |v| svm_dual(v[0], v[1], v[2], p, l))
+        });
+    });
     g.finish();
 }
 
@@ -281,7 +339,7 @@ fn bench_svm(c: &mut Criterion) {
 /// Parameters in the guide's order: a1 b1 c1, a2 b2 c2, a3 b3 c3 (hidden), a4 b4 c4 d4 (output).
 const NET_PARAMS: [f64; 13] = [0.5, -0.3, 0.1, -0.4, 0.8, 0.2, 0.7, 0.6, -0.5, 0.9, -1.1, 0.4, 0.05];
 
-#[differentiate(wrt(p))]
+#[differentiate(wrt(p), forward)]
 fn net_loss(p: &[f64], points: &[[f64; 2]], labels: &[f64]) -> f64 {
     let mut loss = 0.0;
     for i in 0..points.len() {
@@ -385,6 +443,10 @@ fn bench_net(c: &mut Criterion) {
     assert_close("net/fd", (fv, &fg), want, FD);
     let (mv, mg) = net_loss_grad(&p, &POINTS, &LABELS);
     assert_close("net/gradmacro", (mv, &mg), want, EXACT);
+    let t = direction(p.len());
+    assert_directional("net/jvp", net_loss_jvp(&p, &POINTS, &LABELS, &t), want, &t);
+    let nd = |v: &[Dual64]| net_dual(v, &POINTS, &LABELS);
+    assert_directional("net/dual64_jvp", dual64_jvp(&p, &t, nd), want, &t);
 
     let mut g = c.benchmark_group("net");
     g.bench_function("f", |bch| {
@@ -408,6 +470,15 @@ fn bench_net(c: &mut Criterion) {
     g.bench_function("fd", |bch| {
         bch.iter(|| central_fd(black_box(&p), f13));
     });
+    g.bench_function("jvp", |bch| {
+        bch.iter(|| net_loss_jvp(black_box(&p), black_box(&POINTS), black_box(&LABELS), black_box(&t)));
+    });
+    g.bench_function("dual64_jvp", |bch| {
+        bch.iter(|| {
+            let (pts, l) = (black_box(&POINTS), black_box(&LABELS));
+            dual64_jvp(black_box(&p), black_box(&t), |v| net_dual(v, pts, l))
+        });
+    });
     g.finish();
 }
 
@@ -415,7 +486,7 @@ fn bench_net(c: &mut Criterion) {
 // Case 4: a 100-input chain, sum x[i] * x[i+1] + sin(x[i])
 // ---------------------------------------------------------------------------------------------
 
-#[differentiate]
+#[differentiate(forward)]
 fn chain(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() - 1 {
@@ -458,7 +529,7 @@ fn chain_tape(tape: &Tape, x: &[f64]) -> (f64, Vec<f64>) {
 // Case 5: Rosenbrock, sum 100 (x[i+1] - x[i]²)² + (1 - x[i])², n = 10, 100, 1000
 // ---------------------------------------------------------------------------------------------
 
-#[differentiate]
+#[differentiate(forward)]
 fn rosenbrock(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() - 1 {
@@ -515,6 +586,7 @@ struct SliceCase {
     dual: fn(&[Dual64]) -> Dual64,
     dual10: fn(&[DualSVec64<10>]) -> DualSVec64<10>,
     tape: fn(&Tape, &[f64]) -> (f64, Vec<f64>),
+    jvp: fn(&[f64], &[f64]) -> (f64, f64),
 }
 
 fn bench_slice_case(c: &mut Criterion, case: &SliceCase, x: &[f64]) {
@@ -540,6 +612,9 @@ fn bench_slice_case(c: &mut Criterion, case: &SliceCase, x: &[f64]) {
     assert_close(&format!("{name}/fd"), (fv, &fg), want, FD);
     let (mv, mg) = (case.gradmacro)(x);
     assert_close(&format!("{name}/gradmacro"), (mv, &mg), want, EXACT);
+    let t = direction(x.len());
+    assert_directional(&format!("{name}/jvp"), (case.jvp)(x, &t), want, &t);
+    assert_directional(&format!("{name}/dual64_jvp"), dual64_jvp(x, &t, case.dual), want, &t);
 
     let mut g = c.benchmark_group(name);
     g.bench_function("f", |bch| bch.iter(|| (case.f)(black_box(x))));
@@ -548,6 +623,8 @@ fn bench_slice_case(c: &mut Criterion, case: &SliceCase, x: &[f64]) {
     g.bench_function("num_dual", |bch| bch.iter(|| dual(black_box(x))));
     g.bench_function("tape", |bch| bch.iter(|| (case.tape)(&tape, black_box(x))));
     g.bench_function("fd", |bch| bch.iter(|| central_fd(black_box(x), case.f)));
+    g.bench_function("jvp", |bch| bch.iter(|| (case.jvp)(black_box(x), black_box(&t))));
+    g.bench_function("dual64_jvp", |bch| bch.iter(|| dual64_jvp(black_box(x), black_box(&t), case.dual)));
     g.finish();
 }
 
@@ -560,6 +637,7 @@ fn bench_chain_and_rosenbrock(c: &mut Criterion) {
         dual: chain_dual,
         dual10: chain_dual,
         tape: chain_tape,
+        jvp: chain_jvp,
     };
     let x: Vec<f64> = (0..100).map(|i| (f64::from(i) * 0.37).sin() * 1.5).collect();
     bench_slice_case(c, &chain_case, &x);
@@ -573,6 +651,7 @@ fn bench_chain_and_rosenbrock(c: &mut Criterion) {
             dual: rosenbrock_dual,
             dual10: rosenbrock_dual,
             tape: rosenbrock_tape,
+            jvp: rosenbrock_jvp,
         };
         let x: Vec<f64> = (0..n).map(|i| 0.5 + 0.6 * (f64::from(i) * 0.7).sin()).collect();
         bench_slice_case(c, &case, &x);
@@ -585,7 +664,7 @@ fn bench_chain_and_rosenbrock(c: &mut Criterion) {
 
 const STEPS: usize = 100;
 
-#[differentiate]
+#[differentiate(forward)]
 fn carry(x: f64, k: f64) -> f64 {
     let mut y = x;
     for _ in 0..STEPS {
@@ -647,6 +726,10 @@ fn bench_carry(c: &mut Criterion) {
     assert_close("carry/fd", (fv, &fg), want, FD);
     let (mv, mdx, mdk) = carry_grad(x, k);
     assert_close("carry/gradmacro", (mv, &[mdx, mdk]), want, EXACT);
+    let t = direction(2);
+    assert_directional("carry/jvp", carry_jvp(x, k, t[0], t[1]), want, &t);
+    let cd = |v: &[Dual64]| carry_dual(v[0], v[1]);
+    assert_directional("carry/dual64_jvp", dual64_jvp(&[x, k], &t, cd), want, &t);
 
     let mut g = c.benchmark_group("carry");
     g.bench_function("f", |bch| bch.iter(|| carry(black_box(x), black_box(k))));
@@ -664,6 +747,12 @@ fn bench_carry(c: &mut Criterion) {
     });
     g.bench_function("fd", |bch| {
         bch.iter(|| central_fd(black_box(&[x, k]), f2));
+    });
+    g.bench_function("jvp", |bch| {
+        bch.iter(|| carry_jvp(black_box(x), black_box(k), black_box(t[0]), black_box(t[1])));
+    });
+    g.bench_function("dual64_jvp", |bch| {
+        bch.iter(|| dual64_jvp(black_box(&[x, k]), black_box(&t), cd));
     });
     g.finish();
 }

@@ -56,6 +56,17 @@ def main():
         print(f"| {case} | {g / h:.2f} {mark(g / h <= 1.05)} | {g / f:.2f} {mark(g / f <= 3)} "
               f"| {d / g:.2f} {mark(d > g)} |")
 
+    print("\nForward mode: one directional derivative (`jvp`: `f_jvp`; `dual64_jvp`: one num-dual "
+          "`Dual64` pass), next to `f` and the whole gradient (`gradmacro`: `f_grad`):\n")
+    print("| case | `f` | `jvp` | `dual64_jvp` | `gradmacro` | `dual64_jvp` / `jvp` | `jvp` / `f` |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for case in CASES:
+        f, j, d, g = (median(case, m) for m in ("f", "jvp", "dual64_jvp", "gradmacro"))
+        if None in (f, j, d, g):
+            print(f"| {case} | — | — | — | — | — | — |")
+            continue
+        print(f"| {case} | {fmt(f)} | {fmt(j)} | {fmt(d)} | {fmt(g)} | {d / j:.2f} | {j / f:.2f} |")
+
 
 if __name__ == "__main__":
     main()

@@ -225,3 +225,144 @@ fn bug_loop_over_a_vec_made_after_a_return() {
     // the early return: d(2x)/dx
     assert_eq!(loop_over_a_vec_made_after_a_return_grad(0.1, &s, 3), (0.2, 2.0));
 }
+
+/// Found by the oracle's vector family (`verify/gen/vector.rs`, program v38 of the default seed):
+/// a vector-valued function that calls a differentiated helper with a slice after an early
+/// `return`. The helper's gradient for the slice (a `Vec`) leaves the guarded rest of the body
+/// as an `Option`, which the backward pass unwraps by value; `f_jacobian` ran that backward pass
+/// once per output inside one closure and did not compile (E0507, "cannot move out of a
+/// captured variable in an `FnMut` closure"). It now runs forward and backward once per output.
+#[differentiate]
+fn dot_helper(x: f64, s: &[f64]) -> f64 {
+    x * s[0] + s[1] * s[1]
+}
+
+#[differentiate]
+fn vector_call_after_return(x: f64, s: &[f64]) -> [f64; 2] {
+    if x > 0.5 {
+        return [x * s[0], s[1]];
+    }
+    let v = dot_helper(x, s);
+    [v, x * v]
+}
+
+#[test]
+fn bug_vector_output_slice_gradient_after_early_return() {
+    let s = [0.75, -1.25, 2.0];
+    for x in [0.9, 0.1, -1.3] {
+        let (value, jx, js) = vector_call_after_return_jacobian(x, &s);
+        let plain = vector_call_after_return(x, &s);
+        assert_eq!(value.map(f64::to_bits), plain.map(f64::to_bits));
+        let h = 1e-6;
+        let f = |x: f64, s: &[f64]| vector_call_after_return(x, s);
+        for i in 0..2 {
+            let fd = (f(x + h, &s)[i] - f(x - h, &s)[i]) / (2.0 * h);
+            assert!((jx[i] - fd).abs() < 1e-6 * fd.abs().max(1.0), "x={x}: d out{i}/dx {} vs {fd}", jx[i]);
+            for k in 0..s.len() {
+                let (mut sp, mut sm) = (s, s);
+                sp[k] += h;
+                sm[k] -= h;
+                let fd = (f(x, &sp)[i] - f(x, &sm)[i]) / (2.0 * h);
+                assert!((js[i][k] - fd).abs() < 1e-6 * fd.abs().max(1.0), "x={x}: d out{i}/ds{k} {} vs {fd}", js[i][k]);
+            }
+        }
+        // the vjp with seed (1, 0) is row 0
+        let (_, gx, gs) = vector_call_after_return_vjp(x, &s, [1.0, 0.0]);
+        assert_eq!(gx, jx[0]);
+        assert_eq!(gs, js[0]);
+    }
+}
+
+/// Found by the oracle's vector family (program v54 of the default seed): destructuring the
+/// result of a vector-valued call whose arguments are all constant (here `x` is left out by
+/// `wrt`) but not plain code (an `if` expression among them) was rejected with "destructuring a
+/// differentiated value is supported only from a tuple expression". The call is now evaluated
+/// as written and its components bound.
+#[differentiate]
+fn polar_pair(r: f64, t: f64) -> (f64, f64) {
+    (r * t.cos(), r * t.sin())
+}
+
+#[differentiate]
+fn polar_array(r: f64, t: f64) -> [f64; 2] {
+    [r * t.cos(), r * t.sin()]
+}
+
+#[differentiate(wrt(y))]
+fn constant_vector_calls(x: f64, y: f64) -> f64 {
+    let (u, v) = polar_pair(if x > 0.0 { x } else { 1.0 }, 0.5);
+    let [p, _] = polar_array(if x < 1.0 { 2.0 } else { x }, x);
+    y * u + v * y * y + p
+}
+
+#[test]
+fn bug_destructured_constant_vector_call() {
+    for (x, y) in [(0.7, 1.3), (-0.4, 0.2), (1.5, -2.0)] {
+        let (value, dy) = constant_vector_calls_grad(x, y);
+        assert_eq!(value.to_bits(), constant_vector_calls(x, y).to_bits());
+        // closed form: d/dy (y u + v y² + p) = u + 2 v y
+        let (u, v) = polar_pair(if x > 0.0 { x } else { 1.0 }, 0.5);
+        assert!((dy - (u + 2.0 * v * y)).abs() < 1e-14, "x={x} y={y}: {dy}");
+    }
+}
+
+/// Found by the oracle's vector family (program v87 of the default seed): a typed local array
+/// initialised by a vector-valued call with constant arguments, `let r: [f64; 2] = g(c);`, was
+/// lowered as a repeated element (`[r; 2]`, E0308 "expected `f64`, found `[f64; 2]`"). It is now
+/// the call's value, also when later stores make the array differentiated.
+#[differentiate(wrt(y), forward)]
+fn typed_constant_vector_call(x: f64, y: f64) -> f64 {
+    let r: [f64; 2] = polar_array(x, 2.0);
+    let mut h: [f64; 2] = polar_array(2.0, x);
+    h[0] = h[1] * y;
+    r[0] * y + (r[1] - r[0]) + h[0] * y + h[1]
+}
+
+#[test]
+fn bug_typed_constant_vector_call() {
+    for (x, y) in [(0.7, 1.3), (-0.4, 0.2), (1.5, -2.0)] {
+        let (value, dy) = typed_constant_vector_call_grad(x, y);
+        assert_eq!(value.to_bits(), typed_constant_vector_call(x, y).to_bits());
+        // closed form: d/dy (r0 y + h1 y²) = r0 + 2 h1 y
+        let (r, h) = (polar_array(x, 2.0), polar_array(2.0, x));
+        let want = r[0] + 2.0 * h[1] * y;
+        assert!((dy - want).abs() < 1e-14 * want.abs().max(1.0), "x={x} y={y}: {dy} vs {want}");
+        let (jv, jd) = typed_constant_vector_call_jvp(x, y, 0.5);
+        assert_eq!(jv.to_bits(), value.to_bits());
+        assert!((jd - 0.5 * want).abs() < 1e-14 * want.abs().max(1.0), "jvp {jd} vs {}", 0.5 * want);
+    }
+}
+
+/// Found by the oracle (program v1225 of the default seed, `GRADMACRO_VERIFY_FIRST=5000`; the
+/// shape is the `p` family's closures and buffers): a `move` closure calling another closure that
+/// reads a buffer (a `Vec`). The `move` closure's plain copy carried the other closure's literal,
+/// which moved the buffer into it (E0382 "borrow of moved value" where the buffer was read
+/// again); the buffer is now borrowed before the `move`.
+#[differentiate]
+fn move_closure_over_buffer_reader(x: f64, s: &[f64]) -> f64 {
+    let mut g: Vec<f64> = Vec::with_capacity(2);
+    g.push(s[0] * x);
+    let c1 = |u: f64| u * g[0];
+    let a = s.iter().copied().map(c1).sum::<f64>();
+    let c2 = move |u: f64| c1(u) * x;
+    c2(x) + a + g[0]
+}
+
+#[test]
+fn bug_move_closure_over_buffer_reader() {
+    let s = [0.5, 1.5, -0.25];
+    for x in [0.7, -1.2, 2.0] {
+        let (v, dx, ds) = move_closure_over_buffer_reader_grad(x, &s);
+        assert_eq!(v.to_bits(), move_closure_over_buffer_reader(x, &s).to_bits());
+        let h = 1e-6;
+        let fd = (move_closure_over_buffer_reader(x + h, &s) - move_closure_over_buffer_reader(x - h, &s)) / (2.0 * h);
+        assert!((dx - fd).abs() < 1e-6 * fd.abs().max(1.0), "x={x}: {dx} vs {fd}");
+        for k in 0..s.len() {
+            let (mut sp, mut sm) = (s, s);
+            sp[k] += h;
+            sm[k] -= h;
+            let fd = (move_closure_over_buffer_reader(x, &sp) - move_closure_over_buffer_reader(x, &sm)) / (2.0 * h);
+            assert!((ds[k] - fd).abs() < 1e-6 * fd.abs().max(1.0), "x={x}: d/ds{k} {} vs {fd}", ds[k]);
+        }
+    }
+}

@@ -36,6 +36,10 @@ mod loop_break;
 mod buffers;
 #[path = "gen/chains.rs"]
 mod chains;
+// Vector outputs (CONTRACT.md §8): the `v` family.
+#[path = "gen/vector.rs"]
+mod vector;
+use vector::{Out, VCallee};
 
 // The engine's own source, as `gradmacro-impl/tests/common/mod.rs` includes it: the soundness
 // family is classified by expanding each program exactly as the macro would.
@@ -179,9 +183,32 @@ fn main() {
     for k in first..first + count {
         let mut rng = Rng(seed ^ (k as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
         rng.next();
-        let (_, p) = program(&mut rng, k, all, sh, "p", false);
+        let (_, p) = program(&mut rng, k, all, sh, "p", false, false);
         out.push_str(&p);
-        let _ = writeln!(table, "    verify::Program {{ name: \"p{k}\", source: SRC_{k}, check: check_p{k} }},");
+        let _ = writeln!(table, "    verify::Program {{ name: \"p{k}\", source: SRC_P{k}, check: check_p{k} }},");
+    }
+    table.push_str("];\n");
+    out.push_str(&table);
+    // The vector family (`gen/vector.rs`): `vK` for K in `first / 5 ..`, by default a fifth as
+    // many as the `p` programs, each from its own stream (seed, K, family).
+    println!("cargo:rerun-if-env-changed=GRADMACRO_VERIFY_VECTOR_PROGRAMS");
+    println!("cargo:rerun-if-changed=gen/vector.rs");
+    let vcount = match env::var("GRADMACRO_VERIFY_VECTOR_PROGRAMS") {
+        Ok(s) if !s.trim().is_empty() => s
+            .trim()
+            .parse::<usize>()
+            .unwrap_or_else(|_| panic!("GRADMACRO_VERIFY_VECTOR_PROGRAMS must be an unsigned integer, got {s:?}")),
+        _ => count / 5,
+    };
+    let vfirst = first / 5;
+    let _ = writeln!(out, "pub const VFIRST: usize = {vfirst};");
+    let mut table = String::from("pub static VPROGRAMS: &[verify::VProgram] = &[\n");
+    for k in vfirst..vfirst + vcount {
+        let mut rng = Rng(seed ^ (k as u64).wrapping_mul(0xD1B5_4A32_D192_ED03) ^ 0x7EC7_0A11_5EED_0008);
+        rng.next();
+        let (_, p) = program(&mut rng, k, all, sh, "v", false, true);
+        out.push_str(&p);
+        let _ = writeln!(table, "    verify::VProgram {{ name: \"v{k}\", source: SRC_V{k}, check: check_v{k} }},");
     }
     table.push_str("];\n");
     out.push_str(&table);
@@ -217,7 +244,7 @@ fn soundness(seed: u64, all: bool, sh: Shapes) -> String {
     for k in 0..count {
         let mut rng = Rng(seed ^ 0x50_55_4E_44 ^ (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         rng.next();
-        let (src, p) = program(&mut rng, k, all, sh, "q", true);
+        let (src, p) = program(&mut rng, k, all, sh, "q", true, false);
         match classify(&src) {
             Err(msg) => {
                 let _ = writeln!(rejected, "    (\"q{k}\", {msg:?}),");
@@ -225,7 +252,7 @@ fn soundness(seed: u64, all: bool, sh: Shapes) -> String {
             Ok(()) => {
                 out.push_str(&p);
                 let _ =
-                    writeln!(table, "    verify::Program {{ name: \"q{k}\", source: SRC_{k}, check: check_q{k} }},");
+                    writeln!(table, "    verify::Program {{ name: \"q{k}\", source: SRC_Q{k}, check: check_q{k} }},");
             }
         }
     }
@@ -375,6 +402,10 @@ struct Gen<'a> {
     slice: SliceKind,
     /// Helpers this function may call.
     callees: Vec<Callee>,
+    /// Vector-valued helpers this function may call (the `v` family).
+    vcallees: Vec<VCallee>,
+    /// The shape of this function's vector output (the `v` family), `None` for `f64`.
+    vout: Option<Out>,
     /// Largest bound of an early `return`'s value.
     returned: f64,
     vars: Vec<Var>,
@@ -768,6 +799,18 @@ impl Gen<'_> {
 
     fn call_to(&mut self, i: usize, depth: usize) -> E {
         let c = self.callees[i].clone();
+        let (args_p, args_d) = self.call_args(c.sig, depth);
+        let e = E::new(
+            format!("{}({})", c.name, args_p.join(", ")),
+            format!("{}_dual({})", c.name, args_d.join(", ")),
+            c.b,
+        );
+        if e.b > CAP { self.squash(e, 2.0) } else { e }
+    }
+
+    /// The arguments of a call to a helper of signature `sig`, plain and dual.
+    fn call_args(&mut self, sig: Sig, depth: usize) -> (Vec<String>, Vec<String>) {
+        let c = Callee { name: String::new(), sig, b: 0.0 };
         let mut args_p = Vec::new();
         let mut args_d = Vec::new();
         for _ in 0..c.sig.nf {
@@ -816,12 +859,7 @@ impl Gen<'_> {
             args_d.push(n);
         }
         args_d.push("mg".into());
-        let e = E::new(
-            format!("{}({})", c.name, args_p.join(", ")),
-            format!("{}_dual({})", c.name, args_d.join(", ")),
-            c.b,
-        );
-        if e.b > CAP { self.squash(e, 2.0) } else { e }
+        (args_p, args_d)
     }
 
     fn unary(&mut self, depth: usize) -> E {
@@ -1094,7 +1132,7 @@ impl Gen<'_> {
             self.sound_stmt();
             return false;
         }
-        if self.closure_stmt() || self.loop_break_stmt() {
+        if self.closure_stmt() || self.loop_break_stmt() || self.vcall_hook() {
             return false;
         }
         let in_loop = !self.loops.is_empty();
@@ -1150,7 +1188,7 @@ impl Gen<'_> {
                         *e = true;
                     }
                     let (c, cd) = self.cond(1);
-                    let e = self.expr(2);
+                    let e = self.ret_expr(2);
                     self.returned = self.returned.max(e.b);
                     self.line(&format!("if {c} {{"), &format!("if {cd} {{"));
                     self.indent += 1;
@@ -1393,10 +1431,10 @@ impl Gen<'_> {
             for e in &mut self.exited {
                 *e = true;
             }
-            let r1 = self.expr(2);
+            let r1 = self.ret_expr(2);
             if self.rng.chance(0.5) {
                 let (c2, cd2) = self.cond(1);
-                let r2 = self.expr(1);
+                let r2 = self.ret_expr(1);
                 self.returned = self.returned.max(r1.b).max(r2.b);
                 self.line(
                     &format!(
@@ -2076,6 +2114,10 @@ struct Opts<'a> {
     sound: bool,
     /// The active parameters' names.
     active: &'a [String],
+    /// The function's vector output (the `v` family), `None` for `f64`.
+    vout: Option<Out>,
+    /// The vector-valued helpers it may call; all of them if `call_all`.
+    vcallees: &'a [VCallee],
 }
 
 fn body(
@@ -2095,6 +2137,8 @@ fn body(
         has_n: sig.has_n,
         slice: sig.slice,
         callees: callees.to_vec(),
+        vcallees: o.vcallees.to_vec(),
+        vout: o.vout,
         returned: 0.0,
         vars: Vec::new(),
         idx: Vec::new(),
@@ -2129,8 +2173,18 @@ fn body(
     // the assigning closure's last call is behind: its variable may be read
     g.mclo = None;
     // the result may be the value of a `loop` (its tail expression), computed inside it
-    let tail =
-        (g.sh.on("loop_break") && g.loops_made < 3 && g.rng.chance(loop_break::P_TAIL)).then(|| g.tail_loop_open());
+    // (not for a vector output: its `break` values would be floats)
+    let tail = (g.vout.is_none() && g.sh.on("loop_break") && g.loops_made < 3 && g.rng.chance(loop_break::P_TAIL))
+        .then(|| g.tail_loop_open());
+    // every vector helper is called by the function (at its top level if nowhere else)
+    if call_all {
+        for j in 0..g.vcallees.len() {
+            let call = format!("{}(", g.vcallees[j].c.name);
+            if !g.p.contains(&call) {
+                g.vcall_stmt(j);
+            }
+        }
+    }
     // The result: a few live variables and one more expression.
     let mut terms: Vec<E> = Vec::new();
     let floats = g.readable(false);
@@ -2169,6 +2223,27 @@ fn body(
     // An early `return` may return any live value: the result's bound covers every variable
     // ever declared, as well as the final sum.
     let b = terms.iter().map(|e| e.b).sum::<f64>().max(g.returned);
+    if let Some(out) = g.vout {
+        // a vector: the sum, more expressions of the body's values; returned, the tail
+        // expression, or one arm of a tail `if`
+        let r = g.vector_result(out, E::new(p, d, b), &terms);
+        let b = r.b.max(g.returned);
+        match g.rng.below(5) {
+            0 => g.line(&format!("return {};", r.p), &format!("return {};", r.d)),
+            1 | 2 => {
+                let (c, cd) = g.cond(1);
+                let r2 = g.ret_expr(2);
+                let (a, e) = if g.rng.chance(0.5) { (&r, &r2) } else { (&r2, &r) };
+                g.line(
+                    &format!("if {c} {{ {} }} else {{ {} }}", a.p, e.p),
+                    &format!("if {cd} {{ {} }} else {{ {} }}", a.d, e.d),
+                );
+                return (g.p, g.d, b.max(r2.b));
+            }
+            _ => g.line(&r.p, &r.d),
+        }
+        return (g.p, g.d, b);
+    }
     if let Some((j, c, saved)) = tail {
         g.tail_loop_close(&j, c, saved, &E::new(p, d, b));
     } else if g.rng.chance(0.1) {
@@ -2183,7 +2258,10 @@ fn body(
 /// source constant.
 /// Returns the plain source (the `#[differentiate]` functions) and the whole text (source
 /// constant, plain and dual functions, check). Functions are named `{pre}K`, `{pre}K_h0`, ...
-fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: bool) -> (String, String) {
+/// `vf`: the vector family (`gen/vector.rs`): not `forward`, vector-valued helpers, and a vector
+/// output or a call to a vector-valued helper; its check returns a `verify::VOutcome`.
+#[allow(clippy::too_many_arguments)]
+fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: bool, vf: bool) -> (String, String) {
     let nf = 1 + rng.below(4);
     let has_w = rng.chance(0.6);
     let w_ref = has_w && rng.chance(0.3);
@@ -2204,6 +2282,7 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     let mut called: Vec<bool> = Vec::new();
     let helpers = match rng.below(8) {
         _ if sound && rng.chance(0.5) => 0,
+        _ if vf => rng.below(2),
         0..=3 => 0,
         4..=6 => 1,
         _ => 2,
@@ -2217,16 +2296,52 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
         let budget = 3 + rng.below(6);
         let mut active: Vec<String> = (0..nf).map(|i| format!("x{i}")).collect();
         active.extend(["s".to_string(), "w".to_string()]);
-        let o = Opts { all, sh, sound, active: &active };
+        let o = Opts { all, sh, sound, active: &active, vout: None, vcallees: &[] };
         let (p, d, b) = body(rng, hsig, &callees, &mut called, false, budget, &o);
         let name = format!("{pre}{k}_h{j}");
         let (params_p, params_d) = params(hsig);
         // The `p` family is checked in forward mode too: a callee of `pK_jvp` needs its `_jvp`.
-        let fwd = if sound { "" } else { "(forward)" };
+        let fwd = if sound || vf { "" } else { "(forward)" };
         let _ = writeln!(helpers_p, "#[differentiate{fwd}]\npub fn {name}({}) -> f64 {{\n{p}}}\n", params_p.join(", "));
         let _ = writeln!(helpers_d, "\npub fn {name}_dual<D: verify::Num>({}) -> D {{\n{d}}}", params_d.join(", "));
         callees.push(Callee { name, sig: hsig, b });
         called.push(false);
+    }
+    // The vector family: the program's output (a vector, or `f64` and then at least one vector
+    // helper) and its vector-valued helpers `vK_v0`, `vK_v1` (`vK_v1` may call `vK_v0`).
+    let vout = (vf && rng.chance(0.6)).then(|| Out::draw(rng));
+    let mut vcallees: Vec<VCallee> = Vec::new();
+    let vhelpers = match (vf, vout) {
+        (false, _) => 0,
+        (true, Some(_)) => rng.below(3) / 2,
+        (true, None) => 1 + rng.below(2),
+    };
+    for j in 0..vhelpers {
+        let nf = 1 + rng.below(3);
+        let has_w = rng.chance(0.5);
+        let w_ref = has_w && rng.chance(0.5) && sh.on("ref_array_arg");
+        let hsig = Sig { nf, has_w, w_ref, has_n: rng.chance(0.3), slice: SliceKind::Slice };
+        let budget = 3 + rng.below(6);
+        let out = Out::draw(rng);
+        let mut active: Vec<String> = (0..nf).map(|i| format!("x{i}")).collect();
+        active.extend(["s".to_string(), "w".to_string()]);
+        let o = Opts { all, sh, sound, active: &active, vout: Some(out), vcallees: &vcallees };
+        let (p, d, b) = body(rng, hsig, &callees, &mut called, false, budget, &o);
+        let name = format!("{pre}{k}_v{j}");
+        let (params_p, params_d) = params(hsig);
+        let _ = writeln!(
+            helpers_p,
+            "#[differentiate]\npub fn {name}({}) -> {} {{\n{p}}}\n",
+            params_p.join(", "),
+            out.ty("f64")
+        );
+        let _ = writeln!(
+            helpers_d,
+            "\npub fn {name}_dual<D: verify::Num>({}) -> {} {{\n{d}}}",
+            params_d.join(", "),
+            out.ty("D")
+        );
+        vcallees.push(VCallee { c: Callee { name, sig: hsig, b }, out });
     }
     // A quarter of the programs differentiate a subset of their float parameters, `wrt(..)`
     // (drawn before the body, which needs to know which parameters are active).
@@ -2255,7 +2370,8 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     }
     let active: Vec<String> = names.iter().zip(&wrt).filter(|(_, w)| **w).map(|(n, _)| n.clone()).collect();
     let budget = if sound { 4 + rng.below(7) } else { 10 + rng.below(12) };
-    let o = Opts { all, sh, sound, active: &active };
+    let budget = if vf { 8 + rng.below(10) } else { budget };
+    let o = Opts { all, sh, sound, active: &active, vout, vcallees: &vcallees };
     let (body_p, body_d, _) = body(rng, sig, &callees, &mut called, true, budget, &o);
     let mut params_p: Vec<String> = (0..nf).map(|i| format!("x{i}: f64")).collect();
     let mut params_d: Vec<String> = (0..nf).map(|i| format!("x{i}: D")).collect();
@@ -2313,12 +2429,12 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
         None => body_p,
     };
 
-    let fwd = if sound { "" } else { ", forward" };
+    let fwd = if sound || vf { "" } else { ", forward" };
     let attr = if wrt.contains(&false) {
         let on: Vec<&str> =
             names.iter().zip(&wrt).filter(|(n, w)| **w && !n.is_empty()).map(|(n, _)| n.as_str()).collect();
         format!("#[differentiate(wrt({}){fwd})]", on.join(", "))
-    } else if sound {
+    } else if sound || vf {
         "#[differentiate]".to_string()
     } else {
         "#[differentiate(forward)]".to_string()
@@ -2339,7 +2455,7 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
             format!("[t[{nf} + pt.s.len()], t[{nf} + pt.s.len() + 1], t[{nf} + pt.s.len() + 2]]")
         });
     }
-    let jvp = if sound {
+    let jvp = if sound || vf {
         "let (tangent, jvp) = (Vec::new(), None);".to_string()
     } else {
         format!(
@@ -2348,12 +2464,13 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
             targs.join(", ")
         )
     };
-    let src = format!("{helpers_p}{attr}\npub fn {pre}{k}({}) -> f64 {{\n{body_p}}}\n", params_p.join(", "));
+    let (ret_p, ret_d) = vout.map_or(("f64".to_string(), "D".to_string()), |o| (o.ty("f64"), o.ty("D")));
+    let src = format!("{helpers_p}{attr}\npub fn {pre}{k}({}) -> {ret_p} {{\n{body_p}}}\n", params_p.join(", "));
     let mut out = String::new();
-    let _ = writeln!(out, "\npub const SRC_{k}: &str = r##\"{src}\"##;\n");
+    let _ = writeln!(out, "\npub const SRC_{}{k}: &str = r##\"{src}\"##;\n", pre.to_uppercase());
     out.push_str(&src);
     out.push_str(&helpers_d);
-    let _ = writeln!(out, "\npub fn {pre}{k}_dual<D: verify::Num>({}) -> D {{\n{body_d}}}", params_d.join(", "));
+    let _ = writeln!(out, "\npub fn {pre}{k}_dual<D: verify::Num>({}) -> {ret_d} {{\n{body_d}}}", params_d.join(", "));
     let wpat = if has_w { "w" } else { "_w" };
     let mut unpack = String::new();
     let mut gnames = Vec::new();
@@ -2396,6 +2513,84 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
             let _ =
                 write!(unpack, "\n    grad.resize(grad.len() + {len}, 0.0);\n    active.resize(grad.len(), false);");
         }
+    }
+    if vf {
+        let args = args.join(", ");
+        let dargs = dargs.join(", ");
+        let gn = gnames.join(", ");
+        let dual = |get: &str| {
+            format!(
+                "verify::dual_gradient(pt, {nf}, {has_w}, |x, s, {wpat}, mg| {{ let r = {pre}{k}_dual({dargs}); {get} }})"
+            )
+        };
+        let Some(out_shape) = vout else {
+            // a scalar program calling vector-valued helpers: `vK_grad`, not forward
+            let d = dual("r");
+            let _ = writeln!(
+                out,
+                "\nfn check_{pre}{k}(pt: &verify::Point) -> verify::VOutcome {{
+    let value = {pre}{k}({args});
+    let (grad_value, {gn}) = {pre}{k}_grad({args});
+    let mut grad: Vec<f64> = Vec::new();
+    let mut active: Vec<bool> = Vec::new();{unpack}
+    let (dual_value, dual_grad, margin) = {d};
+    let o = verify::Outcome {{ value, grad_value, grad, active, dual_value, dual_grad, margin, tangent: Vec::new(), jvp: None }};
+    verify::VOutcome {{ rows: vec![o], vjp: None }}
+}}"
+            );
+            return (src, out);
+        };
+        // a vector output: `vK_jacobian` row by row, `vK_vjp` with a seed drawn from the point
+        let n = out_shape.n();
+        let flat = |v: &str| -> String {
+            let items: Vec<String> = (0..n).map(|i| out_shape.get(v, i)).collect();
+            format!("vec![{}]", items.join(", "))
+        };
+        let jn: Vec<String> = gnames.iter().map(|g| format!("j_{g}")).collect();
+        let seed_items: Vec<String> = (0..n).map(|i| format!("seed[{i}]")).collect();
+        let mut rows = String::new();
+        for i in 0..n {
+            let binds: String = gnames
+                .iter()
+                .zip(&jn)
+                .map(|(g, j)| format!("\n        let {g} = {}.clone();", out_shape.get(j, i)))
+                .collect();
+            let d = dual(&out_shape.get("r", i));
+            let unpack_i = unpack.replace("\n    ", "\n        ");
+            let _ = write!(
+                rows,
+                "
+    {{{binds}
+        let mut grad: Vec<f64> = Vec::new();
+        let mut active: Vec<bool> = Vec::new();{unpack_i}
+        let (dual_value, dual_grad, margin) = {d};
+        rows.push(verify::Outcome {{ value: value[{i}], grad_value: jac_value[{i}], grad, active, dual_value, dual_grad, margin, tangent: Vec::new(), jvp: None }});
+    }}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\nfn check_{pre}{k}(pt: &verify::Point) -> verify::VOutcome {{
+    let value = {pre}{k}({args});
+    let value: Vec<f64> = {fv};
+    let (jac_value, {jn}) = {pre}{k}_jacobian({args});
+    let jac_value: Vec<f64> = {fj};
+    let seed = verify::tangent(pt, {n});
+    let (vjp_value, {gn}) = {pre}{k}_vjp({args}, {sd});
+    let vjp_value: Vec<f64> = {fvj};
+    let mut grad: Vec<f64> = Vec::new();
+    let mut active: Vec<bool> = Vec::new();{unpack}
+    let vjp = verify::Vjp {{ seed, value: vjp_value, gradient: grad, active }};
+    let mut rows: Vec<verify::Outcome> = Vec::new();{rows}
+    verify::VOutcome {{ rows, vjp: Some(vjp) }}
+}}",
+            fv = flat("value"),
+            fj = flat("jac_value"),
+            fvj = flat("vjp_value"),
+            jn = jn.join(", "),
+            sd = out_shape.wrap(&seed_items),
+        );
+        return (src, out);
     }
     let _ = writeln!(
         out,

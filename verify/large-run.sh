@@ -33,12 +33,16 @@ for ((first = 0; first < programs; first += shard)); do
     rc=$?
     [ $rc -ne 0 ] && failed=$((failed + 1))
     line=$(grep '^programs ' "$log" | tail -1)
+    vline=$(grep '^vector programs ' "$log" | tail -1)
     echo "shard p$first..p$((first + n - 1)): rc=$rc, $(($(date +%s) - t0)) s: ${line:-no report (did not compile? see the log)}"
+    echo "    and v$((first / 5)).. (vector family): ${vline:-no report}"
 done
 
 # Totals over the shards' report lines ("programs N, points N, checked N, skipped N (...: N near
-# a branch or kink, N non-finite, N drifted), max relative gradient error E, failures N").
-grep '^programs ' "$log" | awk -v seed="$seed" -v secs=$(($(date +%s) - start)) '
+# a branch or kink, N non-finite, N drifted), max relative gradient error E, failures N"), for
+# the `p` programs and for the vector family (lines "vector programs N, ...").
+totals() {
+awk -v seed="$seed" -v family="$1" -v secs=$(($(date +%s) - start)) '
 {
     gsub(/[(),:%]/, " ")
     for (i = 1; i < NF; i++) {
@@ -54,8 +58,11 @@ grep '^programs ' "$log" | awk -v seed="$seed" -v secs=$(($(date +%s) - start)) 
     }
 }
 END {
-    printf "TOTAL seed %s: programs %d, points %d, checked %d, skipped %d (%.3f%%: %d near a branch or kink, %d non-finite, %d drifted), max relative gradient error %.3e, failures %d, %d s\n", seed, p, pts, c, s, 100 * s / (pts ? pts : 1), m, nf, d, e, f, secs
+    printf "TOTAL%s seed %s: programs %d, points %d, checked %d, skipped %d (%.3f%%: %d near a branch or kink, %d non-finite, %d drifted), max relative gradient error %.3e, failures %d, %d s\n", family, seed, p, pts, c, s, 100 * s / (pts ? pts : 1), m, nf, d, e, f, secs
 }'
+}
+grep '^programs ' "$log" | totals ""
+grep '^vector programs ' "$log" | totals " (vector family)"
 if [ $failed -ne 0 ]; then
     echo "$failed shard(s) failed: see $log"
     exit 1

@@ -224,8 +224,8 @@
 //! A differentiated function calls a vector-valued `g` through `g_vjp`, generated or written by
 //! hand (a custom gate): `let [x, y] = g(..);`, `let (u, v) = g(..);`, `let r: [f64; 3] = g(..);`,
 //! or `let r = g(..);` followed by reads `r[0]`. A result that is only passed on whole needs its
-//! type (`let oc: [f64; 3] = sub(c, o); cross(oc, d)`); in a loop or branch, so does an untyped
-//! one read by index. `g_vjp` is called in the backward pass with the arguments again: pass
+//! type (`let oc: [f64; 3] = sub(c, o); cross(oc, d)`); in a loop or branch, or after an early
+//! `return`, so does an untyped one read by index. `g_vjp` is called in the backward pass with the arguments again: pass
 //! `Vec`s by reference.
 //!
 //! ```

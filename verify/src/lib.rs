@@ -370,6 +370,16 @@ pub struct Report {
     pub error_decades: [usize; 8],
     /// The failures.
     pub failures: Vec<Failure>,
+    /// The vector family (`vK`, [`run_vector`]): a point counts as checked when every row
+    /// passed.
+    pub vector: bool,
+    /// Vector family: Jacobian rows (or `_grad` gradients of scalar programs) compared.
+    pub rows_checked: usize,
+    /// Vector family: `vK_vjp` calls compared.
+    pub vjp_checked: usize,
+    /// Vector family: the largest error of a `vK_vjp` gradient component, relative to 1 plus
+    /// the sum of the magnitudes of its terms `seed[i] * J[i][j]`.
+    pub vjp_max_rel_error: f64,
 }
 
 impl Report {
@@ -384,19 +394,33 @@ impl Report {
 
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.vector {
+            writeln!(
+                f,
+                "gradmacro verify, vector family: seed {}, programs v{}..v{} (replay: GRADMACRO_VERIFY_SEED={} GRADMACRO_VERIFY_FIRST={} GRADMACRO_VERIFY_VECTOR_PROGRAMS={})",
+                self.seed,
+                self.first,
+                self.first + self.programs.max(1) - 1,
+                self.seed,
+                self.first * 5,
+                self.programs
+            )?;
+        } else {
+            writeln!(
+                f,
+                "gradmacro verify: seed {}, programs p{}..p{} (replay: GRADMACRO_VERIFY_SEED={} GRADMACRO_VERIFY_FIRST={} GRADMACRO_VERIFY_PROGRAMS={})",
+                self.seed,
+                self.first,
+                self.first + self.programs.max(1) - 1,
+                self.seed,
+                self.first,
+                self.programs
+            )?;
+        }
         writeln!(
             f,
-            "gradmacro verify: seed {}, programs p{}..p{} (replay: GRADMACRO_VERIFY_SEED={} GRADMACRO_VERIFY_FIRST={} GRADMACRO_VERIFY_PROGRAMS={})",
-            self.seed,
-            self.first,
-            self.first + self.programs.max(1) - 1,
-            self.seed,
-            self.first,
-            self.programs
-        )?;
-        writeln!(
-            f,
-            "programs {}, points {}, checked {}, skipped {} ({:.3}%: {} near a branch or kink, {} non-finite, {} drifted), max relative gradient error {:.3e}, failures {}",
+            "{}programs {}, points {}, checked {}, skipped {} ({:.3}%: {} near a branch or kink, {} non-finite, {} drifted), max relative gradient error {:.3e}, failures {}",
+            if self.vector { "vector " } else { "" },
             self.programs,
             self.points,
             self.checked,
@@ -420,11 +444,19 @@ impl std::fmt::Display for Report {
             self.error_decades[6],
             self.error_decades[7]
         )?;
-        writeln!(
-            f,
-            "forward mode: pK_jvp compared at {} points (value bit-identical, derivative against the exact gradient . tangent and pK_grad . tangent), max relative error {:.3e}",
-            self.jvp_checked, self.jvp_max_rel_error
-        )?;
+        if self.vector {
+            writeln!(
+                f,
+                "vector outputs: {} Jacobian rows / scalar gradients compared (value bit-identical, each row against one dual evaluation of its output component); vK_vjp compared at {} points (value bit-identical, gradient against seed . exact Jacobian and seed . vK_jacobian), max relative error {:.3e}",
+                self.rows_checked, self.vjp_checked, self.vjp_max_rel_error
+            )?;
+        } else {
+            writeln!(
+                f,
+                "forward mode: pK_jvp compared at {} points (value bit-identical, derivative against the exact gradient . tangent and pK_grad . tangent), max relative error {:.3e}",
+                self.jvp_checked, self.jvp_max_rel_error
+            )?;
+        }
         for fl in self.failures.iter().take(10) {
             writeln!(f, "--- {} at {:?}\n{}\n{}", fl.name, fl.point, fl.what, fl.source)?;
         }
@@ -466,6 +498,137 @@ pub fn run(programs: &[Program], seed: u64, first: usize) -> Report {
     }
     std::panic::set_hook(hook);
     r
+}
+
+/// `vK_vjp(.., seed)`: the seed, the value and the gradient (flattened like [`Outcome::grad`]).
+#[derive(Clone, Debug)]
+pub struct Vjp {
+    /// The seed (cotangent of the output), drawn from the point.
+    pub seed: Vec<f64>,
+    /// The value `vK_vjp` returned, flattened.
+    pub value: Vec<f64>,
+    /// The gradient `vK_vjp` returned, flattened (0 for the components `wrt(..)` leaves out).
+    pub gradient: Vec<f64>,
+    /// Which components it returns.
+    pub active: Vec<bool>,
+}
+
+/// What one check of a vector-family program at one point produced.
+#[derive(Clone, Debug)]
+pub struct VOutcome {
+    /// One outcome per output component: `vK(..)[i]`, `vK_jacobian`'s value component `i` and
+    /// row `i`, and one dual evaluation of component `i`; for a scalar program (one calling
+    /// vector-valued helpers), its `vK_grad` outcome alone.
+    pub rows: Vec<Outcome>,
+    /// `vK_vjp`, for a vector output.
+    pub vjp: Option<Vjp>,
+}
+
+/// One generated program of the vector family.
+#[derive(Clone, Copy, Debug)]
+pub struct VProgram {
+    /// `vK`.
+    pub name: &'static str,
+    /// The source of `vK` and its helpers, for failure reports.
+    pub source: &'static str,
+    /// Runs `vK`, its companions and the dual program at a point.
+    pub check: fn(&Point) -> VOutcome,
+}
+
+/// Checks every program of the vector family at `GRADMACRO_VERIFY_POINTS` random points
+/// (default 8): each row like [`run`]'s gradients (a point is skipped if any row is), then
+/// `vK_vjp` against the seed times the exact Jacobian.
+#[must_use]
+pub fn run_vector(programs: &[VProgram], seed: u64, first: usize) -> Report {
+    let per = std::env::var("GRADMACRO_VERIFY_POINTS").ok().and_then(|s| s.trim().parse::<usize>().ok()).unwrap_or(8);
+    let mut r = Report { seed, first, programs: programs.len(), vector: true, ..Report::default() };
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    for (i, prog) in programs.iter().enumerate() {
+        let k = first + i;
+        let mut rng = Rng(seed ^ (k as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F) ^ 0x7EC7_0A11_5EED_0008);
+        for _ in 0..per {
+            let pt = rng.point();
+            r.points += 1;
+            let fail = |what: String| Failure { name: prog.name, source: prog.source, point: pt.clone(), what };
+            let vo = match std::panic::catch_unwind(|| (prog.check)(&pt)) {
+                Ok(o) => o,
+                Err(e) => {
+                    let msg = e
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_string()))
+                        .unwrap_or_default();
+                    r.failures.push(fail(format!("panicked: {msg}")));
+                    continue;
+                }
+            };
+            if let Some(f) = compare_vector(&vo, &mut r) {
+                r.failures.push(fail(f));
+            }
+        }
+    }
+    std::panic::set_hook(hook);
+    r
+}
+
+/// Compares one vector outcome, updating the counts; returns a failure description.
+fn compare_vector(vo: &VOutcome, r: &mut Report) -> Option<String> {
+    let mut rows = Report::default();
+    for (i, o) in vo.rows.iter().enumerate() {
+        if let Some(f) = compare(o, &mut rows) {
+            return Some(format!("row {i} (output component {i}): {f}"));
+        }
+    }
+    if rows.skipped_margin > 0 {
+        r.skipped_margin += 1;
+        return None;
+    }
+    if rows.skipped_nonfinite > 0 {
+        r.skipped_nonfinite += 1;
+        return None;
+    }
+    if rows.skipped_drift > 0 {
+        r.skipped_drift += 1;
+        return None;
+    }
+    r.checked += 1;
+    r.rows_checked += rows.checked;
+    r.max_rel_error = r.max_rel_error.max(rows.max_rel_error);
+    for (a, b) in r.error_decades.iter_mut().zip(rows.error_decades) {
+        *a += b;
+    }
+    let v = vo.vjp.as_ref()?;
+    let value: Vec<f64> = vo.rows.iter().map(|o| o.value).collect();
+    if v.value.len() != value.len() || v.value.iter().zip(&value).any(|(a, b)| a.to_bits() != b.to_bits()) {
+        return Some(format!("vjp value: vK = {value:?}, vK_vjp.0 = {:?} (must be bit-identical)", v.value));
+    }
+    if v.gradient.len() != vo.rows[0].dual_grad.len() || v.active != vo.rows[0].active {
+        return Some(format!("vjp gradient length {} (expected {})", v.gradient.len(), vo.rows[0].dual_grad.len()));
+    }
+    let mut worst = 0.0f64;
+    let mut exact = Vec::new();
+    for j in 0..v.gradient.len() {
+        if !v.active[j] {
+            exact.push(0.0);
+            continue;
+        }
+        let e: f64 = vo.rows.iter().zip(&v.seed).map(|(o, s)| s * o.dual_grad[j]).sum();
+        let by_jac: f64 = vo.rows.iter().zip(&v.seed).map(|(o, s)| s * o.grad[j]).sum();
+        let scale = vo.rows.iter().zip(&v.seed).fold(1.0f64, |m, (o, s)| m + (s * o.dual_grad[j]).abs());
+        let err = (v.gradient[j] - e).abs().max((v.gradient[j] - by_jac).abs()) / scale;
+        worst = if err.is_nan() { f64::INFINITY } else { worst.max(err) };
+        exact.push(e);
+    }
+    r.vjp_checked += 1;
+    if worst > RTOL {
+        return Some(format!(
+            "vjp: relative error {worst:e}\n  seed     {:?}\n  expected {exact:?}\n  actual   {:?}",
+            v.seed, v.gradient
+        ));
+    }
+    r.vjp_max_rel_error = r.vjp_max_rel_error.max(worst);
+    None
 }
 
 /// Compares one outcome, updating the counts; returns a failure description.

@@ -3,7 +3,9 @@
 //! and its gradient must match the exact one to a relative tolerance, except at points where a
 //! branch or kink is within rounding of flipping (those are counted and skipped). Every program
 //! is `#[differentiate(forward)]` too: `pK_jvp` along a random direction must give `pK`'s value
-//! bit for bit and the exact gradient dotted with the direction.
+//! bit for bit and the exact gradient dotted with the direction. The vector family `vK`
+//! (vector outputs, calls to vector-valued helpers) is checked through `vK_jacobian` and
+//! `vK_vjp`, or `vK_grad`.
 
 #[allow(unused_variables, unused_mut, unused_assignments, unused_parens, unused_imports, unreachable_code, clippy::all)]
 mod programs {
@@ -23,4 +25,13 @@ fn oracle() {
     // every program is `forward` too: each checked point checks `pK_jvp`
     assert_eq!(report.jvp_checked, report.checked, "pK_jvp compared at every checked point");
     assert!(report.skipped_fraction() < 0.05, "too many points skipped: {}", report.skipped_fraction());
+    // the vector family (`gen/vector.rs`): `vK_jacobian` row by row and `vK_vjp`, or `vK_grad`
+    // of a program calling vector-valued helpers, against one dual evaluation per component
+    let vreport = verify::run_vector(programs::VPROGRAMS, programs::SEED, programs::VFIRST);
+    println!("{vreport}");
+    assert!(vreport.failures.is_empty(), "{} failures in the vector family", vreport.failures.len());
+    assert!(vreport.skipped_fraction() < 0.05, "too many points skipped: {}", vreport.skipped_fraction());
+    if !programs::VPROGRAMS.is_empty() {
+        assert!(vreport.vjp_checked > 0 && vreport.rows_checked > vreport.checked, "vector outputs checked");
+    }
 }

@@ -136,8 +136,35 @@ impl Lower<'_> {
         for m in macros {
             self.error_tokens(&m, MACRO_MSG);
         }
-        (e.to_token_stream(), uses)
+        let tokens = e.to_token_stream();
+        // A `move` closure that reads a buffer (a `Vec`) through the literal of a closure it
+        // calls would move the buffer into itself, where the original moved only the other
+        // closure, which borrows it: the buffer is borrowed before the `move` (found by the
+        // oracle, program v1225 from `GRADMACRO_VERIFY_FIRST=5000`: E0382 "borrow of moved
+        // value").
+        if let Expr::Closure(c) = strip(&e)
+            && c.capture.is_some()
+        {
+            let bufs: Vec<proc_macro2::Ident> = (0..self.arrays.len())
+                .filter(|&s| self.arrays[s].heap)
+                .map(super::array_ident)
+                .filter(|a| mentions_ident(&tokens, a))
+                .collect();
+            if !bufs.is_empty() {
+                return (quote!({ #(let #bufs = &#bufs;)* #tokens }), uses);
+            }
+        }
+        (tokens, uses)
     }
+}
+
+/// Whether `ts` contains the identifier `id` (inside groups too).
+fn mentions_ident(ts: &TokenStream, id: &proc_macro2::Ident) -> bool {
+    ts.clone().into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => i == *id,
+        proc_macro2::TokenTree::Group(g) => mentions_ident(&g.stream(), id),
+        _ => false,
+    })
 }
 
 /// Parts of an expression whose value carries no derivative, whatever they read: a comparison

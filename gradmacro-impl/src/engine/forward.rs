@@ -364,6 +364,7 @@ impl Fwd<'_> {
                         let v = self.op(v);
                         quote!([#v; #len])
                     }
+                    ArrayInit::Whole(v) => self.op(v),
                 };
                 if self.heap_adj.contains(slot) {
                     let (da, z) = (super::array_adj_ident(*slot), &self.body.arrays[*slot].zeros);

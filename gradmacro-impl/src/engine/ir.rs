@@ -177,6 +177,8 @@ pub enum Stmt {
 pub enum ArrayInit {
     List(Vec<Operand>),
     Repeat(Operand, TokenStream),
+    /// A whole constant array: `let r: [f64; 2] = g(c);` with constant arguments.
+    Whole(Operand),
 }
 
 #[derive(Clone, Debug)]
@@ -308,7 +310,7 @@ impl Stmt {
             }
             Stmt::ArrayDecl { init, .. } => match init {
                 ArrayInit::List(items) => items.iter().for_each(|a| op(a, f)),
-                ArrayInit::Repeat(a, _) => op(a, f),
+                ArrayInit::Repeat(a, _) | ArrayInit::Whole(a) => op(a, f),
             },
             Stmt::If(i) => {
                 op(&i.cond, f);

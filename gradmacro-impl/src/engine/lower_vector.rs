@@ -358,9 +358,27 @@ impl Lower<'_> {
         init: &Expr,
         out: &mut Block,
     ) -> bool {
+        self.destructure_vector_call(pats, tuple, ty, init, false, out)
+    }
+
+    /// [`Self::destructure_vector`]; with `constant`, also a call none of whose arguments is
+    /// differentiated but which is not plain code either (an `if` expression among its
+    /// arguments, say): its arguments are lowered, the call is evaluated as written, and each
+    /// name is bound to a component (found by the oracle's vector family, program v54 of the
+    /// default seed: `let (a, b) = g(if c { k } else { y }, ..);` with `y` left out by `wrt`
+    /// was rejected as "destructuring a differentiated value").
+    pub(super) fn destructure_vector_call(
+        &mut self,
+        pats: &[syn::Pat],
+        tuple: bool,
+        ty: Option<&syn::Type>,
+        init: &Expr,
+        constant: bool,
+        out: &mut Block,
+    ) -> bool {
         let n = pats.len();
         let ops = match strip(init) {
-            call @ (Expr::Call(_) | Expr::MethodCall(_)) if self.mentions_active(call) => {
+            call @ (Expr::Call(_) | Expr::MethodCall(_)) if constant || self.mentions_active(call) => {
                 let f = self.sig.float.path();
                 let ty = match ty {
                     Some(t) => t.to_token_stream(),

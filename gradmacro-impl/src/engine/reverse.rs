@@ -644,6 +644,8 @@ impl<'a> Rev<'a> {
                             );
                         }
                     }
+                    // a constant value: nothing to spread
+                    ArrayInit::Whole(_) => {}
                 }
                 // An array declared again (in a loop) starts from zeros; a `Vec` is declared once,
                 // at the function's level, and its adjoint is not read again.

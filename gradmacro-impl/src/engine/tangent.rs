@@ -272,6 +272,8 @@ impl Tan<'_> {
                         let tv = self.t_or_zero(v);
                         quote!([#tv; #len])
                     }
+                    // a constant value: its tangent is zero
+                    ArrayInit::Whole(_) => arr.zeros.clone(),
                 };
                 quote!(#primal let #m #ta #ty = #init;)
             }

@@ -196,13 +196,20 @@ fn headers(
     (vjp_header, jac_header)
 }
 
-/// Whether the backward pass can run again after itself: no loops (it pops their tapes) and no
-/// array element it puts back.
+/// Whether the backward pass can run again after itself: no loops (it pops their tapes), no
+/// array element it puts back, and no value an `if` arm hands out as an `Option` (a callee's
+/// `Vec` gradient of a slice argument after an early `return`, say): the backward arm unwraps it
+/// by value, which it can do once (found by the oracle's vector family, `verify/gen/vector.rs`).
 fn rerunnable(body: &Body, b: &Block) -> bool {
     b.stmts.iter().all(|s| match s {
         Stmt::Loop(_) => false,
         Stmt::Store { slot, .. } => !body.arrays[*slot].read_in_loop,
-        Stmt::If(i) => rerunnable(body, &i.then_block) && rerunnable(body, &i.else_block),
+        Stmt::If(i) => {
+            let mut optional = false;
+            i.then_block.for_each_def(&mut |v| optional |= super::forward::absent_in_other_arm(body, v));
+            i.else_block.for_each_def(&mut |v| optional |= super::forward::absent_in_other_arm(body, v));
+            !optional && rerunnable(body, &i.then_block) && rerunnable(body, &i.else_block)
+        }
         _ => true,
     })
 }
