@@ -51,9 +51,6 @@ pub(super) struct Clo {
     b: f64,
     /// The mutable variables it borrows (without `move`): not written while it is in scope.
     borrows: Vec<String>,
-    /// It captures a value a `move` closure may not capture (see `captures`): so does a closure
-    /// that calls it.
-    non_copy: bool,
 }
 
 /// The live closure that assigns to a captured variable.
@@ -146,7 +143,6 @@ impl Gen<'_> {
                 borrows.push(b.name.clone());
             }
         }
-        non_copy |= self.clos.iter().any(|c| c.non_copy && mentions(text, &c.name));
         for (i, v) in self.vars.iter().enumerate() {
             if !self.live(i) || !mentions(text, base(&v.name)) {
                 continue;
@@ -418,7 +414,7 @@ impl Gen<'_> {
             &format!("let {name} = {kw}|{params_p}| {};", body.p),
             &format!("let {name} = {kw}|{params_d}, mg: &mut verify::Margin| {};", body.d),
         );
-        self.clos.push(Clo { name, kind, b: body.b, borrows: if mv { Vec::new() } else { borrows }, non_copy });
+        self.clos.push(Clo { name, kind, b: body.b, borrows: if mv { Vec::new() } else { borrows } });
         // a first use
         let i = self.clos.len() - 1;
         if let Kind::Bool { .. } = kind {

@@ -48,6 +48,7 @@ fn reads(b: &Block, s: usize, top: bool) -> bool {
                 || match init {
                     super::ir::ArrayInit::List(items) => items.iter().any(lit),
                     super::ir::ArrayInit::Repeat(v, n) => lit(v) || mentions(n, &name),
+                    super::ir::ArrayInit::Whole(o) => lit(o),
                 }
         }
         Stmt::If(i) => {

@@ -85,13 +85,11 @@ impl Lower<'_> {
             .collect();
         // A `move` closure copies an array it captures (`[f64; 3]` is `Copy`); inlined, it would
         // read the array as later stores leave it.
-        // So does one that calls a closure capturing an array: inlined, the call's body names
-        // the array inside the `move` closure, which would then move it.
         if c.capture.is_some()
-            && let Some((n, via)) = captured.iter().find_map(|(n, b)| local_array_in(n, b))
+            && let Some((n, _)) =
+                captured.iter().find(|(_, b)| matches!(b, Binding::Array { array: super::ir::ArrayRef::Local(_), .. }))
         {
-            let through = via.map(|f| format!(" (through the closure `{f}` it calls)")).unwrap_or_default();
-            self.error_tokens(c, format!("a `move` closure that captures the local array `{n}`{through} is not supported: it would keep its own copy of `{n}`, which the macro does not follow; drop `move`, or copy the elements it needs into variables first"));
+            self.error_tokens(c, format!("a `move` closure that captures the local array `{n}` is not supported: it would keep its own copy of `{n}`, which the macro does not follow; drop `move`, or copy the elements it needs into variables first"));
         }
         let active =
             captured.iter().map(|(_, b)| b).chain(assigned.iter().map(|(_, i)| &self.env[*i].1)).any(|b| match b {
@@ -210,17 +208,4 @@ pub fn early_exit(e: &Expr) -> Option<&Expr> {
     let mut r = R(None);
     r.visit_expr(e);
     r.0
-}
-
-/// The local array `b` (bound to `name`) is or captures, with the closure it is captured through.
-fn local_array_in(name: &str, b: &Binding) -> Option<(String, Option<String>)> {
-    match b {
-        Binding::Array { array: super::ir::ArrayRef::Local(_), .. } => Some((name.to_string(), None)),
-        Binding::Closure(lc) => lc
-            .captured
-            .iter()
-            .find_map(|(n, b)| local_array_in(n, b))
-            .map(|(a, via)| (a, Some(via.unwrap_or_else(|| name.to_string())))),
-        _ => None,
-    }
 }
