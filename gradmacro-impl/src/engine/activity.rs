@@ -148,7 +148,7 @@ impl Lower<'_> {
             let bufs: Vec<proc_macro2::Ident> = (0..self.arrays.len())
                 .filter(|&s| self.arrays[s].heap)
                 .map(super::array_ident)
-                .filter(|a| mentions_ident(&tokens, a))
+                .filter(|a| super::mentions(&tokens, &a.to_string()))
                 .collect();
             if !bufs.is_empty() {
                 return (quote!({ #(let #bufs = &#bufs;)* #tokens }), uses);
@@ -156,15 +156,6 @@ impl Lower<'_> {
         }
         (tokens, uses)
     }
-}
-
-/// Whether `ts` contains the identifier `id` (inside groups too).
-fn mentions_ident(ts: &TokenStream, id: &proc_macro2::Ident) -> bool {
-    ts.clone().into_iter().any(|t| match t {
-        proc_macro2::TokenTree::Ident(i) => i == *id,
-        proc_macro2::TokenTree::Group(g) => mentions_ident(&g.stream(), id),
-        _ => false,
-    })
 }
 
 /// Parts of an expression whose value carries no derivative, whatever they read: a comparison

@@ -125,6 +125,25 @@ fn arm_defs(b: &Block, f: &mut dyn FnMut(ValId)) {
     }
 }
 
+/// `let (pat..) = if cond { then_code (then_vals..) } else { else_code (else_vals..) };`: an
+/// `if` whose arms hand values out.
+pub fn tuple_if(
+    cond: &TokenStream,
+    pat: &[TokenStream],
+    (then_code, then_vals): (TokenStream, Vec<TokenStream>),
+    (else_code, else_vals): (TokenStream, Vec<TokenStream>),
+) -> TokenStream {
+    quote! {
+        let (#(#pat,)*) = if #cond {
+            #then_code
+            (#(#then_vals,)*)
+        } else {
+            #else_code
+            (#(#else_vals,)*)
+        };
+    }
+}
+
 /// Whether `v`, defined in an arm and read by the backward pass, leaves the arm as an `Option`:
 /// the other arm has no value of its type to give when the type is not known to be a float.
 pub fn absent_in_other_arm(body: &Body, v: ValId) -> bool {
@@ -216,19 +235,9 @@ impl Fwd<'_> {
         let then_fwd = self.block_prefix(&i.then_block, fused);
         let else_fwd = self.block_prefix(&i.else_block, fused);
         let pat: Vec<TokenStream> = i.phis.iter().map(|p| self.name(p.out)).collect();
-        let then_vals = i.phis.iter().map(|p| self.op(&p.then_val));
-        let else_vals = i.phis.iter().map(|p| self.op(&p.else_val));
-        quote! {
-            let (#(#pat,)*) = if #cond {
-                #then_fwd
-                #then_bwd
-                (#(#then_vals,)*)
-            } else {
-                #else_fwd
-                #else_bwd
-                (#(#else_vals,)*)
-            };
-        }
+        let then_vals = i.phis.iter().map(|p| self.op(&p.then_val)).collect();
+        let else_vals = i.phis.iter().map(|p| self.op(&p.else_val)).collect();
+        tuple_if(&cond, &pat, (quote!(#then_fwd #then_bwd), then_vals), (quote!(#else_fwd #else_bwd), else_vals))
     }
 
     pub(super) fn stmt(&self, s: &Stmt) -> TokenStream {
@@ -483,15 +492,7 @@ impl Fwd<'_> {
             then_vals.push(tv);
             else_vals.push(ev);
         }
-        quote! {
-            let (#(#pat,)*) = if #cond {
-                #then_code
-                (#(#then_vals,)*)
-            } else {
-                #else_code
-                (#(#else_vals,)*)
-            };
-        }
+        tuple_if(&cond, &pat, (then_code, then_vals), (else_code, else_vals))
     }
 
     fn loop_stmt(&self, l: &Loop) -> TokenStream {

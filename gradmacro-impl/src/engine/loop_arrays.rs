@@ -13,9 +13,8 @@
 //! backward: h = saved; .. h[i] = old            backward: .. h[i] = old
 //! ```
 
-use proc_macro2::TokenStream;
-
 use super::ir::{ArrayRef, Block, Body, CallArg, Loop, LoopKind, Operand, Stmt};
+use super::mentions;
 
 /// The arrays `l` writes that its body never reads, written only by stores at the body's top
 /// level: the replay of an iteration leaves them alone.
@@ -65,13 +64,5 @@ fn reads(b: &Block, s: usize, top: bool) -> bool {
             };
             head || reads(&l.body, s, false) || l.carried.iter().any(|c| lit(&c.init) || lit(&c.exit))
         }
-    })
-}
-
-fn mentions(t: &TokenStream, name: &str) -> bool {
-    t.clone().into_iter().any(|tt| match tt {
-        proc_macro2::TokenTree::Ident(i) => i == name,
-        proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), name),
-        _ => false,
     })
 }

@@ -95,6 +95,15 @@ pub fn respan(t: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
+/// Whether `t` contains the identifier `name` (inside groups too).
+pub fn mentions(t: &TokenStream, name: &str) -> bool {
+    t.clone().into_iter().any(|tt| match tt {
+        proc_macro2::TokenTree::Ident(i) => i == name,
+        proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), name),
+        _ => false,
+    })
+}
+
 pub fn hidden(prefix: &str, n: usize) -> Ident {
     format_ident!("__{}{}", prefix, n, span = Span::mixed_site())
 }

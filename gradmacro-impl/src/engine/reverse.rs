@@ -487,6 +487,21 @@ impl<'a> Rev<'a> {
         out
     }
 
+    /// The adjoint of an active array (a parameter's gradient or a local array's adjoint),
+    /// marked used so that it is declared.
+    fn array_adj_target(&mut self, array: ArrayRef) -> Ident {
+        match array {
+            ArrayRef::Param(i) => {
+                self.param_adj_used.insert(i);
+                param_adj_ident(i)
+            }
+            ArrayRef::Local(s) => {
+                self.local_adj_used.insert(s);
+                array_adj_ident(s)
+            }
+        }
+    }
+
     /// The backward pass of a block whose backward pass starts right after its forward pass
     /// (the function's body, the arms of an `if` that ends one). An `if` that ends it runs its
     /// arms' backward passes inside the forward `if`: the arms' values are used where they are
@@ -562,16 +577,7 @@ impl<'a> Rev<'a> {
                 let d = adj_ident(*x);
                 let idx = self.op(index);
                 let path: Vec<TokenStream> = path.iter().map(|p| self.op(p)).collect();
-                let target = match array {
-                    ArrayRef::Param(p) => {
-                        self.param_adj_used.insert(*p);
-                        param_adj_ident(*p)
-                    }
-                    ArrayRef::Local(s) => {
-                        self.local_adj_used.insert(*s);
-                        array_adj_ident(*s)
-                    }
-                };
+                let target = self.array_adj_target(*array);
                 let e = super::element(self.sig, self.body, *array, &quote!(#target), &idx, &path);
                 let tokens = if super::is_struct(self.sig, *array) {
                     quote!(::gradmacro::__private::Field::add_adjoint(&mut #e, #d);)
@@ -677,16 +683,7 @@ impl<'a> Rev<'a> {
                 // y = g(.., w, ..) with an array w  =>  dw[k] += (dg/dw)[k] * dy
                 CallArg::Array { active: Some(array), .. } => {
                     let pt = self.op(&Operand::Val(pv));
-                    let target = match array {
-                        ArrayRef::Param(i) => {
-                            self.param_adj_used.insert(*i);
-                            param_adj_ident(*i)
-                        }
-                        ArrayRef::Local(s) => {
-                            self.local_adj_used.insert(*s);
-                            array_adj_ident(*s)
-                        }
-                    };
+                    let target = self.array_adj_target(*array);
                     let (k, g) = (super::hidden("k", 0), super::hidden("p", 0));
                     let tokens = quote! {
                         for (#k, #g) in ::core::iter::Iterator::enumerate(#pt.iter()) {
@@ -759,16 +756,7 @@ impl<'a> Rev<'a> {
                     }
                 }
                 CallArg::Array { active: Some(array), .. } => {
-                    let target = match array {
-                        ArrayRef::Param(i) => {
-                            self.param_adj_used.insert(*i);
-                            param_adj_ident(*i)
-                        }
-                        ArrayRef::Local(s) => {
-                            self.local_adj_used.insert(*s);
-                            array_adj_ident(*s)
-                        }
-                    };
+                    let target = self.array_adj_target(*array);
                     let (k, g) = (super::hidden("k", 0), super::hidden("p", 0));
                     out.push(B::Raw(quote! {
                         for (#k, #g) in ::core::iter::Iterator::enumerate(#n.iter()) {

@@ -345,15 +345,7 @@ impl Tan<'_> {
             then_vals.push(self.t_or_zero(&p.then_val));
             else_vals.push(self.t_or_zero(&p.else_val));
         }
-        quote! {
-            let (#(#pat,)*) = if #cond {
-                #then_code
-                (#(#then_vals,)*)
-            } else {
-                #else_code
-                (#(#else_vals,)*)
-            };
-        }
+        super::forward::tuple_if(&cond, &pat, (then_code, then_vals), (else_code, else_vals))
     }
 
     fn loop_stmt(&self, l: &Loop) -> TokenStream {
