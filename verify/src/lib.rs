@@ -467,19 +467,33 @@ impl std::fmt::Display for Report {
 /// Checks every program at `GRADMACRO_VERIFY_POINTS` random points (default 8).
 #[must_use]
 pub fn run(programs: &[Program], seed: u64, first: usize) -> Report {
+    let r = Report { seed, first, programs: programs.len(), ..Report::default() };
+    check_all(programs, r, 0, |p| (p.name, p.source, p.check), compare)
+}
+
+/// Runs each program's check at `GRADMACRO_VERIFY_POINTS` random points (default 8), drawn from
+/// the seed, the program's number and `salt`, and records what `compare` finds (a panic is a
+/// failure).
+fn check_all<P, O>(
+    programs: &[P],
+    mut r: Report,
+    salt: u64,
+    parts: impl Fn(&P) -> (&'static str, &'static str, fn(&Point) -> O),
+    compare: impl Fn(&O, &mut Report) -> Option<String>,
+) -> Report {
     let per = std::env::var("GRADMACRO_VERIFY_POINTS").ok().and_then(|s| s.trim().parse::<usize>().ok()).unwrap_or(8);
-    let mut r = Report { seed, first, programs: programs.len(), ..Report::default() };
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     for (i, prog) in programs.iter().enumerate() {
+        let (name, source, check) = parts(prog);
         // Program `k`'s points depend on `k` alone, whichever shard it is checked in.
-        let k = first + i;
-        let mut rng = Rng(seed ^ (k as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F));
+        let k = r.first + i;
+        let mut rng = Rng(r.seed ^ (k as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F) ^ salt);
         for _ in 0..per {
             let pt = rng.point();
             r.points += 1;
-            let fail = |what: String| Failure { name: prog.name, source: prog.source, point: pt.clone(), what };
-            let o = match std::panic::catch_unwind(|| (prog.check)(&pt)) {
+            let fail = |what: String| Failure { name, source, point: pt.clone(), what };
+            let o = match std::panic::catch_unwind(|| check(&pt)) {
                 Ok(o) => o,
                 Err(e) => {
                     let msg = e
@@ -540,36 +554,8 @@ pub struct VProgram {
 /// `vK_vjp` against the seed times the exact Jacobian.
 #[must_use]
 pub fn run_vector(programs: &[VProgram], seed: u64, first: usize) -> Report {
-    let per = std::env::var("GRADMACRO_VERIFY_POINTS").ok().and_then(|s| s.trim().parse::<usize>().ok()).unwrap_or(8);
-    let mut r = Report { seed, first, programs: programs.len(), vector: true, ..Report::default() };
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    for (i, prog) in programs.iter().enumerate() {
-        let k = first + i;
-        let mut rng = Rng(seed ^ (k as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F) ^ 0x7EC7_0A11_5EED_0008);
-        for _ in 0..per {
-            let pt = rng.point();
-            r.points += 1;
-            let fail = |what: String| Failure { name: prog.name, source: prog.source, point: pt.clone(), what };
-            let vo = match std::panic::catch_unwind(|| (prog.check)(&pt)) {
-                Ok(o) => o,
-                Err(e) => {
-                    let msg = e
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_string()))
-                        .unwrap_or_default();
-                    r.failures.push(fail(format!("panicked: {msg}")));
-                    continue;
-                }
-            };
-            if let Some(f) = compare_vector(&vo, &mut r) {
-                r.failures.push(fail(f));
-            }
-        }
-    }
-    std::panic::set_hook(hook);
-    r
+    let r = Report { seed, first, programs: programs.len(), vector: true, ..Report::default() };
+    check_all(programs, r, 0x7EC7_0A11_5EED_0008, |p| (p.name, p.source, p.check), compare_vector)
 }
 
 /// Compares one vector outcome, updating the counts; returns a failure description.
