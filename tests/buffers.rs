@@ -159,3 +159,97 @@ fn buffers_after_an_early_return_and_in_arms() {
     }
     assert_eq!(guarded_buffers_grad(0.3, &[], true), (0.0, 0.0));
 }
+
+/// A per-point buffer, as a mixture's log-likelihood is written: `lp` is made again for every
+/// point (run-time `k`), filled by index, then log-sum-exp'd. The loop over the points only
+/// accumulates, so its backward pass runs inside it.
+#[allow(clippy::needless_range_loop, reason = "indexing is the shape under test")]
+#[differentiate(wrt(w), forward)]
+fn per_point_lse(w: &[f64], x: &[f64], k: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        let mut lp = vec![0.0; k];
+        for j in 0..k {
+            lp[j] = w[j] * x[i];
+        }
+        s += lp.iter().map(|v| v.exp()).sum::<f64>().ln();
+    }
+    s
+}
+
+/// A buffer built from a value the loop carries: the loop keeps a tape and its backward loop
+/// rebuilds each iteration's buffer (and a fresh adjoint for it) from the tape.
+#[allow(clippy::useless_vec, reason = "a `vec!` in a loop is what is tested")]
+#[differentiate(wrt(w), forward)]
+fn carried_buffer(w: &[f64], n: usize) -> f64 {
+    let mut y = 0.5;
+    for _ in 0..n {
+        let h = vec![y, y * y, w[0]];
+        y = (h[0] * w[1] + h[1] * h[2]).sin();
+    }
+    y
+}
+
+/// Length from the loop variable, an element updated in place, written by an inner loop, in a
+/// `while` loop with an early `break`, and one declared in an inner loop of a carried loop.
+#[allow(clippy::useless_vec, clippy::needless_range_loop, reason = "`vec!` and indexing are the shapes under test")]
+#[differentiate(forward)]
+fn loop_buffers(a: f64, m: usize) -> f64 {
+    let mut t = a;
+    let mut k = 0;
+    while k < 5 {
+        let mut b = vec![t; k + m];
+        b[0] *= t;
+        for j in 1..b.len() {
+            b[j] = b[j - 1] * 0.5 + t;
+        }
+        for r in 0..2 {
+            let c = vec![b[r], t.sin()];
+            t += 0.1 * c[0] * c[1];
+        }
+        t = b[b.len() - 1].tanh() + t * 0.1;
+        if t > 10.0 {
+            break;
+        }
+        k += 1;
+    }
+    t
+}
+
+#[test]
+fn buffers_declared_in_loops() {
+    let w = [0.3, -0.2, 0.7];
+    let x = [0.5, 1.0, -2.0, 0.1];
+    let (v, g) = per_point_lse_grad(&w, &x, 3);
+    assert_same_value("per_point_lse", v, per_point_lse(&w, &x, 3));
+    // closed form: d/dw_j Σ_i ln Σ_j exp(w_j x_i) = Σ_i x_i softmax_j(w x_i)
+    for j in 0..3 {
+        let want: f64 = x
+            .iter()
+            .map(|xi| {
+                let z: f64 = w.iter().map(|wj| (wj * xi).exp()).sum();
+                xi * (w[j] * xi).exp() / z
+            })
+            .sum();
+        assert_exact("per_point_lse, w", g[j], want);
+    }
+    let t = [0.25, -1.0, 0.5];
+    let (tv, dt) = per_point_lse_jvp(&w, &x, 3, &t);
+    assert_same_value("per_point_lse_jvp", tv, v);
+    assert_exact("per_point_lse_jvp", dt, g.iter().zip(&t).map(|(a, b)| a * b).sum());
+
+    let w2 = [0.3, 0.9];
+    let (v, g) = carried_buffer_grad(&w2, 7);
+    assert_same_value("carried_buffer", v, carried_buffer(&w2, 7));
+    assert_fd_all("carried_buffer", |w| carried_buffer(w, 7), &w2, &g);
+    let (_, dt) = carried_buffer_jvp(&w2, 7, &[1.0, 0.0]);
+    assert_fd("carried_buffer_jvp", dt, fd1(|a| carried_buffer(&[a, w2[1]], 7), w2[0]));
+
+    for (a, m) in [(0.4, 2), (-0.7, 3), (1.3, 2)] {
+        let (v, da) = loop_buffers_grad(a, m);
+        assert_same_value("loop_buffers", v, loop_buffers(a, m));
+        assert_fd("loop_buffers", da, fd1(|a| loop_buffers(a, m), a));
+        let (_, ta) = loop_buffers_jvp(a, m, 1.0);
+        assert_fd("loop_buffers_jvp", ta, fd1(|a| loop_buffers(a, m), a));
+    }
+}

@@ -102,8 +102,11 @@
 //!   path taken is differentiated.
 //! - Local buffers `let mut h = vec![0.0; n];`, `vec![a, b, c]` and `Vec::with_capacity(n)` /
 //!   `Vec::new()` filled by `push`, written by index and read by index or iteration, like local
-//!   arrays; declared anywhere but inside a loop (also in an `if` arm, or after an early
-//!   `return` such as `if data.is_empty() { return 0.0; }`).
+//!   arrays; declared at the function's level (also in an `if` arm, or after an early
+//!   `return` such as `if data.is_empty() { return 0.0; }`), and `vec!` buffers also at the top
+//!   level of a loop body, made again by each iteration (`for x in data { let mut lp = vec![0.0;
+//!   k]; .. }`). A `push` buffer or a `collect` inside a loop is an error that says where to
+//!   declare it instead.
 //! - `let (s, c) = x.sin_cos();`, `%` and `rem_euclid` on floats, `assert!`, `assert_eq!`,
 //!   `debug_assert!` (and kin) and `println!` (and kin) on any values: they run, and carry no
 //!   gradient.
@@ -696,6 +699,14 @@ pub mod __private {
     #[must_use]
     pub fn zeros<F: Default + Clone>(n: usize) -> ::alloc::vec::Vec<F> {
         ::alloc::vec![F::default(); n]
+    }
+
+    /// `v` made `n` zeros long, in the room it already has: the adjoint of a buffer a loop
+    /// declares again in every iteration is made once and reset per iteration.
+    #[inline]
+    pub fn reset_zeros<F: Default + Clone>(v: &mut ::alloc::vec::Vec<F>, n: usize) {
+        v.clear();
+        v.resize(n, F::default());
     }
 }
 

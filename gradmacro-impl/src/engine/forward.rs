@@ -365,11 +365,11 @@ impl Fwd<'_> {
                     _ if let Some(cap) = &self.body.arrays[*slot].capacity => {
                         quote!(::gradmacro::__private::Vec::with_capacity(#cap))
                     }
-                    ArrayInit::Repeat(v, len) if heap => {
+                    ArrayInit::Repeat(v, len, _) if heap => {
                         let v = self.op(v);
                         quote!(::core::iter::Iterator::collect::<::gradmacro::__private::Vec<_>>(::core::iter::repeat_n(#v, #len)))
                     }
-                    ArrayInit::Repeat(v, len) => {
+                    ArrayInit::Repeat(v, len, _) => {
                         let v = self.op(v);
                         quote!([#v; #len])
                     }

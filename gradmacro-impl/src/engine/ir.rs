@@ -176,7 +176,8 @@ pub enum Stmt {
 #[derive(Clone, Debug)]
 pub enum ArrayInit {
     List(Vec<Operand>),
-    Repeat(Operand, TokenStream),
+    /// `[v; n]`, `vec![v; n]`; the values `n` reads (a run-time length), for recomputations.
+    Repeat(Operand, TokenStream, Vec<ValId>),
     /// A whole constant array: `let r: [f64; 2] = g(c);` with constant arguments.
     Whole(Operand),
 }
@@ -310,7 +311,11 @@ impl Stmt {
             }
             Stmt::ArrayDecl { init, .. } => match init {
                 ArrayInit::List(items) => items.iter().for_each(|a| op(a, f)),
-                ArrayInit::Repeat(a, _) | ArrayInit::Whole(a) => op(a, f),
+                ArrayInit::Repeat(a, _, uses) => {
+                    op(a, f);
+                    uses.iter().for_each(|u| f(*u));
+                }
+                ArrayInit::Whole(a) => op(a, f),
             },
             Stmt::If(i) => {
                 op(&i.cond, f);

@@ -46,7 +46,7 @@ fn reads(b: &Block, s: usize, top: bool) -> bool {
             *slot == s
                 || match init {
                     super::ir::ArrayInit::List(items) => items.iter().any(lit),
-                    super::ir::ArrayInit::Repeat(v, n) => lit(v) || mentions(n, &name),
+                    super::ir::ArrayInit::Repeat(v, n, _) => lit(v) || mentions(n, &name),
                     super::ir::ArrayInit::Whole(o) => lit(o),
                 }
         }

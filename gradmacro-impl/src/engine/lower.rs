@@ -146,6 +146,8 @@ pub struct Lower<'a> {
     pub next_loop_value: Option<String>,
     /// Nesting of `if` and `match` arms being lowered.
     pub branch_depth: usize,
+    /// Per loop being lowered, innermost last: `branch_depth` at its body's top level.
+    pub loop_branch_depth: Vec<usize>,
     /// `return`s lowered so far, to know whether a loop body can return.
     pub returns: usize,
     /// Local array slots written so far, in order, to know which arrays a loop body writes.
@@ -173,6 +175,7 @@ impl<'a> Lower<'a> {
             loop_values: Vec::new(),
             next_loop_value: None,
             branch_depth: 0,
+            loop_branch_depth: Vec::new(),
             returns: 0,
             stores: Vec::new(),
             forced_active,
@@ -697,13 +700,23 @@ impl<'a> Lower<'a> {
                 return self.bind(name, Binding::Scalar { op: Operand::Lit(quote!(0.0)), refs: 0 });
             }
         };
-        if self.loop_depth > 0 {
+        // In a loop, the buffer and its adjoint are made again by each iteration and by its
+        // recomputation in the backward pass (`Rev::loop_buffers`): only at the body's top level,
+        // where both run in one scope. In an arm they would have to leave it.
+        if self.loop_depth > 0 && self.loop_branch_depth.last() != Some(&self.branch_depth) {
             self.error_tokens(
                 init,
-                "a `vec!` buffer declared inside a loop is not supported: declare it before the loop (with its largest length) and write its elements in it",
+                "a `vec!` buffer declared inside an `if` or `match` arm within a loop (or after a `continue` or `break` in it) is not supported: declare it at the top level of the loop body, before the `if`",
             );
         }
         let binding = self.new_array(ty, &lit, true, out);
+        if self.loop_depth > 0
+            && let Binding::Array { array: ArrayRef::Local(slot), .. } = binding
+        {
+            // Rebuilt by the backward pass's recomputation of the iteration, which declares the
+            // adjoint beside it.
+            self.arrays[slot].read_in_loop = true;
+        }
         self.bind(name, binding);
     }
 
@@ -744,12 +757,13 @@ impl<'a> Lower<'a> {
                     if self.is_active(&n) {
                         self.error_tokens(&r.len, "the length of a `vec!` must be an integer");
                     }
-                    self.op_tokens(&n)
+                    (self.op_tokens(&n), n.val().into_iter().collect())
                 } else {
-                    r.len.to_token_stream()
+                    (r.len.to_token_stream(), Vec::new())
                 };
+                let (len, uses) = len;
                 let active = self.is_active(&v);
-                (ArrayInit::Repeat(v, len.clone()), quote!([0.0; #len]), active)
+                (ArrayInit::Repeat(v, len.clone(), uses), quote!([0.0; #len]), active)
             }
             // A whole value of the array's type, e.g. `let r: [f64; 2] = g(c);` with constant
             // arguments (found by the oracle's vector family, program v87 of the default seed:

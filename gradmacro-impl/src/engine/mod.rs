@@ -247,6 +247,23 @@ fn item_head(item: &syn::Item) -> TokenStream {
     }
 }
 
+/// The arrays declared inside a loop of `b` (`in_loop`: `b` is itself in one).
+fn loop_decls(b: &ir::Block, in_loop: bool, out: &mut HashSet<usize>) {
+    for s in &b.stmts {
+        match s {
+            ir::Stmt::ArrayDecl { slot, .. } if in_loop => {
+                out.insert(*slot);
+            }
+            ir::Stmt::If(i) => {
+                loop_decls(&i.then_block, in_loop, out);
+                loop_decls(&i.else_block, in_loop, out);
+            }
+            ir::Stmt::Loop(l) => loop_decls(&l.body, true, out),
+            _ => {}
+        }
+    }
+}
+
 /// `fn f_grad(...) -> (F, G...)` with its doc comment, without the body; `body`, when there is
 /// one, is shown in the doc comment, with the user's names of its values.
 fn grad_header(
@@ -384,8 +401,15 @@ fn emit_parts(sig: &Sig, body: &Body) -> Parts {
         })
         .collect();
     // A `Vec`'s adjoint takes the length the forward pass gives it: it is declared beside it.
-    let heap_adj: HashSet<usize> =
-        rev.local_adj_used.iter().copied().filter(|&s| body.arrays[s].heap || body.arrays[s].beside).collect();
+    // One declared in a loop has its adjoint declared by the loop's backward pass instead.
+    let mut in_loops = HashSet::new();
+    loop_decls(&body.block, false, &mut in_loops);
+    let heap_adj: HashSet<usize> = rev
+        .local_adj_used
+        .iter()
+        .copied()
+        .filter(|&s| (body.arrays[s].heap || body.arrays[s].beside) && !in_loops.contains(&s))
+        .collect();
     let fwd = forward::Fwd {
         body,
         sig,
@@ -404,10 +428,14 @@ fn emit_parts(sig: &Sig, body: &Body) -> Parts {
         decls.extend(quote!(let mut #g = #z;));
     }
     for &s in &rev.local_adj_used {
+        let g = array_adj_ident(s);
         if !body.arrays[s].heap && !body.arrays[s].beside {
-            let g = array_adj_ident(s);
             let z = &body.arrays[s].zeros;
             decls.extend(quote!(let mut #g = #z;));
+        } else if body.arrays[s].heap && in_loops.contains(&s) {
+            // Reset for each iteration's buffer by the loop's backward pass (`Rev::loop_buffers`).
+            let f = sig.float.path();
+            decls.extend(quote!(let mut #g = ::gradmacro::__private::Vec::<#f>::new();));
         }
     }
     let mut ifs = HashMap::new();

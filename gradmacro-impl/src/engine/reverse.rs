@@ -639,15 +639,17 @@ impl<'a> Rev<'a> {
                         }
                     }
                     // h = [v; n]  =>  dv += dh[0] + .. + dh[n - 1]
-                    ArrayInit::Repeat(it, _) => {
+                    ArrayInit::Repeat(it, _, _) => {
                         if let Some(v) = self.active(it) {
                             let f = &self.float;
-                            self.contribute(
-                                v,
-                                quote!(::core::iter::Iterator::sum::<#f>(::core::iter::IntoIterator::into_iter(#da))),
-                                None,
-                                out,
-                            );
+                            // A `Vec`'s adjoint may be reused by the next iteration's buffer
+                            // (`Rev::loop_buffers`): summed through a borrow.
+                            let elems = if self.body.arrays[*slot].heap {
+                                quote!(::core::iter::Iterator::copied(::core::iter::IntoIterator::into_iter(&#da)))
+                            } else {
+                                quote!(::core::iter::IntoIterator::into_iter(#da))
+                            };
+                            self.contribute(v, quote!(::core::iter::Iterator::sum::<#f>(#elems)), None, out);
                         }
                     }
                     // a constant value: nothing to spread

@@ -62,6 +62,7 @@ impl Rev<'_> {
         self.loop_depth += 1;
         self.block(&l.body, &mut body_bs);
         self.loop_depth -= 1;
+        body_bs.splice(0..0, self.loop_buffers(l));
         if preaccumulate {
             let Some(done) = self.frames.pop() else { return false };
             let Some(c) = seeded.first() else { return false };
@@ -130,6 +131,26 @@ impl Rev<'_> {
         true
     }
 
+    /// The adjoints of the `vec!` buffers the loop body declares (at its top level, see
+    /// `declare_vec`), set to zeros of the buffer's length where the iteration's backward pass
+    /// starts: after the forward statements of the iteration in a fused loop, after their
+    /// recomputation otherwise, in the scope of the buffer. Each iteration's buffer is a new one;
+    /// its adjoint reuses the room of the last (declared once, at the function's level), so the
+    /// backward pass allocates no buffer per iteration.
+    fn loop_buffers(&self, l: &Loop) -> Vec<B> {
+        l.body
+            .stmts
+            .iter()
+            .filter_map(|s| match s {
+                Stmt::ArrayDecl { slot, .. } if self.body.arrays[*slot].heap && self.local_adj_used.contains(slot) => {
+                    let (da, a) = (super::array_adj_ident(*slot), array_ident(*slot));
+                    Some(B::Raw(quote!(::gradmacro::__private::reset_zeros(&mut #da, #a.len());)))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     #[allow(clippy::too_many_lines, reason = "one loop reversal, step by step")]
     pub(super) fn loop_stmt(&mut self, l: &Loop, out: &mut Vec<B>) {
         let active_carried: Vec<_> = l.carried.iter().filter(|c| self.body.vals[c.after].active).cloned().collect();
@@ -164,6 +185,7 @@ impl Rev<'_> {
         self.loop_depth += 1;
         self.block(&l.body, &mut body_bs);
         self.loop_depth -= 1;
+        body_bs.splice(0..0, self.loop_buffers(l));
         for c in &active_carried {
             let ds = slot_adj_ident(c.slot);
             let value = self.adj_or_zero(c.entry);
@@ -211,15 +233,14 @@ impl Rev<'_> {
             LoopKind::While { .. } => vec![],
         };
         // Arrays the body only writes need no copy per iteration (see `loop_arrays`): a push is
-        // undone by its index, a store by the element it replaced, which a taped loop keeps
-        // (an untaped loop cannot: then only buffers that grow by `push` are kept).
-        let tapes_anyway = !entries.is_empty() || (l.exit_code.is_some() && matches!(l.kind, LoopKind::ForIter { .. }));
+        // undone by its index, a store by the element it replaced, which the loop's tape keeps.
+        // A loop with nothing else to tape gets a tape for them: copying the whole array per
+        // iteration, the alternative, would tape too (`for j in 0..k { h[j] = .. }`: O(k) per
+        // iteration, O(k²) in all, against O(1) and O(k)).
         let plain_stores =
             |s: usize| l.body.stmts.iter().any(|st| matches!(st, Stmt::Store { slot, push: false, .. } if *slot == s));
-        let kept: Vec<usize> = super::loop_arrays::unread_written(self.body, l)
-            .into_iter()
-            .filter(|&s| tapes_anyway || !plain_stores(s))
-            .collect();
+        let kept: Vec<usize> = super::loop_arrays::unread_written(self.body, l);
+        let tape_kept = kept.iter().any(|&s| plain_stores(s));
         let tape_arrays: Vec<usize> = l
             .written_arrays
             .iter()
@@ -237,6 +258,7 @@ impl Rev<'_> {
             !bound.is_empty() && (writes_outer || active_carried.iter().any(|c| !accumulates(&l.body, c)));
         let taped = !entries.is_empty()
             || !tape_arrays.is_empty()
+            || tape_kept
             || (order_sensitive && early && matches!(l.kind, LoopKind::ForIter { .. }));
         // A taped loop also stores the gate values its backward rules read (those computed at
         // the body's top level) instead of computing them again: `y.sin()` is popped, not

@@ -264,11 +264,11 @@ impl Tan<'_> {
                         }
                     }
                     _ if let Some(cap) = &arr.capacity => quote!(::gradmacro::__private::Vec::with_capacity(#cap)),
-                    ArrayInit::Repeat(v, len) if arr.heap => {
+                    ArrayInit::Repeat(v, len, _) if arr.heap => {
                         let tv = self.t_or_zero(v);
                         quote!(::core::iter::Iterator::collect::<::gradmacro::__private::Vec<_>>(::core::iter::repeat_n(#tv, #len)))
                     }
-                    ArrayInit::Repeat(v, len) => {
+                    ArrayInit::Repeat(v, len, _) => {
                         let tv = self.t_or_zero(v);
                         quote!([#tv; #len])
                     }
