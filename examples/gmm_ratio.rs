@@ -17,11 +17,19 @@ use plotters::prelude::*;
 const DS: [usize; 4] = [2, 10, 20, 64];
 const KS: [usize; 4] = [5, 10, 25, 50];
 
-/// The median point estimate, in ns, of one benchmark, if criterion wrote it. The file is
-/// criterion's own small JSON; the number after `"median"`'s `"point_estimate":` is all we need,
-/// which saves a JSON dependency.
+/// The median point estimate, in ns, of one benchmark, if criterion wrote it in the latest run.
+/// The file is criterion's own small JSON; the number after `"median"`'s `"point_estimate":` is
+/// all we need, which saves a JSON dependency. A result older than its group's `f` is left from
+/// an earlier run (a peer that run and was skipped since) and is ignored: each run times `f`
+/// first, so its own results are newer.
 fn median(root: &Path, group: &str, method: &str) -> Option<f64> {
-    let text = std::fs::read_to_string(root.join(group).join(method).join("new/estimates.json")).ok()?;
+    let file = |m: &str| root.join(group).join(m).join("new/estimates.json");
+    let modified = |m: &str| std::fs::metadata(file(m)).and_then(|meta| meta.modified()).ok();
+    if modified(method)? < modified("f")? {
+        eprintln!("{group}/{method}: ignored, older than {group}/f (an earlier run's)");
+        return None;
+    }
+    let text = std::fs::read_to_string(file(method)).ok()?;
     let after = &text[text.find("\"median\"")?..];
     let value = &after[after.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
     let end = value.find([',', '}'])?;
