@@ -15,7 +15,7 @@
 //! (relative 1e-9 of the largest component). The skipped peers are printed on stderr.
 //!
 //! `cargo bench --bench gmm -- --quick` (a few minutes); `cargo run --release --example
-//! gmm_ratio` then prints BENCHMARKS.md's table and writes `benches/gmm_ratio.svg` from
+//! gmm_ratio` then prints BENCHMARKS.md's table and writes `docs/gmm_ratio.svg` from
 //! criterion's results.
 
 #![allow(clippy::needless_range_loop, reason = "the peers index the packed layout as the objective does")]
