@@ -17,6 +17,8 @@
 //! `cargo bench --bench gmm -- --quick` (a few minutes); `cargo run --release --example
 //! gmm_ratio` then prints BENCHMARKS.md's table and writes `docs/gmm_ratio.svg` from
 //! criterion's results.
+//! `cargo test --release --bench gmm` runs the checks and each benchmark once (about a minute;
+//! unoptimised, the largest sizes take many minutes).
 
 #![allow(clippy::needless_range_loop, reason = "the peers index the packed layout as the objective does")]
 
