@@ -272,3 +272,46 @@ fn a_buffer_per_iteration_adds_no_allocation_per_iteration() {
         assert!(count <= 2 * n + 2, "n = {n}: f_grad made {count} allocations, f {f_count}");
     }
 }
+
+/// `q[r] += ..` into a buffer an inner loop also reads, over a packed lower triangle (the GMM
+/// objective's `Q (x - μ)`): each inner iteration used to copy the whole buffer onto the tape,
+/// O(d²) copies of d elements; it now tapes the one element it replaces, and puts it back before
+/// it replays the iteration, so the allocations grow like d (one copy per outer iteration).
+#[allow(clippy::needless_range_loop, reason = "ADBench's index loops are the shape under test")]
+#[differentiate(wrt(w))]
+fn lower_triangle(w: &[f64], x: &[f64]) -> f64 {
+    let d = x.len();
+    let mut q = vec![0.0; d];
+    let mut l = 0;
+    for s in 0..d {
+        for r in s + 1..d {
+            q[r] += w[l] * x[s];
+            l += 1;
+        }
+    }
+    q.iter().map(|v| v * v).sum()
+}
+
+#[test]
+#[allow(clippy::needless_range_loop, reason = "the closed form follows the loops")]
+fn adding_into_a_buffer_in_nested_loops_does_not_copy_it_per_element() {
+    for d in [4usize, 16, 64] {
+        let x: Vec<f64> = (0..d).map(|i| (i as f64 * 0.61).cos()).collect();
+        let w: Vec<f64> = (0..d * (d - 1) / 2).map(|i| (i as f64 * 0.37).sin()).collect();
+        let ((value, grad), count) = allocations_during(|| lower_triangle_grad(black_box(&w), black_box(&x)));
+        assert_eq!(value.to_bits(), lower_triangle(&w, &x).to_bits());
+        // closed form: q_r = Σ_{s<r} w_l(s,r) x_s, so d/dw_l(s,r) Σ q_r² = 2 q_r x_s
+        let mut q = vec![0.0; d];
+        let mut at = Vec::new();
+        for s in 0..d {
+            for r in s + 1..d {
+                q[r] += w[at.len()] * x[s];
+                at.push((s, r));
+            }
+        }
+        for (l, &(s, r)) in at.iter().enumerate() {
+            assert_relative_eq!(grad[l], 2.0 * q[r] * x[s], max_relative = 1e-12);
+        }
+        assert!(count <= 3 * d + 4, "d = {d}: {count} allocations");
+    }
+}

@@ -16,6 +16,43 @@
 use super::ir::{ArrayRef, Block, Body, CallArg, Loop, LoopKind, Operand, Stmt};
 use super::mentions;
 
+/// The stores of `l`'s body to array `s` (index, replaced element), in order, when they are all
+/// at the body's top level and are all its writes to `s`. The body may read `s`: a taped loop
+/// puts these elements back before it replays an iteration, which gives the replay the array as
+/// the iteration found it (later iterations were undone already), without a copy of it.
+///
+/// ```text
+/// for r in s + 1..d { q[r] += w[l] * x[s]; }     (forward: tape.push((r, old)))
+/// before: tape.push((r, q.clone()))               after: backward: q[r] = old; (replay) ..
+/// ```
+pub fn top_stores(l: &Loop, s: usize) -> Option<Vec<(Operand, super::ir::ValId)>> {
+    let mut stores = Vec::new();
+    for st in &l.body.stmts {
+        match st {
+            Stmt::Store { slot, index, old, push: false, .. } if *slot == s => stores.push((index.clone(), *old)),
+            Stmt::Store { slot, push: true, .. } | Stmt::ArrayDecl { slot, .. } | Stmt::VCall { slot, .. }
+                if *slot == s =>
+            {
+                return None;
+            }
+            Stmt::If(i) if writes(&i.then_block, s) || writes(&i.else_block, s) => return None,
+            Stmt::Loop(inner) if inner.written_arrays.contains(&s) || writes(&inner.body, s) => return None,
+            _ => {}
+        }
+    }
+    Some(stores)
+}
+
+/// Whether `b` writes array `s` anywhere.
+fn writes(b: &Block, s: usize) -> bool {
+    b.stmts.iter().any(|st| match st {
+        Stmt::Store { slot, .. } | Stmt::ArrayDecl { slot, .. } | Stmt::VCall { slot, .. } => *slot == s,
+        Stmt::If(i) => writes(&i.then_block, s) || writes(&i.else_block, s),
+        Stmt::Loop(l) => l.written_arrays.contains(&s) || writes(&l.body, s),
+        _ => false,
+    })
+}
+
 /// The arrays `l` writes that its body never reads, written only by stores at the body's top
 /// level: the replay of an iteration leaves them alone.
 pub fn unread_written(body: &Body, l: &Loop) -> Vec<usize> {

@@ -241,11 +241,20 @@ impl Rev<'_> {
             |s: usize| l.body.stmts.iter().any(|st| matches!(st, Stmt::Store { slot, push: false, .. } if *slot == s));
         let kept: Vec<usize> = super::loop_arrays::unread_written(self.body, l);
         let tape_kept = kept.iter().any(|&s| plain_stores(s));
-        let tape_arrays: Vec<usize> = l
+        // Arrays the body reads, written only by its top-level stores: put back element by
+        // element before each replay (see `loop_arrays::top_stores`).
+        let undone: Vec<(usize, Vec<(Operand, ValId)>)> = l
             .written_arrays
             .iter()
             .copied()
             .filter(|s| self.body.arrays[*s].read_in_loop && !kept.contains(s))
+            .filter_map(|s| super::loop_arrays::top_stores(l, s).map(|st| (s, st)))
+            .collect();
+        let tape_arrays: Vec<usize> = l
+            .written_arrays
+            .iter()
+            .copied()
+            .filter(|s| self.body.arrays[*s].read_in_loop && !kept.contains(s) && !undone.iter().any(|u| u.0 == *s))
             .collect();
         // Iterations differ (they read the index or element) and an adjoint travels from one
         // to the one before: the backward pass must visit them in reverse. A constant iterator
@@ -259,6 +268,7 @@ impl Rev<'_> {
         let taped = !entries.is_empty()
             || !tape_arrays.is_empty()
             || tape_kept
+            || !undone.is_empty()
             || (order_sensitive && early && matches!(l.kind, LoopKind::ForIter { .. }));
         // A taped loop also stores the gate values its backward rules read (those computed at
         // the body's top level) instead of computing them again: `y.sin()` is popped, not
@@ -279,6 +289,22 @@ impl Rev<'_> {
                     _ => None,
                 })
                 .collect();
+            // What putting back an undone array's elements reads: each replaced element, and its
+            // index where the iteration computes it.
+            for (_, stores) in &undone {
+                for (index, old) in stores {
+                    stored.push(*old);
+                    if let Operand::Val(i) = index {
+                        if inner_defs.contains(i) {
+                            stored.push(*i);
+                        } else {
+                            self.refs.insert(Ref::Val(*i));
+                        }
+                    }
+                }
+            }
+            let mut seen = HashSet::new();
+            stored.retain(|v| seen.insert(*v));
             let leaves: HashSet<ValId> = stored.iter().copied().collect();
             let mut rest: HashSet<Ref> =
                 base.iter().filter(|r| !matches!(r, Ref::Val(v) if leaves.contains(v))).copied().collect();
@@ -299,6 +325,15 @@ impl Rev<'_> {
         let header = if taped {
             let mut pat: Vec<TokenStream> =
                 entries.iter().chain(bound.iter()).chain(stored.iter()).map(|v| self.name(*v)).collect();
+            // An undone array's elements go back in reverse order of their stores: the array is
+            // then as the iteration found it.
+            for (s, stores) in &undone {
+                let a = array_ident(*s);
+                for (index, old) in stores.iter().rev() {
+                    let (i, o) = (self.op(index), self.name(*old));
+                    restore.extend(quote!(#a[#i] = #o;));
+                }
+            }
             // A popped array is copied back into its slot: the recomputation writes the slot.
             for s in &tape_arrays {
                 let (a, t) = (array_ident(*s), super::hidden("saved", *s));
