@@ -433,6 +433,11 @@ impl Fwd<'_> {
         if let Some(n) = needed {
             loop_artifacts(&i.then_block, n, &mut then_loops);
             loop_artifacts(&i.else_block, n, &mut else_loops);
+            // A tape declared at the function's level is there after the arm already.
+            let hoisted: HashSet<String> =
+                self.plans.iter().filter(|(_, p)| p.hoisted).map(|(id, _)| tape_ident(*id).to_string()).collect();
+            then_loops.retain(|(_, ident, _)| !hoisted.contains(&ident.to_string()));
+            else_loops.retain(|(_, ident, _)| !hoisted.contains(&ident.to_string()));
             arm_arrays(self.body, self.heap_adj, &i.then_block, &mut then_loops);
             arm_arrays(self.body, self.heap_adj, &i.else_block, &mut else_loops);
         }
@@ -582,7 +587,9 @@ impl Fwd<'_> {
         let lp = match &l.kind {
             LoopKind::ForIter { pat, iterable, .. } => {
                 pre.extend(quote!(let #it = ::core::iter::IntoIterator::into_iter(#iterable);));
-                if plan.taped {
+                if plan.hoisted {
+                    pre.extend(quote!(#tape.reserve(::core::iter::Iterator::size_hint(&#it).0);));
+                } else if plan.taped {
                     pre.extend(quote!(let mut #tape = ::gradmacro::__private::Vec::with_capacity(::core::iter::Iterator::size_hint(&#it).0);));
                 }
                 let source = if plan.clone_iter { quote!(::core::clone::Clone::clone(&#it)) } else { quote!(#it) };
@@ -590,13 +597,15 @@ impl Fwd<'_> {
             }
             LoopKind::ForIndex { index, len, .. } => {
                 let k = self.name(*index);
-                if plan.taped {
+                if plan.hoisted {
+                    pre.extend(quote!(#tape.reserve(#len);));
+                } else if plan.taped {
                     pre.extend(quote!(let mut #tape = ::gradmacro::__private::Vec::with_capacity(#len);));
                 }
                 quote!(for #k in 0..#len { #iteration })
             }
             LoopKind::While { cond_block, cond } => {
-                if plan.taped {
+                if plan.taped && !plan.hoisted {
                     pre.extend(quote!(let mut #tape = ::gradmacro::__private::Vec::new();));
                 }
                 let cond_code = self.inner().block(cond_block);

@@ -422,6 +422,10 @@ fn emit_parts(sig: &Sig, body: &Body) -> Parts {
     let forward_code = fwd.block_prefix(&body.block, &rev.fused_ifs);
 
     let mut decls = TokenStream::new();
+    for &id in &rev.hoisted_tapes {
+        let t = tape_ident(id);
+        decls.extend(quote!(let mut #t = ::gradmacro::__private::Vec::new();));
+    }
     for &p in &rev.param_adj_used {
         let g = param_adj_ident(p);
         let z = zeros(sig, p);

@@ -45,6 +45,10 @@ pub struct LoopPlan {
     pub clone_iter: bool,
     /// Count iterations (a loop that can stop early, or a `while`).
     pub count: bool,
+    /// Taped inside another loop: its tape is declared once, at the function's level, and reused
+    /// by every run of the loop (each run's backward pass pops it empty), instead of a new
+    /// allocation per run of the enclosing loop.
+    pub hoisted: bool,
 }
 
 /// A loop whose backward pass runs inside it: the declarations before the loop, the backward
@@ -241,6 +245,8 @@ pub struct Rev<'a> {
     /// Array adjoints that received something: parameters by index, local slots.
     pub param_adj_used: BTreeSet<usize>,
     pub local_adj_used: BTreeSet<usize>,
+    /// Loops whose tape is declared at the function's level ([`LoopPlan::hoisted`]).
+    pub hoisted_tapes: BTreeSet<LoopId>,
     pub(super) loop_depth: usize,
     /// Local arrays written after the statement being reversed (the walk is backwards).
     pub(super) stored_later: HashSet<usize>,
@@ -344,6 +350,7 @@ impl<'a> Rev<'a> {
             plans: HashMap::new(),
             param_adj_used: BTreeSet::new(),
             local_adj_used: BTreeSet::new(),
+            hoisted_tapes: BTreeSet::new(),
             loop_depth: 0,
             stored_later: HashSet::new(),
             arm_defs: Vec::new(),

@@ -319,7 +319,11 @@ impl Rev<'_> {
             needed.extend(kept.iter().map(|s| Ref::Kept(*s)));
             (needed, entries, bound)
         };
-        let mut plan = LoopPlan { taped, ..LoopPlan::default() };
+        let hoisted = taped && self.loop_depth > 0;
+        if hoisted {
+            self.hoisted_tapes.insert(l.id);
+        }
+        let mut plan = LoopPlan { taped, hoisted, ..LoopPlan::default() };
 
         let mut restore = TokenStream::new();
         let header = if taped {
