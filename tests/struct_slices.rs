@@ -276,3 +276,30 @@ fn nested_structs_match_the_closed_form() {
     }
     assert!((dir - want.eps).abs() <= 1e-12 * (1.0 + want.eps.abs()), "{dir} vs num-dual {}", want.eps);
 }
+
+/// A vector output over a slice of structs: `f_jacobian` rows are `Vec<Particle>`s.
+#[differentiate(wrt(ps))]
+fn momenta(ps: &[Particle]) -> [f64; 2] {
+    let mut m = [0.0, 0.0];
+    for p in ps {
+        m[0] += p.m * p.v[0];
+        m[1] += p.m * p.v[1];
+    }
+    m
+}
+
+#[test]
+fn vector_outputs_over_a_slice_of_structs() {
+    let ps = system();
+    let (v, [j0, j1]) = momenta_jacobian(&ps);
+    assert_eq!(v, momenta(&ps));
+    for (i, p) in ps.iter().enumerate() {
+        assert_eq!((j0[i].v, j0[i].m, j0[i].x), ([p.m, 0.0], p.v[0], [0.0, 0.0]));
+        assert_eq!((j1[i].v, j1[i].m), ([0.0, p.m], p.v[1]));
+        assert_eq!(j1[i].id, p.id);
+    }
+    let (_, g) = momenta_vjp(&ps, [2.0, -1.0]);
+    for (i, p) in ps.iter().enumerate() {
+        common::assert_exact("vjp d/dm", g[i].m, 2.0 * p.v[0] - p.v[1]);
+    }
+}
