@@ -347,7 +347,9 @@
 //! assert_eq!((d[0].x, d[1].x, d[1].mass, d[1].id), (-4.0, 4.0, 2.0, 8));
 //! ```
 //!
-//! Nested structs and methods: the companion of a method is a method of the same `impl`.
+//! Nested structs and methods: the companion of a method is a method of the same `impl` (so the
+//! method belongs in an inherent `impl T`, not in a trait's `impl Trait for T`, where
+//! `loss_grad` would not be a member of the trait).
 //!
 //! ```
 //! use gradmacro::{Differentiable, differentiate};
