@@ -426,3 +426,48 @@ fn nested_and_structs_run() {
     assert!((gc.x - 1.0).abs() < f64::EPSILON);
     let _ = lint_struct_jvp(&b, b.clone(), 9.8, &b, &b);
 }
+
+// Slices of structs, nested structs and `wrt(self)` (issue 13, rest of item 1).
+#[derive(gradmacro::Differentiable, Clone, Debug)]
+pub struct LintVec2 {
+    pub x: f64,
+    pub y: f64,
+}
+
+#[derive(gradmacro::Differentiable, Clone, Debug)]
+pub struct LintPoint {
+    pub pos: LintVec2,
+    pub m: f64,
+    pub id: usize,
+}
+
+#[differentiate(wrt(ps), forward)]
+pub fn lint_points(ps: &[LintPoint], k: f64) -> f64 {
+    let mut e: f64 = ps.iter().map(|p| p.m * p.pos.y).sum();
+    for (i, p) in ps.iter().enumerate() {
+        if i > 0 {
+            let q = &ps[i - 1];
+            e += k * (p.pos.x - q.pos.x).powi(2);
+        }
+    }
+    e
+}
+
+impl LintPoint {
+    #[differentiate(wrt(self, s), forward)]
+    pub fn lint_scaled(&self, s: f64) -> f64 {
+        (self.pos.x * s).sin() + self.m * self.pos.y
+    }
+}
+
+#[test]
+fn struct_slices_and_methods_run() {
+    let p = LintPoint { pos: LintVec2 { x: 1.0, y: 2.0 }, m: 0.5, id: 3 };
+    let ps = vec![p.clone(), LintPoint { pos: LintVec2 { x: 2.0, y: 0.5 }, m: 1.5, id: 4 }];
+    let (_, g) = lint_points_grad(&ps, 2.0);
+    assert_eq!((g[0].id, g[1].id), (3, 4));
+    let _ = lint_points_jvp(&ps, 2.0, &ps);
+    let (_, gp, _) = p.lint_scaled_grad(0.5);
+    assert_eq!(gp.id, 3);
+    let _ = p.lint_scaled_jvp(0.5, &p, 1.0);
+}

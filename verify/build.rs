@@ -39,6 +39,9 @@ mod chains;
 // Vector outputs (CONTRACT.md §8): the `v` family.
 #[path = "gen/vector.rs"]
 mod vector;
+// Structs and nested arrays (CONTRACT.md §7): a fifth of the `p` programs.
+#[path = "gen/structs.rs"]
+mod structs;
 use vector::{Out, VCallee};
 
 // The engine's own source, as `gradmacro-impl/tests/common/mod.rs` includes it: the soundness
@@ -98,6 +101,10 @@ const SHAPES: &[&str] = &[
     // `filter(..).count()`, `|v: f64| v * x`); accepted programs do not compile or get wrong
     // gradients today (README, "Open engine bugs")
     "sound_closures",
+    // structs and nested arrays (issue 13, `gen/structs.rs`): a fifth of the `p` programs take
+    // their floats as fields of `q: &verify::Sx`, read `s[i]` as `q.c[i]`, `ps[i].v`,
+    // `ps[i].pos.y` or `rows[i][1]` and `w[k]` as `q.w[k]`
+    "structs",
 ];
 
 /// Shapes left out of the default run because the engine currently gets them wrong (see
@@ -148,6 +155,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/splitmix.rs");
     println!("cargo:rerun-if-changed=gen/closures.rs");
     println!("cargo:rerun-if-changed=gen/loop_break.rs");
+    println!("cargo:rerun-if-changed=gen/structs.rs");
     let seed = match env::var("GRADMACRO_VERIFY_SEED") {
         Ok(s) if !s.trim().is_empty() => s
             .trim()
@@ -2425,7 +2433,7 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     }
     params_d.push("mg: &mut verify::Margin".into());
     dargs.push("mg".into());
-    let body_p = match tuple {
+    let mut body_p = match tuple {
         Some(by_ref) => {
             let amp = if by_ref { "&" } else { "" };
             params_p.splice(0..2, [format!("xt: {amp}(f64, f64)")]);
@@ -2436,8 +2444,20 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
         None => body_p,
     };
 
+    // Structs and nested arrays (`gen/structs.rs`), drawn last: the body is the same.
+    let plan =
+        if sound || vf || !sh.on("structs") { None } else { structs::draw(rng, &body_p, slice, tuple.is_some()) };
+    let rendered = plan.as_ref().map(|p| structs::render(p, &body_p, sig, &wrt));
+    if let Some(r) = &rendered {
+        body_p.clone_from(&r.body_p);
+        params_p.clone_from(&r.params_p);
+        args.clone_from(&r.args);
+    }
+
     let fwd = if sound || vf { "" } else { ", forward" };
-    let attr = if wrt.contains(&false) {
+    let attr = if let Some(r) = &rendered {
+        format!("#[differentiate(wrt({}){fwd})]", r.wrt.join(", "))
+    } else if wrt.contains(&false) {
         let on: Vec<&str> =
             names.iter().zip(&wrt).filter(|(n, w)| **w && !n.is_empty()).map(|(n, _)| n.as_str()).collect();
         format!("#[differentiate(wrt({}){fwd})]", on.join(", "))
@@ -2461,6 +2481,9 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
         } else {
             format!("[t[{nf} + pt.s.len()], t[{nf} + pt.s.len() + 1], t[{nf} + pt.s.len() + 2]]")
         });
+    }
+    if let Some(r) = &rendered {
+        targs.clone_from(&r.targs);
     }
     let jvp = if sound || vf {
         "let (tangent, jvp) = (Vec::new(), None);".to_string()
@@ -2520,6 +2543,10 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
             let _ =
                 write!(unpack, "\n    grad.resize(grad.len() + {len}, 0.0);\n    active.resize(grad.len(), false);");
         }
+    }
+    if let Some(r) = &rendered {
+        unpack.clone_from(&r.unpack);
+        gnames.clone_from(&r.gnames);
     }
     if vf {
         let args = args.join(", ");

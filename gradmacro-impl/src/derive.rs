@@ -39,7 +39,12 @@ pub fn expand(input: TokenStream) -> TokenStream {
         if float_valued(&f.ty) {
             quote_spanned!(f.ty.span()=> #id: ::gradmacro::__private::ZerosLike::zeros_like(&self.#id))
         } else {
-            quote_spanned!(f.ty.span()=> #id: ::core::clone::Clone::clone(&self.#id))
+            // A nested `Differentiable` struct or a constant: see `__private::Nested`.
+            quote_spanned!(f.ty.span()=> #id: {
+                #[allow(unused_imports)]
+                use ::gradmacro::__private::{ConstantField as _, NestedZero as _};
+                (&&::gradmacro::__private::Nested(&self.#id)).zero_field()
+            })
         }
     });
     quote! {

@@ -28,7 +28,8 @@
 //! `#[differentiate]` differentiates with respect to every float-valued parameter;
 //! `#[differentiate(wrt(a, c))]` with respect to exactly `a` and `c` (the others are constants);
 //! `forward` adds forward mode (below).
-//! It applies to a free `fn` or an `fn` in an `impl` block (the receiver is a constant), and adds
+//! It applies to a free `fn` or an `fn` in an `impl` block (the receiver is a constant unless
+//! named: `wrt(self, x)`, see "Structs"), and adds
 //! `f_grad` with the same visibility and parameters, returning `(value, gradients...)`:
 //!
 //! - the value is bit-identical to what `f` returns for the same arguments;
@@ -294,15 +295,24 @@
 //!
 //! ## Structs
 //! `#[derive(gradmacro::Differentiable)]` on a struct with named fields makes a parameter of
-//! its type (`p: Particle` or `p: &Particle`) differentiable when named in `wrt(...)`. Its
-//! gradient is a `Particle`: float-valued fields (`f32`/`f64`, arrays and `Vec`s of them) hold
-//! the partial derivatives, every other field is cloned from the argument (so those fields must
-//! be `Clone`). In the body, read fields `p.x` and elements of array fields `p.v[k]`; integer
-//! and `bool` fields are constants (`for i in 0..p.n`, `if p.fixed`, `p.w.len()`). With
-//! `forward`, the tangent is a `&Particle` (its constant fields are ignored). A struct without
-//! the derive named in `wrt` is a compile error saying to add it. Not yet: a slice of structs
-//! `&[Particle]`, `wrt(self)`, fields of a struct inside the struct (`p.inner.y`), passing the
-//! whole struct to a function.
+//! its type (`p: Particle` or `p: &Particle`), a slice or `Vec` of them (`ps: &[Particle]`,
+//! `&Vec<Particle>`, `Vec<Particle>`) and a method's receiver (`self`, `&self`) differentiable
+//! when named in `wrt(...)` (`wrt(self, x)` for the receiver). The gradient of a struct is a
+//! struct of the same type: float-valued fields (`f32`/`f64`, arrays and `Vec`s of them) hold the
+//! partial derivatives, fields whose type also derives `Differentiable` hold their own gradient
+//! (nested structs), every other field is cloned from the argument (so those fields must be
+//! `Clone`). A slice of structs gets a `Vec` of them, one per element.
+//!
+//! In the body, read fields through names, then indices into a float array field: `p.x`,
+//! `p.v[k]`, `b.pos.x` (a nested struct), `self.w[j]`, `ps[i].x`, and through a name bound to an
+//! element: `for p in ps { p.x }`, `let p = &ps[i];`, `ps.iter().map(|p| p.m * p.x).sum()`,
+//! `.enumerate()`, `.zip(..)`. Integer and `bool` fields are constants (`for i in 0..p.n`,
+//! `if p.fixed`, `p.w.len()`). With `forward`, the tangent is a `&Particle` (`&[Particle]` for a
+//! slice; its constant fields are ignored). Rejected, with an error saying what to write: a struct
+//! without the derive named in `wrt`, a struct (or an element of a slice of structs) used whole
+//! (passed to a function, a method called on it: `self.predict(x)`), destructuring an element
+//! (`for Particle { x, .. } in ps`), fields of elements of a field (`p.items[0].x`), `wrt(self)`
+//! on a function without a receiver or with `self: Box<Self>`.
 //!
 //! ```
 //! use gradmacro::{Differentiable, differentiate};
@@ -323,6 +333,53 @@
 //! let p = Particle { x: 2.0, v: [1.0, -3.0], mass: 0.5, id: 7 };
 //! let (_, d) = energy_grad(&p, 10.0); // d: Particle
 //! assert_eq!((d.x, d.v, d.mass, d.id), (5.0, [0.5, -1.5], 25.0, 7));
+//!
+//! // A slice of structs: springs between consecutive particles, gradient `Vec<Particle>`.
+//! #[differentiate(wrt(ps))]
+//! fn springs(ps: &[Particle], k: f64) -> f64 {
+//!     let mut e = 0.0;
+//!     for i in 1..ps.len() {
+//!         let d = ps[i].x - ps[i - 1].x;
+//!         e += 0.5 * k * d * d;
+//!     }
+//!     e + ps.iter().map(|p| p.mass * p.v[0]).sum::<f64>()
+//! }
+//!
+//! let ps = vec![p.clone(), Particle { x: 3.0, v: [2.0, 0.0], mass: 1.0, id: 8 }];
+//! let (_, d) = springs_grad(&ps, 4.0); // d: Vec<Particle>
+//! assert_eq!((d[0].x, d[1].x, d[1].mass, d[1].id), (-4.0, 4.0, 2.0, 8));
+//! ```
+//!
+//! Nested structs and methods: the companion of a method is a method of the same `impl` (so the
+//! method belongs in an inherent `impl T`, not in a trait's `impl Trait for T`, where
+//! `loss_grad` would not be a member of the trait).
+//!
+//! ```
+//! use gradmacro::{Differentiable, differentiate};
+//!
+//! #[derive(Differentiable, Clone)]
+//! struct Vec2 {
+//!     x: f64,
+//!     y: f64,
+//! }
+//!
+//! #[derive(Differentiable, Clone)]
+//! struct Line {
+//!     dir: Vec2,
+//!     offset: f64,
+//! }
+//!
+//! impl Line {
+//!     #[differentiate(wrt(self, t))]
+//!     fn loss(&self, t: f64, y: f64) -> f64 {
+//!         let r = self.dir.x * t + self.dir.y + self.offset - y;
+//!         r * r
+//!     }
+//! }
+//!
+//! let line = Line { dir: Vec2 { x: 2.0, y: 1.0 }, offset: 0.5 };
+//! let (l, d, dt) = line.loss_grad(1.0, 3.0); // r = 0.5
+//! assert_eq!((l, d.dir.x, d.dir.y, d.offset, dt), (0.25, 1.0, 1.0, 1.0, 2.0));
 //! ```
 //!
 //! ## Where a function is not differentiable
@@ -694,6 +751,45 @@ pub mod __private {
         )*};
     }
     constant_field!(bool, u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+
+    /// A field of a struct deriving `Differentiable` that is neither a float nor an array or
+    /// `Vec` of floats: its zero gradient is its own when its type is `Differentiable` (a
+    /// nested struct), otherwise it is a constant, cloned. The derive cannot see the field's
+    /// type's impls; method resolution picks (autoref specialization, for the concrete types
+    /// the derive names): `(&&Nested(&f)).zero_field()` finds [`NestedZero`] on `&Nested<T>`
+    /// first when `T: Differentiable`, else [`ConstantField`] on `Nested<T>`.
+    pub struct Nested<'a, T>(pub &'a T);
+
+    /// See [`Nested`]: a nested `Differentiable` struct.
+    pub trait NestedZero<T> {
+        fn zero_field(&self) -> T;
+    }
+
+    impl<T: crate::Differentiable> NestedZero<T> for &Nested<'_, T> {
+        #[inline]
+        fn zero_field(&self) -> T {
+            self.0.zero_gradient()
+        }
+    }
+
+    /// See [`Nested`]: a constant field, cloned.
+    pub trait ConstantField<T> {
+        fn zero_field(&self) -> T;
+    }
+
+    impl<T: Clone> ConstantField<T> for Nested<'_, T> {
+        #[inline]
+        fn zero_field(&self) -> T {
+            self.0.clone()
+        }
+    }
+
+    /// The zero gradient of a slice of differentiated structs: one
+    /// [`Differentiable::zero_gradient`](crate::Differentiable::zero_gradient) per element.
+    #[must_use]
+    pub fn zero_gradients<T: crate::Differentiable>(xs: &[T]) -> ::alloc::vec::Vec<T> {
+        xs.iter().map(crate::Differentiable::zero_gradient).collect()
+    }
 
     /// A zero gradient for a slice or `Vec` parameter of length `n`.
     #[must_use]

@@ -789,3 +789,51 @@ pub fn vmin_by<D: Num>(items: Vec<D>, total: bool, mg: &mut Margin) -> Option<D>
     }
     Some(best)
 }
+
+/// The struct the `p` programs of `gen/structs.rs` take their floats in: `x0..x3` scalar fields,
+/// `w` an array field, `c` a `Vec` field, and constant fields.
+#[derive(gradmacro::Differentiable, Clone, Debug)]
+pub struct Sx {
+    pub x0: f64,
+    pub x1: f64,
+    pub x2: f64,
+    pub x3: f64,
+    pub w: [f64; 3],
+    pub c: Vec<f64>,
+    pub id: usize,
+    pub tag: bool,
+}
+
+/// The argument (or tangent) `Sx` for the floats `x`, the `Vec` field `c` and the array `w`.
+#[must_use]
+pub fn sx(x: &[f64], c: &[f64], w: [f64; 3]) -> Sx {
+    Sx { x0: x[0], x1: x[1], x2: x[2], x3: x[3], w, c: c.to_vec(), id: 7, tag: true }
+}
+
+/// A nested struct: `ps[i].pos.y`.
+#[derive(gradmacro::Differentiable, Clone, Debug)]
+pub struct V2 {
+    pub x: f64,
+    pub y: f64,
+}
+
+/// An element of the slice of structs of `gen/structs.rs`, holding `s[i]` in `v` and in
+/// `pos.y` (the program reads one of them).
+#[derive(gradmacro::Differentiable, Clone, Debug)]
+pub struct Se {
+    pub v: f64,
+    pub pos: V2,
+    pub id: usize,
+}
+
+/// The slice of structs (or its tangent) holding `s`.
+#[must_use]
+pub fn se(s: &[f64]) -> Vec<Se> {
+    s.iter().enumerate().map(|(i, &v)| Se { v, pos: V2 { x: -v, y: v }, id: i }).collect()
+}
+
+/// The nested array (or its tangent) holding `s` in its second column.
+#[must_use]
+pub fn rows(s: &[f64]) -> Vec<[f64; 2]> {
+    s.iter().map(|&v| [0.5, v]).collect()
+}

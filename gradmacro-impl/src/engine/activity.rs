@@ -28,6 +28,7 @@ impl Lower<'_> {
             Some(Binding::Scalar { op, .. }) => found |= self.is_active(op),
             Some(Binding::Array { active, .. }) => found |= *active,
             Some(Binding::Closure(c)) => found |= c.active,
+            Some(Binding::Elem { .. }) => found = true,
             None => {}
         };
         let mut reads = scope::Reads { scopes: scope::Scopes::default(), skip: &carries_no_derivative, f: &mut f };
@@ -116,6 +117,12 @@ impl Lower<'_> {
                             l.arrays[s].read_in_loop = true;
                         }
                         Some(Expr::Verbatim(handle))
+                    }
+                    Binding::Elem { index, handle, handle_use, .. } => {
+                        uses.extend(handle_use);
+                        uses.extend(index.val());
+                        let i = l.op_tokens(&index);
+                        Some(Expr::Verbatim(quote!((&#handle[#i]))))
                     }
                     Binding::Closure(c) => match &c.code {
                         Some((tokens, vals)) => {

@@ -45,6 +45,9 @@ pub enum Binding {
     Array { array: ArrayRef, active: bool, handle: TokenStream, handle_use: Option<ValId> },
     /// A local closure (`let sq = |v: f64| v * v;`), inlined where it is called.
     Closure(std::rc::Rc<super::lower_closure::LocalClosure>),
+    /// Element `index` of the differentiated slice of structs `param` (`for p in ps`,
+    /// `let p = &ps[i];`), read by field (`p.x`); plain code sees it as `(&ps[index])`.
+    Elem { param: usize, index: Operand, handle: TokenStream, handle_use: Option<ValId> },
 }
 
 impl Binding {
@@ -53,6 +56,7 @@ impl Binding {
             (Binding::Scalar { op: a, .. }, Binding::Scalar { op: b, .. }) => a.same(b),
             (Binding::Array { array: a, .. }, Binding::Array { array: b, .. }) => a == b,
             (Binding::Closure(a), Binding::Closure(b)) => std::rc::Rc::ptr_eq(a, b),
+            (Binding::Elem { param: a, index: i, .. }, Binding::Elem { param: b, index: j, .. }) => a == b && i.same(j),
             _ => false,
         }
     }
@@ -283,7 +287,11 @@ impl<'a> Lower<'a> {
             let kind = match p.shape {
                 Shape::Scalar => Kind::Float,
                 Shape::Array { .. } | Shape::Slice | Shape::Tuple { .. } => Kind::FloatArray,
-                Shape::Rows { .. } | Shape::Ragged | Shape::Struct { .. } | Shape::Other => Kind::Other,
+                Shape::Rows { .. }
+                | Shape::Ragged
+                | Shape::Struct { .. }
+                | Shape::StructSlice { .. }
+                | Shape::Other => Kind::Other,
             };
             let v = self.new_val_kind(p.active && scalar, kind, ident.span());
             self.vals[v].name = Some(ident.clone());
@@ -491,6 +499,7 @@ impl<'a> Lower<'a> {
         match pat {
             Pat::Type(pt) => self.bind_pattern(&pt.pat, Some(&pt.ty), init, out),
             Pat::Ident(_) | Pat::Slice(_) if self.let_row(pat, init, out) => {}
+            Pat::Ident(_) if self.let_struct_elem(pat, init, out) => {}
             Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
                 let name = pi.ident.to_string();
                 let is_array_ty = matches!(ty, Some(syn::Type::Array(_)));

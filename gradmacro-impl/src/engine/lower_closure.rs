@@ -96,6 +96,7 @@ impl Lower<'_> {
                 Binding::Scalar { op, .. } => self.is_active(op),
                 Binding::Array { active, .. } => *active,
                 Binding::Closure(lc) => lc.active,
+                Binding::Elem { .. } => true,
             });
         let code = (assigned.is_empty()
             && self.is_simple(&e)

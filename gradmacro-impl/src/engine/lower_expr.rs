@@ -115,7 +115,7 @@ impl Lower<'_> {
             Expr::Call(c) => self.call(c, out),
             Expr::Cast(c) => self.cast(c, out),
             Expr::Index(i) => self.index(i, out),
-            Expr::Field(f) if let Some(v) = self.struct_field(f, out) => v,
+            Expr::Field(_) if let Some(v) = self.struct_read(e, out) => v,
             Expr::Field(f) if let Some(v) = self.tuple_field(f, out) => v,
             Expr::Block(b) => {
                 if let Some(l) = &b.label {
@@ -213,6 +213,11 @@ impl Lower<'_> {
                 }
                 Some(Binding::Array { .. }) => {
                     self.error_tokens(p, format!("`{id}` is a differentiated array: read its elements by index (`{id}[i]`) or iterate over it with `for`; it cannot be used as a whole value here"));
+                    return Operand::Lit(quote!(0.0));
+                }
+                Some(Binding::Elem { param, .. }) => {
+                    let msg = self.whole_msg(param, &id.to_string());
+                    self.error_tokens(p, msg);
                     return Operand::Lit(quote!(0.0));
                 }
                 Some(Binding::Closure(_)) => {
@@ -364,6 +369,14 @@ impl Lower<'_> {
                 self.error(m.method.span(), iterator_msg(&inner));
                 Operand::Lit(quote!(0.0))
             }
+            _ if self.struct_root(&m.receiver).is_some() => {
+                let recv = m.receiver.to_token_stream().to_string();
+                self.error(
+                    m.method.span(),
+                    format!("calling a method (`.{name}(..)`) on the differentiated struct `{recv}` is not supported yet: the macro cannot follow the struct into it; read the fields it needs here (`{recv}.x`, `{recv}.w[j]`), or pass them to a function with a `_grad` companion"),
+                );
+                Operand::Lit(quote!(0.0))
+            }
             _ => {
                 self.error(
                     m.method.span(),
@@ -411,6 +424,9 @@ impl Lower<'_> {
     }
 
     fn index(&mut self, i: &syn::ExprIndex, out: &mut Block) -> Operand {
+        if let Some(v) = self.struct_read(&Expr::Index(i.clone()), out) {
+            return v;
+        }
         if let Some(v) = self.nested_read(i, out) {
             return v;
         }
@@ -541,6 +557,7 @@ impl Lower<'_> {
                     }
                     Some(Binding::Array { .. }) => self.error_tokens(left, "assigning a whole array is not supported: assign its elements by index"),
                     Some(Binding::Closure(_)) => self.error_tokens(left, "assigning to a local closure is not supported: bind the new closure with its own `let`"),
+                    Some(Binding::Elem { .. }) => self.error_tokens(left, format!("`{name}` is an element of a differentiated slice of structs: it cannot be reassigned; bind the other element with its own `let`")),
                     None => self.error_tokens(left, format!("`{name}` is not a local variable of this function: only locals can be assigned in a #[differentiate] body")),
                 }
             }

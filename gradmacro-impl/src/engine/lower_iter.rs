@@ -28,7 +28,8 @@ pub enum Item {
     /// A value, seen behind `refs` references (`xs.iter()` hands out `&f64`).
     Elem(Operand, u8),
     Tuple(Vec<Item>),
-    /// Row `index` of a differentiated nested-array parameter, behind `refs` references.
+    /// Row `index` of a differentiated nested-array parameter, behind `refs` references (or
+    /// element `index` of a differentiated slice of structs).
     Row(usize, Operand, u8),
 }
 
@@ -194,7 +195,9 @@ impl Lower<'_> {
                     Some(Binding::Array { array: ArrayRef::Param(p), active: true, .. })
                         if matches!(
                             self.sig.params[p].shape,
-                            super::sig::Shape::Rows { .. } | super::sig::Shape::Ragged
+                            super::sig::Shape::Rows { .. }
+                                | super::sig::Shape::Ragged
+                                | super::sig::Shape::StructSlice { .. }
                         ) =>
                     {
                         return Item::Row(p, index.clone(), u8::from(!owned));
@@ -229,6 +232,11 @@ impl Lower<'_> {
             (Pat::Paren(p), _) => self.bind_item(&p.pat, item, out),
             (Pat::Type(t), _) => self.bind_item(&t.pat, item, out),
             (Pat::Wild(_), _) => true,
+            (_, Item::Row(p, index, _))
+                if matches!(self.sig.params[*p].shape, super::sig::Shape::StructSlice { .. }) =>
+            {
+                self.bind_struct_elem(pat, *p, index)
+            }
             (_, Item::Row(p, index, refs)) => self.bind_row(pat, *p, index, *refs, out),
             (Pat::Ident(pi), Item::Elem(op, refs)) if pi.subpat.is_none() && pi.by_ref.is_none() => {
                 self.bind(pi.ident.to_string(), Binding::Scalar { op: op.clone(), refs: *refs });
@@ -510,6 +518,10 @@ impl Lower<'_> {
             Item::Elem(op, _) => Some(op.clone()),
             Item::Tuple(_) => {
                 self.error(span, "this iterator hands out tuples: `.map(|(x, y)| ...)` them to one value first");
+                None
+            }
+            Item::Row(p, ..) if matches!(self.sig.params[*p].shape, super::sig::Shape::StructSlice { .. }) => {
+                self.error(span, "this iterator hands out elements of a differentiated slice of structs: `.map(|p| p.x)` them to one value first");
                 None
             }
             Item::Row(..) => {

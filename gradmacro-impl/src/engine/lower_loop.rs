@@ -67,13 +67,13 @@ impl Lower<'_> {
             for &(i, active) in &carried {
                 let kind = match &before[i] {
                     Binding::Scalar { op, .. } => self.kind(op),
-                    Binding::Array { .. } | Binding::Closure(_) => Kind::Unknown,
+                    Binding::Array { .. } | Binding::Closure(_) | Binding::Elem { .. } => Kind::Unknown,
                 };
                 let e = self.new_val_kind(active, kind, span);
                 entries.push(e);
                 let refs = match &self.env[i].1 {
                     Binding::Scalar { refs, .. } => *refs,
-                    Binding::Array { .. } | Binding::Closure(_) => 0,
+                    Binding::Array { .. } | Binding::Closure(_) | Binding::Elem { .. } => 0,
                 };
                 self.env[i].1 = Binding::Scalar { op: Operand::Val(e), refs };
                 self.name_for_doc(i);
@@ -107,7 +107,7 @@ impl Lower<'_> {
                 {
                     let init_active = match &before[i] {
                         Binding::Scalar { op, .. } => self.is_active(op),
-                        Binding::Array { .. } | Binding::Closure(_) => false,
+                        Binding::Array { .. } | Binding::Closure(_) | Binding::Elem { .. } => false,
                     };
                     let prev = carried.iter().any(|&(j, a)| j == i && a);
                     found.push((i, init_active || self.is_active(now) || prev));

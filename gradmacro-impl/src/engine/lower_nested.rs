@@ -21,13 +21,7 @@ impl Lower<'_> {
         matches!(self.sig.params[p].shape, Shape::Rows { .. } | Shape::Ragged).then_some(p)
     }
 
-    /// The parameter a bare name in `e` binds, when it is a differentiated struct.
-    pub(super) fn struct_param(&self, e: &Expr) -> Option<usize> {
-        let p = self.active_param(e)?;
-        matches!(self.sig.params[p].shape, Shape::Struct { .. }).then_some(p)
-    }
-
-    fn active_param(&self, e: &Expr) -> Option<usize> {
+    pub(super) fn active_param(&self, e: &Expr) -> Option<usize> {
         let Expr::Path(p) = strip(e) else { return None };
         let id = p.path.get_ident()?;
         match self.lookup(&id.to_string()) {
@@ -37,7 +31,7 @@ impl Lower<'_> {
     }
 
     /// An integer index, evaluated; reported when it is differentiated.
-    fn int_index(&mut self, e: &Expr, out: &mut Block) -> Operand {
+    pub(super) fn int_index(&mut self, e: &Expr, out: &mut Block) -> Operand {
         let idx = self.expr(e, out);
         if self.is_active(&idx) {
             self.error_tokens(e, "an index cannot be a differentiated value: index with an integer");
@@ -45,17 +39,12 @@ impl Lower<'_> {
         idx
     }
 
-    /// `a[i][j]` of a differentiated nested array, `p.v[k]` of a differentiated struct's array
-    /// field; `None` when `ix` is neither.
+    /// `a[i][j]` of a differentiated nested array; `None` when `ix` is not that.
     pub(super) fn nested_read(&mut self, ix: &syn::ExprIndex, out: &mut Block) -> Option<Operand> {
         let (array, index) = match strip(&ix.expr) {
             Expr::Index(row) if let Some(p) = self.nested_param(&row.expr) => {
                 (ArrayRef::Param(p), self.int_index(&row.index, out))
             }
-            Expr::Field(f) if let Some(p) = self.struct_param(&f.base) => match &f.member {
-                syn::Member::Named(name) => (ArrayRef::Param(p), Operand::Lit(name.to_token_stream())),
-                syn::Member::Unnamed(_) => return None,
-            },
             _ => return None,
         };
         let col = self.int_index(&ix.index, out);
@@ -64,29 +53,15 @@ impl Lower<'_> {
         Some(Operand::Val(v))
     }
 
-    /// `p.x` of a differentiated struct.
-    pub(super) fn struct_field(&mut self, f: &syn::ExprField, out: &mut Block) -> Option<Operand> {
-        let p = self.struct_param(&f.base)?;
-        let syn::Member::Named(name) = &f.member else {
-            self.error_tokens(f, "a differentiated struct is read by field name (`p.x`)");
-            return Some(Operand::Lit(quote!(0.0)));
-        };
-        let v = self.new_val(true, f.span());
-        out.stmts.push(Stmt::Index {
-            out: v,
-            array: ArrayRef::Param(p),
-            index: Operand::Lit(name.to_token_stream()),
-            path: Vec::new(),
-        });
-        Some(Operand::Val(v))
-    }
-
     /// The message for a differentiated nested array or struct used where only its elements or
     /// fields can be.
     pub(super) fn whole_msg(&self, p: usize, name: &str) -> String {
         match self.sig.params[p].shape {
             Shape::Struct { .. } => format!(
-                "`{name}` is a differentiated struct: read its fields (`{name}.x`, `{name}.v[k]`); it cannot be used as a whole value here"
+                "`{name}` is a differentiated struct: read its fields (`{name}.x`, `{name}.v[k]`); it cannot be used as a whole value here (passing it to a function or method is not supported yet: pass the fields it reads)"
+            ),
+            Shape::StructSlice { .. } => format!(
+                "`{name}` is (an element of) a differentiated slice of structs: read the fields of its elements (`ps[i].x`, `for p in ps {{ p.x }}`, `ps.iter().map(|p| p.x)`); it cannot be used as a whole value here"
             ),
             _ => format!(
                 "`{name}` is a differentiated nested array: read its elements (`{name}[i][j]`), bind a row (`let [x, y] = {name}[i];`) or iterate over its rows with `for`; it cannot be used as a whole value here"
@@ -200,26 +175,5 @@ impl Lower<'_> {
             self.error_tokens(pat, "bind a row of a differentiated nested array to a name (`let r = a[i];`) or to its elements (`let [x, y] = a[i];`)");
         }
         true
-    }
-
-    /// Whether `e` reads a field of a differentiated struct, and no other differentiated value.
-    pub(super) fn reads_struct(&self, e: &Expr) -> bool {
-        struct V<'a, 'b> {
-            l: &'a Lower<'b>,
-            field: bool,
-            other: bool,
-        }
-        impl<'ast> syn::visit::Visit<'ast> for V<'_, '_> {
-            fn visit_expr(&mut self, e: &'ast Expr) {
-                match e {
-                    Expr::Field(f) if self.l.struct_param(&f.base).is_some() => self.field = true,
-                    Expr::Path(_) => self.other |= self.l.mentions_active(e),
-                    other => syn::visit::visit_expr(self, other),
-                }
-            }
-        }
-        let mut v = V { l: self, field: false, other: false };
-        syn::visit::Visit::visit_expr(&mut v, e);
-        v.field && !v.other
     }
 }

@@ -26,6 +26,7 @@ mod lower_macro;
 mod lower_match;
 mod lower_nested;
 mod lower_push;
+mod lower_struct;
 mod lower_vector;
 mod reverse;
 mod reverse_loop;
@@ -522,6 +523,10 @@ fn zeros(sig: &Sig, p: usize) -> TokenStream {
             let ident = param.ident.as_ref().map(|i| quote!(#i)).unwrap_or_default();
             quote!(<#ty as ::gradmacro::Differentiable>::zero_gradient(&#ident))
         }
+        Shape::StructSlice { ty } => {
+            let ident = param.ident.as_ref().map(|i| quote!(#i)).unwrap_or_default();
+            quote!(::gradmacro::__private::zero_gradients::<#ty>(&#ident))
+        }
         Shape::Tuple { n } => {
             let zs = (0..*n).map(|_| quote!(0.0));
             quote!((#(#zs,)*))
@@ -535,7 +540,8 @@ fn zeros(sig: &Sig, p: usize) -> TokenStream {
 
 /// Element `index` of `array`, then `path` into it: `a[i]`, `a[i][j]` (a row of a nested
 /// array), `a.k` for a tuple parameter (whose index is always a literal) and `a.x[k]` for a
-/// struct's field.
+/// struct's field (`index` the field's path, `b.pos.x`); `a[i].x[k]` for a slice of structs,
+/// whose field path is the first of `path`.
 pub fn element(
     sig: &Sig,
     body: &Body,
@@ -548,6 +554,10 @@ pub fn element(
         ir::ArrayRef::Param(p) if matches!(sig.params[p].shape, Shape::Tuple { .. } | Shape::Struct { .. }) => {
             quote!(#a.#index)
         }
+        ir::ArrayRef::Param(p) if matches!(sig.params[p].shape, Shape::StructSlice { .. }) && !path.is_empty() => {
+            let (field, rest) = (&path[0], &path[1..]);
+            return quote!(#a[#index].#field #([#rest])*);
+        }
         ir::ArrayRef::Local(s) if body.arrays[s].tuple => quote!(#a.#index),
         _ => quote!(#a[#index]),
     };
@@ -557,5 +567,5 @@ pub fn element(
 /// Whether reads of `array` are fields of a struct parameter (whose adjoints and tangents go
 /// through `::gradmacro::__private::Field`: a constant field has none).
 pub fn is_struct(sig: &Sig, array: ir::ArrayRef) -> bool {
-    matches!(array, ir::ArrayRef::Param(p) if matches!(sig.params[p].shape, Shape::Struct { .. }))
+    matches!(array, ir::ArrayRef::Param(p) if sig.params[p].shape.is_struct())
 }

@@ -105,6 +105,10 @@ pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
 }
 
 fn param_name(input: ParseStream<'_>) -> syn::Result<Ident> {
+    // `self` is a keyword, not an `Ident` to `parse`: `wrt(self, x)` names the receiver.
+    if input.peek(Token![self]) {
+        return syn::ext::IdentExt::parse_any(input);
+    }
     input.parse::<Ident>().map_err(|e| syn::Error::new(e.span(), "expected a parameter name in `wrt(...)`"))
 }
 
@@ -158,6 +162,9 @@ pub enum Shape {
     /// With `wrt`, a struct deriving `gradmacro::Differentiable` (by value or behind `&`):
     /// gradient the same struct, read by field (`p.x`, `p.v[k]`).
     Struct { ty: TokenStream },
+    /// With `wrt`, a slice of such structs (`&[T]`, `&Vec<T>`, `Vec<T>`): gradient `Vec<T>`, read
+    /// as `ps[i].x`, `for p in ps { p.x }`.
+    StructSlice { ty: TokenStream },
     /// Anything else: never has a gradient.
     Other,
 }
@@ -165,7 +172,12 @@ pub enum Shape {
 impl Shape {
     /// A shape that is active only when named in `wrt(...)`.
     pub fn only_with_wrt(&self) -> bool {
-        matches!(self, Shape::Rows { .. } | Shape::Ragged | Shape::Struct { .. })
+        matches!(self, Shape::Rows { .. } | Shape::Ragged | Shape::Struct { .. } | Shape::StructSlice { .. })
+    }
+
+    /// A struct or a slice of structs: read by field.
+    pub fn is_struct(&self) -> bool {
+        matches!(self, Shape::Struct { .. } | Shape::StructSlice { .. })
     }
 }
 
@@ -331,6 +343,30 @@ fn struct_type(ty: &Type) -> Option<TokenStream> {
     Some(inner.to_token_stream())
 }
 
+/// A slice or `Vec` of what may be a user's struct (`&[T]`, `&Vec<T>`, `Vec<T>`): `T`.
+fn struct_slice_type(ty: &Type) -> Option<TokenStream> {
+    let elem = match ty {
+        Type::Reference(r) if r.mutability.is_none() => match &*r.elem {
+            Type::Slice(s) => &*s.elem,
+            other => vec_type_elem(other)?,
+        },
+        other => vec_type_elem(other)?,
+    };
+    if matches!(elem, Type::Reference(_)) {
+        return None;
+    }
+    struct_type(elem)
+}
+
+/// `Self` or `&Self`, the types `wrt(self)` takes for a typed receiver.
+fn receiver_is_self(ty: &Type) -> bool {
+    let inner = match ty {
+        Type::Reference(r) if r.mutability.is_none() => &*r.elem,
+        other => other,
+    };
+    matches!(inner, Type::Path(p) if p.qself.is_none() && p.path.is_ident("Self"))
+}
+
 /// `Vec<F>` (also spelled with a path) to its float type.
 pub fn vec_elem(ty: &Type) -> Option<Float> {
     let Type::Path(p) = ty else { return None };
@@ -424,13 +460,33 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
                         "#[differentiate] does not support `&mut self`: take `&self` and return the new value instead",
                     ));
                 }
+                let named = args.wrt.as_ref().and_then(|w| w.iter().find(|n| *n == "self"));
+                let (ident, shape) = match named {
+                    // `wrt(self)`: the receiver is a struct of type `Self` named `self`, with the
+                    // user's span so that the generated code's `self` resolves to the method's.
+                    Some(n) => {
+                        if let syn::ReceiverKind::Typed(_, ty) = &r.kind
+                            && !receiver_is_self(ty)
+                        {
+                            errors.push(syn::Error::new_spanned(
+                                ty,
+                                "`wrt(self)` takes a receiver `self`, `&self` or `self: &Self`: write the receiver in one of those forms",
+                            ));
+                        }
+                        (
+                            Some(Ident::new("self", n.span().located_at(r.self_token.span))),
+                            Shape::Struct { ty: quote!(Self) },
+                        )
+                    }
+                    None => (None, Shape::Other),
+                };
                 params.push(Param {
-                    ident: None,
-                    shape: Shape::Other,
+                    ident,
+                    shape,
                     float: None,
                     active: false,
                     span: r.span(),
-                    owned: false,
+                    owned: !matches!(r.kind, syn::ReceiverKind::Reference(..)),
                 });
             }
             FnArg::Typed(pt) => {
@@ -453,9 +509,10 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
                 let (shape, float) = shape_of(&pt.ty);
                 let owned = !matches!(&*pt.ty, Type::Reference(_));
                 // A struct is a struct only when named in `wrt(...)` (below).
-                let shape = match (shape, struct_type(&pt.ty)) {
-                    (Shape::Other, Some(ty)) => Shape::Struct { ty },
-                    (shape, _) => shape,
+                let shape = match (shape, struct_type(&pt.ty), struct_slice_type(&pt.ty)) {
+                    (Shape::Other, Some(ty), _) => Shape::Struct { ty },
+                    (Shape::Other, _, Some(ty)) => Shape::StructSlice { ty },
+                    (shape, _, _) => shape,
                 };
                 params.push(Param { ident, shape, float, active: false, span: pt.span(), owned });
             }
@@ -469,6 +526,10 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
             for n in names {
                 let found = params.iter_mut().find(|p| p.ident.as_ref().is_some_and(|i| i == n));
                 match found {
+                    None if n == "self" => errors.push(syn::Error::new(
+                        n.span(),
+                        "`wrt(self)` names the receiver, and this function has none: write the method inside `impl T { .. }` with `&self` (T deriving `gradmacro::Differentiable`), or name a parameter",
+                    )),
                     None => {
                         let known: Vec<String> =
                             params.iter().filter_map(|p| p.ident.as_ref().map(|i| format!("`{i}`"))).collect();
@@ -483,7 +544,7 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
                     Some(p) => match p.shape {
                         Shape::Other => errors.push(syn::Error::new(
                             n.span(),
-                            format!("`{n}` has no gradient: it is not a float, a float array, a float slice or a `Vec` of floats, so it cannot be listed in `wrt(...)`"),
+                            format!("`{n}` has no gradient: it is not a float, a float array, a float slice or a `Vec` of floats, nor a struct deriving `gradmacro::Differentiable` (or a slice of them), so it cannot be listed in `wrt(...)`"),
                         )),
                         _ => p.active = true,
                     },
@@ -529,6 +590,7 @@ impl Sig {
             Shape::Rows { inner, outer: Some(n) } => quote!([[#f; #inner]; #n]),
             Shape::Ragged => quote!(::gradmacro::__private::Vec<::gradmacro::__private::Vec<#f>>),
             Shape::Struct { ty } => ty.clone(),
+            Shape::StructSlice { ty } => quote!(::gradmacro::__private::Vec<#ty>),
             Shape::Slice => quote!(::gradmacro::__private::Vec<#f>),
             Shape::Tuple { n } => {
                 let fs = (0..*n).map(|_| f.clone());
@@ -546,6 +608,7 @@ impl Sig {
             Shape::Rows { inner, outer: None } => quote!(&[[#f; #inner]]),
             Shape::Ragged => quote!(&[::gradmacro::__private::Vec<#f>]),
             Shape::Struct { ty } => quote!(&#ty),
+            Shape::StructSlice { ty } => quote!(&[#ty]),
             _ => self.grad_type(p),
         }
     }

@@ -86,7 +86,7 @@ pub fn emit(sig: &Sig, body: &Body, names: &[Option<Ident>]) -> TokenStream {
                 let tv = t_ident(v);
                 pre.extend(quote!(let #tv: #f = #t;));
             }
-            (Shape::Slice | Shape::Rows { outer: None, .. } | Shape::Ragged, _) => {
+            (Shape::Slice | Shape::Rows { outer: None, .. } | Shape::Ragged | Shape::StructSlice { .. }, _) => {
                 if let Some(x) = &p.ident {
                     let msg = format!("the tangent `{t}` must have the length of `{x}`");
                     pre.extend(quote!(::core::assert_eq!(#t.len(), #x.len(), #msg);));

@@ -21,8 +21,8 @@ impl Lower<'_> {
             Expr::Struct(s) if s.fields.iter().any(|f| self.is_closure(&f.expr)) => {
                 "a local closure cannot be stored in a struct: the macro inlines a closure where it is called, and cannot follow it into a value; call it where it is defined (`let y = f(x);`) and store the result"
             }
-            Expr::Field(f) if matches!(strip_field_root(&f.base), Some(b) if self.struct_param(b).is_some()) => {
-                "only direct fields of a differentiated struct are read (`p.x`, `p.v[k]`): the fields of a struct inside it (`p.inner.y`) are not supported yet; pass `p.inner` as its own parameter with `wrt(...)`"
+            Expr::Field(f) if self.reads_struct_place(&f.base) => {
+                "a differentiated struct is read through named fields, then indices into a float array field (`p.x`, `b.pos.x`, `p.v[k]`, `ps[i].x`): a field of an element of an array or `Vec` field (`p.items[0].x`) or an unnamed field is not supported; make those values fields of their own, or pass that part as its own parameter with `wrt(...)`"
             }
             Expr::Field(_) | Expr::Struct(_) => {
                 "fields of differentiated values are not supported: differentiated values are floats and float arrays"
@@ -144,13 +144,4 @@ pub fn std_method_msg(name: &str) -> String {
     format!(
         "`.{name}(..)` of a standard library type with a differentiated argument is not supported: it has no `_grad` companion; test with `if let`/`match` instead (`if let Some(f) = opt {{ f * w }} else {{ w }}`)"
     )
-}
-
-/// The base of a chain of field accesses (`p` in `p.inner.y`).
-fn strip_field_root(e: &Expr) -> Option<&Expr> {
-    match super::lower::strip(e) {
-        Expr::Field(f) => strip_field_root(&f.base),
-        p @ Expr::Path(_) => Some(p),
-        _ => None,
-    }
 }
