@@ -385,8 +385,11 @@
 #![no_std]
 
 extern crate alloc;
-#[cfg(test)]
+#[cfg(any(test, feature = "std"))]
 extern crate std;
+// The gate table's rules name `::gradmacro::__private`; the dual number's methods, generated
+// from them inside this crate, need that path to resolve here too.
+extern crate self as gradmacro;
 
 pub use gradmacro_impl::{Differentiable, differentiate};
 
@@ -409,6 +412,11 @@ pub trait Differentiable: Sized {
 pub mod __private {
     /// The `Vec` generated code names: tapes and the gradients of slices and `Vec`s.
     pub use ::alloc::vec::Vec;
+
+    /// `f_hvp` and `f_hessian`'s dual number (value and one tangent) and its helpers; its
+    /// transcendental methods need `std`.
+    #[cfg(feature = "std")]
+    pub use crate::dual::{Dual, Primal, Split, lift_array, lift_slice, unit_array, unit_vec};
 
     /// Exact equality of two floats: where `max`, `min`, `clamp` and `abs` meet a tie or a kink,
     /// the contract's rules need an exact comparison.
@@ -700,6 +708,9 @@ pub mod __private {
 }
 
 pub mod check;
+
+#[cfg(feature = "std")]
+mod dual;
 
 #[cfg(feature = "argmin")]
 pub mod argmin;

@@ -201,6 +201,39 @@ impl Fwd<'_> {
         }
     }
 
+    /// Operand `o` where an active value goes (a phi, a carried slot, an active array): in the
+    /// dual program a constant is lifted to a dual there.
+    fn op_to(&self, active: bool, o: &Operand) -> TokenStream {
+        let t = self.op(o);
+        let is_active = o.val().is_some_and(|v| self.body.vals[v].active);
+        if active && !is_active { super::dual_mode::lift(t) } else { t }
+    }
+
+    /// Operand `i` of a gate: in the dual program every float operand is a dual (see
+    /// [`super::dual_mode`]); `powi`'s exponent stays an integer.
+    fn gate_arg(&self, gate: super::gates::Gate, i: usize, o: &Operand) -> TokenStream {
+        self.op_to(!gate.is_integer_input(i), o)
+    }
+
+    /// An inactive statement's tokens; in the dual program, the active values it reads (a
+    /// condition `x > 0.0`, a cast `x as i32`) are read as their value parts, so it computes
+    /// exactly what it computes in `f`.
+    fn plain(&self, tokens: &TokenStream, uses: &[ValId]) -> TokenStream {
+        if !super::dual_mode::on() {
+            return tokens.clone();
+        }
+        let mut seen = HashSet::new();
+        let shadows: TokenStream = uses
+            .iter()
+            .filter(|v| self.body.vals[**v].active && seen.insert(**v))
+            .map(|v| {
+                let n = self.name(*v);
+                quote!(let #n = ::gradmacro::__private::Primal::primal(#n);)
+            })
+            .collect();
+        if shadows.is_empty() { tokens.clone() } else { quote!({ #shadows #tokens }) }
+    }
+
     fn inner(&self) -> Fwd<'_> {
         let recompute = matches!(self.mode, Mode::Level { filter: true, .. } | Mode::Inner { recompute: true });
         Fwd { mode: Mode::Inner { recompute }, ..*self }
@@ -235,8 +268,8 @@ impl Fwd<'_> {
         let then_fwd = self.block_prefix(&i.then_block, fused);
         let else_fwd = self.block_prefix(&i.else_block, fused);
         let pat: Vec<TokenStream> = i.phis.iter().map(|p| self.name(p.out)).collect();
-        let then_vals = i.phis.iter().map(|p| self.op(&p.then_val)).collect();
-        let else_vals = i.phis.iter().map(|p| self.op(&p.else_val)).collect();
+        let then_vals = i.phis.iter().map(|p| self.op_to(self.body.vals[p.out].active, &p.then_val)).collect();
+        let else_vals = i.phis.iter().map(|p| self.op_to(self.body.vals[p.out].active, &p.else_val)).collect();
         tuple_if(&cond, &pat, (quote!(#then_fwd #then_bwd), then_vals), (quote!(#else_fwd #else_bwd), else_vals))
     }
 
@@ -255,21 +288,24 @@ impl Fwd<'_> {
         match s {
             Stmt::Gate { out, gate, args, span } => {
                 let x = self.name(*out);
-                let args: Vec<TokenStream> = args.iter().map(|a| self.op(a)).collect();
-                let rhs = super::respan(gate.forward(&args, &self.sig.float.path()), *span);
+                let args: Vec<TokenStream> = args.iter().enumerate().map(|(i, a)| self.gate_arg(*gate, i, a)).collect();
+                let rhs = super::respan(gate.forward(&args, &super::dual_mode::float_path(self.sig.float)), *span);
                 // A type error in the gate lands on the user's expression.
                 quote_spanned!(*span=> let #x = #rhs;)
             }
-            Stmt::Plain { out, ty, tokens, .. } => match (out, ty) {
+            Stmt::Plain { out, ty, tokens, uses } => match (out, ty) {
                 (Some(o), Some(t)) => {
-                    let x = self.name(*o);
+                    let (x, tokens) = (self.name(*o), self.plain(tokens, uses));
                     quote!(let #x: #t = #tokens;)
                 }
                 (Some(o), None) => {
-                    let x = self.name(*o);
+                    let (x, tokens) = (self.name(*o), self.plain(tokens, uses));
                     quote!(let #x = #tokens;)
                 }
-                (None, _) => quote!(let _ = #tokens;),
+                (None, _) => {
+                    let tokens = self.plain(tokens, uses);
+                    quote!(let _ = #tokens;)
+                }
             },
             Stmt::Call { out, func, receiver, args, partials, span } => {
                 let x = self.name(*out);
@@ -308,7 +344,8 @@ impl Fwd<'_> {
                 };
                 let ty = ty.as_ref().map(|t| quote!(: #t));
                 let beside = self.heap_adj.contains(slot).then(|| {
-                    let (da, z) = (super::array_adj_ident(*slot), &self.body.arrays[*slot].zeros);
+                    let (da, z) =
+                        (super::array_adj_ident(*slot), super::dual_mode::retype(&self.body.arrays[*slot].zeros));
                     quote!(let mut #da = #z;)
                 });
                 quote_spanned!(*span=> let #a #ty = #call; #beside)
@@ -328,17 +365,18 @@ impl Fwd<'_> {
                 // grows with the buffer.
                 let a = array_ident(*slot);
                 let i = self.op(index);
-                let v = self.op(value);
+                let v = self.op_to(self.body.arrays[*slot].active, value);
                 let grow = self.heap_adj.contains(slot).then(|| {
                     let da = super::array_adj_ident(*slot);
-                    quote!(if #da.len() <= #i { #da.resize(#i + 1, 0.0); })
+                    let zero = super::dual_mode::lift(quote!(0.0));
+                    quote!(if #da.len() <= #i { #da.resize(#i + 1, #zero); })
                 });
                 quote!(if #a.len() == #i { #a.push(#v); } else { #a[#i] = #v; } #grow)
             }
             Stmt::Store { slot, index, value, old, .. } => {
                 let a = array_ident(*slot);
                 let i = self.op(index);
-                let v = self.op(value);
+                let v = self.op_to(self.body.arrays[*slot].active, value);
                 let arr = &self.body.arrays[*slot];
                 if arr.read_in_loop {
                     let o = self.name(*old);
@@ -350,11 +388,13 @@ impl Fwd<'_> {
             Stmt::ArrayDecl { slot, init, ty } => {
                 let a = array_ident(*slot);
                 let m = if self.body.arrays[*slot].written { quote!(mut) } else { quote!() };
+                let act = self.body.arrays[*slot].active;
+                let ty = ty.as_ref().map(|t| if act { super::dual_mode::retype(t) } else { t.clone() });
                 let ty = ty.as_ref().map(|t| quote!(: #t));
                 let heap = self.body.arrays[*slot].heap;
                 let init = match init {
                     ArrayInit::List(items) => {
-                        let items = items.iter().map(|i| self.op(i));
+                        let items = items.iter().map(|i| self.op_to(act, i));
                         if heap {
                             quote!(::gradmacro::__private::Vec::from([#(#items),*]))
                         } else {
@@ -366,21 +406,22 @@ impl Fwd<'_> {
                         quote!(::gradmacro::__private::Vec::with_capacity(#cap))
                     }
                     ArrayInit::Repeat(v, len) if heap => {
-                        let v = self.op(v);
+                        let v = self.op_to(act, v);
                         quote!(::core::iter::Iterator::collect::<::gradmacro::__private::Vec<_>>(::core::iter::repeat_n(#v, #len)))
                     }
                     ArrayInit::Repeat(v, len) => {
-                        let v = self.op(v);
+                        let v = self.op_to(act, v);
                         quote!([#v; #len])
                     }
                     ArrayInit::Whole(v) => self.op(v),
                 };
                 if self.heap_adj.contains(slot) {
-                    let (da, z) = (super::array_adj_ident(*slot), &self.body.arrays[*slot].zeros);
+                    let (da, z) =
+                        (super::array_adj_ident(*slot), super::dual_mode::retype(&self.body.arrays[*slot].zeros));
                     // A buffer's adjoint grows with it: as much room up front.
                     let z = match &self.body.arrays[*slot].capacity {
                         Some(cap) => {
-                            let f = self.sig.float.path();
+                            let f = super::dual_mode::float_path(self.sig.float);
                             quote!(::gradmacro::__private::Vec::<#f>::with_capacity(#cap))
                         }
                         None => z.clone(),
@@ -453,8 +494,8 @@ impl Fwd<'_> {
         let mut else_vals = Vec::new();
         for p in &phis {
             pat.push(self.name(p.out));
-            then_vals.push(self.op(&p.then_val));
-            else_vals.push(self.op(&p.else_val));
+            then_vals.push(self.op_to(self.body.vals[p.out].active, &p.then_val));
+            else_vals.push(self.op_to(self.body.vals[p.out].active, &p.else_val));
         }
         // A value of a type the macro does not know (a `&f64` the user destructured, say) may
         // have no default: it leaves the arm that defines it as an `Option`, which the backward
@@ -503,7 +544,7 @@ impl Fwd<'_> {
         let mut pre = TokenStream::new();
         for c in &l.carried {
             let s = slot_ident(c.slot);
-            let init = self.op(&c.init);
+            let init = self.op_to(self.body.vals[c.entry].active, &c.init);
             pre.extend(quote!(let mut #s = #init;));
         }
         let x = exit_slot_ident(l.id);
@@ -562,7 +603,7 @@ impl Fwd<'_> {
             .iter()
             .map(|c| {
                 let s = slot_ident(c.slot);
-                let v = self.op(&c.exit);
+                let v = self.op_to(self.body.vals[c.entry].active, &c.exit);
                 quote!(#s = #v;)
             })
             .collect();
