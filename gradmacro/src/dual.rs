@@ -107,3 +107,10 @@ pub fn unit_array<F: Copy + Default + From<u8>, const N: usize>(j: usize) -> [F;
     }
     v
 }
+
+/// The value parts of an active local array that an inactive statement reads by name.
+#[inline]
+#[must_use]
+pub fn primal_all<T: Primal + Copy>(x: &[T]) -> Vec<T::Re> {
+    x.iter().map(|v| v.primal()).collect()
+}

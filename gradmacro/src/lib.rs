@@ -459,7 +459,7 @@ pub mod __private {
     /// `f_hvp` and `f_hessian`'s dual number (value and one tangent) and its helpers; its
     /// transcendental methods need `std`.
     #[cfg(feature = "std")]
-    pub use crate::dual::{Dual, Primal, Split, lift_array, lift_slice, unit_array, unit_vec};
+    pub use crate::dual::{Dual, Primal, Split, lift_array, lift_slice, primal_all, unit_array, unit_vec};
 
     /// Exact equality of two floats: where `max`, `min`, `clamp` and `abs` meet a tie or a kink,
     /// the contract's rules need an exact comparison.

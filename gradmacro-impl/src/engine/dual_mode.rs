@@ -155,9 +155,37 @@ pub fn retype(t: &TokenStream) -> TokenStream {
 }
 
 fn is_float_literal(s: &str) -> bool {
-    s.starts_with(|c: char| c.is_ascii_digit())
-        && (s.contains('.')
-            || s.ends_with("f64")
-            || s.ends_with("f32")
-            || (s.contains(['e', 'E']) && !s.starts_with("0x")))
+    if !s.starts_with(|c: char| c.is_ascii_digit()) || s.starts_with("0x") || s.starts_with("0b") {
+        return false;
+    }
+    if s.ends_with("f64") || s.ends_with("f32") {
+        return true;
+    }
+    // An integer suffix (`3usize`, `2u8`) has letters that are not an exponent.
+    let letters = s.chars().any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E' && c != '_');
+    !letters && (s.contains('.') || s.contains(['e', 'E']))
+}
+
+/// `t` with every identifier `from` (not a field after `.`) replaced by `to`.
+pub fn substitute(t: &TokenStream, from: &str, to: &proc_macro2::Ident) -> TokenStream {
+    use proc_macro2::TokenTree as T;
+    let mut out = TokenStream::new();
+    let (mut after_dot, mut prev_joint_dot) = (false, false);
+    for tt in t.clone() {
+        let next = match &tt {
+            T::Ident(i) if i == from && !after_dot => T::Ident(to.clone()),
+            T::Group(g) => {
+                let mut ng = proc_macro2::Group::new(g.delimiter(), substitute(&g.stream(), from, to));
+                ng.set_span(g.span());
+                T::Group(ng)
+            }
+            other => other.clone(),
+        };
+        // A field access `x.f`, not the end of a range `a..b` (whose first `.` is joint).
+        after_dot = matches!(&tt, T::Punct(p) if p.as_char() == '.' && p.spacing() == proc_macro2::Spacing::Alone)
+            && !prev_joint_dot;
+        prev_joint_dot = matches!(&tt, T::Punct(p) if p.as_char() == '.' && p.spacing() == proc_macro2::Spacing::Joint);
+        out.extend([next]);
+    }
+    out
 }

@@ -218,20 +218,36 @@ impl Fwd<'_> {
     /// An inactive statement's tokens; in the dual program, the active values it reads (a
     /// condition `x > 0.0`, a cast `x as i32`) are read as their value parts, so it computes
     /// exactly what it computes in `f`.
-    fn plain(&self, tokens: &TokenStream, uses: &[ValId]) -> TokenStream {
+    /// The value parts are bound before the statement (a closure the statement defines may
+    /// capture them) and the statement reads them instead.
+    fn plain(&self, tokens: &TokenStream, uses: &[ValId]) -> (TokenStream, TokenStream) {
         if !super::dual_mode::on() {
-            return tokens.clone();
+            return (TokenStream::new(), tokens.clone());
         }
         let mut seen = HashSet::new();
-        let shadows: TokenStream = uses
-            .iter()
-            .filter(|v| self.body.vals[**v].active && seen.insert(**v))
-            .map(|v| {
-                let n = self.name(*v);
-                quote!(let #n = ::gradmacro::__private::Primal::primal(#n);)
-            })
-            .collect();
-        if shadows.is_empty() { tokens.clone() } else { quote!({ #shadows #tokens }) }
+        let mut pre = TokenStream::new();
+        let mut tokens = tokens.clone();
+        for &v in uses {
+            if !self.body.vals[v].active || !seen.insert(v) {
+                continue;
+            }
+            let n = val_ident(&self.body.vals, v);
+            let p = super::hidden("p", v);
+            pre.extend(quote!(let #p = ::gradmacro::__private::Primal::primal(#n);));
+            tokens = super::dual_mode::substitute(&tokens, &n.to_string(), &p);
+        }
+        // An active local array the statement reads by name (`h[0].abs() as usize`): a copy of
+        // its value parts.
+        for (slot, arr) in self.body.arrays.iter().enumerate() {
+            let a = array_ident(slot);
+            if !arr.active || !super::mentions(&tokens, &a.to_string()) {
+                continue;
+            }
+            let p = super::hidden("pa", slot);
+            pre.extend(quote!(let #p = ::gradmacro::__private::primal_all(&#a);));
+            tokens = super::dual_mode::substitute(&tokens, &a.to_string(), &p);
+        }
+        (pre, tokens)
     }
 
     fn inner(&self) -> Fwd<'_> {
@@ -288,23 +304,40 @@ impl Fwd<'_> {
         match s {
             Stmt::Gate { out, gate, args, span } => {
                 let x = self.name(*out);
-                let args: Vec<TokenStream> = args.iter().enumerate().map(|(i, a)| self.gate_arg(*gate, i, a)).collect();
-                let rhs = super::respan(gate.forward(&args, &super::dual_mode::float_path(self.sig.float)), *span);
+                // A flat gate's output is inactive (a float): in the dual program it reads the
+                // value parts of its operands.
+                let (args, float): (Vec<TokenStream>, TokenStream) = if gate.is_flat() && super::dual_mode::on() {
+                    let args = args
+                        .iter()
+                        .map(|a| match a {
+                            Operand::Val(v) if self.body.vals[*v].active => {
+                                let n = self.name(*v);
+                                quote!(::gradmacro::__private::Primal::primal(#n))
+                            }
+                            _ => self.op(a),
+                        })
+                        .collect();
+                    (args, self.sig.float.path())
+                } else {
+                    let args = args.iter().enumerate().map(|(i, a)| self.gate_arg(*gate, i, a)).collect();
+                    (args, super::dual_mode::float_path(self.sig.float))
+                };
+                let rhs = super::respan(gate.forward(&args, &float), *span);
                 // A type error in the gate lands on the user's expression.
                 quote_spanned!(*span=> let #x = #rhs;)
             }
             Stmt::Plain { out, ty, tokens, uses } => match (out, ty) {
                 (Some(o), Some(t)) => {
-                    let (x, tokens) = (self.name(*o), self.plain(tokens, uses));
-                    quote!(let #x: #t = #tokens;)
+                    let (x, (pre, tokens)) = (self.name(*o), self.plain(tokens, uses));
+                    quote!(#pre let #x: #t = #tokens;)
                 }
                 (Some(o), None) => {
-                    let (x, tokens) = (self.name(*o), self.plain(tokens, uses));
-                    quote!(let #x = #tokens;)
+                    let (x, (pre, tokens)) = (self.name(*o), self.plain(tokens, uses));
+                    quote!(#pre let #x = #tokens;)
                 }
                 (None, _) => {
-                    let tokens = self.plain(tokens, uses);
-                    quote!(let _ = #tokens;)
+                    let (pre, tokens) = self.plain(tokens, uses);
+                    quote!(#pre let _ = #tokens;)
                 }
             },
             Stmt::Call { out, func, receiver, args, partials, span } => {
@@ -438,6 +471,12 @@ impl Fwd<'_> {
 
     fn array(&self, a: ArrayRef) -> TokenStream {
         match a {
+            // In the dual program, the lifted copy (the parameter itself stays as the user's code
+            // reads it).
+            ArrayRef::Param(p) if super::dual_mode::on() => {
+                let i = super::hidden("hx", p);
+                quote!(#i)
+            }
             ArrayRef::Param(p) => self.sig.params[p].ident.as_ref().map(|i| quote!(#i)).unwrap_or_default(),
             ArrayRef::Local(s) => {
                 let i = array_ident(s);
@@ -621,15 +660,19 @@ impl Fwd<'_> {
 
         let iteration = quote!(#entries #head_body #body #fused_backward #tail_push #write_back #exit);
         let lp = match &l.kind {
-            LoopKind::ForIter { pat, iterable, .. } => {
-                pre.extend(quote!(let #it = ::core::iter::IntoIterator::into_iter(#iterable);));
+            LoopKind::ForIter { pat, iterable, iterable_uses, .. } => {
+                // In the dual program, a bound computed from active values reads their value parts.
+                let (prim, iterable) = self.plain(iterable, iterable_uses);
+                pre.extend(quote!(#prim let #it = ::core::iter::IntoIterator::into_iter(#iterable);));
                 if plan.taped {
                     pre.extend(quote!(let mut #tape = ::gradmacro::__private::Vec::with_capacity(::core::iter::Iterator::size_hint(&#it).0);));
                 }
                 let source = if plan.clone_iter { quote!(::core::clone::Clone::clone(&#it)) } else { quote!(#it) };
                 quote!(for #pat in #source { #iteration })
             }
-            LoopKind::ForIndex { index, len, .. } => {
+            LoopKind::ForIndex { index, len, len_uses } => {
+                let (prim, len) = self.plain(len, len_uses);
+                pre.extend(prim);
                 let k = self.name(*index);
                 if plan.taped {
                     pre.extend(quote!(let mut #tape = ::gradmacro::__private::Vec::with_capacity(#len);));

@@ -88,14 +88,17 @@ fn calls(b: &Block, errors: &mut Errors) {
 pub fn hvp_body(sig: &Sig, body: &Body, names: &[Option<Ident>]) -> TokenStream {
     let d = dual_mode::dual_path(sig.float);
     let mut lifts = TokenStream::new();
-    for (p, v) in sig.params.iter().zip(names) {
+    // A scalar is shadowed by its dual (the inactive statements that read it get its value part
+    // back, see `Fwd::plain`); an array's dual copy has a hidden name that only the active reads
+    // use, so the user's code that reads the array (a condition, an index) still sees floats.
+    for (i, (p, v)) in sig.params.iter().zip(names).enumerate() {
         let (Some(x), Some(v)) = (&p.ident, v) else { continue };
+        let hx = hidden("hx", i);
         lifts.extend(match p.shape {
-            Shape::Scalar => quote!(let #x = <#d>::new(#x, #v);),
-            Shape::Array { .. } => quote!(let #x = ::gradmacro::__private::lift_array(&#x, &#v);),
-            _ => quote!(let #x = ::gradmacro::__private::lift_slice(&#x, &#v);),
+            Shape::Scalar => quote!(let #x = <#d>::new(#x, #v); let _ = &#x;),
+            Shape::Array { .. } => quote!(let #hx = ::gradmacro::__private::lift_array(&#x, &#v); let _ = &#hx;),
+            _ => quote!(let #hx = ::gradmacro::__private::lift_slice(&#x, &#v); let _ = &#hx;),
         });
-        lifts.extend(quote!(let _ = &#x;));
     }
     let program = {
         let _dual = dual_mode::Guard::new(sig.float);

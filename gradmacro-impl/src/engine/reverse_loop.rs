@@ -299,7 +299,9 @@ impl Rev<'_> {
         } else {
             match &l.kind {
                 LoopKind::ForIter { pat, iterable, iterable_uses, .. } => {
-                    let it = if self.rebuilds(iterable, iterable_uses) {
+                    // In the dual program the iterable is not evaluated again: it may read active
+                    // values, whose value parts the forward pass took (`Fwd::plain`).
+                    let it = if !super::dual_mode::on() && self.rebuilds(iterable, iterable_uses) {
                         self.refs.extend(iterable_uses.iter().map(|v| Ref::Val(*v)));
                         quote!(::core::iter::IntoIterator::into_iter(#iterable))
                     } else {
