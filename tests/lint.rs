@@ -471,3 +471,38 @@ fn struct_slices_and_methods_run() {
     assert_eq!(gp.id, 3);
     let _ = p.lint_scaled_jvp(0.5, &p, 1.0);
 }
+
+// Second order (issue 14): `f_hvp` and `f_hessian` are generated code too.
+
+#[differentiate(hessian)]
+pub fn gates_hessian_lint(x: f64, y: f64) -> f64 {
+    let a = x.sin() * y.cos() + x.exp() * y.tanh() - (x * x + 1.0).ln();
+    let b = x.max(y) + x.min(y) + x.abs() + x.hypot(y) + x.atan2(y) + x.powi(3) + y.powf(2.0);
+    let c = f64::sqrt(x * x + 1.0) + f64::mul_add(x, y, 1.0) + x.clamp(-1.0, 1.0) + x.floor();
+    a + b + c * SCALE + std::f64::consts::PI
+}
+
+#[differentiate(hessian)]
+pub fn single_hessian_lint(x: f32) -> f32 {
+    x * x * x
+}
+
+#[differentiate(wrt(a), hessian, forward)]
+pub fn with_wrt_hessian_lint(a: f64, b: f64, n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n {
+        #[allow(clippy::cast_precision_loss)]
+        let k = i as f64;
+        s += (a * k + b).sin();
+    }
+    s
+}
+
+#[differentiate(hessian)]
+pub fn slices_hessian_lint(w: &[f64], v: &Vec<f64>, z: [f64; 2]) -> f64 {
+    let mut y = z[0];
+    for i in 0..w.len() {
+        y = (y * w[i]).tanh() + v[i % v.len()] * z[1];
+    }
+    if y > 0.0 { y * y } else { -y }
+}

@@ -2455,16 +2455,20 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     }
 
     let fwd = if sound || vf { "" } else { ", forward" };
+    // Second order (issue 14): `pK_hvp` for the programs `hessian` takes (no calls to helpers,
+    // no tuple or struct parameter), checked against hyper-dual numbers.
+    let hess = !sound && !vf && helpers_p.is_empty() && tuple.is_none() && vout.is_none() && rendered.is_none();
+    let hs = if hess { ", hessian" } else { "" };
     let attr = if let Some(r) = &rendered {
         format!("#[differentiate(wrt({}){fwd})]", r.wrt.join(", "))
     } else if wrt.contains(&false) {
         let on: Vec<&str> =
             names.iter().zip(&wrt).filter(|(n, w)| **w && !n.is_empty()).map(|(n, _)| n.as_str()).collect();
-        format!("#[differentiate(wrt({}){fwd})]", on.join(", "))
+        format!("#[differentiate(wrt({}){fwd}{hs})]", on.join(", "))
     } else if sound || vf {
         "#[differentiate]".to_string()
     } else {
-        "#[differentiate(forward)]".to_string()
+        format!("#[differentiate(forward{hs})]")
     };
     // `pK_jvp`'s tangents, one per active parameter, read from the flattened direction `t`.
     let mut targs: Vec<String> = Vec::new();
@@ -2494,6 +2498,9 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
             targs.join(", ")
         )
     };
+    // `pK_hvp` takes a slice's direction as a `Vec`.
+    let hargs: Vec<String> =
+        targs.iter().map(|a| if a.starts_with("&t[") { format!("{}.to_vec()", &a[1..]) } else { a.clone() }).collect();
     let (ret_p, ret_d) = vout.map_or(("f64".to_string(), "D".to_string()), |o| (o.ty("f64"), o.ty("D")));
     let src = format!("{helpers_p}{attr}\npub fn {pre}{k}({}) -> {ret_p} {{\n{body_p}}}\n", params_p.join(", "));
     let mut out = String::new();
@@ -2568,7 +2575,7 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     let mut grad: Vec<f64> = Vec::new();
     let mut active: Vec<bool> = Vec::new();{unpack}
     let (dual_value, dual_grad, margin) = {d};
-    let o = verify::Outcome {{ value, grad_value, grad, active, dual_value, dual_grad, margin, tangent: Vec::new(), jvp: None }};
+    let o = verify::Outcome {{ value, grad_value, grad, active, dual_value, dual_grad, margin, tangent: Vec::new(), jvp: None, hvp: None }};
     verify::VOutcome {{ rows: vec![o], vjp: None }}
 }}"
             );
@@ -2598,7 +2605,7 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
         let mut grad: Vec<f64> = Vec::new();
         let mut active: Vec<bool> = Vec::new();{unpack_i}
         let (dual_value, dual_grad, margin) = {d};
-        rows.push(verify::Outcome {{ value: value[{i}], grad_value: jac_value[{i}], grad, active, dual_value, dual_grad, margin, tangent: Vec::new(), jvp: None }});
+        rows.push(verify::Outcome {{ value: value[{i}], grad_value: jac_value[{i}], grad, active, dual_value, dual_grad, margin, tangent: Vec::new(), jvp: None, hvp: None }});
     }}"
             );
         }
@@ -2626,6 +2633,31 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
         );
         return (src, out);
     }
+    let hvp = if hess {
+        let hn: Vec<String> = gnames.iter().map(|g| format!("h_{g}")).collect();
+        let unpack_h = unpack.replace("\n    ", "\n        ");
+        format!(
+            "let hvp = {{
+        let direction: Vec<f64> = tangent.iter().zip(&active).map(|(t, a)| if *a {{ *t }} else {{ 0.0 }}).collect();
+        let exact = verify::hyper_hvp(pt, {nf}, {has_w}, &direction, |x, s, {wpat}, mg| {pre}{k}_dual({dargs}));
+        let (hvp_value, {gn}, {hn}) = {pre}{k}_hvp({args}, {hargs});
+        let mut grad: Vec<f64> = Vec::new();
+        let mut active: Vec<bool> = Vec::new();{unpack_h}
+        let hvp_grad = grad;
+        let ({gn},) = ({hn},);
+        let mut grad: Vec<f64> = Vec::new();
+        let mut active: Vec<bool> = Vec::new();{unpack_h}
+        Some(verify::Hvp {{ value: hvp_value, grad: hvp_grad, hv: grad, exact }})
+    }};",
+            gn = gnames.join(", "),
+            hn = hn.join(", "),
+            args = args.join(", "),
+            hargs = hargs.join(", "),
+            dargs = dargs.join(", "),
+        )
+    } else {
+        "let hvp = None;".to_string()
+    };
     let _ = writeln!(
         out,
         "\nfn check_{pre}{k}(pt: &verify::Point) -> verify::Outcome {{
@@ -2636,7 +2668,8 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     let (dual_value, dual_grad, margin) =
         verify::dual_gradient(pt, {nf}, {has_w}, |x, s, {wpat}, mg| {pre}{k}_dual({dargs}));
     {jvp}
-    verify::Outcome {{ value, grad_value, grad, active, dual_value, dual_grad, margin, tangent, jvp }}
+    {hvp}
+    verify::Outcome {{ value, grad_value, grad, active, dual_value, dual_grad, margin, tangent, jvp, hvp }}
 }}",
         args = args.join(", "),
         gn = gnames.join(", "),

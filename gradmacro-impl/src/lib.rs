@@ -2,6 +2,7 @@
 //! attribute. Depend on `gradmacro`, not on this crate.
 
 mod derive;
+mod dual;
 mod engine;
 
 use proc_macro::TokenStream;
@@ -16,4 +17,12 @@ pub fn differentiate(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_derive(Differentiable)]
 pub fn derive_differentiable(item: TokenStream) -> TokenStream {
     derive::expand(item.into()).into()
+}
+
+/// The methods and operators of `gradmacro::__private::Dual<f64>` (or `f32`), generated from the
+/// gate table. Used once inside `gradmacro`; not part of the API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __dual(input: TokenStream) -> TokenStream {
+    dual::expand(input.into()).into()
 }

@@ -8,7 +8,7 @@
 //! [`Dual64`] seeded once per input (forward mode: exact derivatives up to rounding), and compares
 //! with `pK_grad` wherever the margin shows the point is safely inside one smooth piece.
 
-use num_dual::{Dual64, DualNum};
+use num_dual::{Dual64, DualNum, HyperDual64};
 
 mod splitmix;
 
@@ -34,6 +34,54 @@ impl Slope for Dual64 {
         self.eps == 0.0
     }
 }
+
+impl Slope for HyperDual64 {
+    fn slope_is_zero(&self) -> bool {
+        self.eps1 == 0.0 && self.eps2 == 0.0 && self.eps1eps2 == 0.0
+    }
+}
+
+/// The exact Hessian-vector product `H·v` of `f` at `pt` (inputs flattened as in
+/// [`dual_gradient`]): component `j` is the mixed second derivative along `v` and `e_j`, the
+/// `eps1eps2` part of one [`HyperDual64`] evaluation with `eps1 = v`, `eps2 = e_j`.
+pub fn hyper_hvp<F>(pt: &Point, nf: usize, has_w: bool, v: &[f64], f: F) -> Vec<f64>
+where
+    F: Fn(&[HyperDual64], &[HyperDual64], [HyperDual64; 3], &mut Margin) -> HyperDual64,
+{
+    let total = nf + pt.s.len() + if has_w { 3 } else { 0 };
+    (0..total)
+        .map(|j| {
+            let d = |i: usize, x: f64| HyperDual64::new(x, v[i], if i == j { 1.0 } else { 0.0 }, 0.0);
+            let x: Vec<HyperDual64> = pt.x[..nf].iter().enumerate().map(|(i, &x)| d(i, x)).collect();
+            let s: Vec<HyperDual64> = pt.s.iter().enumerate().map(|(i, &x)| d(nf + i, x)).collect();
+            let w0 = nf + pt.s.len();
+            let w = if has_w {
+                [d(w0, pt.w[0]), d(w0 + 1, pt.w[1]), d(w0 + 2, pt.w[2])]
+            } else {
+                pt.w.map(HyperDual64::from)
+            };
+            let mut mg = Margin::default();
+            f(&x, &s, w, &mut mg).eps1eps2
+        })
+        .collect()
+}
+
+/// `pK_hvp(.., v)` with `v` the jvp's direction: flattened like [`Outcome::grad`].
+#[derive(Clone, Debug)]
+pub struct Hvp {
+    /// Its value.
+    pub value: f64,
+    /// Its gradient.
+    pub grad: Vec<f64>,
+    /// Its `H·v`.
+    pub hv: Vec<f64>,
+    /// The exact `H·v` ([`hyper_hvp`]).
+    pub exact: Vec<f64>,
+}
+
+/// Tolerance of `H·v`, relative to the largest exact component or 1: second derivatives carry
+/// the rounding of two levels of chain rule.
+pub const HVP_RTOL: f64 = 1e-9;
 
 /// The smallest relative distance from a branch flip seen during one evaluation.
 #[derive(Clone, Copy, Debug)]
@@ -292,6 +340,8 @@ pub struct Outcome {
     pub tangent: Vec<f64>,
     /// `pK_jvp(.., tangent)`: the value and the directional derivative.
     pub jvp: Option<(f64, f64)>,
+    /// `pK_hvp(.., tangent)`, for `hessian` programs.
+    pub hvp: Option<Hvp>,
 }
 
 /// A direction for `pK_jvp` at `pt`, of `len` components in [-2, 2): drawn from the point
@@ -362,6 +412,12 @@ pub struct Report {
     /// The largest error of a directional derivative, relative to the sum of the magnitudes of
     /// its terms (or 1).
     pub jvp_max_rel_error: f64,
+    /// Points where `pK_hvp` was compared (programs with `hessian`).
+    pub hvp_checked: usize,
+    /// Of those, points where its gradient was `pK_grad`'s bit for bit.
+    pub hvp_grad_identical: usize,
+    /// The largest error of `H·v`, relative to its largest exact component or 1.
+    pub hvp_max_rel_error: f64,
     /// The largest error seen at a checked point, relative to the largest gradient component
     /// (or 1).
     pub max_rel_error: f64,
@@ -455,6 +511,11 @@ impl std::fmt::Display for Report {
                 f,
                 "forward mode: pK_jvp compared at {} points (value bit-identical, derivative against the exact gradient . tangent and pK_grad . tangent), max relative error {:.3e}",
                 self.jvp_checked, self.jvp_max_rel_error
+            )?;
+            writeln!(
+                f,
+                "second order: pK_hvp compared at {} points (value bit-identical, gradient against the exact one and pK_grad's: bit-identical at {}, H.v against hyper-dual numbers), max relative H.v error {:.3e}",
+                self.hvp_checked, self.hvp_grad_identical, self.hvp_max_rel_error
             )?;
         }
         for fl in self.failures.iter().take(10) {
@@ -685,6 +746,50 @@ fn compare_jvp(o: &Outcome, r: &mut Report) -> Option<String> {
         ));
     }
     r.jvp_max_rel_error = r.jvp_max_rel_error.max(err);
+    compare_hvp(o, r)
+}
+
+/// Second order: `pK_hvp`'s value must be `pK`'s bit for bit, its gradient `pK_grad`'s (to the
+/// gradient's tolerance; bit-identity is counted), its `H·v` the exact one.
+fn compare_hvp(o: &Outcome, r: &mut Report) -> Option<String> {
+    let h = o.hvp.as_ref()?;
+    if h.value.to_bits() != o.value.to_bits() {
+        return Some(format!("hvp value: pK = {:e}, pK_hvp.0 = {:e} (must be bit-identical)", o.value, h.value));
+    }
+    if h.grad.len() != o.grad.len() || h.hv.len() != o.grad.len() || h.exact.len() != o.grad.len() {
+        return Some(format!(
+            "hvp lengths {} {} {} (expected {})",
+            h.grad.len(),
+            h.hv.len(),
+            h.exact.len(),
+            o.grad.len()
+        ));
+    }
+    if h.exact.iter().zip(&o.active).any(|(e, a)| *a && !e.is_finite()) {
+        return None;
+    }
+    let scale = o.grad.iter().zip(&o.active).filter(|(_, a)| **a).fold(1.0f64, |m, (g, _)| m.max(g.abs()));
+    let gerr = h.grad.iter().zip(&o.grad).fold(0.0f64, |m, (a, b)| m.max((a - b).abs() / scale));
+    if gerr.is_nan() || gerr > RTOL {
+        return Some(format!("hvp gradient: relative error {gerr:e}\n  pK_grad {:?}\n  pK_hvp  {:?}", o.grad, h.grad));
+    }
+    r.hvp_checked += 1;
+    if h.grad.iter().zip(&o.grad).all(|(a, b)| a.to_bits() == b.to_bits()) {
+        r.hvp_grad_identical += 1;
+    }
+    let comps = || h.hv.iter().zip(&h.exact).zip(&o.active).filter(|(_, a)| **a).map(|(p, _)| p);
+    let hscale = comps().fold(1.0f64, |m, (_, e)| m.max(e.abs()));
+    let err = comps().fold(0.0f64, |m, (a, e)| {
+        let x = (a - e).abs() / hscale;
+        if x.is_nan() { f64::INFINITY } else { m.max(x) }
+    });
+    if err > HVP_RTOL {
+        return Some(format!(
+            "hvp: relative error {err:e}\n  direction {:?}\n  exact  {:?}\n  pK_hvp {:?}",
+            o.tangent, h.exact, h.hv
+        ));
+    }
+    r.hvp_max_rel_error = r.hvp_max_rel_error.max(err);
     None
 }
 

@@ -5,7 +5,10 @@
 //! is `#[differentiate(forward)]` too: `pK_jvp` along a random direction must give `pK`'s value
 //! bit for bit and the exact gradient dotted with the direction. The vector family `vK`
 //! (vector outputs, calls to vector-valued helpers) is checked through `vK_jacobian` and
-//! `vK_vjp`, or `vK_grad`.
+//! `vK_vjp`, or `vK_grad`. Programs without helper calls or tuple parameters are
+//! `#[differentiate(hessian)]` too: `pK_hvp` along the jvp's direction must give `pK`'s value bit
+//! for bit, `pK_grad`'s gradient and the exact `H·v` of hyper-dual numbers (num-dual's
+//! `HyperDual64`, one evaluation per component).
 
 #[allow(unused_variables, unused_mut, unused_assignments, unused_parens, unused_imports, unreachable_code, clippy::all)]
 mod programs {
@@ -25,6 +28,9 @@ fn oracle() {
     // every program is `forward` too: each checked point checks `pK_jvp`
     assert_eq!(report.jvp_checked, report.checked, "pK_jvp compared at every checked point");
     assert!(report.skipped_fraction() < 0.05, "too many points skipped: {}", report.skipped_fraction());
+    // programs without helper calls or tuple parameters are `hessian` too: `pK_hvp` against
+    // hyper-dual numbers at their checked points
+    assert!(report.hvp_checked > 0, "pK_hvp compared");
     // the vector family (`gen/vector.rs`): `vK_jacobian` row by row and `vK_vjp`, or `vK_grad`
     // of a program calling vector-valued helpers, against one dual evaluation per component
     let vreport = verify::run_vector(programs::VPROGRAMS, programs::SEED, programs::VFIRST);

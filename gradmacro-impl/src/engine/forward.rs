@@ -201,6 +201,55 @@ impl Fwd<'_> {
         }
     }
 
+    /// Operand `o` where an active value goes (a phi, a carried slot, an active array): in the
+    /// dual program a constant is lifted to a dual there.
+    fn op_to(&self, active: bool, o: &Operand) -> TokenStream {
+        let t = self.op(o);
+        let is_active = o.val().is_some_and(|v| self.body.vals[v].active);
+        if active && !is_active { super::dual_mode::lift(t) } else { t }
+    }
+
+    /// Operand `i` of a gate: in the dual program every float operand is a dual (see
+    /// [`super::dual_mode`]); `powi`'s exponent stays an integer.
+    fn gate_arg(&self, gate: super::gates::Gate, i: usize, o: &Operand) -> TokenStream {
+        self.op_to(!gate.is_integer_input(i), o)
+    }
+
+    /// An inactive statement's tokens; in the dual program, the active values it reads (a
+    /// condition `x > 0.0`, a cast `x as i32`) are read as their value parts, so it computes
+    /// exactly what it computes in `f`.
+    /// The value parts are bound before the statement (a closure the statement defines may
+    /// capture them) and the statement reads them instead.
+    fn plain(&self, tokens: &TokenStream, uses: &[ValId]) -> (TokenStream, TokenStream) {
+        if !super::dual_mode::on() {
+            return (TokenStream::new(), tokens.clone());
+        }
+        let mut seen = HashSet::new();
+        let mut pre = TokenStream::new();
+        let mut tokens = tokens.clone();
+        for &v in uses {
+            if !self.body.vals[v].active || !seen.insert(v) {
+                continue;
+            }
+            let n = val_ident(&self.body.vals, v);
+            let p = super::hidden("p", v);
+            pre.extend(quote!(let #p = ::gradmacro::__private::Primal::primal(#n);));
+            tokens = super::dual_mode::substitute(&tokens, &n.to_string(), &p);
+        }
+        // An active local array the statement reads by name (`h[0].abs() as usize`): a copy of
+        // its value parts.
+        for (slot, arr) in self.body.arrays.iter().enumerate() {
+            let a = array_ident(slot);
+            if !arr.active || !super::mentions(&tokens, &a.to_string()) {
+                continue;
+            }
+            let p = super::hidden("pa", slot);
+            pre.extend(quote!(let #p = ::gradmacro::__private::primal_all(&#a);));
+            tokens = super::dual_mode::substitute(&tokens, &a.to_string(), &p);
+        }
+        (pre, tokens)
+    }
+
     fn inner(&self) -> Fwd<'_> {
         let recompute = matches!(self.mode, Mode::Level { filter: true, .. } | Mode::Inner { recompute: true });
         Fwd { mode: Mode::Inner { recompute }, ..*self }
@@ -235,8 +284,8 @@ impl Fwd<'_> {
         let then_fwd = self.block_prefix(&i.then_block, fused);
         let else_fwd = self.block_prefix(&i.else_block, fused);
         let pat: Vec<TokenStream> = i.phis.iter().map(|p| self.name(p.out)).collect();
-        let then_vals = i.phis.iter().map(|p| self.op(&p.then_val)).collect();
-        let else_vals = i.phis.iter().map(|p| self.op(&p.else_val)).collect();
+        let then_vals = i.phis.iter().map(|p| self.op_to(self.body.vals[p.out].active, &p.then_val)).collect();
+        let else_vals = i.phis.iter().map(|p| self.op_to(self.body.vals[p.out].active, &p.else_val)).collect();
         tuple_if(&cond, &pat, (quote!(#then_fwd #then_bwd), then_vals), (quote!(#else_fwd #else_bwd), else_vals))
     }
 
@@ -255,21 +304,41 @@ impl Fwd<'_> {
         match s {
             Stmt::Gate { out, gate, args, span } => {
                 let x = self.name(*out);
-                let args: Vec<TokenStream> = args.iter().map(|a| self.op(a)).collect();
-                let rhs = super::respan(gate.forward(&args, &self.sig.float.path()), *span);
+                // A flat gate's output is inactive (a float): in the dual program it reads the
+                // value parts of its operands.
+                let (args, float): (Vec<TokenStream>, TokenStream) = if gate.is_flat() && super::dual_mode::on() {
+                    let args = args
+                        .iter()
+                        .map(|a| match a {
+                            Operand::Val(v) if self.body.vals[*v].active => {
+                                let n = self.name(*v);
+                                quote!(::gradmacro::__private::Primal::primal(#n))
+                            }
+                            _ => self.op(a),
+                        })
+                        .collect();
+                    (args, self.sig.float.path())
+                } else {
+                    let args = args.iter().enumerate().map(|(i, a)| self.gate_arg(*gate, i, a)).collect();
+                    (args, super::dual_mode::float_path(self.sig.float))
+                };
+                let rhs = super::respan(gate.forward(&args, &float), *span);
                 // A type error in the gate lands on the user's expression.
                 quote_spanned!(*span=> let #x = #rhs;)
             }
-            Stmt::Plain { out, ty, tokens, .. } => match (out, ty) {
+            Stmt::Plain { out, ty, tokens, uses } => match (out, ty) {
                 (Some(o), Some(t)) => {
-                    let x = self.name(*o);
-                    quote!(let #x: #t = #tokens;)
+                    let (x, (pre, tokens)) = (self.name(*o), self.plain(tokens, uses));
+                    quote!(#pre let #x: #t = #tokens;)
                 }
                 (Some(o), None) => {
-                    let x = self.name(*o);
-                    quote!(let #x = #tokens;)
+                    let (x, (pre, tokens)) = (self.name(*o), self.plain(tokens, uses));
+                    quote!(#pre let #x = #tokens;)
                 }
-                (None, _) => quote!(let _ = #tokens;),
+                (None, _) => {
+                    let (pre, tokens) = self.plain(tokens, uses);
+                    quote!(#pre let _ = #tokens;)
+                }
             },
             Stmt::Call { out, func, receiver, args, partials, span } => {
                 let x = self.name(*out);
@@ -308,7 +377,8 @@ impl Fwd<'_> {
                 };
                 let ty = ty.as_ref().map(|t| quote!(: #t));
                 let beside = self.heap_adj.contains(slot).then(|| {
-                    let (da, z) = (super::array_adj_ident(*slot), &self.body.arrays[*slot].zeros);
+                    let (da, z) =
+                        (super::array_adj_ident(*slot), super::dual_mode::retype(&self.body.arrays[*slot].zeros));
                     quote!(let mut #da = #z;)
                 });
                 quote_spanned!(*span=> let #a #ty = #call; #beside)
@@ -328,17 +398,18 @@ impl Fwd<'_> {
                 // grows with the buffer.
                 let a = array_ident(*slot);
                 let i = self.op(index);
-                let v = self.op(value);
+                let v = self.op_to(self.body.arrays[*slot].active, value);
                 let grow = self.heap_adj.contains(slot).then(|| {
                     let da = super::array_adj_ident(*slot);
-                    quote!(if #da.len() <= #i { #da.resize(#i + 1, 0.0); })
+                    let zero = super::dual_mode::lift(quote!(0.0));
+                    quote!(if #da.len() <= #i { #da.resize(#i + 1, #zero); })
                 });
                 quote!(if #a.len() == #i { #a.push(#v); } else { #a[#i] = #v; } #grow)
             }
             Stmt::Store { slot, index, value, old, .. } => {
                 let a = array_ident(*slot);
                 let i = self.op(index);
-                let v = self.op(value);
+                let v = self.op_to(self.body.arrays[*slot].active, value);
                 let arr = &self.body.arrays[*slot];
                 if arr.read_in_loop {
                     let o = self.name(*old);
@@ -350,11 +421,13 @@ impl Fwd<'_> {
             Stmt::ArrayDecl { slot, init, ty } => {
                 let a = array_ident(*slot);
                 let m = if self.body.arrays[*slot].written { quote!(mut) } else { quote!() };
+                let act = self.body.arrays[*slot].active;
+                let ty = ty.as_ref().map(|t| if act { super::dual_mode::retype(t) } else { t.clone() });
                 let ty = ty.as_ref().map(|t| quote!(: #t));
                 let heap = self.body.arrays[*slot].heap;
                 let init = match init {
                     ArrayInit::List(items) => {
-                        let items = items.iter().map(|i| self.op(i));
+                        let items = items.iter().map(|i| self.op_to(act, i));
                         if heap {
                             quote!(::gradmacro::__private::Vec::from([#(#items),*]))
                         } else {
@@ -366,21 +439,22 @@ impl Fwd<'_> {
                         quote!(::gradmacro::__private::Vec::with_capacity(#cap))
                     }
                     ArrayInit::Repeat(v, len, _) if heap => {
-                        let v = self.op(v);
+                        let v = self.op_to(act, v);
                         quote!(::core::iter::Iterator::collect::<::gradmacro::__private::Vec<_>>(::core::iter::repeat_n(#v, #len)))
                     }
                     ArrayInit::Repeat(v, len, _) => {
-                        let v = self.op(v);
+                        let v = self.op_to(act, v);
                         quote!([#v; #len])
                     }
                     ArrayInit::Whole(v) => self.op(v),
                 };
                 if self.heap_adj.contains(slot) {
-                    let (da, z) = (super::array_adj_ident(*slot), &self.body.arrays[*slot].zeros);
+                    let (da, z) =
+                        (super::array_adj_ident(*slot), super::dual_mode::retype(&self.body.arrays[*slot].zeros));
                     // A buffer's adjoint grows with it: as much room up front.
                     let z = match &self.body.arrays[*slot].capacity {
                         Some(cap) => {
-                            let f = self.sig.float.path();
+                            let f = super::dual_mode::float_path(self.sig.float);
                             quote!(::gradmacro::__private::Vec::<#f>::with_capacity(#cap))
                         }
                         None => z.clone(),
@@ -397,6 +471,12 @@ impl Fwd<'_> {
 
     fn array(&self, a: ArrayRef) -> TokenStream {
         match a {
+            // In the dual program, the lifted copy (the parameter itself stays as the user's code
+            // reads it).
+            ArrayRef::Param(p) if super::dual_mode::on() => {
+                let i = super::hidden("hx", p);
+                quote!(#i)
+            }
             ArrayRef::Param(p) => self.sig.params[p].ident.as_ref().map(|i| quote!(#i)).unwrap_or_default(),
             ArrayRef::Local(s) => {
                 let i = array_ident(s);
@@ -458,8 +538,8 @@ impl Fwd<'_> {
         let mut else_vals = Vec::new();
         for p in &phis {
             pat.push(self.name(p.out));
-            then_vals.push(self.op(&p.then_val));
-            else_vals.push(self.op(&p.else_val));
+            then_vals.push(self.op_to(self.body.vals[p.out].active, &p.then_val));
+            else_vals.push(self.op_to(self.body.vals[p.out].active, &p.else_val));
         }
         // A value of a type the macro does not know (a `&f64` the user destructured, say) may
         // have no default: it leaves the arm that defines it as an `Option`, which the backward
@@ -508,7 +588,7 @@ impl Fwd<'_> {
         let mut pre = TokenStream::new();
         for c in &l.carried {
             let s = slot_ident(c.slot);
-            let init = self.op(&c.init);
+            let init = self.op_to(self.body.vals[c.entry].active, &c.init);
             pre.extend(quote!(let mut #s = #init;));
         }
         let x = exit_slot_ident(l.id);
@@ -567,7 +647,7 @@ impl Fwd<'_> {
             .iter()
             .map(|c| {
                 let s = slot_ident(c.slot);
-                let v = self.op(&c.exit);
+                let v = self.op_to(self.body.vals[c.entry].active, &c.exit);
                 quote!(#s = #v;)
             })
             .collect();
@@ -585,8 +665,10 @@ impl Fwd<'_> {
 
         let iteration = quote!(#entries #head_body #body #fused_backward #tail_push #write_back #exit);
         let lp = match &l.kind {
-            LoopKind::ForIter { pat, iterable, .. } => {
-                pre.extend(quote!(let #it = ::core::iter::IntoIterator::into_iter(#iterable);));
+            LoopKind::ForIter { pat, iterable, iterable_uses, .. } => {
+                // In the dual program, a bound computed from active values reads their value parts.
+                let (prim, iterable) = self.plain(iterable, iterable_uses);
+                pre.extend(quote!(#prim let #it = ::core::iter::IntoIterator::into_iter(#iterable);));
                 if plan.hoisted {
                     pre.extend(quote!(#tape.reserve(::core::iter::Iterator::size_hint(&#it).0);));
                 } else if plan.taped {
@@ -595,7 +677,9 @@ impl Fwd<'_> {
                 let source = if plan.clone_iter { quote!(::core::clone::Clone::clone(&#it)) } else { quote!(#it) };
                 quote!(for #pat in #source { #iteration })
             }
-            LoopKind::ForIndex { index, len, .. } => {
+            LoopKind::ForIndex { index, len, len_uses } => {
+                let (prim, len) = self.plain(len, len_uses);
+                pre.extend(prim);
                 let k = self.name(*index);
                 if plan.hoisted {
                     pre.extend(quote!(#tape.reserve(#len);));

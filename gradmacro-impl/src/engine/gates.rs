@@ -230,20 +230,22 @@ impl<'a> RuleCtx<'a> {
 fn select(c: &RuleCtx<'_>, i: usize, wins: &TokenStream) -> TokenStream {
     let (a, b, d, f) = (c.a(0), c.a(1), c.d, c.float);
     let (me, other) = if i == 0 { (&a, &b) } else { (&b, &a) };
+    let (tie, zero) = (super::dual_mode::tie(), super::dual_mode::lift(quote!(0.0)));
     quote! {
         if #me #wins #other || (#f::is_nan(#other) && !#f::is_nan(#me)) {
             #d
-        } else if ::gradmacro::__private::tie(#me, #other) {
+        } else if #tie(#me, #other) {
             #d * 0.5
         } else {
-            0.0
+            #zero
         }
     }
 }
 
 /// `[p vs q]`: 1 if `p` is the input a `max`/`min` selects over `q` (`p wins q`), 1/2 on a tie.
 fn weight(p: &TokenStream, q: &TokenStream, wins: &TokenStream) -> TokenStream {
-    quote!((if #p #wins #q { 1.0 } else if ::gradmacro::__private::tie(#p, #q) { 0.5 } else { 0.0 }))
+    let tie = super::dual_mode::tie();
+    quote!((if #p #wins #q { 1.0 } else if #tie(#p, #q) { 0.5 } else { 0.0 }))
 }
 
 /// The tangent of gate `g`'s output in forward mode: `tx = sum over inputs i of dx/da_i * ta_i`,
@@ -348,7 +350,8 @@ fn method_adjoint(
         //   forward:  tx = ta * a.signum(), 0 at a == 0
         (M::Abs, 0) => {
             let a = c.a(0);
-            quote!(if ::gradmacro::__private::tie(#a, 0.0) { 0.0 } else { #d * #f::signum(#a) })
+            let (tie, zero) = (super::dual_mode::tie(), super::dual_mode::lift(quote!(0.0)));
+            quote!(if #tie(#a, #zero) { #zero } else { #d * #f::signum(#a) })
         }
         // x = a.acos()  =>  da += -dx / (1 - a*a).sqrt()
         //   forward:  tx = -ta / (1 - a*a).sqrt()
@@ -520,7 +523,8 @@ fn method_adjoint(
         //   forward:  tx = ta * b * a.powf(b - 1) + tb * x * a.ln()
         (M::Powf, 0) => {
             let (a, b) = (c.a(0), c.a(1));
-            quote!(if ::gradmacro::__private::tie(#b, 0.0) { 0.0 } else { #d * #b * #f::powf(#a, #b - 1.0) })
+            let (tie, zero) = (super::dual_mode::tie(), super::dual_mode::lift(quote!(0.0)));
+            quote!(if #tie(#b, #zero) { #zero } else { #d * #b * #f::powf(#a, #b - 1.0) })
         }
         (M::Powf, 1) => {
             let (a, x) = (c.a(0), c.x());
@@ -530,7 +534,8 @@ fn method_adjoint(
         //   forward:  tx = ta * n * a.powi(n - 1)
         (M::Powi, 0) => {
             let (a, n) = (c.a(0), c.a(1));
-            quote!(if #n == 0 { 0.0 } else { #d * (#n as #f) * #f::powi(#a, #n - 1) })
+            let (zero, p) = (super::dual_mode::lift(quote!(0.0)), super::dual_mode::primitive(f));
+            quote!(if #n == 0 { #zero } else { #d * (#n as #p) * #f::powi(#a, #n - 1) })
         }
         // x = a.recip()  =>  da += -dx * x * x
         //   forward:  tx = -ta * x * x
@@ -586,4 +591,10 @@ fn method_adjoint(
         _ => return None,
     };
     Some(rule)
+}
+
+/// Every method gate: name, gate and arity (receiver included), for the dual number type whose
+/// methods are generated from this table ([`crate::dual`]).
+pub fn methods() -> impl Iterator<Item = (&'static str, M, usize)> {
+    METHODS.iter().copied()
 }

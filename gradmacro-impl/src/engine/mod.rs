@@ -11,8 +11,10 @@
 
 mod activity;
 mod doc;
+pub mod dual_mode;
 mod forward;
 pub mod gates;
+mod hessian;
 pub mod ir;
 mod loop_arrays;
 mod lower;
@@ -194,6 +196,9 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let sig = sig::analyse(&signature, &args, &mut errors);
     if sig.output != sig::Output::Scalar {
+        if args.hessian {
+            hessian::check(&sig, &signature, None, &mut errors);
+        }
         if args.forward {
             let at = match &signature.output {
                 syn::ReturnType::Type(_, ty) => syn::spanned::Spanned::span(&**ty),
@@ -208,16 +213,25 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
     // The body is checked even when the signature has errors, so that all are reported at once.
     let names = tangent::names(&sig);
-    let (grad_fn, user_names, jvp_fn) = match differentiate(&sig, &block) {
+    let hvp_names = hessian::names(&sig);
+    let (grad_fn, user_names, jvp_fn, hvp_fn) = match differentiate(&sig, &block) {
         Ok((grad_fn, user_names, body)) => {
             let jvp_fn = if args.forward { tangent::emit(&sig, &body, &names) } else { TokenStream::new() };
-            (grad_fn, user_names, jvp_fn)
+            let hvp_fn = if args.hessian {
+                let before = errors.len();
+                hessian::check(&sig, &signature, Some(&body), &mut errors);
+                if errors.len() == before { hessian::hvp_body(&sig, &body, &hvp_names) } else { TokenStream::new() }
+            } else {
+                TokenStream::new()
+            };
+            (grad_fn, user_names, jvp_fn, hvp_fn)
         }
         Err(e) => {
             errors.extend(e);
-            (TokenStream::new(), doc::UserNames::new(), TokenStream::new())
+            (TokenStream::new(), doc::UserNames::new(), TokenStream::new(), TokenStream::new())
         }
     };
+    let hess_headers = args.hessian.then(|| hessian::headers(&sig, &attrs, &vis, &signature, &hvp_names));
     let jvp_header = args.forward.then(|| tangent::header(&sig, &attrs, &vis, &signature, &names));
     let shown = (errors.is_empty() && !grad_fn.is_empty()).then_some((&grad_fn, &user_names));
     let header = grad_header(&sig, &attrs, &vis, &signature, shown);
@@ -227,11 +241,21 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let item = quote!(#[allow(dead_code)] #item);
     if errors.is_empty() {
         let jvp = jvp_header.map(|h| quote!(#h { #jvp_fn }));
-        quote!(#item #header { #grad_fn } #jvp)
+        let hess = hess_headers.map(|(hvp, hess)| {
+            let hess_fn = hessian::hessian_body(&sig, &signature, &hvp_names);
+            quote!(#hvp { #hvp_fn } #hess { #hess_fn })
+        });
+        quote!(#item #header { #grad_fn } #jvp #hess)
     } else {
         // The companions keep their signatures so that callers type-check; their bodies never run.
         let jvp = jvp_header.map(|h| quote!(#[allow(unused_variables)] #h { ::core::unreachable!() }));
-        quote!(#item #[allow(unused_variables)] #header { ::core::unreachable!() } #jvp #errs)
+        let hess = hess_headers.map(|(hvp, hess)| {
+            quote! {
+                #[allow(unused_variables)] #hvp { ::core::unreachable!() }
+                #[allow(unused_variables)] #hess { ::core::unreachable!() }
+            }
+        });
+        quote!(#item #[allow(unused_variables)] #header { ::core::unreachable!() } #jvp #hess #errs)
     }
 }
 
@@ -435,12 +459,13 @@ fn emit_parts(sig: &Sig, body: &Body) -> Parts {
     for &s in &rev.local_adj_used {
         let g = array_adj_ident(s);
         if !body.arrays[s].heap && !body.arrays[s].beside {
-            let z = &body.arrays[s].zeros;
+            let z = &dual_mode::retype(&body.arrays[s].zeros);
             decls.extend(quote!(let mut #g = #z;));
         } else if body.arrays[s].heap && in_loops.contains(&s) {
             // Reset for each iteration's buffer by the loop's backward pass (`Rev::loop_buffers`).
             let f = sig.float.path();
-            decls.extend(quote!(let mut #g = ::gradmacro::__private::Vec::<#f>::new();));
+            let empty = dual_mode::retype(&quote!(::gradmacro::__private::Vec::<#f>::new()));
+            decls.extend(quote!(let mut #g = #empty;));
         }
     }
     let mut ifs = HashMap::new();
@@ -470,7 +495,7 @@ fn emit_parts(sig: &Sig, body: &Body) -> Parts {
                     let d = adj_ident(v);
                     quote!(#d)
                 }
-                _ => quote!(0.0),
+                _ => dual_mode::lift(quote!(0.0)),
             },
             _ if rev.param_adj_used.contains(&i) => {
                 let g = param_adj_ident(i);
@@ -507,6 +532,15 @@ fn collect_ifs<'b>(b: &'b ir::Block, out: &mut HashMap<usize, &'b ir::If>) {
 }
 
 fn zeros(sig: &Sig, p: usize) -> TokenStream {
+    if dual_mode::on() {
+        let param = &sig.params[p];
+        let d = dual_mode::dual_path(sig.float);
+        let ident = param.ident.as_ref().map(|i| quote!(#i)).unwrap_or_default();
+        return match &param.shape {
+            Shape::Array { len } => quote!([<#d>::new(0.0, 0.0); #len]),
+            _ => quote!(::gradmacro::__private::zeros::<#d>(#ident.len())),
+        };
+    }
     let param = &sig.params[p];
     match &param.shape {
         Shape::Array { len } => quote!([0.0; #len]),

@@ -174,7 +174,8 @@ fn render_in(bs: &[B], cx: &mut Ctx) -> TokenStream {
                 && escaping.contains(t)
                 && !cx.assign.contains(t)
             {
-                out.extend(quote!(let mut #name = 0.0;));
+                let zero = super::dual_mode::lift(quote!(0.0));
+                out.extend(quote!(let mut #name = #zero;));
                 declared.push(*t);
             }
         }
@@ -187,7 +188,8 @@ fn render_in(bs: &[B], cx: &mut Ctx) -> TokenStream {
         }
         cx.guarded.pop();
         let d = adj_ident(r);
-        out.extend(quote!(if !::gradmacro::__private::tie(#d, 0.0) { #region }));
+        let nonzero = super::dual_mode::nonzero(&quote!(#d));
+        out.extend(quote!(if #nonzero { #region }));
         i = end;
     }
     out
@@ -338,7 +340,7 @@ impl<'a> Rev<'a> {
         Rev {
             body,
             sig,
-            float: sig.float.path(),
+            float: super::dual_mode::float_path(sig.float),
             consts: sig.float.consts(),
             adj: HashMap::new(),
             unit: HashSet::new(),
@@ -383,7 +385,7 @@ impl<'a> Rev<'a> {
             let d = adj_ident(v);
             quote!(#d)
         } else {
-            quote!(0.0)
+            super::dual_mode::lift(quote!(0.0))
         }
     }
 
@@ -453,6 +455,7 @@ impl<'a> Rev<'a> {
                     // Inside a loop iteration the zero is -0.0: `-0.0 + x` folds to `x` where
                     // `0.0 + x` cannot (IEEE), so the first `+=` costs nothing.
                     let zero = if self.loop_depth > 0 { quote!(-0.0) } else { quote!(0.0) };
+                    let zero = super::dual_mode::lift(zero);
                     self.zero_prone.insert(v);
                     out.push(B::Let { name: adj_ident(v), expr: zero, state: cell, link: None, escapes: false });
                 }
@@ -469,7 +472,7 @@ impl<'a> Rev<'a> {
         self.push_frame(defs);
         let mut out = Vec::new();
         if let Some(r) = self.active(&self.body.result) {
-            self.contribute(r, quote!(1.0), None, &mut out);
+            self.contribute(r, super::dual_mode::lift(quote!(1.0)), None, &mut out);
         }
         // A vector result: its components' adjoints are the seed's (often exactly 0: a
         // Jacobian's unit seeds).
@@ -540,9 +543,12 @@ impl<'a> Rev<'a> {
                 }
                 let arg_tokens: Vec<TokenStream> = args
                     .iter()
-                    .map(|a| match a {
-                        Operand::Val(v) => self.name(*v),
-                        Operand::Lit(t) => t.clone(),
+                    .enumerate()
+                    .map(|(i, a)| match a {
+                        Operand::Val(v) if self.body.vals[*v].active || gate.is_integer_input(i) => self.name(*v),
+                        Operand::Val(v) => super::dual_mode::lift(self.name(*v)),
+                        Operand::Lit(t) if gate.is_integer_input(i) => t.clone(),
+                        Operand::Lit(t) => super::dual_mode::lift(t.clone()),
                     })
                     .collect();
                 let x_tokens = self.name(*x);
@@ -624,7 +630,8 @@ impl<'a> Rev<'a> {
                     self.zero_prone.insert(v);
                     self.contribute(v, quote!(#da[#idx]), None, out);
                 }
-                out.push(B::Raw(quote!(#da[#idx] = 0.0;)));
+                let zero = super::dual_mode::lift(quote!(0.0));
+                out.push(B::Raw(quote!(#da[#idx] = #zero;)));
                 if restore {
                     let u = undo(self);
                     out.push(B::Raw(u));
@@ -665,7 +672,7 @@ impl<'a> Rev<'a> {
                 // An array declared again (in a loop) starts from zeros; a `Vec` is declared once,
                 // at the function's level, and its adjoint is not read again.
                 if !self.body.arrays[*slot].heap {
-                    let zeros = &self.body.arrays[*slot].zeros;
+                    let zeros = super::dual_mode::retype(&self.body.arrays[*slot].zeros);
                     out.push(B::Raw(quote!(#da = #zeros;)));
                 }
             }
@@ -778,7 +785,7 @@ impl<'a> Rev<'a> {
         }
         // Called again (in a loop), the slot's adjoint starts from zeros.
         if !self.body.arrays[slot].beside {
-            let zeros = &self.body.arrays[slot].zeros;
+            let zeros = &super::dual_mode::retype(&self.body.arrays[slot].zeros);
             out.push(B::Raw(quote!(#da = #zeros;)));
         }
     }

@@ -54,7 +54,8 @@ impl Rev<'_> {
         let seeded: Vec<_> = active_carried.iter().filter(|c| self.has_adj(c.after)).cloned().collect();
         for c in &seeded {
             let ds = slot_adj_ident(c.slot);
-            prelude.push(B::Raw(quote!(let #ds = 1.0;)));
+            let one = super::dual_mode::lift(quote!(1.0));
+            prelude.push(B::Raw(quote!(let #ds = #one;)));
             if let Some(v) = self.active(&c.exit) {
                 self.contribute(v, quote!(#ds), None, &mut body_bs);
             }
@@ -75,8 +76,9 @@ impl Rev<'_> {
                 self.pres += 1;
                 let (d, pre) = (adj_ident(v), super::hidden("pre", self.pres));
                 pres.push(pre.clone());
-                prelude.push(B::Raw(quote!(let mut #pre = 0.0;)));
-                lets.push(B::Raw(quote!(let mut #d = -0.0;)));
+                let (zero, neg_zero) = (super::dual_mode::lift(quote!(0.0)), super::dual_mode::lift(quote!(-0.0)));
+                prelude.push(B::Raw(quote!(let mut #pre = #zero;)));
+                lets.push(B::Raw(quote!(let mut #d = #neg_zero;)));
                 body_bs.push(B::Raw(quote!(#pre += #d;)));
             }
             lets.append(&mut body_bs);
@@ -109,7 +111,13 @@ impl Rev<'_> {
                 }
                 let cell = Rc::new(Cell::new(LetState::LetMut));
                 self.adj.insert(v, cell.clone());
-                prelude.push(B::Let { name: adj_ident(v), expr: quote!(0.0), state: cell, link: None, escapes: false });
+                prelude.push(B::Let {
+                    name: adj_ident(v),
+                    expr: super::dual_mode::lift(quote!(0.0)),
+                    state: cell,
+                    link: None,
+                    escapes: false,
+                });
             }
         }
         let inner_refs = std::mem::replace(&mut self.refs, outer_refs);
@@ -352,7 +360,9 @@ impl Rev<'_> {
         } else {
             match &l.kind {
                 LoopKind::ForIter { pat, iterable, iterable_uses, .. } => {
-                    let it = if self.rebuilds(iterable, iterable_uses) {
+                    // In the dual program the iterable is not evaluated again: it may read active
+                    // values, whose value parts the forward pass took (`Fwd::plain`).
+                    let it = if !super::dual_mode::on() && self.rebuilds(iterable, iterable_uses) {
                         self.refs.extend(iterable_uses.iter().map(|v| Ref::Val(*v)));
                         quote!(::core::iter::IntoIterator::into_iter(#iterable))
                     } else {

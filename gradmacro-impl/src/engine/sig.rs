@@ -14,10 +14,11 @@ pub struct Args {
     pub wrt: Option<Vec<Ident>>,
     /// `forward`: also generate `f_jvp`.
     pub forward: bool,
+    /// `hessian`: also generate `f_hvp` and `f_hessian`.
+    pub hessian: bool,
 }
 
-const ACCEPTED: &str =
-    "accepted arguments: `wrt(param, ...)` and `forward`, e.g. `#[differentiate(wrt(a, c), forward)]`";
+const ACCEPTED: &str = "accepted arguments: `wrt(param, ...)`, `forward` and `hessian`, e.g. `#[differentiate(wrt(a, c), forward, hessian)]`";
 
 pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
     // Every problem is recorded and parsing goes on, so all are reported together.
@@ -25,15 +26,16 @@ pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
     let parser = |input: ParseStream<'_>| -> syn::Result<Args> {
         let mut wrt: Option<Vec<Ident>> = None;
         let mut forward = false;
+        let mut hessian = false;
         while !input.is_empty() {
             let key: Ident = input
                 .call(param_name)
                 .map_err(|e| syn::Error::new(e.span(), format!("expected an argument name; {ACCEPTED}")))?;
-            if key == "forward" {
+            if key == "forward" || key == "hessian" {
                 if input.peek(syn::token::Paren) || input.peek(Token![=]) {
                     found.push(syn::Error::new(
                         key.span(),
-                        "`forward` takes no arguments: write `#[differentiate(forward)]` (combine with `wrt(...)` to choose the parameters)",
+                        format!("`{key}` takes no arguments: write `#[differentiate({key})]` (combine with `wrt(...)` to choose the parameters)"),
                     ));
                     if input.peek(syn::token::Paren) {
                         let content;
@@ -43,10 +45,14 @@ pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
                         input.parse::<Token![=]>()?;
                         input.parse::<syn::Expr>()?;
                     }
-                } else if forward {
-                    found.push(syn::Error::new(key.span(), "`forward` is given twice"));
+                } else if (key == "forward" && forward) || (key == "hessian" && hessian) {
+                    found.push(syn::Error::new(key.span(), format!("`{key}` is given twice")));
                 }
-                forward = true;
+                if key == "forward" {
+                    forward = true;
+                } else {
+                    hessian = true;
+                }
                 if !input.is_empty() {
                     input.parse::<Token![,]>()?;
                 }
@@ -89,13 +95,13 @@ pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
                 input.parse::<Token![,]>()?;
             }
         }
-        Ok(Args { wrt, forward })
+        Ok(Args { wrt, forward, hessian })
     };
     let args = match parser.parse2(tokens) {
         Ok(a) => a,
         Err(e) => {
             found.push(e);
-            Args { wrt: None, forward: false }
+            Args { wrt: None, forward: false, hessian: false }
         }
     };
     for e in found {

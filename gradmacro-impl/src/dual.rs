@@ -1,0 +1,181 @@
+//! `__dual!(f64)`: the methods and operators of `gradmacro::__private::Dual<f64>` (value and one
+//! tangent), which `f_hvp` runs the backward pass in (forward over reverse).
+//!
+//! Nothing here writes a derivative: each method's tangent is the gate table's own rule
+//! ([`gates::tangent`], the rule `f_jvp` uses), evaluated on the value parts, so a gate's local
+//! derivative stays written down once, in `gates.rs`.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::engine::gates::{self, Gate};
+
+/// The impls for `Dual<#float>`; `input` is `f64` or `f32`.
+pub fn expand(input: TokenStream) -> TokenStream {
+    let name = input.to_string();
+    let (f, k) = match name.as_str() {
+        "f64" => (quote!(::core::primitive::f64), quote!(::core::f64::consts)),
+        "f32" => (quote!(::core::primitive::f32), quote!(::core::f32::consts)),
+        _ => {
+            return syn::Error::new(Span::call_site(), "`__dual!` takes `f64` or `f32`").to_compile_error();
+        }
+    };
+    let dual = quote!(crate::__private::Dual<#f>);
+    let mut methods = TokenStream::new();
+    for (method, m, arity) in gates::methods() {
+        let g = Gate::Method(m);
+        let fname = Ident::new(method, Span::call_site());
+        let params: Vec<TokenStream> = (0..arity)
+            .map(|i| {
+                let a = format_ident!("a{}", i);
+                if g.is_integer_input(i) { quote!(#a: ::core::primitive::i32) } else { quote!(#a: Self) }
+            })
+            .collect();
+        let (body, doc) = gate_body(g, arity, &f, &k);
+        let doc = format!("`{method}` on the value, with the tangent of `gates.rs`' rule{doc}.");
+        methods.extend(quote! {
+            #[doc = #doc]
+            #[inline]
+            #[must_use]
+            pub fn #fname(#(#params),*) -> Self { #body }
+        });
+    }
+    let mut ops = TokenStream::new();
+    for (tr, method, g, assign_tr, assign_method) in [
+        (quote!(Add), quote!(add), Gate::Add, quote!(AddAssign), quote!(add_assign)),
+        (quote!(Sub), quote!(sub), Gate::Sub, quote!(SubAssign), quote!(sub_assign)),
+        (quote!(Mul), quote!(mul), Gate::Mul, quote!(MulAssign), quote!(mul_assign)),
+        (quote!(Div), quote!(div), Gate::Div, quote!(DivAssign), quote!(div_assign)),
+        (quote!(Rem), quote!(rem), Gate::Rem, quote!(RemAssign), quote!(rem_assign)),
+    ] {
+        let (body, _) = gate_body(g, 2, &f, &k);
+        ops.extend(quote! {
+            impl ::core::ops::#tr for #dual {
+                type Output = Self;
+                #[inline]
+                fn #method(self, a1: Self) -> Self { let a0 = self; #body }
+            }
+            // A constant operand (a literal of a rule, an inactive value) is a value with
+            // tangent 0: the same rule, nothing written twice.
+            impl ::core::ops::#tr<#f> for #dual {
+                type Output = Self;
+                #[inline]
+                fn #method(self, b: #f) -> Self { ::core::ops::#tr::#method(self, Self::from(b)) }
+            }
+            impl ::core::ops::#tr<#dual> for #f {
+                type Output = #dual;
+                #[inline]
+                fn #method(self, b: #dual) -> #dual { ::core::ops::#tr::#method(<#dual>::from(self), b) }
+            }
+            impl ::core::ops::#assign_tr for #dual {
+                #[inline]
+                fn #assign_method(&mut self, b: Self) { *self = ::core::ops::#tr::#method(*self, b); }
+            }
+            impl ::core::ops::#assign_tr<#f> for #dual {
+                #[inline]
+                fn #assign_method(&mut self, b: #f) { *self = ::core::ops::#tr::#method(*self, Self::from(b)); }
+            }
+        });
+    }
+    let (neg, _) = gate_body(Gate::Neg, 1, &f, &k);
+    quote! {
+        #ops
+        impl ::core::iter::Sum for #dual {
+            #[inline]
+            fn sum<I: ::core::iter::Iterator<Item = Self>>(iter: I) -> Self {
+                iter.fold(Self::from(0.0), ::core::ops::Add::add)
+            }
+        }
+        impl #dual {
+            #methods
+            /// Whether both the value and the tangent are exactly 0: an adjoint that adds nothing
+            /// to a gradient nor to a Hessian-vector product (the backward pass skips it).
+            #[inline]
+            #[must_use]
+            pub fn is_zero(a: Self) -> bool { a.re == 0.0 && a.eps == 0.0 }
+            /// The exact tie of two values that `max`, `min`, `clamp`, `abs` and `powf` test:
+            /// on the value parts, so the branch taken is `f`'s.
+            #[inline]
+            #[must_use]
+            pub fn tie(a: Self, b: Self) -> bool { a.re == b.re }
+            /// Whether the value is NaN.
+            #[inline]
+            #[must_use]
+            pub fn is_nan(a: Self) -> bool { #f::is_nan(a.re) }
+        }
+        impl ::core::convert::From<#f> for #dual {
+            #[inline]
+            fn from(re: #f) -> Self { Self { re, eps: 0.0 } }
+        }
+        impl ::core::ops::Neg for #dual {
+            type Output = Self;
+            #[inline]
+            fn neg(self) -> Self { let a0 = self; #neg }
+        }
+        // Comparisons read the value: the branch a rule takes (`max`'s winner) is `f`'s.
+        impl ::core::cmp::PartialEq for #dual {
+            #[inline]
+            fn eq(&self, other: &Self) -> bool { self.re == other.re }
+        }
+        impl ::core::cmp::PartialOrd for #dual {
+            #[inline]
+            fn partial_cmp(&self, other: &Self) -> ::core::option::Option<::core::cmp::Ordering> {
+                ::core::cmp::PartialOrd::partial_cmp(&self.re, &other.re)
+            }
+        }
+        impl crate::__private::Split for #dual {
+            type Re = #f;
+            #[inline]
+            fn re(&self) -> #f { self.re }
+            #[inline]
+            fn eps(&self) -> #f { self.eps }
+        }
+        impl crate::__private::Split for #f {
+            type Re = #f;
+            #[inline]
+            fn re(&self) -> #f { *self }
+            #[inline]
+            fn eps(&self) -> #f { 0.0 }
+        }
+        impl crate::__private::Primal for #dual {
+            type Re = #f;
+            #[inline]
+            fn primal(self) -> #f { self.re }
+        }
+        impl crate::__private::Primal for #f {
+            type Re = #f;
+            #[inline]
+            fn primal(self) -> #f { self }
+        }
+    }
+}
+
+/// The body of gate `g` on duals `a0, a1, ..`: the value is the gate's forward expression on the
+/// values, the tangent the gate table's tangent rule seeded with the operands' tangents. The
+/// second result is a note for the doc comment.
+fn gate_body(g: Gate, arity: usize, f: &TokenStream, k: &TokenStream) -> (TokenStream, &'static str) {
+    let mut lets = TokenStream::new();
+    let mut vals = Vec::new();
+    let mut tans = Vec::new();
+    for i in 0..arity {
+        let (a, r, t) = (format_ident!("a{}", i), format_ident!("r{}", i), format_ident!("t{}", i));
+        if g.is_integer_input(i) {
+            vals.push(quote!(#a));
+            tans.push(None);
+        } else if g.is_flat() {
+            lets.extend(quote!(let #r = #a.re;));
+            vals.push(quote!(#r));
+            tans.push(None);
+        } else {
+            lets.extend(quote!(let (#r, #t) = (#a.re, #a.eps);));
+            vals.push(quote!(#r));
+            tans.push(Some(quote!(#t)));
+        }
+    }
+    let x = quote!(x);
+    let value = g.forward(&vals, f);
+    match gates::tangent(g, &tans, &vals, &x, f, k) {
+        Some(t) => (quote!(#lets let x: #f = #value; let _ = &x; Self { re: x, eps: #t }), ""),
+        None => (quote!(#lets Self { re: #value, eps: 0.0 }), " (0: flat)"),
+    }
+}

@@ -1,0 +1,116 @@
+//! The dual number `f_hvp` and `f_hessian` run the backward pass in (forward over reverse): a
+//! value and one tangent. Its methods and operators are generated from the gate table
+//! (`gradmacro_impl::__dual!`), so each local derivative is written once, in `gates.rs`.
+
+use alloc::vec::Vec;
+
+/// A value `re` and its tangent `eps` along one direction.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Dual<F> {
+    /// The value, computed exactly as `f` computes it.
+    pub re: F,
+    /// Its derivative along the direction `f_hvp` was given.
+    pub eps: F,
+}
+
+impl<F> Dual<F> {
+    /// The value `re` with tangent `eps`.
+    #[inline]
+    pub const fn new(re: F, eps: F) -> Self {
+        Dual { re, eps }
+    }
+}
+
+gradmacro_impl::__dual!(f64);
+gradmacro_impl::__dual!(f32);
+
+/// The value and tangent parts of a result of the dual backward pass: a float (an inactive
+/// value: tangent 0), a dual, or an array or `Vec` of either (a gradient).
+pub trait Split {
+    /// The type of each part.
+    type Re;
+    /// The value part.
+    fn re(&self) -> Self::Re;
+    /// The tangent part.
+    fn eps(&self) -> Self::Re;
+}
+
+impl<T: Split, const N: usize> Split for [T; N] {
+    type Re = [T::Re; N];
+    #[inline]
+    fn re(&self) -> Self::Re {
+        core::array::from_fn(|i| self[i].re())
+    }
+    #[inline]
+    fn eps(&self) -> Self::Re {
+        core::array::from_fn(|i| self[i].eps())
+    }
+}
+
+impl<T: Split> Split for Vec<T> {
+    type Re = Vec<T::Re>;
+    #[inline]
+    fn re(&self) -> Self::Re {
+        self.iter().map(Split::re).collect()
+    }
+    #[inline]
+    fn eps(&self) -> Self::Re {
+        self.iter().map(Split::eps).collect()
+    }
+}
+
+/// The value an inactive statement reads of an active one (`x > 0.0`, `x as i32`): the value
+/// part, so it computes exactly what it computes in `f`.
+pub trait Primal {
+    /// The float type.
+    type Re;
+    /// The value part.
+    fn primal(self) -> Self::Re;
+}
+
+/// `x` as a dual with tangent `v` (an active array parameter and its direction).
+///
+/// # Panics
+/// If `v` is not as long as `x`.
+#[inline]
+#[must_use]
+pub fn lift_slice<F: Copy>(x: &[F], v: &[F]) -> Vec<Dual<F>> {
+    assert_eq!(x.len(), v.len(), "the direction must have the length of the parameter");
+    x.iter().zip(v).map(|(&re, &eps)| Dual { re, eps }).collect()
+}
+
+/// `x` as duals with tangents `v` (an active fixed-size array parameter and its direction).
+#[inline]
+#[must_use]
+pub fn lift_array<F: Copy, const N: usize>(x: &[F; N], v: &[F; N]) -> [Dual<F>; N] {
+    core::array::from_fn(|i| Dual { re: x[i], eps: v[i] })
+}
+
+/// Unit direction `j` of length `n` (all zeros when `j >= n`), for `f_hessian`'s passes.
+#[inline]
+#[must_use]
+pub fn unit_vec<F: Copy + Default + From<u8>>(n: usize, j: usize) -> Vec<F> {
+    let mut v = alloc::vec![F::default(); n];
+    if j < n {
+        v[j] = F::from(1);
+    }
+    v
+}
+
+/// Unit direction `j` of a fixed-size array (all zeros when `j >= N`).
+#[inline]
+#[must_use]
+pub fn unit_array<F: Copy + Default + From<u8>, const N: usize>(j: usize) -> [F; N] {
+    let mut v = [F::default(); N];
+    if j < N {
+        v[j] = F::from(1);
+    }
+    v
+}
+
+/// The value parts of an active local array that an inactive statement reads by name.
+#[inline]
+#[must_use]
+pub fn primal_all<T: Primal + Copy>(x: &[T]) -> Vec<T::Re> {
+    x.iter().map(|v| v.primal()).collect()
+}
