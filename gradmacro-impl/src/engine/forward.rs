@@ -11,11 +11,12 @@ use std::collections::HashSet;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
-use super::ir::{ArrayInit, ArrayRef, Block, Body, CallArg, If, Loop, LoopId, LoopKind, Operand, Stmt, ValId};
-use super::lower::{EXIT_BREAK, EXIT_RETURN};
+use super::ir::{ArrayInit, ArrayRef, Block, Body, CallArg, If, LoopId, Operand, Stmt, ValId};
 use super::reverse::{Fused, LoopPlan, Ref};
 use super::sig::Sig;
-use super::{array_ident, count_ident, exit_slot_ident, iter_ident, slot_ident, tape_ident, val_ident};
+use super::{array_ident, count_ident, iter_ident, tape_ident, val_ident};
+
+mod loops;
 
 #[derive(Clone, Copy)]
 pub enum Mode<'a> {
@@ -578,155 +579,5 @@ impl Fwd<'_> {
             else_vals.push(ev);
         }
         tuple_if(&cond, &pat, (then_code, then_vals), (else_code, else_vals))
-    }
-
-    fn loop_stmt(&self, l: &Loop) -> TokenStream {
-        let plan = match self.mode {
-            Mode::Level { .. } => self.plans.get(&l.id).cloned().unwrap_or_default(),
-            Mode::Inner { .. } => LoopPlan::default(),
-        };
-        let mut pre = TokenStream::new();
-        for c in &l.carried {
-            let s = slot_ident(c.slot);
-            let init = self.op_to(self.body.vals[c.entry].active, &c.init);
-            pre.extend(quote!(let mut #s = #init;));
-        }
-        let x = exit_slot_ident(l.id);
-        if l.exit_after.is_some() {
-            pre.extend(quote!(let mut #x = 0u8;));
-        }
-        let tape = tape_ident(l.id);
-        let n = count_ident(l.id);
-        let it = iter_ident(l.id);
-
-        let entries: TokenStream = l
-            .carried
-            .iter()
-            .map(|c| {
-                let e = self.name(c.entry);
-                let s = slot_ident(c.slot);
-                quote!(let #e = #s;)
-            })
-            .collect();
-        let mut head_body = TokenStream::new();
-        // The tape entry is pushed when the iteration's values are all computed (the body is
-        // structured: nothing leaves it before its end).
-        let mut tail_push = TokenStream::new();
-        if plan.count {
-            pre.extend(quote!(let mut #n = 0usize;));
-            head_body.extend(quote!(#n += 1;));
-        }
-        if plan.taped {
-            let vals = plan.tape_vals.iter().map(|v| self.name(*v));
-            // Arrays are saved as they are when the iteration starts (a `Vec` is cloned).
-            for &s in &plan.tape_arrays {
-                let (a, saved) = (array_ident(s), super::hidden("saved", s));
-                head_body.extend(if self.body.arrays[s].heap {
-                    quote!(let #saved = ::core::clone::Clone::clone(&#a);)
-                } else {
-                    quote!(let #saved = #a;)
-                });
-            }
-            let saved = plan.tape_arrays.iter().map(|s| super::hidden("saved", *s));
-            tail_push.extend(quote!(#tape.push((#(#vals,)* #(#saved,)*));));
-        }
-        let fused = match self.mode {
-            Mode::Level { .. } => self.fused.get(&l.id),
-            Mode::Inner { .. } => None,
-        };
-        let (body, fused_backward) = match fused {
-            Some(f) => {
-                pre.extend(f.prelude.clone());
-                let fwd = Fwd { mode: Mode::Level { needed: &f.reads, filter: false }, ..*self };
-                (fwd.block(&l.body), f.iteration.clone())
-            }
-            None => (self.inner().block(&l.body), TokenStream::new()),
-        };
-        let write_back: TokenStream = l
-            .carried
-            .iter()
-            .map(|c| {
-                let s = slot_ident(c.slot);
-                let v = self.op_to(self.body.vals[c.entry].active, &c.exit);
-                quote!(#s = #v;)
-            })
-            .collect();
-        let exit = l.exit_code.as_ref().map(|code| {
-            let code = self.op(code);
-            let (brk, ret) = (EXIT_BREAK, EXIT_RETURN);
-            let record = l.exit_after.map(|_| quote!(#x = #code;));
-            quote! {
-                #record
-                if #code == #brk || #code == #ret {
-                    break;
-                }
-            }
-        });
-
-        let iteration = quote!(#entries #head_body #body #fused_backward #tail_push #write_back #exit);
-        let lp = match &l.kind {
-            LoopKind::ForIter { pat, iterable, iterable_uses, .. } => {
-                // In the dual program, a bound computed from active values reads their value parts.
-                let (prim, iterable) = self.plain(iterable, iterable_uses);
-                pre.extend(quote!(#prim let #it = ::core::iter::IntoIterator::into_iter(#iterable);));
-                if plan.hoisted {
-                    pre.extend(quote!(#tape.reserve(::core::iter::Iterator::size_hint(&#it).0);));
-                } else if plan.taped {
-                    pre.extend(quote!(let mut #tape = ::gradmacro::__private::Vec::with_capacity(::core::iter::Iterator::size_hint(&#it).0);));
-                }
-                let source = if plan.clone_iter { quote!(::core::clone::Clone::clone(&#it)) } else { quote!(#it) };
-                quote!(for #pat in #source { #iteration })
-            }
-            LoopKind::ForIndex { index, len, len_uses } => {
-                let (prim, len) = self.plain(len, len_uses);
-                pre.extend(prim);
-                let k = self.name(*index);
-                if plan.hoisted {
-                    pre.extend(quote!(#tape.reserve(#len);));
-                } else if plan.taped {
-                    pre.extend(quote!(let mut #tape = ::gradmacro::__private::Vec::with_capacity(#len);));
-                }
-                quote!(for #k in 0..#len { #iteration })
-            }
-            LoopKind::While { cond_block, cond } => {
-                if plan.taped && !plan.hoisted {
-                    pre.extend(quote!(let mut #tape = ::gradmacro::__private::Vec::new();));
-                }
-                let cond_code = self.inner().block(cond_block);
-                // `loop { .. }` is a `while` whose condition is `true`.
-                let test = match cond {
-                    Operand::Lit(t) if t.to_string() == "true" => TokenStream::new(),
-                    c => {
-                        let c = self.op(c);
-                        quote!(if !(#c) { break; })
-                    }
-                };
-                quote! {
-                    loop {
-                        #entries
-                        #cond_code
-                        #test
-                        #head_body
-                        #body
-                        #fused_backward
-                        #tail_push
-                        #write_back
-                        #exit
-                    }
-                }
-            }
-        };
-        let mut after = TokenStream::new();
-        for c in &l.carried {
-            let a = self.name(c.after);
-            let s = slot_ident(c.slot);
-            after.extend(quote!(let #a = #s;));
-        }
-        if let Some(v) = l.exit_after {
-            let a = self.name(v);
-            let ret = EXIT_RETURN;
-            after.extend(quote!(let #a = if #x == #ret { #ret } else { 0u8 };));
-        }
-        quote!(#pre #lp #after)
     }
 }
