@@ -141,37 +141,17 @@ fn headers(
     let out = vector_type(sig, &f);
     let grads: Vec<TokenStream> = sig.params.iter().filter(|p| p.active).map(|p| sig.grad_type(p)).collect();
     let jacs: Vec<TokenStream> = grads.iter().map(|g| vector_type(sig, g)).collect();
-    let mut inputs = s.inputs.clone();
-    for input in &mut inputs {
-        if let syn::FnArg::Typed(pt) = input
-            && let syn::Pat::Ident(pi) = &mut *pt.pat
-        {
-            pi.mutability = None;
-        }
-    }
-    let inputs: Vec<TokenStream> = inputs.iter().map(ToTokens::to_token_stream).collect();
+    let inputs: Vec<TokenStream> = super::companion_inputs(s).iter().map(ToTokens::to_token_stream).collect();
     let generics = &s.generics;
     let where_clause = &s.generics.where_clause;
     let original = &s.ident;
     let (vjp, jac) = (format_ident!("{}_vjp", s.ident), format_ident!("{}_jacobian", s.ident));
     let seed = seed_ident();
-    let active: Vec<String> =
-        sig.params.iter().filter(|p| p.active).filter_map(|p| p.ident.as_ref().map(ToString::to_string)).collect();
+    let active = super::active_names(sig);
     let (n, tuple) = shape(sig);
     let kind = if tuple { format!("a tuple of {n} floats") } else { format!("an array of {n} floats") };
-    let constants: Vec<String> = sig
-        .params
-        .iter()
-        .filter(|p| !p.active)
-        .map(|p| p.ident.as_ref().map_or_else(|| "`self`".to_owned(), |i| format!("`{i}`")))
-        .collect();
-    let constants = if constants.is_empty() {
-        String::new()
-    } else {
-        format!("\n\nTreated as constants (no derivative is returned for them): {}.", constants.join(", "))
-    };
-    let link =
-        if s.receiver().is_some() { format!("[`{original}`](Self::{original})") } else { format!("[`{original}`]") };
+    let constants = super::constants_doc(sig, "derivative");
+    let link = super::doc_link(s);
     let vjp_tuple: String = active.iter().map(|a| format!(", seed·∂out/∂{a}")).collect();
     let jac_tuple: String = active.iter().map(|a| format!(", ∂out/∂{a}")).collect();
     let vjp_doc = format!(
