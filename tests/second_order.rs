@@ -137,6 +137,30 @@ fn log_likelihood_closed_form() {
     assert_matrix("log-likelihood", &rows(h), &exact, 1e-13);
 }
 
+/// Weighted least squares with the weights read through references (`for (i, wi) in
+/// weights.iter().enumerate()`, then `wi * r * r`): the dual program lifts `&f64` constants.
+#[differentiate(wrt(a, b), hessian)]
+fn weighted_squares(a: f64, b: f64, xs: &[f64], weights: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for (i, wi) in weights.iter().enumerate() {
+        let r = a * xs[i] + b - 1.0;
+        total += wi * r * r + 0.5 * r * wi;
+    }
+    total
+}
+
+#[test]
+fn constants_read_through_references() {
+    let (xs, weights) = ([0.5, -1.0, 2.0], [1.0, 0.25, 3.0]);
+    let (a, b) = (0.3, -0.7);
+    let (value, _, _, h) = weighted_squares_hessian(a, b, &xs, &weights);
+    assert_eq!(value.to_bits(), weighted_squares(a, b, &xs, &weights).to_bits());
+    // H = 2 Σ w_i [x_i², x_i; x_i, 1]
+    let s = |f: &dyn Fn(f64) -> f64| 2.0 * xs.iter().zip(&weights).map(|(x, w)| w * f(*x)).sum::<f64>();
+    let exact = vec![vec![s(&|x| x * x), s(&|x| x)], vec![s(&|x| x), s(&|_| 1.0)]];
+    assert_matrix("weighted squares", &rows(h), &exact, 1e-13);
+}
+
 // ---------------------------------------------------------------- arrays, slices, loops, branches
 
 /// A slice and a fixed-size array, a taped carried loop, `max`, `abs`, a branch on an active

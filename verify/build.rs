@@ -392,6 +392,15 @@ struct Var {
     iter_ok: bool,
     /// A `vec!` buffer: not `Copy`, so no `move` closure captures it.
     heap: bool,
+    /// How the dual program reads it, where that differs from `name` (arithmetic on `&f64`).
+    dname: Option<String>,
+}
+
+impl Var {
+    /// The variable read as an expression.
+    fn read(&self) -> E {
+        E { p: self.name.clone(), d: self.dname.clone().unwrap_or_else(|| self.name.clone()), b: self.b }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -539,7 +548,7 @@ impl Gen<'_> {
                     let r = self.readable(false);
                     if !r.is_empty() {
                         let v = &self.vars[r[self.rng.below(r.len())]];
-                        return E::same(v.name.clone(), v.b);
+                        return v.read();
                     }
                 }
                 8 => {
@@ -1480,6 +1489,7 @@ impl Gen<'_> {
             frozen: false,
             iter_ok,
             heap: false,
+            dname: None,
         });
     }
 
@@ -1822,10 +1832,17 @@ impl Gen<'_> {
                     0 => format!("for &{e} in &{h} {{"),
                     1 => format!("for &{e} in {h}.iter() {{"),
                     2 => {
-                        // `e: &f64`, read as `(*e)`
+                        // `e: &f64`, read as `(*e)` or in arithmetic on the reference
+                        // (`e * 0.5`, `0.5 * e`, `-e`), as users write it
                         let head = format!("for {e} in {h}.iter() {{");
+                        let (read, dread) = match self.rng.below(4) {
+                            0 => (format!("(*{e})"), None),
+                            1 => (format!("({e} * 0.5)"), Some(format!("((*{e}) * D::from(0.5))"))),
+                            2 => (format!("(0.5 * {e})"), Some(format!("(D::from(0.5) * (*{e}))"))),
+                            _ => (format!("(-{e})"), Some(format!("(-(*{e}))"))),
+                        };
                         extra.push(Var {
-                            name: format!("(*{e})"),
+                            name: read,
                             b: hb,
                             mutable: false,
                             level: self.loops.len() + 1,
@@ -1833,6 +1850,7 @@ impl Gen<'_> {
                             frozen: false,
                             iter_ok: false,
                             heap: false,
+                            dname: dread,
                         });
                         head
                     }
@@ -1857,6 +1875,7 @@ impl Gen<'_> {
                         frozen: false,
                         iter_ok: false,
                         heap: false,
+                        dname: None,
                     });
                 }
                 (head.clone(), head, 3)
@@ -1896,9 +1915,30 @@ impl Gen<'_> {
             4 => {
                 let e = self.name("e");
                 let i = self.name("i");
-                elems.push(e.clone());
                 idx.push((i.clone(), IdxKind::S));
-                let h = format!("for ({i}, &{e}) in s.iter().enumerate() {{");
+                let h = if self.rng.chance(0.5) {
+                    elems.push(e.clone());
+                    format!("for ({i}, &{e}) in s.iter().enumerate() {{")
+                } else {
+                    // `e: &f64` read in arithmetic on the reference (`yi * z`, `z * yi`)
+                    let (read, dread) = if self.rng.chance(0.5) {
+                        (format!("({e} * 0.5)"), format!("((*{e}) * D::from(0.5))"))
+                    } else {
+                        (format!("(0.5 * {e})"), format!("(D::from(0.5) * (*{e}))"))
+                    };
+                    extra.push(Var {
+                        name: read,
+                        b: 1.0,
+                        mutable: false,
+                        level: self.loops.len() + 1,
+                        array: false,
+                        frozen: false,
+                        iter_ok: false,
+                        heap: false,
+                        dname: Some(dread),
+                    });
+                    format!("for ({i}, {e}) in s.iter().enumerate() {{")
+                };
                 (h.clone(), h, SLICE_MAX)
             }
             5 if self.has_w => {
@@ -2208,7 +2248,7 @@ fn body(
         let v = &g.vars[i];
         if used < 4 && (v.mutable || g.rng.chance(0.3)) {
             used += 1;
-            terms.push(E::same(v.name.clone(), v.b));
+            terms.push(v.read());
         }
     }
     let arrays = g.readable(true);

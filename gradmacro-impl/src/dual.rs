@@ -107,6 +107,11 @@ pub fn expand(input: TokenStream) -> TokenStream {
             #[inline]
             fn from(re: #f) -> Self { Self { re, eps: 0.0 } }
         }
+        // A constant the body reads through a reference (`for yi in y.iter()`, then `yi * w`).
+        impl ::core::convert::From<&#f> for #dual {
+            #[inline]
+            fn from(re: &#f) -> Self { Self { re: *re, eps: 0.0 } }
+        }
         impl ::core::ops::Neg for #dual {
             type Output = Self;
             #[inline]
