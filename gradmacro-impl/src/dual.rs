@@ -31,7 +31,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
                 if g.is_integer_input(i) { quote!(#a: ::core::primitive::i32) } else { quote!(#a: Self) }
             })
             .collect();
-        let (body, doc) = gate_body(g, arity, &f, &k);
+        let (body, doc) = gate_body(g, arity, &f, &k, &[]);
         let doc = format!("`{method}` on the value, with the tangent of `gates.rs`' rule{doc}.");
         methods.extend(quote! {
             #[doc = #doc]
@@ -48,24 +48,37 @@ pub fn expand(input: TokenStream) -> TokenStream {
         (quote!(Div), quote!(div), Gate::Div, quote!(DivAssign), quote!(div_assign)),
         (quote!(Rem), quote!(rem), Gate::Rem, quote!(RemAssign), quote!(rem_assign)),
     ] {
-        let (body, _) = gate_body(g, 2, &f, &k);
+        let (body, _) = gate_body(g, 2, &f, &k, &[]);
+        // A constant operand (a literal, an inactive value) is a value with tangent 0: the same
+        // rule without that operand's term, nothing written twice.
+        let (dual_float, _) = gate_body(g, 2, &f, &k, &[false, true]);
+        let (float_dual, _) = gate_body(g, 2, &f, &k, &[true, false]);
         ops.extend(quote! {
             impl ::core::ops::#tr for #dual {
                 type Output = Self;
                 #[inline]
                 fn #method(self, a1: Self) -> Self { let a0 = self; #body }
             }
-            // A constant operand (a literal of a rule, an inactive value) is a value with
-            // tangent 0: the same rule, nothing written twice.
             impl ::core::ops::#tr<#f> for #dual {
                 type Output = Self;
                 #[inline]
-                fn #method(self, b: #f) -> Self { ::core::ops::#tr::#method(self, Self::from(b)) }
+                fn #method(self, a1: #f) -> Self { let a0 = self; #dual_float }
             }
             impl ::core::ops::#tr<#dual> for #f {
                 type Output = #dual;
                 #[inline]
-                fn #method(self, b: #dual) -> #dual { ::core::ops::#tr::#method(<#dual>::from(self), b) }
+                fn #method(self, a1: #dual) -> #dual { let a0 = self; #float_dual }
+            }
+            // A constant read through a reference (`for yi in y.iter()`, then `yi * z`).
+            impl ::core::ops::#tr<&#f> for #dual {
+                type Output = Self;
+                #[inline]
+                fn #method(self, a1: &#f) -> Self { ::core::ops::#tr::#method(self, *a1) }
+            }
+            impl ::core::ops::#tr<#dual> for &#f {
+                type Output = #dual;
+                #[inline]
+                fn #method(self, a1: #dual) -> #dual { ::core::ops::#tr::#method(*self, a1) }
             }
             impl ::core::ops::#assign_tr for #dual {
                 #[inline]
@@ -73,11 +86,11 @@ pub fn expand(input: TokenStream) -> TokenStream {
             }
             impl ::core::ops::#assign_tr<#f> for #dual {
                 #[inline]
-                fn #assign_method(&mut self, b: #f) { *self = ::core::ops::#tr::#method(*self, Self::from(b)); }
+                fn #assign_method(&mut self, b: #f) { *self = ::core::ops::#tr::#method(*self, b); }
             }
         });
     }
-    let (neg, _) = gate_body(Gate::Neg, 1, &f, &k);
+    let (neg, _) = gate_body(Gate::Neg, 1, &f, &k, &[]);
     quote! {
         #ops
         impl ::core::iter::Sum for #dual {
@@ -156,9 +169,11 @@ pub fn expand(input: TokenStream) -> TokenStream {
 }
 
 /// The body of gate `g` on duals `a0, a1, ..`: the value is the gate's forward expression on the
-/// values, the tangent the gate table's tangent rule seeded with the operands' tangents. The
-/// second result is a note for the doc comment.
-fn gate_body(g: Gate, arity: usize, f: &TokenStream, k: &TokenStream) -> (TokenStream, &'static str) {
+/// values, the tangent the gate table's tangent rule seeded with the operands' tangents. Operands
+/// marked in `plain` are floats (tangent 0): their terms are left out of the tangent, not
+/// multiplied by 0, which IEEE arithmetic could not fold away (`0 * inf` is NaN). The second
+/// result is a note for the doc comment.
+fn gate_body(g: Gate, arity: usize, f: &TokenStream, k: &TokenStream, plain: &[bool]) -> (TokenStream, &'static str) {
     let mut lets = TokenStream::new();
     let mut vals = Vec::new();
     let mut tans = Vec::new();
@@ -166,6 +181,10 @@ fn gate_body(g: Gate, arity: usize, f: &TokenStream, k: &TokenStream) -> (TokenS
         let (a, r, t) = (format_ident!("a{}", i), format_ident!("r{}", i), format_ident!("t{}", i));
         if g.is_integer_input(i) {
             vals.push(quote!(#a));
+            tans.push(None);
+        } else if plain.get(i).copied().unwrap_or(false) {
+            lets.extend(quote!(let #r = #a;));
+            vals.push(quote!(#r));
             tans.push(None);
         } else if g.is_flat() {
             lets.extend(quote!(let #r = #a.re;));
@@ -179,8 +198,9 @@ fn gate_body(g: Gate, arity: usize, f: &TokenStream, k: &TokenStream) -> (TokenS
     }
     let x = quote!(x);
     let value = g.forward(&vals, f);
+    let dual = quote!(crate::__private::Dual::<#f>);
     match gates::tangent(g, &tans, &vals, &x, f, k) {
-        Some(t) => (quote!(#lets let x: #f = #value; let _ = &x; Self { re: x, eps: #t }), ""),
-        None => (quote!(#lets Self { re: #value, eps: 0.0 }), " (0: flat)"),
+        Some(t) => (quote!(#lets let x: #f = #value; let _ = &x; #dual { re: x, eps: #t }), ""),
+        None => (quote!(#lets #dual { re: #value, eps: 0.0 }), " (0: flat)"),
     }
 }

@@ -211,9 +211,10 @@ impl Fwd<'_> {
     }
 
     /// Operand `i` of a gate: in the dual program every float operand is a dual (see
-    /// [`super::dual_mode`]); `powi`'s exponent stays an integer.
+    /// [`super::dual_mode`]), except a constant one of `+ - * /` ([`Gate::mixes_floats`]);
+    /// `powi`'s exponent stays an integer.
     fn gate_arg(&self, gate: super::gates::Gate, i: usize, o: &Operand) -> TokenStream {
-        self.op_to(!gate.is_integer_input(i), o)
+        self.op_to(!gate.is_integer_input(i) && !gate.mixes_floats(), o)
     }
 
     /// An inactive statement's tokens; in the dual program, the active values it reads (a

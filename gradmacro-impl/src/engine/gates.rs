@@ -153,6 +153,14 @@ impl Gate {
         matches!(self, Gate::Method(M::Max | M::Min | M::Clamp))
     }
 
+    /// `+ - * /`: their rules are sums, products and quotients, which the dual type also takes
+    /// with a float on either side, so in the dual program a constant operand stays a float and
+    /// contributes no tangent term (`__dual!`), instead of a dual whose zero tangent IEEE
+    /// arithmetic cannot fold away.
+    pub fn mixes_floats(self) -> bool {
+        matches!(self, Gate::Add | Gate::Sub | Gate::Mul | Gate::Div)
+    }
+
     pub fn is_integer_input(self, i: usize) -> bool {
         self == Gate::Method(M::Powi) && i == 1
     }

@@ -426,10 +426,13 @@ impl<'a> Rev<'a> {
         }
     }
 
-    /// `1.0`, or a plain copy of the one adjoint it reads, which is exactly the seed.
+    /// `1.0` (the dual program's `1 + 0ε` too: a constant seed there as well, so its loops fuse
+    /// as `f_grad`'s do), or a plain copy of the one adjoint it reads, which is exactly the seed.
     fn is_unit_expr(&self, expr: &TokenStream, reads: Option<Reads>) -> bool {
         let text = expr.to_string();
-        text == "1.0" || reads.is_some_and(|r| self.unit.contains(&r.adj) && adj_ident(r.adj) == text)
+        text == "1.0"
+            || (super::dual_mode::on() && text == super::dual_mode::lift(quote!(1.0)).to_string())
+            || reads.is_some_and(|r| self.unit.contains(&r.adj) && adj_ident(r.adj) == text)
     }
 
     pub(super) fn push_frame(&mut self, defs: HashSet<ValId>) {
@@ -545,9 +548,13 @@ impl<'a> Rev<'a> {
                     .iter()
                     .enumerate()
                     .map(|(i, a)| match a {
-                        Operand::Val(v) if self.body.vals[*v].active || gate.is_integer_input(i) => self.name(*v),
+                        Operand::Val(v)
+                            if self.body.vals[*v].active || gate.is_integer_input(i) || gate.mixes_floats() =>
+                        {
+                            self.name(*v)
+                        }
                         Operand::Val(v) => super::dual_mode::lift(self.name(*v)),
-                        Operand::Lit(t) if gate.is_integer_input(i) => t.clone(),
+                        Operand::Lit(t) if gate.is_integer_input(i) || gate.mixes_floats() => t.clone(),
                         Operand::Lit(t) => super::dual_mode::lift(t.clone()),
                     })
                     .collect();
