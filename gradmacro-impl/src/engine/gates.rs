@@ -234,15 +234,26 @@ impl<'a> RuleCtx<'a> {
 
 /// Weight of input `i` of a `max`/`min`: 1 if it is the returned input, 1/2 on a tie. `wins` is
 /// the comparison under which input 0 is returned (`>` for max). Rust's `max` returns the other
-/// input when one is NaN, and the gradient follows the returned input.
+/// input when one is NaN, and the gradient follows the returned input. The two ordered outcomes
+/// come first, so the common path costs what a hand-written pass's `if a > b` costs (one
+/// comparison, whose flags also decide the second test; the other input's rule repeats the same
+/// comparisons, which the compiler merges); NaN and ties are tested only when neither wins.
 fn select(c: &RuleCtx<'_>, i: usize, wins: &TokenStream) -> TokenStream {
     let (a, b, d, f) = (c.a(0), c.a(1), c.d, c.float);
     let (me, other) = if i == 0 { (&a, &b) } else { (&b, &a) };
     let (tie, zero) = (super::dual_mode::tie(), super::dual_mode::lift(quote!(0.0)));
+    // `x.max(0.0)`: a literal is never NaN.
+    let nan = if other.to_string().parse::<f64>().is_ok_and(f64::is_finite) {
+        TokenStream::new()
+    } else {
+        quote!(else if #f::is_nan(#other) && !#f::is_nan(#me) { #d })
+    };
     quote! {
-        if #me #wins #other || (#f::is_nan(#other) && !#f::is_nan(#me)) {
+        if #me #wins #other {
             #d
-        } else if #tie(#me, #other) {
+        } else if #other #wins #me {
+            #zero
+        } #nan else if #tie(#me, #other) {
             #d * 0.5
         } else {
             #zero

@@ -32,7 +32,11 @@ fn hinge_grad(x: f64, y: f64) -> (f64, f64, f64) {
         let d_t5 = d_out;
         let d_t4 = 0.5 * d_t5;
         d_x
-            += if x > y || (f64::is_nan(y) && !f64::is_nan(x)) {
+            += if x > y {
+                d_t4
+            } else if y > x {
+                0.0
+            } else if f64::is_nan(y) && !f64::is_nan(x) {
                 d_t4
             } else if tie(x, y) {
                 d_t4 * 0.5
@@ -40,7 +44,11 @@ fn hinge_grad(x: f64, y: f64) -> (f64, f64, f64) {
                 0.0
             };
         d_y
-            += if y > x || (f64::is_nan(x) && !f64::is_nan(y)) {
+            += if y > x {
+                d_t4
+            } else if x > y {
+                0.0
+            } else if f64::is_nan(x) && !f64::is_nan(y) {
                 d_t4
             } else if tie(y, x) {
                 d_t4 * 0.5
@@ -80,9 +88,12 @@ fn hinge_grad(
         let __d7 = __d8;
         let __d6 = 0.5 * __d7;
         __d0
-            += if x > y
-                || (::core::primitive::f64::is_nan(y)
-                    && !::core::primitive::f64::is_nan(x))
+            += if x > y {
+                __d6
+            } else if y > x {
+                0.0
+            } else if ::core::primitive::f64::is_nan(y)
+                && !::core::primitive::f64::is_nan(x)
             {
                 __d6
             } else if ::gradmacro::__private::tie(x, y) {
@@ -91,9 +102,12 @@ fn hinge_grad(
                 0.0
             };
         __d1
-            += if y > x
-                || (::core::primitive::f64::is_nan(x)
-                    && !::core::primitive::f64::is_nan(y))
+            += if y > x {
+                __d6
+            } else if x > y {
+                0.0
+            } else if ::core::primitive::f64::is_nan(x)
+                && !::core::primitive::f64::is_nan(y)
             {
                 __d6
             } else if ::gradmacro::__private::tie(y, x) {

@@ -56,7 +56,11 @@ fn forward_grad(x: f64, w: &[f64], k: f64) -> (f64, f64, Vec<f64>) {
     } else {
         let d_t6 = d_y;
         d_s_3
-            += if s_3 > x || (f64::is_nan(x) && !f64::is_nan(s_3)) {
+            += if s_3 > x {
+                d_t6
+            } else if x > s_3 {
+                0.0
+            } else if f64::is_nan(x) && !f64::is_nan(s_3) {
                 d_t6
             } else if tie(s_3, x) {
                 d_t6 * 0.5
@@ -64,7 +68,11 @@ fn forward_grad(x: f64, w: &[f64], k: f64) -> (f64, f64, Vec<f64>) {
                 0.0
             };
         d_x
-            += if x > s_3 || (f64::is_nan(s_3) && !f64::is_nan(x)) {
+            += if x > s_3 {
+                d_t6
+            } else if s_3 > x {
+                0.0
+            } else if f64::is_nan(s_3) && !f64::is_nan(x) {
                 d_t6
             } else if tie(x, s_3) {
                 d_t6 * 0.5
@@ -140,9 +148,12 @@ fn forward_grad(
     } else {
         let __d13 = __d14;
         __d10
-            += if __v10 > x
-                || (::core::primitive::f64::is_nan(x)
-                    && !::core::primitive::f64::is_nan(__v10))
+            += if __v10 > x {
+                __d13
+            } else if x > __v10 {
+                0.0
+            } else if ::core::primitive::f64::is_nan(x)
+                && !::core::primitive::f64::is_nan(__v10)
             {
                 __d13
             } else if ::gradmacro::__private::tie(__v10, x) {
@@ -151,9 +162,12 @@ fn forward_grad(
                 0.0
             };
         __d0
-            += if x > __v10
-                || (::core::primitive::f64::is_nan(__v10)
-                    && !::core::primitive::f64::is_nan(x))
+            += if x > __v10 {
+                __d13
+            } else if __v10 > x {
+                0.0
+            } else if ::core::primitive::f64::is_nan(__v10)
+                && !::core::primitive::f64::is_nan(x)
             {
                 __d13
             } else if ::gradmacro::__private::tie(x, __v10) {
@@ -226,9 +240,12 @@ fn forward_jvp(
         (__v12, __t12)
     } else {
         let __v13 = ::core::primitive::f64::max(__v10, x);
-        let __t13: ::core::primitive::f64 = (if __v10 > x
-            || (::core::primitive::f64::is_nan(x)
-                && !::core::primitive::f64::is_nan(__v10))
+        let __t13: ::core::primitive::f64 = (if __v10 > x {
+            __t10
+        } else if x > __v10 {
+            0.0
+        } else if ::core::primitive::f64::is_nan(x)
+            && !::core::primitive::f64::is_nan(__v10)
         {
             __t10
         } else if ::gradmacro::__private::tie(__v10, x) {
@@ -236,9 +253,12 @@ fn forward_jvp(
         } else {
             0.0
         })
-            + (if x > __v10
-                || (::core::primitive::f64::is_nan(__v10)
-                    && !::core::primitive::f64::is_nan(x))
+            + (if x > __v10 {
+                __t0
+            } else if __v10 > x {
+                0.0
+            } else if ::core::primitive::f64::is_nan(__v10)
+                && !::core::primitive::f64::is_nan(x)
             {
                 __t0
             } else if ::gradmacro::__private::tie(x, __v10) {

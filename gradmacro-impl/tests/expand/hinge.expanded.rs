@@ -51,8 +51,10 @@ fn svm_loss_grad(
         let d_loss_2 = d_loss_carried;
         let d_loss_1 = d_loss_2;
         let d_t12 = d_loss_2;
-        let d_t11 = if t11 > 0.0 || (f64::is_nan(0.0) && !f64::is_nan(t11)) {
+        let d_t11 = if t11 > 0.0 {
             d_t12
+        } else if 0.0 > t11 {
+            0.0
         } else if tie(t11, 0.0) {
             d_t12 * 0.5
         } else {
@@ -121,11 +123,10 @@ fn svm_loss_grad(
         let __d21 = __ds0;
         let __d9 = __d21;
         let __d20 = __d21;
-        let __d19 = if __v19 > 0.0
-            || (::core::primitive::f64::is_nan(0.0)
-                && !::core::primitive::f64::is_nan(__v19))
-        {
+        let __d19 = if __v19 > 0.0 {
             __d20
+        } else if 0.0 > __v19 {
+            0.0
         } else if ::gradmacro::__private::tie(__v19, 0.0) {
             __d20 * 0.5
         } else {
