@@ -842,6 +842,52 @@ pub mod __private {
         xs.iter().map(crate::Differentiable::zero_gradient).collect()
     }
 
+    /// The `num-traits` the generated code of a generic function `fn f<F: Float>` names, whatever
+    /// the user's own import path.
+    pub use ::num_traits;
+
+    /// A constant of the engine (`1.0`, `0.5`, `LN_2`) as a value of a generic function's float
+    /// type `F`. Exact for the values the engine writes; for `f64` and `f32` it folds to the
+    /// literal, so a generic `f_grad` runs the same code as one written for the float type.
+    #[allow(clippy::inline_always, reason = "a constant in the hot loop of a backward pass")]
+    #[inline(always)]
+    #[must_use]
+    pub fn lit<F: ::num_traits::NumCast>(v: f64) -> F {
+        match F::from(v) {
+            ::core::option::Option::Some(x) => x,
+            ::core::option::Option::None => ::core::panic!("the float type cannot represent the constant {v}"),
+        }
+    }
+
+    /// [`lit`] for an integer (`n` in `powi`'s rule `n * a.powi(n - 1)`).
+    #[allow(clippy::inline_always, reason = "a constant in the hot loop of a backward pass")]
+    #[inline(always)]
+    #[must_use]
+    pub fn int_lit<F: ::num_traits::NumCast>(n: i32) -> F {
+        lit(f64::from(n))
+    }
+
+    /// [`zeros`] for a generic float type (which need not implement `Default`).
+    #[must_use]
+    pub fn float_zeros<F: ::num_traits::Zero + Clone>(n: usize) -> ::alloc::vec::Vec<F> {
+        ::alloc::vec![F::zero(); n]
+    }
+
+    /// [`reset_zeros`] for a generic float type.
+    #[inline]
+    pub fn float_reset_zeros<F: ::num_traits::Zero + Clone>(v: &mut ::alloc::vec::Vec<F>, n: usize) {
+        v.clear();
+        v.resize(n, F::zero());
+    }
+
+    /// [`zeros_ragged`] for a generic float type.
+    #[must_use]
+    pub fn float_zeros_ragged<F: ::num_traits::Zero + Clone>(
+        rows: &[::alloc::vec::Vec<F>],
+    ) -> ::alloc::vec::Vec<::alloc::vec::Vec<F>> {
+        rows.iter().map(|r| ::alloc::vec![F::zero(); r.len()]).collect()
+    }
+
     /// A zero gradient for a slice or `Vec` parameter of length `n`.
     #[must_use]
     pub fn zeros<F: Default + Clone>(n: usize) -> ::alloc::vec::Vec<F> {
