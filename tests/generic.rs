@@ -13,7 +13,8 @@
     clippy::float_cmp,
     clippy::cast_precision_loss,
     clippy::unreadable_literal,
-    clippy::suboptimal_flops
+    clippy::suboptimal_flops,
+    clippy::assign_op_pattern
 )]
 
 mod common;
