@@ -203,6 +203,17 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             "`hessian` is not supported for a generic function yet: its dual number exists for `f64` and `f32` only; write the function for `f64` (or `f32`) to get `f_hvp` and `f_hessian`, or drop `hessian` and use the generic `f_grad`",
         ));
     }
+    if let Some(f) = &generic
+        && let syn::ReturnType::Type(_, ty) = &signature.output
+        && !mentions(&ty.to_token_stream(), &f.to_string())
+    {
+        errors.push(syn::Error::new_spanned(
+            ty,
+            format!(
+                "a generic function computes in its float type `{f}`: return `{f}` (or `[{f}; N]`, a tuple of `{f}`)"
+            ),
+        ));
+    }
     let _generic = generic_mode::Guard::new(generic);
     let sig = sig::analyse(&signature, &args, &mut errors);
     if sig.output != sig::Output::Scalar {

@@ -238,8 +238,10 @@ pub fn float_of(ty: &Type) -> Option<Float> {
             if !prefix_ok {
                 return None;
             }
-            if p.path.segments.len() == 1 && super::generic_mode::is_param(&last.ident.to_string()) {
-                return Some(Float::F64);
+            // In a generic function the float type is `F`; an `f64` or `f32` there is data.
+            if super::generic_mode::on() {
+                let is_f = p.path.segments.len() == 1 && super::generic_mode::is_param(&last.ident.to_string());
+                return is_f.then_some(Float::F64);
             }
             match last.ident.to_string().as_str() {
                 "f64" => Some(Float::F64),
@@ -550,7 +552,10 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
                     Some(p) => match p.shape {
                         Shape::Other => errors.push(syn::Error::new(
                             n.span(),
-                            format!("`{n}` has no gradient: it is not a float, a float array, a float slice or a `Vec` of floats, nor a struct deriving `gradmacro::Differentiable` (or a slice of them), so it cannot be listed in `wrt(...)`"),
+                            match super::generic_mode::param() {
+                                Some(f) => format!("`{n}` has no gradient: in a generic function the differentiated values are those of the float type `{f}` (`{f}`, `[{f}; N]`, `&[{f}]`, `Vec<{f}>`); an `f64` or `f32` there is data. Give `{n}` the type `{f}`, or leave it out of `wrt(...)`"),
+                                None => format!("`{n}` has no gradient: it is not a float, a float array, a float slice or a `Vec` of floats, nor a struct deriving `gradmacro::Differentiable` (or a slice of them), so it cannot be listed in `wrt(...)`"),
+                            },
                         )),
                         _ => p.active = true,
                     },
