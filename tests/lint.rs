@@ -506,3 +506,39 @@ pub fn slices_hessian_lint(w: &[f64], v: &Vec<f64>, z: [f64; 2]) -> f64 {
     }
     if y > 0.0 { y * y } else { -y }
 }
+
+// Generic functions (issue 14 item 3): the rewritten constants and accumulations stay lint-free.
+#[differentiate(forward)]
+pub fn generic_neuron<F: num_traits::Float>(a: F, b: F, x: F) -> F {
+    F::one() / (F::one() + (-(a * x + b)).exp())
+}
+
+/// # Panics
+/// Never: an `F: Float` represents every loop index.
+#[differentiate]
+pub fn generic_loop<F>(xs: &[F], w: [F; 3], k: usize) -> F
+where
+    F: num_traits::Float + num_traits::FloatConst,
+{
+    let mut s = F::zero();
+    let mut last = F::zero();
+    for (i, x) in xs.iter().enumerate() {
+        let t = if i % 2 == 0 {
+            let u = x.sin() * w[i % 3];
+            last = u;
+            u.max(F::zero())
+        } else {
+            x.powi(2) * F::from(i).unwrap() + x.sqrt().ln() * F::PI()
+        };
+        s = s + t * F::from(0.5).unwrap();
+    }
+    if k > 2 {
+        return s * last;
+    }
+    s + last.abs()
+}
+
+#[differentiate]
+pub fn generic_vector<F: num_traits::Float>(r: F, t: F) -> (F, F) {
+    (r * t.cos(), r * t.sin())
+}

@@ -251,6 +251,54 @@
 //! assert_eq!((hv_x, hv_y), (602.0, -300.0));
 //! ```
 //!
+//! ## Generic functions
+//! A function generic over its float type, `fn f<F: num_traits::Float>(..) -> F` (the bound may
+//! add `FloatConst`, `Debug`, ..., inline or in a `where` clause; const generics as usual), gets
+//! companions generic over the same `F`, with your generics and `where` clause:
+//! `fn f_grad<F: num_traits::Float>(..) -> (F, ..)`, `f_jvp` with `forward`, `f_vjp` and
+//! `f_jacobian` for an array or tuple output. One function then serves `f32` and `f64`.
+//! Parameters `F`, `[F; N]`, `&[F]`, `&Vec<F>`, `Vec<F>` are active as their `f64` counterparts
+//! are. Write constants as num-traits users do: `F::one()`, `F::zero()`, `F::epsilon()`,
+//! `F::PI()` (`FloatConst`), `F::from(0.5).unwrap()`, `F::from(i).unwrap()` for an integer `i`
+//! (also with `.expect(..)`): they carry no gradient. The gates are the float methods
+//! `num_traits::Float` has, in method form (`x.sin()`) or path form (`F::sin(x)`). The
+//! companions compute exactly what the `f64` version computes: `f_grad::<f64>` returns the bits
+//! the same function written for `f64` returns, at the same speed (the macro's constants fold to
+//! literals).
+//!
+//! Rejected, each with a spanned error: `F::from(x)` (or `to_f64`, `NumCast::from`, ...) of a
+//! differentiated `x`, which would cut its gradient (`x` is already an `F`: use it as it is); a
+//! call `F::g(x)` of anything else with a differentiated argument; the gates `num_traits::Float`
+//! lacks (`rem_euclid`, `div_euclid`, `round_ties_even`); a second type parameter; and, not yet,
+//! `hessian` (its dual number exists for `f64` and `f32`: write the function for one of them).
+//! A local of a concrete float type inside a generic function (`let k: f64 = 2.0;`) does not
+//! work in the companions: compute constants as `F` values.
+//!
+//! ```
+//! use gradmacro::differentiate;
+//! use num_traits::{Float, FloatConst};
+//!
+//! #[differentiate(forward)]
+//! fn wave<F: Float + FloatConst>(a: F, xs: &[F]) -> F {
+//!     let mut s = F::zero();
+//!     for (i, x) in xs.iter().enumerate() {
+//!         s = s + (a * *x * F::PI()).sin() / F::from(i + 1).unwrap();
+//!     }
+//!     s * F::from(0.5).unwrap()
+//! }
+//!
+//! let (v64, da64, dx64) = wave_grad(0.3_f64, &[1.0, 2.0]);
+//! let (v32, da32, _) = wave_grad(0.3_f32, &[1.0, 2.0]);
+//! assert_eq!(v64.to_bits(), wave(0.3_f64, &[1.0, 2.0]).to_bits());
+//! assert!((f64::from(v32) - v64).abs() < 1e-6 && (f64::from(da32) - da64).abs() < 1e-5);
+//! let pi = std::f64::consts::PI;
+//! let want = 0.5 * (pi * (0.3 * pi).cos() + 2.0 * pi * (0.6 * pi).cos() / 2.0);
+//! assert!((da64 - want).abs() < 1e-12);
+//! assert!((dx64[0] - 0.5 * 0.3 * pi * (0.3 * pi).cos()).abs() < 1e-12);
+//! let (_, d) = wave_jvp(0.3_f64, &[1.0, 2.0], 1.0, &[0.0, 0.0]);
+//! assert!((d - da64).abs() < 1e-12);
+//! ```
+//!
 //! ## Vector outputs
 //! A function returning an array `[F; N]` (`N` written as a number) or a tuple of floats
 //! `(F, F, ..)` gets two companions instead of `f_grad`:
@@ -439,7 +487,8 @@
 //! write instead, never a panic: other return types (a `Vec` output, an array length that is not
 //! a number), `&mut` parameters, a `wrt(...)` naming an
 //! unknown or non-float parameter, unknown attribute arguments, the attribute on anything but a
-//! function, `async`/`const`/`unsafe`/`extern` functions, generic type parameters, macros other
+//! function, `async`/`const`/`unsafe`/`extern` functions, generic type parameters other than
+//! one float type `F: num_traits::Float` (see above) and const generics, macros other
 //! than those above, a closure that escapes (stored in a struct, returned, passed to a function
 //! the macro cannot see into, a `Box<dyn Fn>`), `return` inside a closure, iterator chains of
 //! other shapes (`windows`, an adaptor after a closure), `match` on a
@@ -840,6 +889,52 @@ pub mod __private {
     #[must_use]
     pub fn zero_gradients<T: crate::Differentiable>(xs: &[T]) -> ::alloc::vec::Vec<T> {
         xs.iter().map(crate::Differentiable::zero_gradient).collect()
+    }
+
+    /// The `num-traits` the generated code of a generic function `fn f<F: Float>` names, whatever
+    /// the user's own import path.
+    pub use ::num_traits;
+
+    /// A constant of the engine (`1.0`, `0.5`, `LN_2`) as a value of a generic function's float
+    /// type `F`. Exact for the values the engine writes; for `f64` and `f32` it folds to the
+    /// literal, so a generic `f_grad` runs the same code as one written for the float type.
+    #[allow(clippy::inline_always, reason = "a constant in the hot loop of a backward pass")]
+    #[inline(always)]
+    #[must_use]
+    pub fn lit<F: ::num_traits::NumCast>(v: f64) -> F {
+        match F::from(v) {
+            ::core::option::Option::Some(x) => x,
+            ::core::option::Option::None => ::core::panic!("the float type cannot represent the constant {v}"),
+        }
+    }
+
+    /// [`lit`] for an integer (`n` in `powi`'s rule `n * a.powi(n - 1)`).
+    #[allow(clippy::inline_always, reason = "a constant in the hot loop of a backward pass")]
+    #[inline(always)]
+    #[must_use]
+    pub fn int_lit<F: ::num_traits::NumCast>(n: i32) -> F {
+        lit(f64::from(n))
+    }
+
+    /// [`zeros`] for a generic float type (which need not implement `Default`).
+    #[must_use]
+    pub fn float_zeros<F: ::num_traits::Zero + Clone>(n: usize) -> ::alloc::vec::Vec<F> {
+        ::alloc::vec![F::zero(); n]
+    }
+
+    /// [`reset_zeros`] for a generic float type.
+    #[inline]
+    pub fn float_reset_zeros<F: ::num_traits::Zero + Clone>(v: &mut ::alloc::vec::Vec<F>, n: usize) {
+        v.clear();
+        v.resize(n, F::zero());
+    }
+
+    /// [`zeros_ragged`] for a generic float type.
+    #[must_use]
+    pub fn float_zeros_ragged<F: ::num_traits::Zero + Clone>(
+        rows: &[::alloc::vec::Vec<F>],
+    ) -> ::alloc::vec::Vec<::alloc::vec::Vec<F>> {
+        rows.iter().map(|r| ::alloc::vec![F::zero(); r.len()]).collect()
     }
 
     /// A zero gradient for a slice or `Vec` parameter of length `n`.

@@ -149,7 +149,10 @@ pub fn tuple_if(
 /// the other arm has no value of its type to give when the type is not known to be a float.
 pub fn absent_in_other_arm(body: &Body, v: ValId) -> bool {
     let info = &body.vals[v];
-    !info.active && info.kind != super::ir::Kind::Float && !info.cond && info.name.is_none()
+    // A generic `F` has no default: every value not known to be a float goes as an `Option`.
+    !info.active
+        && info.kind != super::ir::Kind::Float
+        && (super::generic_mode::on() || !info.cond && info.name.is_none())
 }
 
 /// Local arrays declared in `b` (not inside loops) that the backward pass may read: restores of
@@ -556,14 +559,22 @@ impl Fwd<'_> {
                 n
             }
         };
+        let placeholder = |v: ValId| {
+            let info = &self.body.vals[v];
+            if info.active || info.kind == super::ir::Kind::Float {
+                super::generic_mode::float_placeholder(&dflt)
+            } else {
+                dflt.clone()
+            }
+        };
         for v in &then_defs {
             pat.push(self.name(*v));
             then_vals.push(hoist(*v, &then_direct));
-            else_vals.push(dflt.clone());
+            else_vals.push(placeholder(*v));
         }
         for v in &else_defs {
             pat.push(self.name(*v));
-            then_vals.push(dflt.clone());
+            then_vals.push(placeholder(*v));
             else_vals.push(hoist(*v, &else_direct));
         }
         // An iterator (a `Zip`, say) need not have a default: it leaves its arm as a `MaybeIter`.

@@ -554,7 +554,13 @@ fn method_adjoint(
         (M::Powi, 0) => {
             let (a, n) = (c.a(0), c.a(1));
             let (zero, p) = (super::dual_mode::lift(quote!(0.0)), super::dual_mode::primitive(f));
-            quote!(if #n == 0 { #zero } else { #d * (#n as #p) * #f::powi(#a, #n - 1) })
+            // A generic `F` has no `as` cast from an integer.
+            let n_f = if super::generic_mode::on() {
+                quote!(::gradmacro::__private::int_lit::<#f>(#n))
+            } else {
+                quote!((#n as #p))
+            };
+            quote!(if #n == 0 { #zero } else { #d * #n_f * #f::powi(#a, #n - 1) })
         }
         // x = a.recip()  =>  da += -dx * x * x
         //   forward:  tx = -ta * x * x

@@ -32,6 +32,10 @@ pub fn exit_lit(code: u8) -> Operand {
 }
 
 pub fn default_lit() -> Operand {
+    // The value of a path not taken: in a generic function (whose `F` has no `Default`), a float.
+    if super::generic_mode::on() {
+        return Operand::Lit(quote!(0.0));
+    }
     Operand::Lit(quote!(::core::default::Default::default()))
 }
 
@@ -967,7 +971,7 @@ fn sin_cos_of(e: &Expr) -> Option<&Expr> {
 /// `name` when `path` is `f64::name` or `f32::name` (a float method in path form).
 pub fn float_fn(path: &syn::Path) -> Option<String> {
     match path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().as_slice() {
-        [f, n] if f == "f64" || f == "f32" => Some(n.clone()),
+        [f, n] if f == "f64" || f == "f32" || super::generic_mode::is_param(f) => Some(n.clone()),
         _ => None,
     }
 }

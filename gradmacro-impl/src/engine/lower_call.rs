@@ -13,6 +13,9 @@ use super::scope;
 
 impl Lower<'_> {
     pub(super) fn call(&mut self, c: &syn::ExprCall, out: &mut Block) -> Operand {
+        if let Some(v) = self.generic_call(c, out) {
+            return v;
+        }
         if let Expr::Path(p) = strip(&c.func)
             && p.qself.is_none()
             && let Some((g, arity)) = float_fn(&p.path).and_then(|name| gates::method(&name))

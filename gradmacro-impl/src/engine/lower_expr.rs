@@ -309,6 +309,9 @@ impl Lower<'_> {
     }
 
     fn method_call(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Operand {
+        if let Some(v) = self.generic_method(m, out) {
+            return v;
+        }
         let name = m.method.to_string();
         match gates::method(&name) {
             Some((g, arity)) if arity == m.args.len() + 1 && m.turbofish.is_none() => {

@@ -14,6 +14,7 @@ mod doc;
 pub mod dual_mode;
 mod forward;
 pub mod gates;
+mod generic_mode;
 mod hessian;
 pub mod ir;
 mod loop_arrays;
@@ -22,6 +23,7 @@ mod lower_adapt;
 mod lower_call;
 mod lower_closure;
 mod lower_expr;
+mod lower_generic;
 mod lower_iter;
 mod lower_loop;
 mod lower_macro;
@@ -194,6 +196,25 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         let errs = errors.to_compile_errors();
         return quote!(#item #errs);
     };
+    let generic = generic_mode::detect(&signature.generics, &mut errors);
+    if generic.is_some() && args.hessian {
+        errors.push(syn::Error::new(
+            generic_mode::span_of(&signature.generics),
+            "`hessian` is not supported for a generic function yet: its dual number exists for `f64` and `f32` only; write the function for `f64` (or `f32`) to get `f_hvp` and `f_hessian`, or drop `hessian` and use the generic `f_grad`",
+        ));
+    }
+    if let Some(f) = &generic
+        && let syn::ReturnType::Type(_, ty) = &signature.output
+        && !mentions(&ty.to_token_stream(), &f.to_string())
+    {
+        errors.push(syn::Error::new_spanned(
+            ty,
+            format!(
+                "a generic function computes in its float type `{f}`: return `{f}` (or `[{f}; N]`, a tuple of `{f}`)"
+            ),
+        ));
+    }
+    let _generic = generic_mode::Guard::new(generic);
     let sig = sig::analyse(&signature, &args, &mut errors);
     if sig.output != sig::Output::Scalar {
         if args.hessian {
@@ -216,7 +237,9 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let hvp_names = hessian::names(&sig);
     let (grad_fn, user_names, jvp_fn, hvp_fn) = match differentiate(&sig, &block) {
         Ok((grad_fn, user_names, body)) => {
+            let grad_fn = generic_mode::rewrite(&grad_fn);
             let jvp_fn = if args.forward { tangent::emit(&sig, &body, &names) } else { TokenStream::new() };
+            let jvp_fn = generic_mode::rewrite(&jvp_fn);
             let hvp_fn = if args.hessian {
                 let before = errors.len();
                 hessian::check(&sig, &signature, Some(&body), &mut errors);

@@ -201,7 +201,7 @@ fn render_one(b: &B, cx: &mut Ctx) -> TokenStream {
         B::Let { name, expr, state, .. } => match state.get() {
             LetState::Let => quote!(let #name = #expr;),
             LetState::LetMut => quote!(let mut #name = #expr;),
-            LetState::AddAssign => quote!(#name += #expr;),
+            LetState::AddAssign => super::generic_mode::add_assign(&quote!(#name), expr),
         },
         B::Raw(t) | B::Add { tokens: t, .. } => t.clone(),
         B::Group { head, body, tail } => {
@@ -410,7 +410,7 @@ impl<'a> Rev<'a> {
             if let Some(cell) = self.adj.get(&v) {
                 make_mut(cell);
                 self.unit.remove(&v);
-                out.push(add(quote!(#name += #expr;)));
+                out.push(add(super::generic_mode::add_assign(&quote!(#name), &expr)));
             } else {
                 let cell = Rc::new(Cell::new(LetState::Let));
                 self.adj.insert(v, cell.clone());
@@ -422,7 +422,7 @@ impl<'a> Rev<'a> {
             }
         } else {
             frame.outer.insert(v);
-            out.push(add(quote!(#name += #expr;)));
+            out.push(add(super::generic_mode::add_assign(&quote!(#name), &expr)));
         }
     }
 
@@ -602,7 +602,7 @@ impl<'a> Rev<'a> {
                 let tokens = if super::is_struct(self.sig, *array) {
                     quote!(::gradmacro::__private::Field::add_adjoint(&mut #e, #d);)
                 } else {
-                    quote!(#e += #d;)
+                    super::generic_mode::add_assign(&e, &quote!(#d))
                 };
                 out.push(B::Add { tokens, reads: *x });
             }
@@ -708,9 +708,10 @@ impl<'a> Rev<'a> {
                     let pt = self.op(&Operand::Val(pv));
                     let target = self.array_adj_target(*array);
                     let (k, g) = (super::hidden("k", 0), super::hidden("p", 0));
+                    let add = super::generic_mode::add_assign(&quote!(#target[#k]), &quote!(*#g * #d));
                     let tokens = quote! {
                         for (#k, #g) in ::core::iter::Iterator::enumerate(#pt.iter()) {
-                            #target[#k] += *#g * #d;
+                            #add
                         }
                     };
                     out.push(B::Add { tokens, reads: x });
@@ -781,9 +782,10 @@ impl<'a> Rev<'a> {
                 CallArg::Array { active: Some(array), .. } => {
                     let target = self.array_adj_target(*array);
                     let (k, g) = (super::hidden("k", 0), super::hidden("p", 0));
+                    let add = super::generic_mode::add_assign(&quote!(#target[#k]), &quote!(*#g));
                     out.push(B::Raw(quote! {
                         for (#k, #g) in ::core::iter::Iterator::enumerate(#n.iter()) {
-                            #target[#k] += *#g;
+                            #add
                         }
                     }));
                 }

@@ -79,7 +79,7 @@ impl Rev<'_> {
                 let (zero, neg_zero) = (super::dual_mode::lift(quote!(0.0)), super::dual_mode::lift(quote!(-0.0)));
                 prelude.push(B::Raw(quote!(let mut #pre = #zero;)));
                 lets.push(B::Raw(quote!(let mut #d = #neg_zero;)));
-                body_bs.push(B::Raw(quote!(#pre += #d;)));
+                body_bs.push(B::Raw(super::generic_mode::add_assign(&quote!(#pre), &quote!(#d))));
             }
             lets.append(&mut body_bs);
             body_bs = lets;

@@ -126,6 +126,10 @@ pub enum Float {
 
 impl Float {
     pub fn path(self) -> TokenStream {
+        // A generic function is lowered as the `f64` program, its float type named `F`.
+        if let Some(f) = super::generic_mode::param() {
+            return quote!(#f);
+        }
         match self {
             Float::F32 => quote!(::core::primitive::f32),
             Float::F64 => quote!(::core::primitive::f64),
@@ -233,6 +237,11 @@ pub fn float_of(ty: &Type) -> Option<Float> {
                 });
             if !prefix_ok {
                 return None;
+            }
+            // In a generic function the float type is `F`; an `f64` or `f32` there is data.
+            if super::generic_mode::on() {
+                let is_f = p.path.segments.len() == 1 && super::generic_mode::is_param(&last.ident.to_string());
+                return is_f.then_some(Float::F64);
             }
             match last.ident.to_string().as_str() {
                 "f64" => Some(Float::F64),
@@ -419,14 +428,7 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
     if let Some(v) = &sig.variadic {
         errors.push(syn::Error::new_spanned(v, "#[differentiate] does not support variadic functions"));
     }
-    for p in &sig.generics.params {
-        if let syn::GenericParam::Type(t) = p {
-            errors.push(syn::Error::new_spanned(
-                t,
-                "#[differentiate] does not support generic type parameters: write the function for `f64` or `f32`",
-            ));
-        }
-    }
+    // Type parameters are checked by `generic_mode::detect`.
 
     let mut output = Output::Scalar;
     let ret_float = match &sig.output {
@@ -550,7 +552,10 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
                     Some(p) => match p.shape {
                         Shape::Other => errors.push(syn::Error::new(
                             n.span(),
-                            format!("`{n}` has no gradient: it is not a float, a float array, a float slice or a `Vec` of floats, nor a struct deriving `gradmacro::Differentiable` (or a slice of them), so it cannot be listed in `wrt(...)`"),
+                            match super::generic_mode::param() {
+                                Some(f) => format!("`{n}` has no gradient: in a generic function the differentiated values are those of the float type `{f}` (`{f}`, `[{f}; N]`, `&[{f}]`, `Vec<{f}>`); an `f64` or `f32` there is data. Give `{n}` the type `{f}`, or leave it out of `wrt(...)`"),
+                                None => format!("`{n}` has no gradient: it is not a float, a float array, a float slice or a `Vec` of floats, nor a struct deriving `gradmacro::Differentiable` (or a slice of them), so it cannot be listed in `wrt(...)`"),
+                            },
                         )),
                         _ => p.active = true,
                     },

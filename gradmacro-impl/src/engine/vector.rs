@@ -94,7 +94,10 @@ pub fn expand(
     let (vjp_header, jac_header) = headers(sig, attrs, vis, s);
     let item = quote!(#[allow(dead_code)] #item);
     match bodies {
-        Some((vjp, jac)) if errors.is_empty() => quote!(#item #vjp_header { #vjp } #jac_header { #jac }),
+        Some((vjp, jac)) if errors.is_empty() => {
+            let (vjp, jac) = (super::generic_mode::rewrite(&vjp), super::generic_mode::rewrite(&jac));
+            quote!(#item #vjp_header { #vjp } #jac_header { #jac })
+        }
         _ => {
             let errs = errors.to_compile_errors();
             quote! {
