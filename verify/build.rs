@@ -42,6 +42,9 @@ mod vector;
 // Structs and nested arrays (CONTRACT.md §7): a fifth of the `p` programs.
 #[path = "gen/structs.rs"]
 mod structs;
+// Generic twins `pK_g<F: Float>` of the `p` programs that can be written generically.
+#[path = "gen/generic.rs"]
+mod generic;
 use vector::{Out, VCallee};
 
 // The engine's own source, as `gradmacro-impl/tests/common/mod.rs` includes it: the soundness
@@ -139,6 +142,12 @@ impl Shapes {
     }
 }
 
+thread_local! {
+    /// Generic twins written, and the programs without one by reason.
+    static TWINS: std::cell::RefCell<(usize, std::collections::BTreeMap<String, usize>)> =
+        const { std::cell::RefCell::new((0, std::collections::BTreeMap::new())) };
+}
+
 const DEFAULT_SEED: u64 = 0x5EED_2024_0007;
 const DEFAULT_PROGRAMS: usize = 1000;
 /// Largest bound an expression may reach before it is squashed.
@@ -156,6 +165,7 @@ fn main() {
     println!("cargo:rerun-if-changed=gen/closures.rs");
     println!("cargo:rerun-if-changed=gen/loop_break.rs");
     println!("cargo:rerun-if-changed=gen/structs.rs");
+    println!("cargo:rerun-if-changed=gen/generic.rs");
     let seed = match env::var("GRADMACRO_VERIFY_SEED") {
         Ok(s) if !s.trim().is_empty() => s
             .trim()
@@ -197,6 +207,12 @@ fn main() {
     }
     table.push_str("];\n");
     out.push_str(&table);
+    TWINS.with(|c| {
+        let c = c.borrow();
+        let skipped: Vec<String> = c.1.iter().map(|(why, n)| format!("{n} {why}")).collect();
+        let _ = writeln!(out, "pub const GENERIC_TWINS: usize = {};", c.0);
+        let _ = writeln!(out, "pub const GENERIC_SKIPPED: &str = {:?};", skipped.join("; "));
+    });
     // The vector family (`gen/vector.rs`): `vK` for K in `first / 5 ..`, by default a fifth as
     // many as the `p` programs, each from its own stream (seed, K, family).
     println!("cargo:rerun-if-env-changed=GRADMACRO_VERIFY_VECTOR_PROGRAMS");
@@ -2546,6 +2562,23 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     let mut out = String::new();
     let _ = writeln!(out, "\npub const SRC_{}{k}: &str = r##\"{src}\"##;\n", pre.to_uppercase());
     out.push_str(&src);
+    // The generic twin `pK_g` (a program without helpers, tuple or struct parameters).
+    let twin = if sound || vf || !helpers_p.is_empty() || tuple.is_some() || rendered.is_some() || vout.is_some() {
+        None
+    } else {
+        match generic::twin(&src, &format!("{pre}{k}_g")) {
+            Ok(t) => {
+                let _ = writeln!(out, "\npub const SRC_{}{k}_G: &str = r##\"{t}\"##;\n", pre.to_uppercase());
+                out.push_str(&t);
+                TWINS.with(|c| c.borrow_mut().0 += 1);
+                Some(())
+            }
+            Err(why) => {
+                TWINS.with(|c| *c.borrow_mut().1.entry(why).or_insert(0) += 1);
+                None
+            }
+        }
+    };
     out.push_str(&helpers_d);
     let _ = writeln!(out, "\npub fn {pre}{k}_dual<D: verify::Num>({}) -> {ret_d} {{\n{body_d}}}", params_d.join(", "));
     let wpat = if has_w { "w" } else { "_w" };
@@ -2707,13 +2740,22 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     let mut active: Vec<bool> = Vec::new();{unpack}
     let (dual_value, dual_grad, margin) =
         verify::dual_gradient(pt, {nf}, {has_w}, |x, s, {wpat}, mg| {pre}{k}_dual({dargs}));
-    {jvp}
+    {jvp}{gen}
     {hvp}
     verify::Outcome {{ value, grad_value, grad, active, dual_value, dual_grad, margin, tangent, jvp, hvp }}
 }}",
         args = args.join(", "),
         gn = gnames.join(", "),
         dargs = dargs.join(", "),
+        gen = if twin.is_some() {
+            let (a, t) = (args.join(", "), targs.join(", "));
+            format!(
+                "\n    verify::generic_twin(\n        SRC_{P}{k}_G,\n        verify::bits(&{pre}{k}_grad({a})),\n        verify::bits(&{pre}{k}_g_grad::<f64>({a})),\n        verify::bits(&{pre}{k}_jvp({a}, {t})),\n        verify::bits(&{pre}{k}_g_jvp::<f64>({a}, {t})),\n    );",
+                P = pre.to_uppercase()
+            )
+        } else {
+            String::new()
+        },
     );
     (src, out)
 }

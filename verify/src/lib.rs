@@ -317,6 +317,92 @@ where
     (value, grad, margin)
 }
 
+/// The bits of a companion's result (value, gradients, tangents), in order, with the length of
+/// each vector: two results are bit-identical when their `bits` are equal.
+pub trait Bits {
+    /// Appends the bits.
+    fn bits_into(&self, out: &mut Vec<u64>);
+}
+
+impl Bits for f64 {
+    fn bits_into(&self, out: &mut Vec<u64>) {
+        out.push(self.to_bits());
+    }
+}
+
+impl<T: Bits> Bits for Vec<T> {
+    fn bits_into(&self, out: &mut Vec<u64>) {
+        out.push(self.len() as u64);
+        for x in self {
+            x.bits_into(out);
+        }
+    }
+}
+
+impl<T: Bits, const N: usize> Bits for [T; N] {
+    fn bits_into(&self, out: &mut Vec<u64>) {
+        for x in self {
+            x.bits_into(out);
+        }
+    }
+}
+
+macro_rules! tuple_bits {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: Bits),+> Bits for ($($t,)+) {
+            fn bits_into(&self, out: &mut Vec<u64>) {
+                $(self.$i.bits_into(out);)+
+            }
+        }
+    };
+}
+tuple_bits!(A 0, B 1);
+tuple_bits!(A 0, B 1, C 2);
+tuple_bits!(A 0, B 1, C 2, D 3);
+tuple_bits!(A 0, B 1, C 2, D 3, E 4);
+tuple_bits!(A 0, B 1, C 2, D 3, E 4, G 5);
+tuple_bits!(A 0, B 1, C 2, D 3, E 4, G 5, H 6);
+tuple_bits!(A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7);
+
+/// [`Bits`] of `x`.
+#[must_use]
+pub fn bits<T: Bits>(x: &T) -> Vec<u64> {
+    let mut out = Vec::new();
+    x.bits_into(&mut out);
+    out
+}
+
+thread_local! {
+    /// What the current check found comparing a generic twin: `None` without one, else the
+    /// mismatch (empty when bit-identical).
+    static GENERIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Records the comparison of a generic twin `pK_g` (source `src`) with `pK` at the current
+/// point: `pK_grad`'s and `pK_g_grad::<f64>`'s bits, `pK_jvp`'s and `pK_g_jvp::<f64>`'s.
+pub fn generic_twin(src: &str, grad: Vec<u64>, g_grad: Vec<u64>, jvp: Vec<u64>, g_jvp: Vec<u64>) {
+    let show = |b: &[u64]| format!("{:?}", b.iter().map(|&x| f64::from_bits(x)).collect::<Vec<_>>());
+    let mut what = String::new();
+    if grad != g_grad {
+        what.push_str(&format!(
+            "generic twin: pK_g_grad::<f64> is not bit-identical to pK_grad: {} against {} (bits with vector lengths)\n",
+            show(&g_grad),
+            show(&grad)
+        ));
+    }
+    if jvp != g_jvp {
+        what.push_str(&format!(
+            "generic twin: pK_g_jvp::<f64> is not bit-identical to pK_jvp: {} against {}\n",
+            show(&g_jvp),
+            show(&jvp)
+        ));
+    }
+    if !what.is_empty() {
+        what.push_str(src);
+    }
+    GENERIC.with(|g| *g.borrow_mut() = Some(what));
+}
+
 /// What one check of one program at one point produced.
 #[derive(Clone, Debug)]
 pub struct Outcome {
@@ -436,6 +522,12 @@ pub struct Report {
     /// Vector family: the largest error of a `vK_vjp` gradient component, relative to 1 plus
     /// the sum of the magnitudes of its terms `seed[i] * J[i][j]`.
     pub vjp_max_rel_error: f64,
+    /// Programs with a generic twin `pK_g` checked.
+    pub generic_programs: usize,
+    /// Points where a generic twin's companions were compared with `pK_grad` and `pK_jvp`.
+    pub generic_checked: usize,
+    /// Of those, points where they were not bit-identical.
+    pub generic_failures: usize,
 }
 
 impl Report {
@@ -518,6 +610,15 @@ impl std::fmt::Display for Report {
                 self.hvp_checked, self.hvp_grad_identical, self.hvp_max_rel_error
             )?;
         }
+        if !self.vector {
+            writeln!(
+                f,
+                "generic twins: {} programs pK_g<F: Float>, pK_g_grad::<f64> and pK_g_jvp::<f64> compared at {} points, bit-identical to pK_grad and pK_jvp at {}",
+                self.generic_programs,
+                self.generic_checked,
+                self.generic_checked - self.generic_failures
+            )?;
+        }
         for fl in self.failures.iter().take(10) {
             writeln!(f, "--- {} at {:?}\n{}\n{}", fl.name, fl.point, fl.what, fl.source)?;
         }
@@ -550,6 +651,8 @@ fn check_all<P, O>(
         // Program `k`'s points depend on `k` alone, whichever shard it is checked in.
         let k = r.first + i;
         let mut rng = Rng(r.seed ^ (k as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F) ^ salt);
+        let mut twin = false;
+        GENERIC.with(|g| g.borrow_mut().take());
         for _ in 0..per {
             let pt = rng.point();
             r.points += 1;
@@ -569,7 +672,16 @@ fn check_all<P, O>(
             if let Some(f) = compare(&o, &mut r) {
                 r.failures.push(fail(f));
             }
+            if let Some(what) = GENERIC.with(|g| g.borrow_mut().take()) {
+                twin = true;
+                r.generic_checked += 1;
+                if !what.is_empty() {
+                    r.generic_failures += 1;
+                    r.failures.push(fail(what));
+                }
+            }
         }
+        r.generic_programs += usize::from(twin);
     }
     std::panic::set_hook(hook);
     r

@@ -8,7 +8,9 @@
 //! `vK_vjp`, or `vK_grad`. Programs without helper calls or tuple parameters are
 //! `#[differentiate(hessian)]` too: `pK_hvp` along the jvp's direction must give `pK`'s value bit
 //! for bit, `pK_grad`'s gradient and the exact `H·v` of hyper-dual numbers (num-dual's
-//! `HyperDual64`, one evaluation per component).
+//! `HyperDual64`, one evaluation per component). Programs that can be written generically have a
+//! twin `pK_g<F: Float + ..>` (`build.rs`, `gen/generic.rs`) whose `pK_g_grad::<f64>` and
+//! `pK_g_jvp::<f64>` must return the bits of `pK_grad` and `pK_jvp`.
 
 #[allow(unused_variables, unused_mut, unused_assignments, unused_parens, unused_imports, unreachable_code, clippy::all)]
 mod programs {
@@ -24,7 +26,19 @@ mod programs {
 fn oracle() {
     let report = verify::run(programs::PROGRAMS, programs::SEED, programs::FIRST);
     println!("{report}");
+    println!(
+        "generic twins written: {} of {} programs (without one, by first reason among those with no helper, tuple or struct parameter: {})",
+        programs::GENERIC_TWINS,
+        programs::PROGRAMS.len(),
+        programs::GENERIC_SKIPPED
+    );
     assert!(report.failures.is_empty(), "{} failures", report.failures.len());
+    // the generic twins `pK_g<F: Float>`: `pK_g_grad::<f64>` and `pK_g_jvp::<f64>` bit-identical
+    // to `pK_grad` and `pK_jvp` at every checked point (a mismatch is a failure above)
+    if programs::GENERIC_TWINS > 0 {
+        assert!(report.generic_programs > 0 && report.generic_checked > 0, "generic twins compared");
+    }
+    assert_eq!(report.generic_failures, 0, "generic twins bit-identical");
     // every program is `forward` too: each checked point checks `pK_jvp`
     assert_eq!(report.jvp_checked, report.checked, "pK_jvp compared at every checked point");
     assert!(report.skipped_fraction() < 0.05, "too many points skipped: {}", report.skipped_fraction());
