@@ -336,11 +336,7 @@ impl<'a> syn::visit::Visit<'a> for Scan {
     }
     fn visit_expr(&mut self, e: &'a Expr) {
         match e {
-            Expr::ForLoop(f) => {
-                if !matches!(&*f.expr, Expr::Range(_)) {
-                    idents(&f.pat, &mut self.refs);
-                }
-            }
+            Expr::ForLoop(f) if !matches!(&*f.expr, Expr::Range(_)) => idents(&f.pat, &mut self.refs),
             Expr::Break(b) if b.expr.is_some() => {
                 self.fail.get_or_insert_with(|| "a loop with a value (`break v`)".into());
             }
