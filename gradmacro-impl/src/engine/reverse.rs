@@ -774,8 +774,12 @@ impl<'a> Rev<'a> {
                 continue;
             }
             match &args[p.arg] {
+                // A vjp's gradient is exactly 0 whenever its seed is (the rows of a Jacobian,
+                // an output the caller ignores): the backward work downstream is then skipped,
+                // as for a seed, so an infinite slope there cannot make 0 × inf = NaN.
                 CallArg::Scalar(o) => {
                     if let Some(v) = self.active(o) {
+                        self.zero_prone.insert(v);
                         self.contribute(v, quote!(#n), None, out);
                     }
                 }
