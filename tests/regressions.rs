@@ -391,3 +391,23 @@ fn bug_nan_from_a_zero_gradient_of_a_vector_call() {
     let (_, dx, dy) = ignores_singular_argument_vjp(0.0, 0.0, [0.5, 2.0]);
     assert_eq!((dx, dy), (0.5, 2.5));
 }
+
+// The same for a scalar call: `g` ignores `a` on the path taken, so `dg/da` is exactly 0, and
+// `0 × NaN` at `atan2(0, 0)` made the whole gradient NaN.
+#[differentiate]
+fn picks_b(a: f64, b: f64) -> f64 {
+    if b > 0.0 { b } else { a }
+}
+
+#[differentiate]
+fn ignores_singular_scalar_argument(x: f64, y: f64) -> f64 {
+    picks_b(y.atan2(x), 1.0 + x)
+}
+
+#[test]
+fn bug_nan_from_a_zero_partial_of_a_scalar_call() {
+    // f = 1 + x near the origin (b > 0 there)
+    let (value, dx, dy) = ignores_singular_scalar_argument_grad(0.0, 0.0);
+    assert_eq!(value, ignores_singular_scalar_argument(0.0, 0.0));
+    assert_eq!((dx, dy), (1.0, 0.0));
+}

@@ -697,8 +697,10 @@ impl<'a> Rev<'a> {
             let Some(pv) = p.val else { continue };
             match &args[p.arg] {
                 // y = g(.., a, ..)  =>  da += (dg/da) * dy
+                // (zero-prone: `dg/da` is exactly 0 where `g` ignores `a` on its path, see `vcall`)
                 CallArg::Scalar(o) => {
                     if let Some(v) = self.active(o) {
+                        self.zero_prone.insert(v);
                         let pt = self.op(&Operand::Val(pv));
                         self.contribute(v, quote!(#pt * #d), Reads::of(x), out);
                     }
