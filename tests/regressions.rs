@@ -366,3 +366,48 @@ fn bug_move_closure_over_buffer_reader() {
         }
     }
 }
+
+// Found by the large oracle run (seed 20261205, program v12): a row of a Jacobian that does not
+// depend on an argument of a vector-valued call still ran that argument's backward pass with
+// the call's gradient, exactly 0 there, and `0 × NaN` at a point where the argument's slope is
+// not finite (`atan2(0, 0)`, whose partials are 0/0) made the whole row NaN.
+#[differentiate]
+fn pair(a: f64, b: f64) -> [f64; 2] {
+    [a * 2.0, b]
+}
+
+#[differentiate]
+fn ignores_singular_argument(x: f64, y: f64) -> [f64; 2] {
+    let r = pair(y.atan2(x), x);
+    [r[1] + y, y]
+}
+
+#[test]
+fn bug_nan_from_a_zero_gradient_of_a_vector_call() {
+    // out = [x + y, y] wherever atan2 is defined or not: its value is never read.
+    let (value, jx, jy) = ignores_singular_argument_jacobian(0.0, 0.0);
+    assert_eq!(value, ignores_singular_argument(0.0, 0.0));
+    assert_eq!((jx, jy), ([1.0, 0.0], [1.0, 1.0]));
+    let (_, dx, dy) = ignores_singular_argument_vjp(0.0, 0.0, [0.5, 2.0]);
+    assert_eq!((dx, dy), (0.5, 2.5));
+}
+
+// The same for a scalar call: `g` ignores `a` on the path taken, so `dg/da` is exactly 0, and
+// `0 × NaN` at `atan2(0, 0)` made the whole gradient NaN.
+#[differentiate]
+fn picks_b(a: f64, b: f64) -> f64 {
+    if b > 0.0 { b } else { a }
+}
+
+#[differentiate]
+fn ignores_singular_scalar_argument(x: f64, y: f64) -> f64 {
+    picks_b(y.atan2(x), 1.0 + x)
+}
+
+#[test]
+fn bug_nan_from_a_zero_partial_of_a_scalar_call() {
+    // f = 1 + x near the origin (b > 0 there)
+    let (value, dx, dy) = ignores_singular_scalar_argument_grad(0.0, 0.0);
+    assert_eq!(value, ignores_singular_scalar_argument(0.0, 0.0));
+    assert_eq!((dx, dy), (1.0, 0.0));
+}

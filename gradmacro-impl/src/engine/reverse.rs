@@ -697,8 +697,10 @@ impl<'a> Rev<'a> {
             let Some(pv) = p.val else { continue };
             match &args[p.arg] {
                 // y = g(.., a, ..)  =>  da += (dg/da) * dy
+                // (zero-prone: `dg/da` is exactly 0 where `g` ignores `a` on its path, see `vcall`)
                 CallArg::Scalar(o) => {
                     if let Some(v) = self.active(o) {
+                        self.zero_prone.insert(v);
                         let pt = self.op(&Operand::Val(pv));
                         self.contribute(v, quote!(#pt * #d), Reads::of(x), out);
                     }
@@ -774,8 +776,12 @@ impl<'a> Rev<'a> {
                 continue;
             }
             match &args[p.arg] {
+                // A vjp's gradient is exactly 0 whenever its seed is (the rows of a Jacobian,
+                // an output the caller ignores): the backward work downstream is then skipped,
+                // as for a seed, so an infinite slope there cannot make 0 × inf = NaN.
                 CallArg::Scalar(o) => {
                     if let Some(v) = self.active(o) {
+                        self.zero_prone.insert(v);
                         self.contribute(v, quote!(#n), None, out);
                     }
                 }

@@ -48,7 +48,11 @@ fn hinge_grad<F: num_traits::Float>(w: &[F], x: &[F], y: F) -> (F, Vec<F>, Vec<F
     } else {
         d_t10 * int_lit::<F>(2) * F::powi(s_3, 2 - 1)
     };
-    let d_t6 = if t6 > t7 || (F::is_nan(t7) && !F::is_nan(t6)) {
+    let d_t6 = if t6 > t7 {
+        d_t8
+    } else if t7 > t6 {
+        lit::<F>(0.0)
+    } else if F::is_nan(t7) && !F::is_nan(t6) {
         d_t8
     } else if tie(t6, t7) {
         d_t8 * lit::<F>(0.5)
@@ -117,7 +121,11 @@ fn hinge_grad<F: num_traits::Float>(
     } else {
         __d17 * ::gradmacro::__private::int_lit::<F>(2) * F::powi(__v10, 2 - 1)
     };
-    let __d13 = if __v13 > __v14 || (F::is_nan(__v14) && !F::is_nan(__v13)) {
+    let __d13 = if __v13 > __v14 {
+        __d15
+    } else if __v14 > __v13 {
+        ::gradmacro::__private::lit::<F>(0.0)
+    } else if F::is_nan(__v14) && !F::is_nan(__v13) {
         __d15
     } else if ::gradmacro::__private::tie(__v13, __v14) {
         __d15 * ::gradmacro::__private::lit::<F>(0.5)
@@ -198,7 +206,11 @@ fn hinge_jvp<F: num_traits::Float>(
     let __t13: F = -__t12;
     let __v14 = F::zero();
     let __v15 = F::max(__v13, __v14);
-    let __t15: F = if __v13 > __v14 || (F::is_nan(__v14) && !F::is_nan(__v13)) {
+    let __t15: F = if __v13 > __v14 {
+        __t13
+    } else if __v14 > __v13 {
+        ::gradmacro::__private::lit::<F>(0.0)
+    } else if F::is_nan(__v14) && !F::is_nan(__v13) {
         __t13
     } else if ::gradmacro::__private::tie(__v13, __v14) {
         __t13 * ::gradmacro::__private::lit::<F>(0.5)
