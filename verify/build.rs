@@ -413,6 +413,12 @@ struct Var {
 }
 
 impl Var {
+    /// An element bound by the head of a loop at depth `level` (immutable, not an array), read as
+    /// `name` in the program and `dname` in its dual twin where that differs.
+    fn element(name: String, dname: Option<String>, b: f64, level: usize) -> Var {
+        Var { name, b, mutable: false, level, array: false, frozen: false, iter_ok: false, heap: false, dname }
+    }
+
     /// The variable read as an expression.
     fn read(&self) -> E {
         E { p: self.name.clone(), d: self.dname.clone().unwrap_or_else(|| self.name.clone()), b: self.b }
@@ -1857,17 +1863,7 @@ impl Gen<'_> {
                             2 => (format!("(0.5 * {e})"), Some(format!("(D::from(0.5) * (*{e}))"))),
                             _ => (format!("(-{e})"), Some(format!("(-(*{e}))"))),
                         };
-                        extra.push(Var {
-                            name: read,
-                            b: hb,
-                            mutable: false,
-                            level: self.loops.len() + 1,
-                            array: false,
-                            frozen: false,
-                            iter_ok: false,
-                            heap: false,
-                            dname: dread,
-                        });
+                        extra.push(Var::element(read, dread, hb, self.loops.len() + 1));
                         head
                     }
                     k => {
@@ -1882,17 +1878,7 @@ impl Gen<'_> {
                 };
                 if !head.starts_with(&format!("for {e} ")) {
                     // `e` holds an element of `h`; `f` one of `s` or `w` (bound 2, pushed below)
-                    extra.push(Var {
-                        name: e.clone(),
-                        b: hb,
-                        mutable: false,
-                        level: self.loops.len() + 1,
-                        array: false,
-                        frozen: false,
-                        iter_ok: false,
-                        heap: false,
-                        dname: None,
-                    });
+                    extra.push(Var::element(e.clone(), None, hb, self.loops.len() + 1));
                 }
                 (head.clone(), head, 3)
             }
@@ -1942,17 +1928,7 @@ impl Gen<'_> {
                     } else {
                         (format!("(0.5 * {e})"), format!("(D::from(0.5) * (*{e}))"))
                     };
-                    extra.push(Var {
-                        name: read,
-                        b: 1.0,
-                        mutable: false,
-                        level: self.loops.len() + 1,
-                        array: false,
-                        frozen: false,
-                        iter_ok: false,
-                        heap: false,
-                        dname: Some(dread),
-                    });
+                    extra.push(Var::element(read, Some(dread), 1.0, self.loops.len() + 1));
                     format!("for ({i}, {e}) in s.iter().enumerate() {{")
                 };
                 (h.clone(), h, SLICE_MAX)
