@@ -367,6 +367,41 @@ fn bug_move_closure_over_buffer_reader() {
     }
 }
 
+/// Found by the large oracle run (seed 20261205, program p3607): the same shape over a parameter
+/// passed as an owned `Vec`. The `move` closure's plain copy moved the parameter, which the
+/// lowered iterator chain read afterwards (E0382); owned `Vec` and struct parameters are now
+/// borrowed before a `move` closure too. `g` names the parameter in the `move` closure itself.
+#[differentiate(wrt(x, s))]
+fn move_closure_over_owned_vec(x: f64, s: Vec<f64>, w: &[f64; 3]) -> f64 {
+    let c1 = |u: f64| u * s[0];
+    let c2 = move |u: f64| c1(u) * x;
+    c1(x) + w.iter().copied().map(c2).sum::<f64>()
+}
+
+#[differentiate(wrt(x, s))]
+fn move_closure_naming_owned_vec(x: f64, s: Vec<f64>, w: &[f64; 3]) -> f64 {
+    let c = move |u: f64| u * s[1] * x;
+    w.iter().copied().map(c).sum::<f64>()
+}
+
+#[test]
+fn bug_move_closure_over_owned_vec() {
+    let w = [1.0, 2.0, -0.5];
+    let (sw, xs) = (w.iter().sum::<f64>(), [0.7, -1.2, 2.0]);
+    for x in xs {
+        let s = vec![0.5, 1.5];
+        // Closed forms: f = s0 x (1 + sum w), g = s1 x sum w.
+        let (v, dx, ds) = move_closure_over_owned_vec_grad(x, s.clone(), &w);
+        assert_eq!(v.to_bits(), move_closure_over_owned_vec(x, s.clone(), &w).to_bits());
+        assert!((dx - s[0] * (1.0 + sw)).abs() < 1e-12, "x={x}: {dx}");
+        assert!((ds[0] - x * (1.0 + sw)).abs() < 1e-12 && ds[1] == 0.0, "x={x}: {ds:?}");
+        let (v, dx, ds) = move_closure_naming_owned_vec_grad(x, s.clone(), &w);
+        assert_eq!(v.to_bits(), move_closure_naming_owned_vec(x, s.clone(), &w).to_bits());
+        assert!((dx - s[1] * sw).abs() < 1e-12, "x={x}: {dx}");
+        assert!(ds[0] == 0.0 && (ds[1] - x * sw).abs() < 1e-12, "x={x}: {ds:?}");
+    }
+}
+
 // Found by the large oracle run (seed 20261205, program v12): a row of a Jacobian that does not
 // depend on an argument of a vector-valued call still ran that argument's backward pass with
 // the call's gradient, exactly 0 there, and `0 × NaN` at a point where the argument's slope is

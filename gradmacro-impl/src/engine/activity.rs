@@ -15,6 +15,7 @@ use super::ir::{ArrayRef, ValId};
 use super::lower::{Binding, Lower, strip};
 use super::lower_expr::is_compound_assign;
 use super::scope;
+use super::sig::Shape;
 use super::unsupported::MACRO_MSG;
 
 impl Lower<'_> {
@@ -152,9 +153,14 @@ impl Lower<'_> {
         if let Expr::Closure(c) = strip(&e)
             && c.capture.is_some()
         {
+            // The same holds for a parameter passed as an owned `Vec` or struct (`s: Vec<f64>`):
+            // the lowered code reads it after the closure (program p3607 of the large run,
+            // `move |u| cl1(u) * x0` with `cl1 = |u| u * s[0]`).
+            let owned_params = self.sig.params.iter().filter(|p| p.owned && moves_on_capture(&p.shape));
             let bufs: Vec<proc_macro2::Ident> = (0..self.arrays.len())
                 .filter(|&s| self.arrays[s].heap)
                 .map(super::array_ident)
+                .chain(owned_params.filter_map(|p| p.ident.clone()))
                 .filter(|a| super::mentions(&tokens, &a.to_string()))
                 .collect();
             if !bufs.is_empty() {
@@ -163,6 +169,17 @@ impl Lower<'_> {
         }
         (tokens, uses)
     }
+}
+
+/// Whether a parameter of this shape, passed by value, is not `Copy` for certain (a `Vec` of
+/// floats, rows or structs, or a struct), so that a `move` closure naming it takes it away.
+/// Read through a reference, such a parameter is indexed, iterated by `.iter()` and read by
+/// field exactly as before.
+fn moves_on_capture(shape: &Shape) -> bool {
+    matches!(
+        shape,
+        Shape::Slice | Shape::Rows { .. } | Shape::Ragged | Shape::Struct { .. } | Shape::StructSlice { .. }
+    )
 }
 
 /// Parts of an expression whose value carries no derivative, whatever they read: a comparison
