@@ -291,3 +291,81 @@ fn vector_output_jacobian_and_vjp() {
         assert_relative_eq!(f64::from(gt), -r * t.sin() - 2.0 * r * t.cos(), epsilon = 1e-5, max_relative = 1e-5);
     }
 }
+
+// ---- what the oracle's generic twins found not to compile ----------------------------------
+// A `loop` breaking with an integer, `.reduce()`, arrays declared inside an `if` arm and a loop
+// body: each needed a value of a path not taken, and a generic `F` has no `Default`.
+
+#[differentiate]
+fn break_with_count<F: Float>(x: F, y: F) -> F {
+    let mut s = x;
+    let k = loop {
+        s = s * y;
+        if s > F::from(10.0).unwrap() {
+            break 3usize;
+        }
+        if s < F::from(-10.0).unwrap() {
+            break 2usize;
+        }
+    };
+    s * F::from(k).unwrap()
+}
+
+#[differentiate]
+fn reduce_product<F: Float>(x: &[F]) -> F {
+    x.iter().copied().reduce(|a, b| a * b).unwrap_or(F::zero())
+}
+
+#[differentiate]
+fn arrays_in_arm_and_loop<F: Float>(x: F, y: F) -> F {
+    let mut s = x;
+    if x > y {
+        let a = [x, y, x * y];
+        s = a[0] + a[1] * a[2];
+    }
+    for _ in 0..3 {
+        let b = [s, y];
+        s = b[0] * b[1];
+    }
+    s
+}
+
+#[test]
+fn break_value_reduce_and_arrays_in_arms_against_closed_forms() {
+    // s = x y^m, m the first power past ±10; the count is 3 or 2.
+    for &(x, y) in &[(1.1, 2.0), (-1.1, 2.0), (0.3, -3.0)] {
+        let (v, dx, dy) = break_with_count_grad(x, y);
+        assert_same_value("break_with_count", v, break_with_count(x, y));
+        let (mut m, mut s) = (0, x);
+        while s.abs() <= 10.0 {
+            s *= y;
+            m += 1;
+        }
+        let k = if s > 10.0 { 3.0 } else { 2.0 };
+        assert_exact("d/dx", dx, k * y.powi(m));
+        assert_exact("d/dy", dy, k * x * f64::from(m) * y.powi(m - 1));
+        let (v32, dx32, _) = break_with_count_grad(x as f32, y as f32);
+        assert_eq!(v32.to_bits(), break_with_count(x as f32, y as f32).to_bits());
+        assert_relative_eq!(f64::from(dx32), dx, max_relative = 1e-5);
+    }
+    let xs = [1.5, -2.0, 0.25];
+    let (v, g) = reduce_product_grad(&xs);
+    assert_same_value("reduce_product", v, reduce_product(&xs));
+    for i in 0..3 {
+        let others: f64 = (0..3).filter(|&j| j != i).map(|j| xs[j]).product();
+        assert_exact("d/dx_i", g[i], others);
+    }
+    assert_eq!(reduce_product_grad::<f64>(&[]), (0.0, vec![]));
+    // x > y: s = (x + x y²) y^3, else s = x y^3
+    for &(x, y) in &[(2.0, 1.0), (0.5, 1.5)] {
+        let (v, dx, dy) = arrays_in_arm_and_loop_grad(x, y);
+        assert_same_value("arrays_in_arm_and_loop", v, arrays_in_arm_and_loop(x, y));
+        if x > y {
+            assert_exact("d/dx", dx, (1.0 + y * y) * y.powi(3));
+            assert_exact("d/dy", dy, 2.0 * x * y * y.powi(3) + 3.0 * (x + x * y * y) * y * y);
+        } else {
+            assert_exact("d/dx", dx, y.powi(3));
+            assert_exact("d/dy", dy, 3.0 * x * y * y);
+        }
+    }
+}

@@ -151,3 +151,141 @@ fn a_loop_reading_the_whole_buffer_it_pushes_onto() {
         assert_fd_all("grows", f, &[x], &[d]);
     }
 }
+
+// ---- buffers declared in a loop body: one buffer per iteration ------------------------------
+// The statistician's per-point buffer (`for x in data { let terms: Vec<f64> = ..collect();
+// lse(&terms) }`): each iteration makes its own, and the backward pass makes it again when it
+// recomputes the iteration. Checked against central differences (whole gradients), with the outer
+// loop fused (a sum), carried (a product of the previous value), and with a `filter`, a `while`
+// that breaks, and a loop nest.
+
+#[differentiate]
+fn log_sum_exp(v: &[f64]) -> f64 {
+    let mx = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    mx + v.iter().map(|a| (a - mx).exp()).sum::<f64>().ln()
+}
+
+#[differentiate(wrt(m))]
+fn pushed_per_point(x: &[f64], m: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for xi in x {
+        let mut t = Vec::with_capacity(m.len());
+        for j in 0..m.len() {
+            t.push(-(xi - m[j]).powi(2));
+        }
+        s += log_sum_exp(&t);
+    }
+    s
+}
+
+#[differentiate(wrt(m))]
+fn collected_per_point(x: &[f64], m: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for xi in x {
+        let t: Vec<f64> = m.iter().map(|mj| -(xi - mj).powi(2)).collect();
+        s += log_sum_exp(&t) * t[0];
+    }
+    s
+}
+
+#[differentiate(wrt(m))]
+fn carried_through_pushes(x: &[f64], m: &[f64]) -> f64 {
+    let mut s = 1.0;
+    for xi in x {
+        let mut t = Vec::with_capacity(m.len());
+        for j in 0..m.len() {
+            if m[j] > *xi {
+                t.push(s * (xi - m[j]));
+            }
+        }
+        t.push(s);
+        s = s * log_sum_exp(&t).sin() + t[t.len() - 1] * 0.5;
+    }
+    s
+}
+
+#[differentiate(wrt(m))]
+fn filtered_per_point(x: &[f64], m: &[f64]) -> f64 {
+    let mut s = 0.5;
+    for (i, xi) in x.iter().enumerate() {
+        let t: Vec<f64> = m.iter().filter(|&&v| v > *xi).map(|v| v * s + xi).collect();
+        if i % 2 == 0 {
+            s += t.iter().sum::<f64>() * 0.3;
+        } else {
+            s *= 1.0 + t.len() as f64 * 0.1;
+        }
+    }
+    s
+}
+
+#[differentiate(wrt(m))]
+fn pushed_until_a_break(x: &[f64], m: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for xi in x {
+        let mut t = Vec::new();
+        if *xi > 0.0 {
+            let mut j = 0;
+            while j < m.len() {
+                t.push((m[j] * xi).tanh());
+                if t[j] > 0.4 {
+                    break;
+                }
+                j += 1;
+            }
+            s += t.iter().map(|v| v * v).sum::<f64>() + s * 0.1;
+        } else {
+            s -= m[0] * xi;
+        }
+    }
+    s
+}
+
+#[differentiate(wrt(m))]
+fn buffers_in_a_loop_nest(x: &[f64], m: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for xi in x {
+        for r in 0..2 {
+            let t: Vec<f64> = m.iter().map(|v| (v - xi) * (r as f64 + 1.0) + s * 0.01).collect();
+            let mut u = Vec::with_capacity(t.len());
+            for v in &t {
+                u.push(v * v);
+            }
+            s += log_sum_exp(&u) - t[0];
+        }
+    }
+    s
+}
+
+#[test]
+fn buffers_declared_in_a_loop_body() {
+    type Pair = (fn(&[f64], &[f64]) -> f64, fn(&[f64], &[f64]) -> (f64, Vec<f64>));
+    let cases: [(&str, Pair); 6] = [
+        ("pushed_per_point", (pushed_per_point, pushed_per_point_grad)),
+        ("collected_per_point", (collected_per_point, collected_per_point_grad)),
+        ("carried_through_pushes", (carried_through_pushes, carried_through_pushes_grad)),
+        ("filtered_per_point", (filtered_per_point, filtered_per_point_grad)),
+        ("pushed_until_a_break", (pushed_until_a_break, pushed_until_a_break_grad)),
+        ("buffers_in_a_loop_nest", (buffers_in_a_loop_nest, buffers_in_a_loop_nest_grad)),
+    ];
+    let x = [0.1, 0.5, -0.3, 1.2, 0.8];
+    for m in [[0.0, 0.7, -1.0, 0.9, 0.3], [0.45, -0.2, 1.1, 0.05, -0.6]] {
+        for (name, (f, g)) in cases {
+            let (v, d) = g(&x, &m);
+            assert_same_value(name, v, f(&x, &m));
+            assert_fd_all(name, |p| f(&x, p), &m, &d);
+        }
+    }
+    // Closed form for the first: d/dm_j = Σ_i softmax_j(-(x_i - m)²) · 2 (x_i - m_j).
+    let m = [0.0, 0.7, -1.0];
+    let (_, d) = pushed_per_point_grad(&x, &m);
+    for j in 0..3 {
+        let want: f64 = x
+            .iter()
+            .map(|xi| {
+                let z: f64 = m.iter().map(|mk| (-(xi - mk).powi(2)).exp()).sum();
+                (-(xi - m[j]).powi(2)).exp() / z * 2.0 * (xi - m[j])
+            })
+            .sum();
+        assert_exact("pushed_per_point closed form", d[j], want);
+    }
+}

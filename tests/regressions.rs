@@ -402,6 +402,31 @@ fn bug_move_closure_over_owned_vec() {
     }
 }
 
+/// Found by the oracle (program p197 of seed 104372539490311) once its generator collected
+/// buffers in loop bodies: a taped loop over a `Vec` the enclosing iteration collected kept its
+/// items (`(usize, &f64)`) on a tape hoisted to the function's level, which outlived the `Vec`
+/// (E0716). Such a tape now stays in the enclosing iteration.
+#[differentiate(wrt(x))]
+fn taped_loop_over_an_iteration_vec(x: f64, s: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for &e in s {
+        let c: Vec<f64> = s.iter().map(|v| v * e).collect();
+        total += c.iter().enumerate().map(|(i, &v)| i as f64 * v * x).reduce(|a, b| (a * x).sin() + b).unwrap_or(x);
+    }
+    total
+}
+
+#[test]
+fn bug_hoisted_tape_outlived_an_iteration_vec() {
+    let s = [0.5, -1.5, 0.75];
+    for x in [0.7, -1.2, 2.0] {
+        let (v, dx) = taped_loop_over_an_iteration_vec_grad(x, &s);
+        assert_eq!(v.to_bits(), taped_loop_over_an_iteration_vec(x, &s).to_bits());
+        let fd = fd(|x| taped_loop_over_an_iteration_vec(x, &s), x);
+        assert!((dx - fd).abs() < 1e-6 * fd.abs().max(1.0), "x={x}: {dx} vs {fd}");
+    }
+}
+
 // Found by the large oracle run (seed 20261205, program v12): a row of a Jacobian that does not
 // depend on an argument of a vector-valued call still ran that argument's backward pass with
 // the call's gradient, exactly 0 there, and `0 × NaN` at a point where the argument's slope is

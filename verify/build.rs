@@ -1981,6 +1981,7 @@ impl Gen<'_> {
         let nidx = self.idx.len();
         let nb = self.bools.len();
         let nc = self.clos.len();
+        let nbuf = self.bf.list.len();
         self.loops.push(iters);
         self.lk.push(loop_break::Lk::FOR);
         self.exited.push(false);
@@ -2061,6 +2062,8 @@ impl Gen<'_> {
         self.loops.pop();
         self.lk.pop();
         self.end_buf_loop();
+        // buffers declared in the body were the iteration's
+        self.bf.list.truncate(nbuf);
         self.exited.pop();
         self.vars.truncate(n);
         self.idx.truncate(nidx);

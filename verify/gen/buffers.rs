@@ -1,5 +1,6 @@
 //! Growing buffers (issue 12): `let mut g = Vec::with_capacity(n);` or `Vec::new()` outside
-//! loops (the engine takes them nowhere else): at the top, in `if` arms, after an early `return`;
+//! loops (at the top, in `if` arms, after an early `return`) and at the top level of a loop body
+//! (one buffer per iteration; the engine takes them nowhere else);
 //! then `g.push(v)` anywhere in its scope (its own block, loops, `if` arms; constant or active
 //! values, also reading the buffer itself), and reads
 //! between and after the pushes: `g[i]`, `g[g.len() - 1]`, `g[j % g.len()]`, `g.len()`,
@@ -36,6 +37,9 @@ pub(super) struct Buf {
     pub(super) bare: bool,
     /// The block depth it was declared at (its scope; pushes there are sure).
     pub(super) block: usize,
+    /// The number of loops around its declaration: a push in a loop inside them repeats per
+    /// iteration of those only.
+    pub(super) depth: usize,
 }
 
 /// The buffers of one function body.
@@ -62,7 +66,7 @@ impl Gen<'_> {
         }
         // outside loops and chains: at the top, in an arm, after an early exit (the engine lowers
         // the rest as the arm that did not return)
-        let top = self.loops.is_empty() && self.bf.in_chain == 0;
+        let top = self.bf.in_chain == 0 && self.buffer_scope();
         let growing = self.bf.list.iter().filter(|b| b.grows).count();
         let r = self.rng.below(100);
         if top && growing < 2 && r < 11 {
@@ -100,6 +104,18 @@ impl Gen<'_> {
         false
     }
 
+    /// Where the engine takes a buffer declaration: outside loops, or at the top level of a loop
+    /// body before any exit from it (the buffer is made again by each iteration).
+    pub(super) fn buffer_scope(&self) -> bool {
+        self.loops.is_empty()
+            || (self.loop_tops.last() == Some(&self.block) && !self.exited.last().copied().unwrap_or(false))
+    }
+
+    /// How many times a push here runs per life of buffer `i`, at most.
+    fn mult_for(&self, i: usize) -> usize {
+        self.loops[self.bf.list[i].depth.min(self.loops.len())..].iter().product()
+    }
+
     /// `let mut g = Vec::with_capacity(..);` then maybe a first fill.
     fn declare_buffer(&mut self) {
         let g = self.name("g");
@@ -116,11 +132,22 @@ impl Gen<'_> {
         let dcap = if cap.contains("with_capacity") { cap.clone() } else { "Vec::new()".to_string() };
         self.line(&format!("let mut {g}{ty} = {cap};"), &format!("let mut {g}: Vec<D> = {dcap};"));
         let typed = annotated || turbofish;
-        self.bf.list.push(Buf { name: g, lo: 0, hi: 0, b: ELEM, grows: true, typed, bare: !typed, block: self.block });
+        let depth = self.loops.len();
+        self.bf.list.push(Buf {
+            name: g,
+            lo: 0,
+            hi: 0,
+            b: ELEM,
+            grows: true,
+            typed,
+            bare: !typed,
+            block: self.block,
+            depth,
+        });
         let i = self.bf.list.len() - 1;
         // an untyped buffer is pushed onto at once (never pushed onto, rustc cannot type it)
         match self.rng.below(if typed { 4 } else { 3 }) {
-            0 | 1 => self.fill_loop(i),
+            0 | 1 if self.loops.len() < 2 => self.fill_loop(i),
             2 => {
                 for _ in 0..1 + self.rng.below(2) {
                     self.push_onto(i);
@@ -135,12 +162,11 @@ impl Gen<'_> {
 
     /// A growing buffer a push may go to here (not iterated by an enclosing loop, not full).
     fn push_target(&mut self) -> Option<usize> {
-        let mult: usize = self.loops.iter().product();
         let c: Vec<usize> = (0..self.bf.list.len())
             .filter(|&i| {
                 let b = &self.bf.list[i];
                 b.grows
-                    && b.hi + mult <= HI_MAX
+                    && b.hi + self.mult_for(i) <= HI_MAX
                     && !self.bf.iterated.iter().any(|(n, _)| *n == b.name)
                     && !self.locked(&b.name)
             })
@@ -186,7 +212,7 @@ impl Gen<'_> {
 
     /// Buffer `i` got `k` more elements per run here (`sure`: every time this point is reached).
     fn grew(&mut self, i: usize, k: usize, sure: bool) {
-        let mult: usize = self.loops.iter().product();
+        let mult = self.mult_for(i);
         let b = &mut self.bf.list[i];
         if sure {
             b.lo += k;
@@ -198,7 +224,7 @@ impl Gen<'_> {
     /// A loop pushing onto buffer `i` once per item (or under a condition): `for &e in s.iter()
     /// { g.push(..) }`, also over adapted and zipped arrays, ranges, `0..n`.
     fn fill_loop(&mut self, i: usize) {
-        let mult: usize = self.loops.iter().product();
+        let mult = self.mult_for(i);
         let g = self.bf.list[i].name.clone();
         let nvars = self.vars.len();
         let nidx = self.idx.len();
@@ -280,7 +306,7 @@ impl Gen<'_> {
     /// Longest length buffer `i` may have here.
     pub(super) fn hi_here(&self, i: usize) -> usize {
         let b = &self.bf.list[i];
-        if b.grows && !self.loops.is_empty() { HI_MAX } else { b.hi }
+        if b.grows && self.loops.len() > b.depth { HI_MAX } else { b.hi }
     }
 
     /// A read of a buffer as an expression; `None` if there is no readable buffer.

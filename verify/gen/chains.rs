@@ -457,6 +457,7 @@ impl Gen<'_> {
             typed: true,
             bare: false,
             block: self.block,
+            depth: self.loops.len(),
         });
         true
     }

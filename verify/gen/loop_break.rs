@@ -51,6 +51,7 @@ pub(super) struct Saved {
     nidx: usize,
     nb: usize,
     nc: usize,
+    nbuf: usize,
 }
 
 impl Gen<'_> {
@@ -109,7 +110,13 @@ impl Gen<'_> {
 
     /// Enters a loop of at most `iters` iterations (after its head line).
     fn enter(&mut self, iters: usize, lk: Lk) -> Saved {
-        let saved = Saved { n: self.vars.len(), nidx: self.idx.len(), nb: self.bools.len(), nc: self.clos.len() };
+        let saved = Saved {
+            n: self.vars.len(),
+            nidx: self.idx.len(),
+            nb: self.bools.len(),
+            nc: self.clos.len(),
+            nbuf: self.bf.list.len(),
+        };
         self.loops.push(iters);
         self.lk.push(lk);
         self.exited.push(false);
@@ -129,6 +136,7 @@ impl Gen<'_> {
         self.vars.truncate(s.n);
         self.idx.truncate(s.nidx);
         self.bools.truncate(s.nb);
+        self.bf.list.truncate(s.nbuf);
         self.end_scope(s.nc);
     }
 

@@ -75,7 +75,12 @@ pub fn included(body: &Body, s: &Stmt, needed: &HashSet<Ref>) -> bool {
 
 /// The tapes, iterators and counts of the loops in `b` (not inside other loops) that `needed`
 /// reads: (pattern, value, is the iterator of a loop directly in `b`, not in a nested `if`).
-fn loop_artifacts(b: &Block, needed: &HashSet<Ref>, out: &mut Vec<(TokenStream, TokenStream, bool)>) {
+/// What leaves an `if` arm besides its values: the pattern it is bound to, its name in the arm,
+/// whether it is an iterator (which leaves as a `MaybeIter`), and the other arm's placeholder
+/// when `Default::default()` will not do.
+type Artifact = (TokenStream, TokenStream, bool, Option<TokenStream>);
+
+fn loop_artifacts(b: &Block, needed: &HashSet<Ref>, out: &mut Vec<Artifact>) {
     for s in &b.stmts {
         match s {
             Stmt::If(i) => {
@@ -96,7 +101,7 @@ fn loop_artifacts(b: &Block, needed: &HashSet<Ref>, out: &mut Vec<(TokenStream, 
                     if needed.contains(&r) {
                         // The backward pass pops the tape.
                         let pat = if matches!(r, Ref::Tape(_)) { quote!(mut #ident) } else { quote!(#ident) };
-                        out.push((pat, quote!(#ident), matches!(r, Ref::Iter(_))));
+                        out.push((pat, quote!(#ident), matches!(r, Ref::Iter(_)), None));
                     }
                 }
             }
@@ -158,7 +163,7 @@ pub fn absent_in_other_arm(body: &Body, v: ValId) -> bool {
 /// Local arrays declared in `b` (not inside loops) that the backward pass may read: restores of
 /// overwritten elements and recomputed loops use them after the arm that declared them. A
 /// buffer's adjoint, declared beside it (it takes the buffer's length), goes with it.
-fn arm_arrays(body: &Body, heap_adj: &HashSet<usize>, b: &Block, out: &mut Vec<(TokenStream, TokenStream, bool)>) {
+fn arm_arrays(body: &Body, heap_adj: &HashSet<usize>, b: &Block, out: &mut Vec<Artifact>) {
     for s in &b.stmts {
         match s {
             Stmt::If(i) => {
@@ -166,14 +171,17 @@ fn arm_arrays(body: &Body, heap_adj: &HashSet<usize>, b: &Block, out: &mut Vec<(
                 arm_arrays(body, heap_adj, &i.else_block, out);
             }
             Stmt::ArrayDecl { slot, .. } | Stmt::VCall { slot, .. } => {
-                if body.arrays[*slot].read_in_loop {
+                let arr = &body.arrays[*slot];
+                if arr.read_in_loop {
                     let a = array_ident(*slot);
-                    let pat = if body.arrays[*slot].written { quote!(mut #a) } else { quote!(#a) };
-                    out.push((pat, quote!(#a), false));
+                    let pat = if arr.written { quote!(mut #a) } else { quote!(#a) };
+                    // `[F; N]` has no `Default` in a generic function: zeros of its length.
+                    let other = (super::generic_mode::on() && !arr.heap).then(|| arr.zeros.clone());
+                    out.push((pat, quote!(#a), false, other));
                 }
                 if heap_adj.contains(slot) {
                     let da = super::array_adj_ident(*slot);
-                    out.push((quote!(mut #da), quote!(#da), false));
+                    out.push((quote!(mut #da), quote!(#da), false, None));
                 }
             }
             _ => {}
@@ -521,8 +529,8 @@ impl Fwd<'_> {
             // A tape declared at the function's level is there after the arm already.
             let hoisted: HashSet<String> =
                 self.plans.iter().filter(|(_, p)| p.hoisted).map(|(id, _)| tape_ident(*id).to_string()).collect();
-            then_loops.retain(|(_, ident, _)| !hoisted.contains(&ident.to_string()));
-            else_loops.retain(|(_, ident, _)| !hoisted.contains(&ident.to_string()));
+            then_loops.retain(|(_, ident, _, _)| !hoisted.contains(&ident.to_string()));
+            else_loops.retain(|(_, ident, _, _)| !hoisted.contains(&ident.to_string()));
             arm_arrays(self.body, self.heap_adj, &i.then_block, &mut then_loops);
             arm_arrays(self.body, self.heap_adj, &i.else_block, &mut else_loops);
         }
@@ -578,13 +586,13 @@ impl Fwd<'_> {
             else_vals.push(hoist(*v, &else_direct));
         }
         // An iterator (a `Zip`, say) need not have a default: it leaves its arm as a `MaybeIter`.
-        for (k, (p, t, iter)) in then_loops.iter().chain(&else_loops).enumerate() {
+        for (k, (p, t, iter, other)) in then_loops.iter().chain(&else_loops).enumerate() {
             let mine = if *iter {
                 quote!(::gradmacro::__private::MaybeIter(::core::option::Option::Some(#t)))
             } else {
                 t.clone()
             };
-            let other = dflt.clone();
+            let other = other.clone().unwrap_or_else(|| dflt.clone());
             let (tv, ev) = if k < then_loops.len() { (mine, other) } else { (other, mine) };
             pat.push(p.clone());
             then_vals.push(tv);

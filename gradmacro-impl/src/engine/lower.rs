@@ -152,6 +152,9 @@ pub struct Lower<'a> {
     pub loop_values: Vec<Option<String>>,
     /// The value variable of the `loop` about to be lowered.
     pub next_loop_value: Option<String>,
+    /// What is known of the type of the values each `loop`'s `break value`s give (by the loop's
+    /// value variable), joined over its `break`s.
+    pub loop_value_kinds: HashMap<String, Kind>,
     /// Nesting of `if` and `match` arms being lowered.
     pub branch_depth: usize,
     /// Per loop being lowered, innermost last: `branch_depth` at its body's top level.
@@ -182,6 +185,7 @@ impl<'a> Lower<'a> {
             loop_depth: 0,
             loop_values: Vec::new(),
             next_loop_value: None,
+            loop_value_kinds: HashMap::new(),
             branch_depth: 0,
             loop_branch_depth: Vec::new(),
             returns: 0,
@@ -713,24 +717,33 @@ impl<'a> Lower<'a> {
                 return self.bind(name, Binding::Scalar { op: Operand::Lit(quote!(0.0)), refs: 0 });
             }
         };
-        // In a loop, the buffer and its adjoint are made again by each iteration and by its
-        // recomputation in the backward pass (`Rev::loop_buffers`): only at the body's top level,
-        // where both run in one scope. In an arm they would have to leave it.
+        self.check_buffer_in_loop(init, "a `vec!` buffer");
+        let binding = self.new_array(ty, &lit, true, out);
+        self.buffer_in_loop(&binding);
+        self.bind(name, binding);
+    }
+
+    /// In a loop, a buffer (`vec!`, `Vec::with_capacity`, `.collect()`) and its adjoint are made
+    /// again by each iteration and by its recomputation in the backward pass
+    /// (`Rev::loop_buffers`): only at the body's top level, where both run in one scope. In an
+    /// arm they would have to leave it.
+    pub(super) fn check_buffer_in_loop(&mut self, at: impl ToTokens, what: &str) {
         if self.loop_depth > 0 && self.loop_branch_depth.last() != Some(&self.branch_depth) {
             self.error_tokens(
-                init,
-                "a `vec!` buffer declared inside an `if` or `match` arm within a loop (or after a `continue` or `break` in it) is not supported: declare it at the top level of the loop body, before the `if`",
+                at,
+                format!("{what} declared inside an `if` or `match` arm within a loop (or after a `continue` or `break` in it) is not supported: declare it at the top level of the loop body, before the `if`"),
             );
         }
-        let binding = self.new_array(ty, &lit, true, out);
+    }
+
+    /// A buffer declared in a loop is rebuilt by the backward pass's recomputation of the
+    /// iteration, which declares the adjoint beside it.
+    pub(super) fn buffer_in_loop(&mut self, binding: &Binding) {
         if self.loop_depth > 0
             && let Binding::Array { array: ArrayRef::Local(slot), .. } = binding
         {
-            // Rebuilt by the backward pass's recomputation of the iteration, which declares the
-            // adjoint beside it.
-            self.arrays[slot].read_in_loop = true;
+            self.arrays[*slot].read_in_loop = true;
         }
-        self.bind(name, binding);
     }
 
     /// A local array initialised by `init` (`[a, b]`, `[x; n]`, or a value of type `ty`), not yet

@@ -165,6 +165,8 @@ impl Lower<'_> {
                     match self.loop_values.last().cloned().flatten() {
                         Some(name) => {
                             let op = self.expr(v, out);
+                            let kind = self.kind(&op);
+                            self.loop_value_kinds.entry(name.clone()).and_modify(|k| *k = k.join(kind)).or_insert(kind);
                             self.set_scalar(&name, op);
                         }
                         None => self.error_tokens(v, "`break` with a value belongs to a `loop` (not `while` or `for`): assign the value to a variable and `break`"),

@@ -328,10 +328,7 @@ impl Lower<'_> {
     pub(super) fn collect_into(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Binding {
         let zero = Binding::Scalar { op: Operand::Lit(quote!(0.0)), refs: 0 };
         let (src, stages) = chain_stages(&m.receiver);
-        if self.loop_depth > 0 {
-            self.error_tokens(m, "`.collect()` of differentiated values into a buffer inside a loop is not supported: collect before the loop, or fold the values without a buffer (`.sum()`, `.fold(..)`)");
-            return zero;
-        }
+        self.check_buffer_in_loop(m, "a buffer collected from differentiated values");
         let Some(source) = self.loop_source(src, out) else {
             self.error(m.method.span(), iterator_msg_for("collect"));
             return zero;
@@ -347,15 +344,19 @@ impl Lower<'_> {
                 out,
             ),
         };
+        let len_uses: Vec<ValId> = len.val().into_iter().collect();
         let len = self.op_tokens(&len);
         let push = stages.iter().any(|s| matches!(s, Stage::Filter(_)));
         let init: Expr = if push { syn::parse_quote!([0.0; 0]) } else { syn::parse_quote!([0.0; #len]) };
         let buffer = self.new_array(None, &init, true, out);
         let Binding::Array { array: ArrayRef::Local(slot), .. } = buffer else { return zero };
+        if !push {
+            Self::add_decl_uses(slot, len_uses.clone(), out);
+        }
         // A filtered chain pushes, like `h.push(v)` onto `Vec::with_capacity(len)`: the counter
         // is the buffer's, and outlives the chain.
         let counter = if push {
-            self.arrays[slot].capacity = Some(len);
+            self.set_capacity(slot, len, len_uses, out);
             self.arrays[slot].written = true;
             super::lower_push::counter(slot)
         } else {
@@ -373,12 +374,14 @@ impl Lower<'_> {
         self.loop_over(span, &source, |s, item, b| s.chain_body(&stages, &terminal, item, &counter, span, b), out);
         self.env.truncate(mark);
         // The buffer is differentiated if a value stored in it is.
-        Binding::Array {
+        let binding = Binding::Array {
             array: ArrayRef::Local(slot),
             active: self.arrays[slot].active,
             handle: super::array_ident(slot).to_token_stream(),
             handle_use: None,
-        }
+        };
+        self.buffer_in_loop(&binding);
+        binding
     }
 
     /// The loop a chain over `receiver` ending in `terminal` means; its value.
@@ -392,6 +395,8 @@ impl Lower<'_> {
             Terminal::Product => Some(Operand::Lit(quote!(1.0))),
             Terminal::Fold(init, _) => Some(self.expr(init, out)),
             // Overwritten by the first item; typed, since no operation on it fixes its type.
+            // (A generic `F` has no `Default`: any float will do.)
+            Terminal::Reduce { .. } if super::generic_mode::on() => Some(Operand::Lit(quote!(0.0))),
             Terminal::Reduce { .. } => {
                 let f = self.sig.float.path();
                 Some(Operand::Lit(quote!(<#f as ::core::default::Default>::default())))

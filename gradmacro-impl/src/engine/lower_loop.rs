@@ -276,6 +276,18 @@ impl Lower<'_> {
         );
         let value = self.scalar(&name);
         self.env.truncate(mark);
+        // In a generic function the value of a path not taken is a float (`F` has no
+        // `Default`); a loop that breaks with an integer or a `bool` needs one of that type.
+        if self.loop_value_kinds.remove(&name) == Some(Kind::Other)
+            && super::generic_mode::on()
+            && let Some(Stmt::Loop(lp)) = out.stmts.last_mut()
+            && let Some(c) = lp.carried.iter_mut().find(|c| value.val() == Some(c.after))
+        {
+            c.init = Operand::Lit(quote!(::core::default::Default::default()));
+            let (entry, after) = (c.entry, c.after);
+            self.vals[entry].kind = Kind::Other;
+            self.vals[after].kind = Kind::Other;
+        }
         // without a `break value`, a loop is a statement (`()`), also as a block's last one
         if breaks_with_value(&l.body) { value } else { Operand::Lit(quote!(())) }
     }

@@ -9,7 +9,9 @@ use syn::Expr;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
-use super::ir::{ArrayRef, Block, Operand};
+use proc_macro2::TokenStream;
+
+use super::ir::{ArrayInit, ArrayRef, Block, Operand, Stmt, ValId};
 use super::lower::{Binding, Lower, strip};
 
 /// `Vec::with_capacity(n)` or `Vec::new()` (with or without `::<f64>`, `std::vec::`): the
@@ -36,29 +38,45 @@ pub(super) fn counter(slot: usize) -> String {
 impl Lower<'_> {
     /// `let mut name = Vec::with_capacity(cap);`
     pub(super) fn declare_growable(&mut self, name: String, cap: Option<&Expr>, init: &Expr, out: &mut Block) {
-        if self.loop_depth > 0 {
-            self.error_tokens(
-                init,
-                "a growing buffer declared inside a loop is not supported: declare it before the loop and push in it",
-            );
-        }
-        let cap = match cap {
+        self.check_buffer_in_loop(init, "a growing buffer");
+        let (cap, uses) = match cap {
             Some(e) => {
                 let n = self.cond(e, out);
                 if self.is_active(&n) {
                     self.error_tokens(e, "the capacity of a `Vec` must be an integer");
                 }
-                self.op_tokens(&n)
+                (self.op_tokens(&n), n.val().into_iter().collect())
             }
-            None => quote!(0),
+            None => (quote!(0), Vec::new()),
         };
         let binding = self.new_array(None, &syn::parse_quote!([0.0; 0]), true, out);
         if let Binding::Array { array: ArrayRef::Local(slot), .. } = &binding {
-            self.arrays[*slot].capacity = Some(cap);
+            self.set_capacity(*slot, cap, uses, out);
             self.arrays[*slot].written = true;
             self.bind(counter(*slot), Binding::Scalar { op: Operand::Lit(quote!(0usize)), refs: 0 });
         }
+        self.buffer_in_loop(&binding);
         self.bind(name, binding);
+    }
+
+    /// Makes the buffer just declared in `slot` a growing one, made with room for `cap`
+    /// elements. The declaration reads what `cap` reads: a loop's backward pass that declares
+    /// the buffer again (the buffer belongs to an iteration) must have those values.
+    pub(super) fn set_capacity(&mut self, slot: usize, cap: TokenStream, uses: Vec<ValId>, out: &mut Block) {
+        self.arrays[slot].capacity = Some(cap);
+        Self::add_decl_uses(slot, uses, out);
+    }
+
+    /// Records that the declaration of the buffer in `slot`, just lowered into `out`, reads
+    /// `uses` (its length or capacity, written as the tokens of values).
+    pub(super) fn add_decl_uses(slot: usize, uses: Vec<ValId>, out: &mut Block) {
+        let decl = out.stmts.iter_mut().rev().find_map(|s| match s {
+            Stmt::ArrayDecl { slot: s, init: ArrayInit::Repeat(_, _, u), .. } if *s == slot => Some(u),
+            _ => None,
+        });
+        if let Some(u) = decl {
+            u.extend(uses);
+        }
     }
 
     /// `h.push(value)` on a growing buffer; `None` when `m` is not a push onto one.

@@ -327,7 +327,7 @@ impl Rev<'_> {
             needed.extend(kept.iter().map(|s| Ref::Kept(*s)));
             (needed, entries, bound)
         };
-        let hoisted = taped && self.loop_depth > 0;
+        let hoisted = taped && self.loop_depth > 0 && !borrows_iteration_locals(self.body, l);
         if hoisted {
             self.hoisted_tapes.insert(l.id);
         }
@@ -499,6 +499,27 @@ pub fn close_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>, leave
             break;
         }
     }
+}
+
+/// Whether a loop's items may borrow what an enclosing loop's iteration made (`for (i, &v) in
+/// terms.iter().enumerate()` over a `Vec` collected in the outer body): a tape of such items
+/// hoisted to the function's level would outlive the borrowed value (E0716, found by the oracle
+/// when it began to collect buffers in loop bodies), so it stays in the enclosing iteration.
+fn borrows_iteration_locals(body: &Body, l: &Loop) -> bool {
+    let LoopKind::ForIter { iterable, iterable_uses, .. } = &l.kind else { return false };
+    let top = direct_defs(&body.block);
+    let top_arrays: HashSet<usize> = body
+        .block
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::ArrayDecl { slot, .. } => Some(*slot),
+            _ => None,
+        })
+        .collect();
+    iterable_uses.iter().any(|v| !top.contains(v) && !body.params.contains(&Some(*v)))
+        || (0..body.arrays.len())
+            .any(|s| !top_arrays.contains(&s) && super::mentions(iterable, &array_ident(s).to_string()))
 }
 
 /// `leaves` are values the iteration gets from the tape: their statements are not recomputed.
