@@ -507,6 +507,31 @@ pub fn close_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>, leave
 /// when it began to collect buffers in loop bodies), so it stays in the enclosing iteration.
 fn borrows_iteration_locals(body: &Body, l: &Loop) -> bool {
     let LoopKind::ForIter { iterable, iterable_uses, .. } = &l.kind else { return false };
+    // A range (`s + 1..d`, `(0..k).rev()`) owns its bounds: only its adaptors' arguments
+    // (`.zip(v.iter())`) may borrow.
+    let mut looked_at = iterable.clone();
+    if let Ok(mut e) = syn::parse2::<syn::Expr>(iterable.clone()) {
+        let mut args = TokenStream::new();
+        loop {
+            match e {
+                syn::Expr::MethodCall(m) => {
+                    args.extend(m.args.to_token_stream());
+                    e = *m.receiver;
+                }
+                syn::Expr::Paren(p) => e = *p.expr,
+                _ => break,
+            }
+        }
+        if matches!(e, syn::Expr::Range(_)) {
+            looked_at = args;
+        }
+    }
+    let iterable = &looked_at;
+    let iterable_uses: Vec<ValId> = iterable_uses
+        .iter()
+        .copied()
+        .filter(|v| super::mentions(iterable, &super::val_ident(&body.vals, *v).to_string()))
+        .collect();
     let top = direct_defs(&body.block);
     let top_arrays: HashSet<usize> = body
         .block
