@@ -884,6 +884,129 @@ pub mod __private {
         }
     }
 
+    /// In the hidden companion a function with a differentiated struct parameter gets for calls
+    /// that pass structs whole (`__f_grad_for_struct_args`), the place of a float-valued
+    /// parameter that is not in its `wrt(...)`: the caller's constant arguments there ignore it,
+    /// a differentiated one fails [`received`].
+    #[derive(Clone, Copy, Debug)]
+    pub struct NoGradient;
+
+    /// A gradient a caller can use: anything but [`NoGradient`].
+    #[diagnostic::on_unimplemented(
+        message = "this argument is differentiated here, but the function called does not differentiate with respect to its parameter",
+        label = "this call passes a differentiated struct, so it goes through the callee's companion for struct arguments",
+        note = "add the parameter to the callee's `#[differentiate(wrt(...))]`, or pass a constant there"
+    )]
+    pub trait Received {}
+
+    impl Received for f64 {}
+    impl Received for f32 {}
+    impl<T, const N: usize> Received for [T; N] {}
+    impl<T> Received for ::alloc::vec::Vec<T> {}
+
+    /// Checks that a call passing a differentiated struct got a gradient for a differentiated
+    /// float or array argument.
+    #[inline]
+    pub fn received<T: Received>(_: &T) {}
+
+    /// `self += k * g` on every float-valued part of a struct deriving `Differentiable` (nested
+    /// structs recursively, constant fields untouched), for each float type `K` of a caller: how
+    /// a caller adds the struct gradient a callee returned, scaled by the call's adjoint, to its
+    /// own, without seeing the struct's fields. The derive implements it for `K = f64` and
+    /// `K = f32`; a hand-written `Differentiable` does not have it, so passing such a struct
+    /// whole to a differentiated call is a compile error, never a dropped gradient.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot receive a gradient from a call: it does not `#[derive(gradmacro::Differentiable)]`",
+        note = "a differentiated struct passed whole to a function or method adds the gradient that call returns through the derive's code; add `#[derive(gradmacro::Differentiable)]` to `{Self}`"
+    )]
+    pub trait AddScaled<K> {
+        fn add_scaled(&mut self, g: &Self, k: K);
+    }
+
+    impl AddScaled<f64> for f64 {
+        #[inline]
+        fn add_scaled(&mut self, g: &Self, k: f64) {
+            *self += k * *g;
+        }
+    }
+
+    impl AddScaled<f32> for f64 {
+        #[inline]
+        fn add_scaled(&mut self, g: &Self, k: f32) {
+            *self += f64::from(k) * *g;
+        }
+    }
+
+    impl AddScaled<f32> for f32 {
+        #[inline]
+        fn add_scaled(&mut self, g: &Self, k: f32) {
+            *self += k * *g;
+        }
+    }
+
+    impl AddScaled<f64> for f32 {
+        // An `f32` field's gradient is an `f32`: the `f64` adjoint rounds to it.
+        #[allow(clippy::cast_possible_truncation)]
+        #[inline]
+        fn add_scaled(&mut self, g: &Self, k: f64) {
+            *self += (k as f32) * *g;
+        }
+    }
+
+    impl<K: Copy, T: AddScaled<K>, const N: usize> AddScaled<K> for [T; N] {
+        #[inline]
+        fn add_scaled(&mut self, g: &Self, k: K) {
+            for (a, b) in self.iter_mut().zip(g) {
+                a.add_scaled(b, k);
+            }
+        }
+    }
+
+    impl<K: Copy, T: AddScaled<K>> AddScaled<K> for ::alloc::vec::Vec<T> {
+        #[inline]
+        fn add_scaled(&mut self, g: &Self, k: K) {
+            for (a, b) in self.iter_mut().zip(g) {
+                a.add_scaled(b, k);
+            }
+        }
+    }
+
+    /// See [`Nested`] and [`AddScaled`]: a nested `Differentiable` struct adds its gradient.
+    /// (A function pointer comes back so that the field is borrowed mutably only after the
+    /// probe's shared borrow has ended.)
+    pub trait NestedAdd<T> {
+        fn add_f64(&self) -> Option<fn(&mut T, &T, f64)>;
+        fn add_f32(&self) -> Option<fn(&mut T, &T, f32)>;
+    }
+
+    impl<T: AddScaled<f64> + AddScaled<f32>> NestedAdd<T> for &Nested<'_, T> {
+        #[inline]
+        fn add_f64(&self) -> Option<fn(&mut T, &T, f64)> {
+            Some(<T as AddScaled<f64>>::add_scaled)
+        }
+        #[inline]
+        fn add_f32(&self) -> Option<fn(&mut T, &T, f32)> {
+            Some(<T as AddScaled<f32>>::add_scaled)
+        }
+    }
+
+    /// See [`NestedAdd`]: a constant field has no gradient to add.
+    pub trait ConstantAdd<T> {
+        fn add_f64(&self) -> Option<fn(&mut T, &T, f64)>;
+        fn add_f32(&self) -> Option<fn(&mut T, &T, f32)>;
+    }
+
+    impl<T> ConstantAdd<T> for Nested<'_, T> {
+        #[inline]
+        fn add_f64(&self) -> Option<fn(&mut T, &T, f64)> {
+            None
+        }
+        #[inline]
+        fn add_f32(&self) -> Option<fn(&mut T, &T, f32)> {
+            None
+        }
+    }
+
     /// The zero gradient of a slice of differentiated structs: one
     /// [`Differentiable::zero_gradient`](crate::Differentiable::zero_gradient) per element.
     #[must_use]
