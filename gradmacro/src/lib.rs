@@ -397,9 +397,27 @@
 //! element: `for p in ps { p.x }`, `let p = &ps[i];`, `ps.iter().map(|p| p.m * p.x).sum()`,
 //! `.enumerate()`, `.zip(..)`. Integer and `bool` fields are constants (`for i in 0..p.n`,
 //! `if p.fixed`, `p.w.len()`). With `forward`, the tangent is a `&Particle` (`&[Particle]` for a
-//! slice; its constant fields are ignored). Rejected, with an error saying what to write: a struct
+//! slice; its constant fields are ignored).
+//!
+//! A differentiated struct may be passed whole to another differentiated function that names the
+//! parameter in its `wrt(...)`: `energy(p, g)`, `energy(&ps[i], g)`, `for p in ps { s +=
+//! energy(p, g); }`, and a method with `wrt(self, ..)` may be called on it: `p.ke()`,
+//! `ps.iter().map(|p| p.ke()).sum()`. The callee's struct gradient is added to the caller's
+//! (to element `i` of a slice's), scaled by the call's adjoint; the same struct passed twice gets
+//! both. Such a call goes through a hidden companion the callee gets for it
+//! (`__energy_grad_for_struct_args`: a place for every float-valued parameter and every struct in
+//! its `wrt`), so it is a compile error when the callee does not differentiate with respect to
+//! the struct (no companion: "cannot find function `__energy_grad_for_struct_args`") or with
+//! respect to a float argument that is differentiated in the caller ("this argument is
+//! differentiated here, but the function called does not differentiate with respect to its
+//! parameter"), never a dropped gradient. Not yet: such calls in a function with `forward` (an
+//! error at the call) or `hessian` (as for every call), in a generic function, or to a function
+//! returning a vector; a struct whose `Differentiable` is written by hand (the caller adds
+//! gradients through code the derive writes).
+//!
+//! Rejected, with an error saying what to write: a struct
 //! without the derive named in `wrt`, a struct (or an element of a slice of structs) used whole
-//! (passed to a function, a method called on it: `self.predict(x)`), destructuring an element
+//! other than as a call's argument or receiver (`let q = p;`), destructuring an element
 //! (`for Particle { x, .. } in ps`), fields of elements of a field (`p.items[0].x`), `wrt(self)`
 //! on a function without a receiver or with `self: Box<Self>`.
 //!

@@ -354,7 +354,7 @@ impl Fwd<'_> {
                         None => quote!(_),
                     })
                     .collect();
-                let checks = super::struct_call::received_checks(args, partials, |v| self.name(v));
+                let checks = super::struct_call::received_checks(args, partials, *span, |v| self.name(v));
                 let args = args.iter().map(|a| match a {
                     CallArg::Scalar(o) => self.op(o),
                     CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } | CallArg::Struct { tokens, .. } => {

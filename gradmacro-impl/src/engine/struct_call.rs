@@ -37,7 +37,12 @@ pub fn method_call(func: &TokenStream, mut args: impl Iterator<Item = TokenStrea
 /// For a call that passes a struct, `::gradmacro::__private::received(&p)` for the gradient of
 /// each differentiated float or array argument: the callee's place for it is a `NoGradient`
 /// when the callee does not differentiate that parameter, and this makes that an error.
-pub fn received_checks(args: &[CallArg], partials: &[Partial], name: impl Fn(ValId) -> TokenStream) -> TokenStream {
+pub fn received_checks(
+    args: &[CallArg],
+    partials: &[Partial],
+    span: Span,
+    name: impl Fn(ValId) -> TokenStream,
+) -> TokenStream {
     if !args.iter().any(|a| matches!(a, CallArg::Struct { .. })) {
         return TokenStream::new();
     }
@@ -47,7 +52,7 @@ pub fn received_checks(args: &[CallArg], partials: &[Partial], name: impl Fn(Val
         .filter_map(|p| p.val)
         .map(|v| {
             let n = name(v);
-            quote!(::gradmacro::__private::received(&#n);)
+            quote::quote_spanned!(span=> ::gradmacro::__private::received(&#n);)
         })
         .collect()
 }
