@@ -1,4 +1,5 @@
-//! `#[derive(Differentiable)]`: the zero gradient of a struct, from an argument of it.
+//! `#[derive(Differentiable)]`: the zero gradient of a struct, from an argument of it, and the
+//! scaled addition of a gradient (`__private::AddScaled`) for calls that pass the struct whole.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -47,6 +48,36 @@ pub fn expand(input: TokenStream) -> TokenStream {
             })
         }
     });
+    let add = |k: TokenStream, probe: TokenStream| {
+        let adds = fields.iter().map(|f| {
+            let id = f.ident.as_ref();
+            if float_valued(&f.ty) {
+                quote_spanned!(f.ty.span()=> ::gradmacro::__private::AddScaled::<#k>::add_scaled(&mut self.#id, &g.#id, k);)
+            } else {
+                // A nested `Differentiable` struct adds its own; a constant field nothing.
+                quote_spanned!(f.ty.span()=> {
+                    #[allow(unused_imports)]
+                    use ::gradmacro::__private::{ConstantAdd as _, NestedAdd as _};
+                    if let ::core::option::Option::Some(add) = (&&::gradmacro::__private::Nested(&self.#id)).#probe() {
+                        add(&mut self.#id, &g.#id, k);
+                    }
+                })
+            }
+        });
+        quote! {
+            #[automatically_derived]
+            #[doc(hidden)]
+            impl #impl_generics ::gradmacro::__private::AddScaled<#k> for #name #ty_generics #where_clause {
+                #[inline]
+                #[allow(unused_variables)] // a struct of constants only
+                fn add_scaled(&mut self, g: &Self, k: #k) {
+                    #(#adds)*
+                }
+            }
+        }
+    };
+    let add64 = add(quote!(f64), quote!(add_f64));
+    let add32 = add(quote!(f32), quote!(add_f32));
     quote! {
         #[automatically_derived]
         impl #impl_generics ::gradmacro::Differentiable for #name #ty_generics #where_clause {
@@ -55,6 +86,8 @@ pub fn expand(input: TokenStream) -> TokenStream {
                 Self { #(#inits,)* }
             }
         }
+        #add64
+        #add32
     }
 }
 

@@ -398,9 +398,27 @@
 //! element: `for p in ps { p.x }`, `let p = &ps[i];`, `ps.iter().map(|p| p.m * p.x).sum()`,
 //! `.enumerate()`, `.zip(..)`. Integer and `bool` fields are constants (`for i in 0..p.n`,
 //! `if p.fixed`, `p.w.len()`). With `forward`, the tangent is a `&Particle` (`&[Particle]` for a
-//! slice; its constant fields are ignored). Rejected, with an error saying what to write: a struct
+//! slice; its constant fields are ignored).
+//!
+//! A differentiated struct may be passed whole to another differentiated function that names the
+//! parameter in its `wrt(...)`: `energy(p, g)`, `energy(&ps[i], g)`, `for p in ps { s +=
+//! energy(p, g); }`, and a method with `wrt(self, ..)` may be called on it: `p.ke()`,
+//! `ps.iter().map(|p| p.ke()).sum()`. The callee's struct gradient is added to the caller's
+//! (to element `i` of a slice's), scaled by the call's adjoint; the same struct passed twice gets
+//! both. Such a call goes through a hidden companion the callee gets for it
+//! (`__energy_grad_for_struct_args`: a place for every float-valued parameter and every struct in
+//! its `wrt`), so it is a compile error when the callee does not differentiate with respect to
+//! the struct (no companion: "cannot find function `__energy_grad_for_struct_args`") or with
+//! respect to a float argument that is differentiated in the caller ("this argument is
+//! differentiated here, but the function called does not differentiate with respect to its
+//! parameter"), never a dropped gradient. Not yet: such calls in a function with `forward` (an
+//! error at the call) or `hessian` (as for every call), in a generic function, or to a function
+//! returning a vector; a struct whose `Differentiable` is written by hand (the caller adds
+//! gradients through code the derive writes).
+//!
+//! Rejected, with an error saying what to write: a struct
 //! without the derive named in `wrt`, a struct (or an element of a slice of structs) used whole
-//! (passed to a function, a method called on it: `self.predict(x)`), destructuring an element
+//! other than as a call's argument or receiver (`let q = p;`), destructuring an element
 //! (`for Particle { x, .. } in ps`), fields of elements of a field (`p.items[0].x`), `wrt(self)`
 //! on a function without a receiver or with `self: Box<Self>`.
 //!
@@ -882,6 +900,129 @@ pub mod __private {
         #[inline]
         fn zero_field(&self) -> T {
             self.0.clone()
+        }
+    }
+
+    /// In the hidden companion a function with a differentiated struct parameter gets for calls
+    /// that pass structs whole (`__f_grad_for_struct_args`), the place of a float-valued
+    /// parameter that is not in its `wrt(...)`: the caller's constant arguments there ignore it,
+    /// a differentiated one fails [`received`].
+    #[derive(Clone, Copy, Debug)]
+    pub struct NoGradient;
+
+    /// A gradient a caller can use: anything but [`NoGradient`].
+    #[diagnostic::on_unimplemented(
+        message = "this argument is differentiated here, but the function called does not differentiate with respect to its parameter",
+        label = "this call passes a differentiated struct, so it goes through the callee's companion for struct arguments",
+        note = "add the parameter to the callee's `#[differentiate(wrt(...))]`, or pass a constant there"
+    )]
+    pub trait Received {}
+
+    impl Received for f64 {}
+    impl Received for f32 {}
+    impl<T, const N: usize> Received for [T; N] {}
+    impl<T> Received for ::alloc::vec::Vec<T> {}
+
+    /// Checks that a call passing a differentiated struct got a gradient for a differentiated
+    /// float or array argument.
+    #[inline]
+    pub fn received<T: Received>(_: &T) {}
+
+    /// `self += k * g` on every float-valued part of a struct deriving `Differentiable` (nested
+    /// structs recursively, constant fields untouched), for each float type `K` of a caller: how
+    /// a caller adds the struct gradient a callee returned, scaled by the call's adjoint, to its
+    /// own, without seeing the struct's fields. The derive implements it for `K = f64` and
+    /// `K = f32`; a hand-written `Differentiable` does not have it, so passing such a struct
+    /// whole to a differentiated call is a compile error, never a dropped gradient.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot receive a gradient from a call: it does not `#[derive(gradmacro::Differentiable)]`",
+        note = "a differentiated struct passed whole to a function or method adds the gradient that call returns through the derive's code; add `#[derive(gradmacro::Differentiable)]` to `{Self}`"
+    )]
+    pub trait AddScaled<K> {
+        fn add_scaled(&mut self, g: &Self, k: K);
+    }
+
+    impl AddScaled<f64> for f64 {
+        #[inline]
+        fn add_scaled(&mut self, g: &Self, k: f64) {
+            *self += k * *g;
+        }
+    }
+
+    impl AddScaled<f32> for f64 {
+        #[inline]
+        fn add_scaled(&mut self, g: &Self, k: f32) {
+            *self += f64::from(k) * *g;
+        }
+    }
+
+    impl AddScaled<f32> for f32 {
+        #[inline]
+        fn add_scaled(&mut self, g: &Self, k: f32) {
+            *self += k * *g;
+        }
+    }
+
+    impl AddScaled<f64> for f32 {
+        // An `f32` field's gradient is an `f32`: the `f64` adjoint rounds to it.
+        #[allow(clippy::cast_possible_truncation)]
+        #[inline]
+        fn add_scaled(&mut self, g: &Self, k: f64) {
+            *self += (k as f32) * *g;
+        }
+    }
+
+    impl<K: Copy, T: AddScaled<K>, const N: usize> AddScaled<K> for [T; N] {
+        #[inline]
+        fn add_scaled(&mut self, g: &Self, k: K) {
+            for (a, b) in self.iter_mut().zip(g) {
+                a.add_scaled(b, k);
+            }
+        }
+    }
+
+    impl<K: Copy, T: AddScaled<K>> AddScaled<K> for ::alloc::vec::Vec<T> {
+        #[inline]
+        fn add_scaled(&mut self, g: &Self, k: K) {
+            for (a, b) in self.iter_mut().zip(g) {
+                a.add_scaled(b, k);
+            }
+        }
+    }
+
+    /// See [`Nested`] and [`AddScaled`]: a nested `Differentiable` struct adds its gradient.
+    /// (A function pointer comes back so that the field is borrowed mutably only after the
+    /// probe's shared borrow has ended.)
+    pub trait NestedAdd<T> {
+        fn add_f64(&self) -> Option<fn(&mut T, &T, f64)>;
+        fn add_f32(&self) -> Option<fn(&mut T, &T, f32)>;
+    }
+
+    impl<T: AddScaled<f64> + AddScaled<f32>> NestedAdd<T> for &Nested<'_, T> {
+        #[inline]
+        fn add_f64(&self) -> Option<fn(&mut T, &T, f64)> {
+            Some(<T as AddScaled<f64>>::add_scaled)
+        }
+        #[inline]
+        fn add_f32(&self) -> Option<fn(&mut T, &T, f32)> {
+            Some(<T as AddScaled<f32>>::add_scaled)
+        }
+    }
+
+    /// See [`NestedAdd`]: a constant field has no gradient to add.
+    pub trait ConstantAdd<T> {
+        fn add_f64(&self) -> Option<fn(&mut T, &T, f64)>;
+        fn add_f32(&self) -> Option<fn(&mut T, &T, f32)>;
+    }
+
+    impl<T> ConstantAdd<T> for Nested<'_, T> {
+        #[inline]
+        fn add_f64(&self) -> Option<fn(&mut T, &T, f64)> {
+            None
+        }
+        #[inline]
+        fn add_f32(&self) -> Option<fn(&mut T, &T, f32)> {
+            None
         }
     }
 

@@ -353,7 +353,7 @@ impl Fwd<'_> {
                     quote!(#pre let _ = #tokens;)
                 }
             },
-            Stmt::Call { out, func, receiver, args, partials, span } => {
+            Stmt::Call { out, func, receiver, args, partials, span, self_arg } => {
                 let x = self.name(*out);
                 let ps: Vec<TokenStream> = partials
                     .iter()
@@ -362,12 +362,16 @@ impl Fwd<'_> {
                         None => quote!(_),
                     })
                     .collect();
+                let checks = super::struct_call::received_checks(args, partials, *span, |v| self.name(v));
                 let args = args.iter().map(|a| match a {
                     CallArg::Scalar(o) => self.op(o),
-                    CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } => tokens.clone(),
+                    CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } | CallArg::Struct { tokens, .. } => {
+                        tokens.clone()
+                    }
                 });
                 let call = match receiver {
                     Some((r, _)) => quote!(#r.#func(#(#args),*)),
+                    None if *self_arg => super::struct_call::method_call(func, args),
                     None => quote!(#func(#(#args),*)),
                 };
                 // The companion must return the value and one gradient per float argument; a
@@ -376,13 +380,16 @@ impl Fwd<'_> {
                 let shape = ps.iter().map(|_| quote!(_));
                 quote_spanned! {*span=>
                     let (#x, #(#ps,)*) = ::gradmacro::__private::companion::<(#f, #(#shape,)*), _>(#call);
+                    #checks
                 }
             }
             Stmt::VCall { slot, plain, receiver, args, ty, span, .. } => {
                 let a = array_ident(*slot);
                 let args = args.iter().map(|a| match a {
                     CallArg::Scalar(o) => self.op(o),
-                    CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } => tokens.clone(),
+                    CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } | CallArg::Struct { tokens, .. } => {
+                        tokens.clone()
+                    }
                 });
                 let call = match receiver {
                     Some((r, _)) => quote!(#r.#plain(#(#args),*)),

@@ -57,8 +57,12 @@ pub enum CallArg {
     /// An array, slice or `Vec` of floats, written as the user wrote it (`xs`, `&xs`);
     /// `active` names the array whose adjoint receives its gradient.
     Array { tokens: TokenStream, uses: Vec<ValId>, active: Option<ArrayRef> },
-    /// Anything else (integers, structs, ...): no gradient comes back for it.
+    /// Anything else (integers, constant structs, ...): no gradient comes back for it.
     Other { tokens: TokenStream, uses: Vec<ValId> },
+    /// A differentiated struct passed whole: the struct parameter `param` (`p`), or element
+    /// `index` of the slice of structs `param` (`&ps[i]`, a `p` bound by `for p in ps`). Its
+    /// gradient, a struct, is added to the parameter's, scaled by the call's adjoint.
+    Struct { tokens: TokenStream, uses: Vec<ValId>, param: usize, index: Option<Operand> },
 }
 
 /// One gradient returned by a `_grad` call: the argument it belongs to and where it is kept
@@ -130,6 +134,8 @@ pub enum Stmt {
         args: Vec<CallArg>,
         partials: Vec<Partial>,
         span: Span,
+        /// `args[0]` is the receiver of the method `func` (a differentiated struct).
+        self_arg: bool,
     },
     /// `let slot = func(args);` with a vector-valued callee (`[F; N]`, a tuple of floats): the
     /// result is a local array slot, read by index; the backward pass calls the `_vjp`
@@ -298,6 +304,12 @@ impl Stmt {
                     match a {
                         CallArg::Scalar(o) => op(o, f),
                         CallArg::Array { uses, .. } | CallArg::Other { uses, .. } => uses.iter().for_each(|u| f(*u)),
+                        CallArg::Struct { uses, index, .. } => {
+                            uses.iter().for_each(|u| f(*u));
+                            if let Some(i) = index {
+                                op(i, f);
+                            }
+                        }
                     }
                 }
             }

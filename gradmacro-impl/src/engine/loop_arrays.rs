@@ -66,7 +66,9 @@ fn reads(b: &Block, s: usize, top: bool) -> bool {
     let lit = |o: &Operand| matches!(o, Operand::Lit(t) if mentions(t, &name));
     let arg = |a: &CallArg| match a {
         CallArg::Scalar(o) => lit(o),
-        CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } => mentions(tokens, &name),
+        CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } | CallArg::Struct { tokens, .. } => {
+            mentions(tokens, &name)
+        }
     };
     b.stmts.iter().any(|st| match st {
         Stmt::Gate { args, .. } => args.iter().any(lit),

@@ -86,7 +86,12 @@ impl Lower<'_> {
             return self.plain_call(&plain_func, receiver.as_ref(), &call_args, span, out);
         }
         let v = self.new_val_kind(true, Kind::Float, span);
-        out.stmts.push(Stmt::Call { out: v, func, receiver, args: call_args, partials, span });
+        let func = if call_args.iter().any(|a| matches!(a, CallArg::Struct { .. })) {
+            super::struct_call::companion_path(&plain_func, span)
+        } else {
+            func
+        };
+        out.stmts.push(Stmt::Call { out: v, func, receiver, args: call_args, partials, span, self_arg: false });
         Operand::Val(v)
     }
 
@@ -121,6 +126,12 @@ impl Lower<'_> {
                 Expr::Unary(u) if matches!(u.op, UnOp::Deref(_)) => (strip(&u.expr), false),
                 other => (other, false),
             };
+            if let Some(arg) = self.struct_arg(a, bare, out) {
+                any_active = true;
+                partials.push(Partial { arg: k, val: Some(self.new_val_kind(false, Kind::Other, a.span())) });
+                call_args.push(arg);
+                continue;
+            }
             // `g([a, b])` with differentiated elements: the literal becomes a local array
             // (`let h = [a, b]; g(h)`), whose adjoint passes the partials on to `a` and `b`. A
             // literal whose type cannot be told from the syntax (`[K1, K2]`) is taken to be of
@@ -257,7 +268,9 @@ impl Lower<'_> {
         for a in call_args {
             match a {
                 CallArg::Scalar(o) => uses.extend(o.val()),
-                CallArg::Array { uses: u, .. } | CallArg::Other { uses: u, .. } => uses.extend(u.iter().copied()),
+                CallArg::Array { uses: u, .. } | CallArg::Other { uses: u, .. } | CallArg::Struct { uses: u, .. } => {
+                    uses.extend(u.iter().copied());
+                }
             }
         }
         let call = match receiver {
@@ -270,7 +283,9 @@ impl Lower<'_> {
     pub fn call_arg_tokens(&self, a: &CallArg) -> TokenStream {
         match a {
             CallArg::Scalar(o) => self.op_tokens(o),
-            CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } => tokens.clone(),
+            CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } | CallArg::Struct { tokens, .. } => {
+                tokens.clone()
+            }
         }
     }
 

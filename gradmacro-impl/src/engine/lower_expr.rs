@@ -374,14 +374,7 @@ impl Lower<'_> {
                 self.error(m.method.span(), iterator_msg(&inner));
                 Operand::Lit(quote!(0.0))
             }
-            _ if self.struct_root(&m.receiver).is_some() => {
-                let recv = m.receiver.to_token_stream().to_string();
-                self.error(
-                    m.method.span(),
-                    format!("calling a method (`.{name}(..)`) on the differentiated struct `{recv}` is not supported yet: the macro cannot follow the struct into it; read the fields it needs here (`{recv}.x`, `{recv}.w[j]`), or pass them to a function with a `_grad` companion"),
-                );
-                Operand::Lit(quote!(0.0))
-            }
+            _ if self.struct_root(&m.receiver).is_some() => self.struct_method(m, out),
             _ => {
                 self.error(
                     m.method.span(),

@@ -22,7 +22,7 @@ impl Lower<'_> {
     }
 
     /// The parameter a bare name in `e` binds, when it is a differentiated slice of structs.
-    fn struct_slice_param(&self, e: &Expr) -> Option<usize> {
+    pub(super) fn struct_slice_param(&self, e: &Expr) -> Option<usize> {
         let p = self.active_param(e)?;
         matches!(self.sig.params[p].shape, Shape::StructSlice { .. }).then_some(p)
     }

@@ -282,6 +282,10 @@ impl Lower<'_> {
             _ => return None,
         };
         let (call_args, partials, any_active) = self.call_args(&plain, args, out)?;
+        if call_args.iter().any(|a| matches!(a, CallArg::Struct { .. })) {
+            self.error(span, "passing a differentiated struct whole to a vector-valued function is not supported yet: pass the fields it reads (`g(p.x, p.v)`), or call a function returning a float");
+            return None;
+        }
         if !any_active {
             let op = self.plain_call(&plain, receiver.as_ref(), &call_args, span, out);
             if let Some(v) = op.val() {

@@ -37,6 +37,8 @@ mod reverse_loop;
 mod reverse_sparse;
 mod scope;
 mod sig;
+mod struct_call;
+mod struct_companion;
 mod tangent;
 mod unsupported;
 mod vector;
@@ -235,8 +237,13 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     // The body is checked even when the signature has errors, so that all are reported at once.
     let names = tangent::names(&sig);
     let hvp_names = hessian::names(&sig);
+    let struct_args = struct_companion::wanted(&sig).then(|| struct_companion::header(&sig, &attrs, &vis, &signature));
+    let mut struct_args_fn = TokenStream::new();
     let (grad_fn, user_names, jvp_fn, hvp_fn) = match differentiate(&sig, &block) {
         Ok((grad_fn, user_names, body)) => {
+            if struct_args.is_some() {
+                struct_args_fn = struct_companion::body(&sig, &body);
+            }
             let grad_fn = generic_mode::rewrite(&grad_fn);
             let jvp_fn = if args.forward { tangent::emit(&sig, &body, &names) } else { TokenStream::new() };
             let jvp_fn = generic_mode::rewrite(&jvp_fn);
@@ -268,8 +275,10 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             let hess_fn = hessian::hessian_body(&sig, &signature, &hvp_names);
             quote!(#hvp { #hvp_fn } #hess { #hess_fn })
         });
-        quote!(#item #header { #grad_fn } #jvp #hess)
+        let struct_args = struct_args.map(|h| quote!(#h { #struct_args_fn }));
+        quote!(#item #header { #grad_fn } #struct_args #jvp #hess)
     } else {
+        let struct_args = struct_args.map(|h| quote!(#[allow(unused_variables)] #h { ::core::unreachable!() }));
         // The companions keep their signatures so that callers type-check; their bodies never run.
         let jvp = jvp_header.map(|h| quote!(#[allow(unused_variables)] #h { ::core::unreachable!() }));
         let hess = hess_headers.map(|(hvp, hess)| {
@@ -278,7 +287,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
                 #[allow(unused_variables)] #hess { ::core::unreachable!() }
             }
         });
-        quote!(#item #[allow(unused_variables)] #header { ::core::unreachable!() } #jvp #hess #errs)
+        quote!(#item #[allow(unused_variables)] #header { ::core::unreachable!() } #struct_args #jvp #hess #errs)
     }
 }
 

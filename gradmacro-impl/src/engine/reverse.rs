@@ -705,6 +705,21 @@ impl<'a> Rev<'a> {
                         self.contribute(v, quote!(#pt * #d), Reads::of(x), out);
                     }
                 }
+                // y = g(.., p, ..) with a struct p  =>  dp += (dg/dp) * dy, field by field (the
+                // derive's `AddScaled`: the macro cannot see the fields)
+                CallArg::Struct { param, index, .. } => {
+                    let pt = self.op(&Operand::Val(pv));
+                    let target = self.array_adj_target(ArrayRef::Param(*param));
+                    let place = match index {
+                        Some(i) => {
+                            let i = self.op(i);
+                            quote!(#target[#i])
+                        }
+                        None => quote!(#target),
+                    };
+                    let tokens = quote!(::gradmacro::__private::AddScaled::add_scaled(&mut #place, &#pt, #d););
+                    out.push(B::Add { tokens, reads: x });
+                }
                 // y = g(.., w, ..) with an array w  =>  dw[k] += (dg/dw)[k] * dy
                 CallArg::Array { active: Some(array), .. } => {
                     let pt = self.op(&Operand::Val(pv));
@@ -746,7 +761,7 @@ impl<'a> Rev<'a> {
             .map(|p| match &args[p.arg] {
                 CallArg::Scalar(o) => self.active(o).is_some(),
                 CallArg::Array { active, .. } => active.is_some(),
-                CallArg::Other { .. } => false,
+                CallArg::Other { .. } | CallArg::Struct { .. } => false,
             })
             .collect();
         let pats = names.iter().zip(&active).map(|(n, a)| if *a { quote!(#n) } else { quote!(_) });
@@ -754,7 +769,9 @@ impl<'a> Rev<'a> {
         for a in args {
             toks.push(match a {
                 CallArg::Scalar(o) => self.op(o),
-                CallArg::Array { tokens, uses, .. } | CallArg::Other { tokens, uses } => {
+                CallArg::Array { tokens, uses, .. }
+                | CallArg::Other { tokens, uses }
+                | CallArg::Struct { tokens, uses, .. } => {
                     self.refs.extend(uses.iter().map(|u| Ref::Val(*u)));
                     tokens.clone()
                 }

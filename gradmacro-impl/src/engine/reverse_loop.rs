@@ -586,7 +586,9 @@ fn walk_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>, leaves: &H
 fn reads_arrays(b: &Block) -> bool {
     b.stmts.iter().any(|s| match s {
         Stmt::Index { .. } | Stmt::VCall { .. } => true,
-        Stmt::Call { args, .. } => args.iter().any(|a| matches!(a, super::ir::CallArg::Array { active: Some(_), .. })),
+        Stmt::Call { args, .. } => args.iter().any(|a| {
+            matches!(a, super::ir::CallArg::Array { active: Some(_), .. } | super::ir::CallArg::Struct { .. })
+        }),
         Stmt::If(i) => reads_arrays(&i.then_block) || reads_arrays(&i.else_block),
         Stmt::Loop(l) => reads_arrays(&l.body),
         _ => false,

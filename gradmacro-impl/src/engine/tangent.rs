@@ -207,7 +207,17 @@ impl Tan<'_> {
                 let err = quote::quote_spanned!(*span=> ::core::compile_error!(#msg););
                 quote!(#primal #err)
             }
-            Stmt::Call { out, func, receiver, args, partials, span } => {
+            // A differentiated struct passed whole: its tangent would be a struct the caller
+            // cannot build without seeing its fields.
+            Stmt::Call { out, span, args, .. } if args.iter().any(|a| matches!(a, CallArg::Struct { .. })) => {
+                let primal = self.fwd.stmt(s);
+                // (the tangent is declared so that the error does not cascade)
+                let (t, f) = (t_ident(*out), self.sig.float.path());
+                let msg = "`forward` mode through a call that passes a differentiated struct whole (`g(p)`, `p.method()`) is not supported yet: take `forward` off this function (its `f_grad` works), or pass the fields the callee reads (`g(p.x, p.v)`)";
+                let err = quote::quote_spanned!(*span=> ::core::compile_error!(#msg););
+                quote!(#primal #err let #t: #f = 0.0;)
+            }
+            Stmt::Call { out, func, receiver, args, partials, span, .. } => {
                 self.call(*out, func, receiver.as_ref(), args, partials, *span)
             }
             Stmt::Index { out, array, index, path } => {
@@ -300,7 +310,9 @@ impl Tan<'_> {
             .iter()
             .map(|a| match a {
                 CallArg::Scalar(o) => self.op(o),
-                CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } => tokens.clone(),
+                CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } | CallArg::Struct { tokens, .. } => {
+                    tokens.clone()
+                }
             })
             .collect();
         for p in partials {
@@ -312,7 +324,7 @@ impl Tan<'_> {
                         ::gradmacro::__private::tangent(&::gradmacro::__private::zero_tangent(&(#tokens)))
                     },
                 },
-                CallArg::Other { .. } => continue,
+                CallArg::Other { .. } | CallArg::Struct { .. } => continue,
             };
             all.push(tangent);
         }

@@ -1,0 +1,22 @@
+//! A differentiated struct passed to a function that does not differentiate with respect to it
+//! (no `wrt(p)`): its gradient would be dropped, so the call finds no companion for struct
+//! arguments, a compile error at the callee's name.
+
+use gradmacro::{Differentiable, differentiate};
+
+#[derive(Differentiable, Clone)]
+pub struct P {
+    pub x: f64,
+}
+
+#[differentiate(wrt(k))]
+fn scaled(p: &P, k: f64) -> f64 {
+    p.x * k
+}
+
+#[differentiate(wrt(p))]
+fn caller(p: &P) -> f64 {
+    scaled(p, 2.0)
+}
+
+fn main() {}
