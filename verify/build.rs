@@ -2489,7 +2489,8 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
         args.clone_from(&r.args);
     }
 
-    let fwd = if sound || vf { "" } else { ", forward" };
+    let struct_calls = plan.as_ref().is_some_and(|p| p.calls);
+    let fwd = if sound || vf || struct_calls { "" } else { ", forward" };
     // Second order (issue 14): `pK_hvp` for the programs `hessian` takes (no calls to helpers,
     // no tuple or struct parameter), checked against hyper-dual numbers.
     let hess = !sound && !vf && helpers_p.is_empty() && tuple.is_none() && vout.is_none() && rendered.is_none();
@@ -2524,7 +2525,7 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     if let Some(r) = &rendered {
         targs.clone_from(&r.targs);
     }
-    let jvp = if sound || vf {
+    let jvp = if sound || vf || struct_calls {
         "let (tangent, jvp) = (Vec::new(), None);".to_string()
     } else {
         format!(

@@ -37,6 +37,10 @@ pub struct Plan {
     keep_s: bool,
     /// Likewise for `w`, whose index reads go to `q.w`.
     keep_w: bool,
+    /// The reads of `x0` and `x2` go through a call `verify::sx_x(q, k)` that takes `q` whole
+    /// (only with `q: &Sx`: a `move` closure would take an owned `q` away). Such a program has
+    /// no `forward` (the macro does not take struct arguments there yet).
+    pub calls: bool,
 }
 
 /// Whether every whole-word `word` in `text` is followed by one of `after`.
@@ -108,7 +112,8 @@ pub fn draw(rng: &mut Rng, body_p: &str, slice: SliceKind, tuple: bool) -> Optio
         4 => SDest::Rows,
         _ => SDest::Keep,
     };
-    Some(Plan { q_ref, s, keep_s: keep_s || s == SDest::Keep, keep_w })
+    let calls = q_ref && rng.chance(0.4);
+    Some(Plan { q_ref, s, keep_s: keep_s || s == SDest::Keep, keep_w, calls })
 }
 
 /// What the program's text and its check look like with the plan applied.
@@ -131,7 +136,8 @@ pub fn render(plan: &Plan, body_p: &str, sig: Sig, wrt: &[bool]) -> Rendered {
     let Sig { nf, has_w, w_ref, has_n, slice } = sig;
     let mut body = body_p.to_string();
     for i in 0..nf {
-        body = replace_word(&body, &format!("x{i}"), &format!("q.x{i}"));
+        let read = if plan.calls && i % 2 == 0 { format!("verify::sx_x(q, {i})") } else { format!("q.x{i}") };
+        body = replace_word(&body, &format!("x{i}"), &read);
     }
     if has_w {
         body = reindex(&body, "w", "q.w", "");
