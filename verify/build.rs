@@ -1224,7 +1224,10 @@ impl Gen<'_> {
                     self.line("}", "}");
                     return false;
                 }
-                16 if self.returns_made < 2 && (self.all || self.loops.len() < 2) => {
+                16 if self.returns_made < 2
+                    && (self.all || self.loops.len() < 2)
+                    && !(matches!(self.vout, Some(Out::Vec(_))) && !self.loops.is_empty()) =>
+                {
                     self.returns_made += 1;
                     for e in &mut self.exited {
                         *e = true;
@@ -2356,7 +2359,7 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     }
     // The vector family: the program's output (a vector, or `f64` and then at least one vector
     // helper) and its vector-valued helpers `vK_v0`, `vK_v1` (`vK_v1` may call `vK_v0`).
-    let vout = (vf && rng.chance(0.6)).then(|| Out::draw(rng));
+    let vout = (vf && rng.chance(0.6)).then(|| Out::draw(rng).vec_for(k));
     let mut vcallees: Vec<VCallee> = Vec::new();
     let vhelpers = match (vf, vout) {
         (false, _) => 0,

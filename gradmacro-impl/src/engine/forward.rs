@@ -166,7 +166,9 @@ fn arm_arrays(body: &Body, heap_adj: &HashSet<usize>, b: &Block, out: &mut Vec<(
                 arm_arrays(body, heap_adj, &i.else_block, out);
             }
             Stmt::ArrayDecl { slot, .. } | Stmt::VCall { slot, .. } => {
-                if body.arrays[*slot].read_in_loop {
+                // The buffer a `Vec` result returns is handed back after the forward pass.
+                let returned = body.vec_result.as_ref().is_some_and(|r| r.slots.contains(slot));
+                if body.arrays[*slot].read_in_loop || returned {
                     let a = array_ident(*slot);
                     let pat = if body.arrays[*slot].written { quote!(mut #a) } else { quote!(#a) };
                     out.push((pat, quote!(#a), false));
