@@ -445,3 +445,40 @@ fn generic_vec_output() {
     assert_eq!(v32, generic_scale(&[0.5_f32], 2.0_f32));
     assert!((ja32[0] - 0.5 * 1.0_f32.cos()).abs() < 1e-6);
 }
+
+// Methods: a `Vec`-valued method and a method calling it through `self.res_vjp`.
+
+struct Scaler {
+    k: f64,
+}
+
+impl Scaler {
+    #[differentiate]
+    fn res(&self, p: &[f64]) -> Vec<f64> {
+        p.iter().map(|v| v * self.k).collect()
+    }
+
+    #[differentiate]
+    fn loss(&self, p: &[f64]) -> f64 {
+        let r = self.res(p);
+        r.iter().map(|v| v * v).sum()
+    }
+}
+
+#[test]
+fn methods() {
+    let s = Scaler { k: 1.5 };
+    let p = [0.3, -2.0, 1.0];
+    let (v, j) = s.res_jacobian(&p);
+    same_bits("res", &v, &s.res(&p));
+    for i in 0..3 {
+        for k in 0..3 {
+            assert_exact("∂res/∂p", j[i][k], if i == k { 1.5 } else { 0.0 });
+        }
+    }
+    let (l, g) = s.loss_grad(&p);
+    assert_eq!(l.to_bits(), s.loss(&p).to_bits());
+    for i in 0..3 {
+        assert_exact("∂loss/∂p", g[i], 2.0 * 1.5 * 1.5 * p[i]);
+    }
+}

@@ -1292,7 +1292,11 @@ impl Gen<'_> {
                     self.idx.push((k, IdxKind::Any));
                     return false;
                 }
-                24 if self.sh.on("diverging_return") && self.returns_made < 2 && (self.all || self.loops.len() < 2) => {
+                24 if self.sh.on("diverging_return")
+                    && self.returns_made < 2
+                    && (self.all || self.loops.len() < 2)
+                    && !(matches!(self.vout, Some(Out::Vec(_))) && !self.loops.is_empty()) =>
+                {
                     self.diverging_let(false);
                     return false;
                 }
