@@ -482,3 +482,24 @@ fn methods() {
         assert_exact("∂loss/∂p", g[i], 2.0 * 1.5 * 1.5 * p[i]);
     }
 }
+
+// What the error for returning a parameter suggests writing instead.
+
+#[differentiate]
+fn copy_of(x: Vec<f64>, k: f64) -> Vec<f64> {
+    if k > 0.0 {
+        return x.iter().copied().collect();
+    }
+    vec![k]
+}
+
+#[test]
+fn copy_of_a_parameter() {
+    let (v, jx, jk) = copy_of_jacobian(vec![1.0, 2.0], 1.0);
+    assert_eq!(v, vec![1.0, 2.0]);
+    assert_eq!(jx, vec![vec![1.0, 0.0], vec![0.0, 1.0]]);
+    assert_eq!(jk, vec![0.0, 0.0]);
+    let (v, jx, jk) = copy_of_jacobian(vec![1.0, 2.0], -1.0);
+    assert_eq!(v, vec![-1.0]);
+    assert_eq!((jx, jk), (vec![vec![0.0, 0.0]], vec![1.0]));
+}

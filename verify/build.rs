@@ -1224,10 +1224,7 @@ impl Gen<'_> {
                     self.line("}", "}");
                     return false;
                 }
-                16 if self.returns_made < 2
-                    && (self.all || self.loops.len() < 2)
-                    && !(matches!(self.vout, Some(Out::Vec(_))) && !self.loops.is_empty()) =>
-                {
+                16 if self.returns_made < 2 && (self.all || self.loops.len() < 2) && self.new_vec_return_ok() => {
                     self.returns_made += 1;
                     for e in &mut self.exited {
                         *e = true;
@@ -1295,7 +1292,7 @@ impl Gen<'_> {
                 24 if self.sh.on("diverging_return")
                     && self.returns_made < 2
                     && (self.all || self.loops.len() < 2)
-                    && !(matches!(self.vout, Some(Out::Vec(_))) && !self.loops.is_empty()) =>
+                    && self.new_vec_return_ok() =>
                 {
                     self.diverging_let(false);
                     return false;

@@ -59,7 +59,7 @@ impl Out {
     /// For program `k`, some arrays become `Vec`s (no random draw: see the module's doc).
     pub(super) fn vec_for(self, k: usize) -> Out {
         match self {
-            Out::Arr(n) if k % 2 == 0 => Out::Vec(n),
+            Out::Arr(n) if k.is_multiple_of(2) => Out::Vec(n),
             other => other,
         }
     }
@@ -84,6 +84,12 @@ pub(super) struct VCallee {
 const P_VCALL: f64 = 0.1;
 
 impl Gen<'_> {
+    /// Whether a `return` of a new value may be written here: not of a new `Vec` from inside a
+    /// loop (a documented error).
+    pub(super) fn new_vec_return_ok(&self) -> bool {
+        self.loops.is_empty() || !matches!(self.vout, Some(Out::Vec(_)))
+    }
+
     /// A statement calling a vector-valued helper, sometimes (`P_VCALL`).
     pub(super) fn vcall_hook(&mut self) -> bool {
         if self.vcallees.is_empty() || !self.rng.chance(P_VCALL) {

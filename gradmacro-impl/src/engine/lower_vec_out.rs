@@ -68,7 +68,7 @@ impl Lower<'_> {
                 Some(Binding::Array { array: ArrayRef::Param(_), .. }) => {
                     self.error_tokens(
                         e,
-                        format!("returning the differentiated parameter `{id}` itself is not supported: return a copy made in the body, `{id}.iter().map(|v| *v).collect()`"),
+                        format!("returning the differentiated parameter `{id}` itself is not supported: return a copy made in the body, `{id}.iter().copied().collect()`"),
                     );
                     return None;
                 }
