@@ -4,6 +4,11 @@
 //! without loops); `fk_loop_jacobian` computes the same function with a loop in the body, where
 //! `f_jacobian` runs forward and backward once per output: the two strategies side by side.
 //!
+//! `residuals_jacobian` is a `Vec<f64>` output (a residual per data point, run-time length), next
+//! to the Jacobian written by hand in the same idiom (`Vec` of rows) and `residuals_vjp` (one
+//! reverse pass, `Jᵀr`): its `f_jacobian` runs forward and backward once per residual, so it
+//! grows as the square of the number of points, where the hand-written one grows linearly.
+//!
 //! Before anything is timed every method's Jacobian is asserted equal to the hand-written one
 //! (relative 1e-12). Run with `cargo bench --bench vector`; results in BENCHMARKS.md.
 
@@ -50,6 +55,22 @@ fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
 
 fn cross_dual<D: DualNum + Copy + nalgebra::Scalar>(v: SVector<D, 6>) -> SVector<D, 3> {
     SVector::from([v[1] * v[5] - v[2] * v[4], v[2] * v[3] - v[0] * v[5], v[0] * v[4] - v[1] * v[3]])
+}
+
+#[differentiate(wrt(p))]
+fn residuals(p: &[f64], xs: &[f64], ys: &[f64]) -> Vec<f64> {
+    xs.iter().zip(ys).map(|(x, y)| p[0] * (p[1] * x).exp() - y).collect()
+}
+
+/// `residuals` and its Jacobian by hand: one pass, one row per point.
+fn residuals_hand(p: &[f64], xs: &[f64], ys: &[f64]) -> (Vec<f64>, Vec<Vec<f64>>) {
+    xs.iter()
+        .zip(ys)
+        .map(|(x, y)| {
+            let e = (p[1] * x).exp();
+            (p[0] * e - y, vec![e, p[0] * x * e])
+        })
+        .unzip()
 }
 
 /// As `benches/common`'s.
@@ -107,9 +128,34 @@ fn bench_cross(c: &mut Criterion) {
     g.finish();
 }
 
+fn bench_residuals(c: &mut Criterion) {
+    let p = [1.3, 0.4];
+    for m in [10usize, 100] {
+        #[allow(clippy::cast_precision_loss, reason = "small integers")]
+        let xs: Vec<f64> = (0..m).map(|i| 2.0 * i as f64 / m as f64).collect();
+        let ys: Vec<f64> = xs.iter().map(|x| (0.5 * x).exp() + 0.01 * (7.0 * x).sin()).collect();
+        let (r, j) = residuals_jacobian(&p, &xs, &ys);
+        let (rh, jh) = residuals_hand(&p, &xs, &ys);
+        assert_eq!(r, rh, "value");
+        for i in 0..m {
+            close("residuals_jacobian dp0", j[i][0], jh[i][0]);
+            close("residuals_jacobian dp1", j[i][1], jh[i][1]);
+        }
+        let mut g = c.benchmark_group(format!("residuals_jacobian m={m}"));
+        g.bench_function("gradmacro f_jacobian (m forward, m backward)", |b| {
+            b.iter(|| residuals_jacobian(black_box(&p), black_box(&xs), black_box(&ys)));
+        });
+        g.bench_function("hand-written", |b| b.iter(|| residuals_hand(black_box(&p), black_box(&xs), black_box(&ys))));
+        g.bench_function("gradmacro f_vjp (one pass)", |b| {
+            b.iter(|| residuals_vjp(black_box(&p), black_box(&xs), black_box(&ys), black_box(r.clone())));
+        });
+        g.finish();
+    }
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_fk, bench_cross
+    targets = bench_fk, bench_cross, bench_residuals
 }
 criterion_main!(benches);

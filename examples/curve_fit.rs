@@ -4,7 +4,10 @@
 //! The residuals are one `#[differentiate(wrt(p))]` function returning `[f64; 40]` (a vector
 //! output, CONTRACT.md §8), so the macro generates `residuals_jacobian(p, t, y) -> (r, J)` with
 //! `J[i]` the gradient of residual `i` with respect to the four parameters: exactly what a
-//! Gauss-Newton / Levenberg-Marquardt step needs. The data come from a fixed generator
+//! Gauss-Newton / Levenberg-Marquardt step needs. `residuals_vec` is the same function for any
+//! number of samples, returning `Vec<f64>`: its `residuals_vec_jacobian(p, t, y)` returns
+//! `(Vec<f64>, Vec<[f64; 4]>)`, one row per sample, and fits data whose size is known only at run
+//! time (the last lines of the output). The data come from a fixed generator
 //! (SplitMix64 with Box-Muller noise, σ = 0.05), so every run prints the same table.
 //!
 //! Writes `curve_fit.svg` (data, true curve, initial guess and fit) to the current directory, or
@@ -34,6 +37,8 @@ const SIGMA: f64 = 0.05;
 const SEED: u64 = 7;
 const T_END: f64 = 10.0;
 const NAMES: [&str; 4] = ["a", "b", "c", "d"];
+/// The number of samples of the second data set, fitted through `residuals_vec` only.
+const M2: usize = 123;
 
 /// The model at one time.
 fn model(p: &[f64; 4], t: f64) -> f64 {
@@ -51,11 +56,32 @@ fn residuals(p: [f64; 4], t: &[f64], y: &[f64]) -> [f64; 40] {
     r
 }
 
+/// The same residuals for any number of samples (`Vec<f64>` output, issue 13): the operations
+/// of `residuals`, in the same order, so both return the same bits on the same data.
+#[differentiate(wrt(p))]
+fn residuals_vec(p: [f64; 4], t: &[f64], y: &[f64]) -> Vec<f64> {
+    t.iter().zip(y).map(|(ti, yi)| p[0] * (-p[1] * ti).exp() * (p[2] * ti + p[3]).cos() - yi).collect()
+}
+
+/// The value and the rows of the Jacobian of some residual function.
+type Jacobian = fn([f64; 4], &[f64], &[f64]) -> (Vec<f64>, Vec<[f64; 4]>);
+
+/// `residuals_jacobian` (fixed length `M`) with its arrays as `Vec`s.
+fn fixed_jacobian(p: [f64; 4], t: &[f64], y: &[f64]) -> (Vec<f64>, Vec<[f64; 4]>) {
+    let (r, j) = residuals_jacobian(p, t, y);
+    (r.to_vec(), j.to_vec())
+}
+
 /// The samples: `M` times evenly spaced in `[0, T_END]`, `model(truth, t) + N(0, sigma²)`.
 fn data(truth: &[f64; 4], sigma: f64, seed: u64) -> (Vec<f64>, Vec<f64>) {
+    data_n(truth, sigma, seed, M)
+}
+
+/// [`data`] with `m` samples.
+fn data_n(truth: &[f64; 4], sigma: f64, seed: u64, m: usize) -> (Vec<f64>, Vec<f64>) {
     let mut rng = SplitMix64(seed);
     #[allow(clippy::cast_precision_loss, reason = "small integers")]
-    let t: Vec<f64> = (0..M).map(|i| T_END * i as f64 / (M - 1) as f64).collect();
+    let t: Vec<f64> = (0..m).map(|i| T_END * i as f64 / (m - 1) as f64).collect();
     let y = t
         .iter()
         .map(|&ti| {
@@ -106,10 +132,15 @@ fn normal_equations(j: &[[f64; 4]], r: &[f64]) -> (Matrix4<f64>, Vector4<f64>) {
 /// Levenberg-Marquardt with Marquardt's scaling (`JᵀJ + λ·diag(JᵀJ)`): a step that lowers the
 /// cost is taken and λ divided by 3; otherwise λ is doubled and the step tried again.
 fn levenberg_marquardt(start: [f64; 4], t: &[f64], y: &[f64], max_iterations: usize) -> Fit {
+    levenberg_marquardt_with(start, t, y, max_iterations, fixed_jacobian)
+}
+
+/// [`levenberg_marquardt`] with the residuals and Jacobian of `jacobian`.
+fn levenberg_marquardt_with(start: [f64; 4], t: &[f64], y: &[f64], max_iterations: usize, jacobian: Jacobian) -> Fit {
     let mut p = start;
     let mut lambda = 1e-2;
     let mut steps = Vec::new();
-    let (mut r, mut j) = residuals_jacobian(p, t, y);
+    let (mut r, mut j) = jacobian(p, t, y);
     let mut converged = false;
     for iteration in 0..max_iterations {
         let (jtj, jtr) = normal_equations(&j, &r);
@@ -126,7 +157,7 @@ fn levenberg_marquardt(start: [f64; 4], t: &[f64], y: &[f64], max_iterations: us
             continue;
         };
         let trial = [p[0] + delta[0], p[1] + delta[1], p[2] + delta[2], p[3] + delta[3]];
-        let (r_trial, j_trial) = residuals_jacobian(trial, t, y);
+        let (r_trial, j_trial) = jacobian(trial, t, y);
         let accepted = cost(&r_trial) < c;
         steps.push(Step {
             iteration,
@@ -216,6 +247,24 @@ fn main() -> Result<(), Box<dyn Error>> {
     let path = output_path(std::env::args().nth(1), "curve_fit.svg");
     plot(&t, &y, &fit.params, &path)?;
     println!("wrote {}", path.display());
+
+    // The same fit with `residuals_vec` (a `Vec<f64>` output), then on data of a size the
+    // `[f64; 40]` version cannot take.
+    let same = levenberg_marquardt_with(START, &t, &y, 100, residuals_vec_jacobian);
+    let identical = same.params.iter().zip(&fit.params).all(|(a, b)| a.to_bits() == b.to_bits());
+    println!(
+        "residuals_vec (Vec<f64> output) on the same {M} samples: {} iterations, same parameters bit for bit: {identical}",
+        same.steps.len()
+    );
+    let (t2, y2) = data_n(&TRUE, SIGMA, SEED + 1, M2);
+    let fit2 = levenberg_marquardt_with(START, &t2, &y2, 100, residuals_vec_jacobian);
+    let shown: Vec<String> = fit2.params.iter().map(|v| format!("{v:.4}")).collect();
+    println!(
+        "residuals_vec on {M2} other samples: {} iterations, converged: {}, a b c d = {}",
+        fit2.steps.len(),
+        fit2.converged,
+        shown.join(" ")
+    );
     Ok(())
 }
 
@@ -302,6 +351,58 @@ mod tests {
         let costs: Vec<f64> = fit.steps.iter().map(|s| s.cost).collect();
         assert!(costs.windows(2).all(|w| w[1] <= w[0]));
         assert_eq!(fit.steps.last().map(|s| s.outcome), Some("converged"));
+    }
+
+    #[test]
+    fn vec_residuals_match_the_fixed_ones_and_the_closed_form() {
+        let (t, y) = data(&TRUE, SIGMA, SEED);
+        for p in [START, TRUE, [1.3, 0.05, 3.1, -0.7]] {
+            let (r, j) = residuals_vec_jacobian(p, &t, &y);
+            let (rf, jf) = residuals_jacobian(p, &t, &y);
+            assert_eq!((r.len(), j.len()), (M, M));
+            for i in 0..M {
+                assert_eq!(r[i].to_bits(), rf[i].to_bits(), "value bit-identical to residuals()");
+                assert_eq!(
+                    r[i].to_bits(),
+                    residuals_vec(p, &t, &y)[i].to_bits(),
+                    "value bit-identical to residuals_vec()"
+                );
+                let (e, ph) = ((-p[1] * t[i]).exp(), p[2] * t[i] + p[3]);
+                let exact =
+                    [e * ph.cos(), -t[i] * p[0] * e * ph.cos(), -t[i] * p[0] * e * ph.sin(), -p[0] * e * ph.sin()];
+                for k in 0..4 {
+                    let scale = 1.0 + exact[k].abs();
+                    assert!((j[i][k] - exact[k]).abs() <= 1e-12 * scale, "J[{i}][{k}] = {} vs {}", j[i][k], exact[k]);
+                    assert!((j[i][k] - jf[i][k]).abs() <= 1e-12 * scale, "J[{i}][{k}] vs the fixed-length Jacobian");
+                }
+            }
+            // the gradient of ½|r|² is Jᵀr
+            let (_, g) = residuals_vec_vjp(p, &t, &y, r.clone());
+            let (_, jtr) = normal_equations(&j, &r);
+            for k in 0..4 {
+                assert!((g[k] - jtr[k]).abs() <= 1e-12 * (1.0 + jtr[k].abs()), "{} vs {}", g[k], jtr[k]);
+            }
+        }
+        let (r, j) = residuals_vec_jacobian(START, &[], &[]);
+        assert!(r.is_empty() && j.is_empty());
+    }
+
+    #[test]
+    fn vec_residuals_fit_run_time_sized_data() {
+        let (t, y) = data(&TRUE, SIGMA, SEED);
+        let fixed = levenberg_marquardt(START, &t, &y, 100);
+        let vec = levenberg_marquardt_with(START, &t, &y, 100, residuals_vec_jacobian);
+        assert_eq!(fixed.steps.len(), vec.steps.len());
+        for k in 0..4 {
+            assert!((fixed.params[k] - vec.params[k]).abs() <= 1e-12, "{} vs {}", fixed.params[k], vec.params[k]);
+        }
+        let (t2, y2) = data_n(&TRUE, SIGMA, SEED + 1, M2);
+        let fit = levenberg_marquardt_with(START, &t2, &y2, 100, residuals_vec_jacobian);
+        assert!(fit.converged);
+        let tolerance = [0.1, 0.03, 0.03, 0.1];
+        for k in 0..4 {
+            assert!((fit.params[k] - TRUE[k]).abs() < tolerance[k], "{} = {}", NAMES[k], fit.params[k]);
+        }
     }
 
     #[test]

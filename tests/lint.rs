@@ -542,3 +542,54 @@ where
 pub fn generic_vector<F: num_traits::Float>(r: F, t: F) -> (F, F) {
     (r * t.cos(), r * t.sin())
 }
+
+// `Vec` outputs (issue 13): the forms a `Vec` result is returned in.
+
+#[differentiate]
+pub fn vec_out_collect(p: &[f64], xs: &[f64], ys: &[f64]) -> Vec<f64> {
+    xs.iter().zip(ys).map(|(x, y)| p[0] * (p[1] * x).exp() - y).collect()
+}
+
+#[differentiate(wrt(a))]
+pub fn vec_out_buffer(a: f64, x: &[f64]) -> Vec<f64> {
+    let mut r = vec![0.0; x.len()];
+    let mut acc = a;
+    for i in 0..x.len() {
+        acc = acc.sin() * x[i];
+        r[i] = acc;
+        if acc > 5.0 {
+            return r;
+        }
+    }
+    r
+}
+
+#[differentiate]
+pub fn vec_out_two_buffers(a: f64, b: f64) -> Vec<f64> {
+    if a > 1.0 {
+        return vec![a, b];
+    }
+    let mut r = Vec::with_capacity(2);
+    r.push(a * b);
+    if b > 0.0 {
+        r.push(b.ln());
+    }
+    r
+}
+
+#[differentiate]
+pub fn vec_out_call(p: &[f64], xs: &[f64]) -> f64 {
+    let r = vec_out_collect(p, xs, xs);
+    r.iter().map(|v| v * v).sum()
+}
+
+#[differentiate(wrt(a))]
+pub fn vec_out_constant(a: f64, xs: &[f64]) -> Vec<f64> {
+    let k = if a > 0.0 { 1.0 } else { 2.0 };
+    xs.iter().map(|x| x * k).collect()
+}
+
+#[differentiate]
+pub fn generic_vec_out<F: num_traits::Float>(xs: &[F], a: F) -> Vec<F> {
+    xs.iter().map(|x| *x * a).collect()
+}

@@ -1224,7 +1224,7 @@ impl Gen<'_> {
                     self.line("}", "}");
                     return false;
                 }
-                16 if self.returns_made < 2 && (self.all || self.loops.len() < 2) => {
+                16 if self.returns_made < 2 && (self.all || self.loops.len() < 2) && self.new_vec_return_ok() => {
                     self.returns_made += 1;
                     for e in &mut self.exited {
                         *e = true;
@@ -1289,7 +1289,11 @@ impl Gen<'_> {
                     self.idx.push((k, IdxKind::Any));
                     return false;
                 }
-                24 if self.sh.on("diverging_return") && self.returns_made < 2 && (self.all || self.loops.len() < 2) => {
+                24 if self.sh.on("diverging_return")
+                    && self.returns_made < 2
+                    && (self.all || self.loops.len() < 2)
+                    && self.new_vec_return_ok() =>
+                {
                     self.diverging_let(false);
                     return false;
                 }
@@ -2359,7 +2363,7 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     }
     // The vector family: the program's output (a vector, or `f64` and then at least one vector
     // helper) and its vector-valued helpers `vK_v0`, `vK_v1` (`vK_v1` may call `vK_v0`).
-    let vout = (vf && rng.chance(0.6)).then(|| Out::draw(rng));
+    let vout = (vf && rng.chance(0.6)).then(|| Out::draw(rng).vec_for(k));
     let mut vcallees: Vec<VCallee> = Vec::new();
     let vhelpers = match (vf, vout) {
         (false, _) => 0,

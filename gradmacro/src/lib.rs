@@ -301,8 +301,8 @@
 //! ```
 //!
 //! ## Vector outputs
-//! A function returning an array `[F; N]` (`N` written as a number) or a tuple of floats
-//! `(F, F, ..)` gets two companions instead of `f_grad`:
+//! A function returning an array `[F; N]` (`N` written as a number), a tuple of floats
+//! `(F, F, ..)` or a `Vec<F>` (below) gets two companions instead of `f_grad`:
 //!
 //! - `f_vjp(args.., seed) -> (value, G1, .., Gk)`: one reverse pass seeded with the output's
 //!   cotangent `seed` (same type as the value); each gradient is that of `Σ seed[i] · value[i]`.
@@ -347,6 +347,63 @@
 //! }
 //! let (_, d1, _) = reach_grad(0.3, 0.6);
 //! assert!(d1.abs() < 1e-12); // the reach does not depend on q1
+//! ```
+//!
+//! ### `Vec` outputs
+//! A function returning `Vec<F>`, whose length is known only when it runs (residuals of a data
+//! set, say), gets
+//!
+//! - `f_vjp(args.., seed: Vec<F>) -> (Vec<F>, G1, .., Gk)`: one reverse pass seeded with `seed`.
+//!   It panics (an `assert_eq!` with a message naming `f_vjp`) if `seed.len()` is not the length
+//!   of the `Vec` `f` returns for those arguments.
+//! - `f_jacobian(args..) -> (Vec<F>, Vec<G1>, .., Vec<Gk>)`: one row per output, row `i` the
+//!   gradient of output `i`. It runs the forward and the backward pass once per output (once for
+//!   an empty output): `n` outputs cost about `n` evaluations of `f_vjp`.
+//!
+//! The seed is taken by value, as the `[F; N]` companions take theirs, so that a differentiated
+//! caller hands its adjoint on without copying it.
+//!
+//! The value is returned in a buffer the body builds, and bit-identical to `f`'s:
+//!
+//! - a local buffer by name, as the tail expression or `return r;`: `vec![0.0; n]` or
+//!   `vec![a, b]` written by index (`r[i] = ..`), or `Vec::with_capacity(n)` / `Vec::new()`
+//!   grown by `push` (also after an early `return` from inside a loop, of a buffer declared
+//!   before it);
+//! - a `vec![..]` literal;
+//! - the `.collect()` of an iterator chain, `.collect::<Vec<f64>>()` or
+//!   `let r: Vec<f64> = ..collect(); r` (with `filter` too);
+//! - the result of a call to a `Vec`-valued function, through its `g_vjp`;
+//! - different buffers from different `return`s or arms (`if c { vec![x] } else { r }`): the
+//!   companions pick the one returned at run time.
+//!
+//! Anything else returned as a `Vec` (`x.to_vec()`, `r.clone()`, a differentiated parameter
+//! itself) is a compile error on the returned expression that lists these forms, and so is a new
+//! `Vec` (a literal, a `collect`) returned from inside a loop: declare the buffer before the loop,
+//! fill it and `return r;`. A buffer declared inside a loop cannot be returned either.
+//!
+//! A differentiated function calls a `Vec`-valued `g` through `g_vjp(args.., seed: Vec<F>)` at
+//! its top level: `let r = g(..);` read as `r[i]`, `r.iter()`, `r.len()`, or
+//! `let r: Vec<f64> = g(..);`. Inside a loop or an `if` arm such a call is a compile error
+//! (call it before).
+//!
+//! ```
+//! use gradmacro::differentiate;
+//!
+//! #[differentiate(wrt(p))]
+//! fn residuals(p: &[f64], xs: &[f64], ys: &[f64]) -> Vec<f64> {
+//!     xs.iter().zip(ys).map(|(x, y)| p[0] * (p[1] * x).exp() - y).collect()
+//! }
+//!
+//! let (xs, ys) = ([0.0, 1.0, 2.0], [1.0, 2.5, 7.0]);
+//! let (r, jp) = residuals_jacobian(&[1.0, 1.0], &xs, &ys);
+//! assert_eq!(r, residuals(&[1.0, 1.0], &xs, &ys));
+//! assert_eq!(jp.len(), 3); // one row per residual
+//! assert_eq!(jp[2], vec![2.0_f64.exp(), 2.0 * 2.0_f64.exp()]); // ∂r2/∂p0, ∂r2/∂p1
+//!
+//! // Jᵀr, the gradient of ½|r|², in one reverse pass:
+//! let (_, g) = residuals_vjp(&[1.0, 1.0], &xs, &ys, r.clone());
+//! let jtr0: f64 = (0..3).map(|i| jp[i][0] * r[i]).sum();
+//! assert!((g[0] - jtr0).abs() < 1e-12);
 //! ```
 //!
 //! Not yet: a `Vec<F>` output, an array length that is a constant or generic parameter.

@@ -6,6 +6,13 @@
 //! `let r: [f64; 2] = vK_v0(..); r[0]`, an untyped `let r = vK_v0(..);` read by index,
 //! `let (u, v) = vK_v0(..);`), and is checked through `vK_grad`. No `v` program is `forward`:
 //! forward mode cannot go through a vector-valued call (a spanned error).
+//!
+//! `Vec<f64>` outputs (issue 13): some programs whose output was drawn as `[f64; N]` return
+//! `Vec<f64>` instead (chosen from the program's number, so that the random stream, and every
+//! other program, stays as it was): `vec![..]` literals, and for the tail sometimes a
+//! `Vec::with_capacity` buffer filled by `push` or the `.collect()` of an array's elements.
+//! Their early `return`s stay out of loops (a new `Vec` returned from a loop is a documented
+//! error). Helpers never return `Vec`.
 
 use super::{CAP, E, Gen};
 
@@ -16,12 +23,14 @@ pub(super) enum Out {
     Arr(usize),
     /// `(f64, f64, ..)`
     Tup(usize),
+    /// `Vec<f64>` of this many elements.
+    Vec(usize),
 }
 
 impl Out {
     pub(super) fn n(self) -> usize {
         match self {
-            Out::Arr(n) | Out::Tup(n) => n,
+            Out::Arr(n) | Out::Tup(n) | Out::Vec(n) => n,
         }
     }
     /// The type with elements `f`.
@@ -29,6 +38,7 @@ impl Out {
         match self {
             Out::Arr(n) => format!("[{f}; {n}]"),
             Out::Tup(n) => format!("({})", vec![f; n].join(", ")),
+            Out::Vec(_) => format!("Vec<{f}>"),
         }
     }
     /// A value of this shape from its components.
@@ -36,13 +46,21 @@ impl Out {
         match self {
             Out::Arr(_) => format!("[{}]", items.join(", ")),
             Out::Tup(_) => format!("({})", items.join(", ")),
+            Out::Vec(_) => format!("vec![{}]", items.join(", ")),
         }
     }
     /// Component `i` of the value `v`.
     pub(super) fn get(self, v: &str, i: usize) -> String {
         match self {
-            Out::Arr(_) => format!("{v}[{i}]"),
+            Out::Arr(_) | Out::Vec(_) => format!("{v}[{i}]"),
             Out::Tup(_) => format!("{v}.{i}"),
+        }
+    }
+    /// For program `k`, some arrays become `Vec`s (no random draw: see the module's doc).
+    pub(super) fn vec_for(self, k: usize) -> Out {
+        match self {
+            Out::Arr(n) if k.is_multiple_of(2) => Out::Vec(n),
+            other => other,
         }
     }
     /// A random shape: mostly pairs.
@@ -66,6 +84,12 @@ pub(super) struct VCallee {
 const P_VCALL: f64 = 0.1;
 
 impl Gen<'_> {
+    /// Whether a `return` of a new value may be written here: not of a new `Vec` from inside a
+    /// loop (a documented error).
+    pub(super) fn new_vec_return_ok(&self) -> bool {
+        self.loops.is_empty() || !matches!(self.vout, Some(Out::Vec(_)))
+    }
+
     /// A statement calling a vector-valued helper, sometimes (`P_VCALL`).
     pub(super) fn vcall_hook(&mut self) -> bool {
         if self.vcallees.is_empty() || !self.rng.chance(P_VCALL) {
@@ -177,6 +201,41 @@ impl Gen<'_> {
         if self.rng.chance(0.2) {
             comps.reverse();
         }
+        if let Out::Vec(_) = out {
+            return self.vec_value(&comps);
+        }
         self.wrap_out(out, &comps)
+    }
+
+    /// A `Vec` of `comps` as the function's tail: a `vec![..]` literal, or a buffer built
+    /// before it (`push` onto `Vec::with_capacity`, `.collect()` of an array's elements) and
+    /// returned by name.
+    fn vec_value(&mut self, comps: &[E]) -> E {
+        let b = comps.iter().map(|e| e.b).fold(0.0, f64::max);
+        let r = self.name("rv");
+        match self.rng.below(3) {
+            0 => {
+                self.line(
+                    &format!("let mut {r} = Vec::with_capacity({});", comps.len()),
+                    &format!("let mut {r} = Vec::with_capacity({});", comps.len()),
+                );
+                for e in comps {
+                    self.line(&format!("{r}.push({});", e.p), &format!("{r}.push({});", e.d));
+                }
+                E::new(r.clone(), r, b)
+            }
+            1 => {
+                let p: Vec<String> = comps.iter().map(|e| e.p.clone()).collect();
+                let d: Vec<String> = comps.iter().map(|e| e.d.clone()).collect();
+                let a = self.name("ra");
+                self.line(&format!("let {a} = [{}];", p.join(", ")), &format!("let {a} = [{}];", d.join(", ")));
+                self.line(
+                    &format!("let {r}: Vec<f64> = {a}.iter().map(|v| *v * 1.0).collect();"),
+                    &format!("let {r}: Vec<D> = {a}.iter().map(|v| *v * D::from(1.0)).collect();"),
+                );
+                E::new(r.clone(), r, b)
+            }
+            _ => self.wrap_out(Out::Vec(comps.len()), comps),
+        }
     }
 }

@@ -172,7 +172,9 @@ fn arm_arrays(body: &Body, heap_adj: &HashSet<usize>, b: &Block, out: &mut Vec<A
             }
             Stmt::ArrayDecl { slot, .. } | Stmt::VCall { slot, .. } => {
                 let arr = &body.arrays[*slot];
-                if arr.read_in_loop {
+                // The buffer a `Vec` result returns is handed back after the forward pass.
+                let returned = body.vec_result.as_ref().is_some_and(|r| r.slots.contains(slot));
+                if arr.read_in_loop || returned {
                     let a = array_ident(*slot);
                     let pat = if arr.written { quote!(mut #a) } else { quote!(#a) };
                     // `[F; N]` has no `Default` in a generic function: zeros of its length.

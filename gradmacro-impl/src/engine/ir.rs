@@ -283,6 +283,17 @@ pub struct Body {
     pub params: Vec<Option<ValId>>,
     /// Items declared inside the body (`const`, `fn`, `use`), emitted before it.
     pub items: Vec<TokenStream>,
+    /// A `Vec` result: the buffer the function returns.
+    pub vec_result: Option<VecResult>,
+}
+
+/// The buffer a function returning `Vec<F>` returns: one local heap array slot, or one of
+/// several (different `return`s returning different buffers), chosen by `which`, which holds
+/// the slot's number plus one.
+#[derive(Clone, Debug)]
+pub struct VecResult {
+    pub which: Option<ValId>,
+    pub slots: Vec<SlotId>,
 }
 
 impl Stmt {

@@ -135,6 +135,7 @@ pub(super) struct Checkpoint {
     items: usize,
     returns: usize,
     stores: usize,
+    vec_returns: usize,
 }
 
 pub struct Lower<'a> {
@@ -169,6 +170,8 @@ pub struct Lower<'a> {
     pub item_kinds: HashMap<String, Kind>,
     /// The variable of the `let` being lowered, when it is read later as a vector.
     pub vector_hint: Option<String>,
+    /// For a `Vec` result, the buffers `return`ed so far (with where), in order.
+    pub vec_returns: Vec<(usize, Span)>,
 }
 
 impl<'a> Lower<'a> {
@@ -193,6 +196,7 @@ impl<'a> Lower<'a> {
             forced_active,
             item_kinds: HashMap::new(),
             vector_hint: None,
+            vec_returns: Vec::new(),
         }
     }
 
@@ -261,6 +265,7 @@ impl<'a> Lower<'a> {
             items: self.items.len(),
             returns: self.returns,
             stores: self.stores.len(),
+            vec_returns: self.vec_returns.len(),
         }
     }
 
@@ -273,6 +278,7 @@ impl<'a> Lower<'a> {
         self.items.truncate(cp.items);
         self.returns = cp.returns;
         self.stores.truncate(cp.stores);
+        self.vec_returns.truncate(cp.vec_returns);
     }
 
     pub fn error(&mut self, span: impl Spanned, msg: impl std::fmt::Display) {
@@ -322,14 +328,26 @@ impl<'a> Lower<'a> {
         for i in 0..n {
             self.bind(super::lower_vector::ret_name(i), Binding::Scalar { op: default_lit(), refs: 0 });
         }
+        if self.sig.output == super::sig::Output::Vec {
+            self.bind(super::lower_vec_out::RETV, Binding::Scalar { op: Operand::Lit(quote!(0usize)), refs: 0 });
+        }
 
         let mut out = Block::default();
         // The trailing expression goes to `$ret` inside: nothing comes back but `()`.
         let _ = self.lower_stmts_inner(&block.stmts, true, &mut out);
         let result = self.scalar(RET);
         let results = (0..n).map(|i| self.scalar(&super::lower_vector::ret_name(i))).collect();
-        let body =
-            Body { vals: self.vals, block: out, result, results, arrays: self.arrays, params, items: self.items };
+        let vec_result = self.vec_result(block, &out);
+        let body = Body {
+            vals: self.vals,
+            block: out,
+            result,
+            results,
+            arrays: self.arrays,
+            params,
+            items: self.items,
+            vec_result,
+        };
         (body, self.errors)
     }
 
@@ -358,7 +376,7 @@ impl<'a> Lower<'a> {
                     return self.let_else(l, &stmts[i + 1..], tail_returns, out);
                 }
                 // A vector result: each value the tail can end with is returned, by component.
-                syn::Stmt::Expr(e, None) if last && tail_returns && self.vector_out().is_some() => {
+                syn::Stmt::Expr(e, None) if last && tail_returns && self.returns_vector() => {
                     let _ = self.expr(&super::lower_vector::returnify(e), out);
                 }
                 syn::Stmt::Local(l)
@@ -509,63 +527,7 @@ impl<'a> Lower<'a> {
             Pat::Ident(_) | Pat::Slice(_) if self.let_row(pat, init, out) => {}
             Pat::Ident(_) if self.let_struct_elem(pat, init, out) => {}
             Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
-                let name = pi.ident.to_string();
-                let is_array_ty = matches!(ty, Some(syn::Type::Array(_)));
-                if let Some(lit) = self.vec_literal(strip(init)) {
-                    return self.declare_vec(&name, ty, lit, init, out);
-                }
-                let vector_ty = match ty {
-                    Some(syn::Type::Array(_)) => Some(false),
-                    Some(syn::Type::Tuple(t)) if !t.elems.is_empty() => Some(true),
-                    _ => None,
-                };
-                let shape = match ty {
-                    Some(syn::Type::Array(a)) => match &a.len {
-                        Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(n), .. }) => n.base10_parse::<usize>().ok().map(|n| (n, false)),
-                        _ => None,
-                    },
-                    Some(syn::Type::Tuple(t)) if !t.elems.is_empty() => Some((t.elems.len(), true)),
-                    _ => None,
-                };
-                let hinted = self.vector_hint.as_deref() == Some(name.as_str());
-                if (vector_ty.is_some() || hinted)
-                    && matches!(strip(init), Expr::Call(_) | Expr::MethodCall(_))
-                    && self.mentions_active(init)
-                {
-                    let ty_tokens = ty.map(ToTokens::to_token_stream);
-                    if let Some(b) = self.vector_call(strip(init), shape, ty_tokens, out) {
-                        self.bind(name, b);
-                        return;
-                    }
-                }
-                match strip(init) {
-                    Expr::Closure(c) => self.declare_closure(name, c, out),
-                    Expr::Call(c) if let Some(cap) = super::lower_push::empty_vec(c) => {
-                        self.declare_growable(name, cap, init, out);
-                    }
-                    Expr::MethodCall(m) if m.method == "collect" && m.args.is_empty() && self.mentions_active(init) => {
-                        let buffer = self.collect_into(m, out);
-                        self.bind(name, buffer);
-                    }
-                    Expr::Array(_) | Expr::Repeat(_) => self.declare_array(&name, ty, strip(init), out),
-                    _ if is_array_ty && !self.mentions_active(init) => {
-                        self.declare_array(&name, ty, strip(init), out);
-                    }
-                    _ => {
-                        let op = if !self.mentions_active(init) && self.is_simple(init) {
-                            let ty = match ty {
-                                Some(t) => Some(t.to_token_stream()),
-                                None if untyped_float(init) => Some(self.sig.float.path()),
-                                None => None,
-                            };
-                            Operand::Val(self.plain(init, ty, out))
-                        } else {
-                            let op = self.expr(init, out);
-                            self.typed(op, ty, init.span(), out)
-                        };
-                        self.bind(name, Binding::Scalar { op, refs: 0 });
-                    }
-                }
+                self.bind_ident(pi.ident.to_string(), ty, init, out);
             }
             Pat::Wild(_) => {
                 if !self.mentions_active(init) && self.is_simple(init) {
@@ -660,6 +622,70 @@ impl<'a> Lower<'a> {
                 if !self.mentions_active(init)
                     && self.destructure_vector_call(&ps.elems.iter().cloned().collect::<Vec<_>>(), false, ty, init, true, out) => {}
             other => self.error_tokens(other, "this pattern is not supported in a #[differentiate] body: bind a plain name (`let x = ...;`) or a tuple of names"),
+        }
+    }
+
+    /// `let name(: ty)? = init;` with a plain name.
+    pub(super) fn bind_ident(&mut self, name: String, ty: Option<&syn::Type>, init: &Expr, out: &mut Block) {
+        let is_array_ty = matches!(ty, Some(syn::Type::Array(_)));
+        if let Some(lit) = self.vec_literal(strip(init)) {
+            return self.declare_vec(&name, ty, lit, init, out);
+        }
+        let vector_ty = match ty {
+            Some(syn::Type::Array(_)) => Some(false),
+            Some(syn::Type::Tuple(t)) if !t.elems.is_empty() => Some(true),
+            _ => None,
+        };
+        let shape = match ty {
+            Some(syn::Type::Array(a)) => match &a.len {
+                Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(n), .. }) => {
+                    n.base10_parse::<usize>().ok().map(|n| (n, false))
+                }
+                _ => None,
+            },
+            Some(syn::Type::Tuple(t)) if !t.elems.is_empty() => Some((t.elems.len(), true)),
+            _ => None,
+        };
+        // `let r: Vec<f64> = g(..);`: a `Vec`-valued `g`, as a vector hint says for an array.
+        let hinted =
+            self.vector_hint.as_deref() == Some(name.as_str()) || ty.is_some_and(|t| super::sig::vec_elem(t).is_some());
+        if (vector_ty.is_some() || hinted)
+            && matches!(strip(init), Expr::Call(_) | Expr::MethodCall(_))
+            && self.mentions_active(init)
+        {
+            let ty_tokens = ty.map(ToTokens::to_token_stream);
+            if let Some(b) = self.vector_call(strip(init), shape, ty_tokens, out) {
+                self.bind(name, b);
+                return;
+            }
+        }
+        match strip(init) {
+            Expr::Closure(c) => self.declare_closure(name, c, out),
+            Expr::Call(c) if let Some(cap) = super::lower_push::empty_vec(c) => {
+                self.declare_growable(name, cap, init, out);
+            }
+            Expr::MethodCall(m) if m.method == "collect" && m.args.is_empty() && self.mentions_active(init) => {
+                let buffer = self.collect_into(m, out);
+                self.bind(name, buffer);
+            }
+            Expr::Array(_) | Expr::Repeat(_) => self.declare_array(&name, ty, strip(init), out),
+            _ if is_array_ty && !self.mentions_active(init) => {
+                self.declare_array(&name, ty, strip(init), out);
+            }
+            _ => {
+                let op = if !self.mentions_active(init) && self.is_simple(init) {
+                    let ty = match ty {
+                        Some(t) => Some(t.to_token_stream()),
+                        None if untyped_float(init) => Some(self.sig.float.path()),
+                        None => None,
+                    };
+                    Operand::Val(self.plain(init, ty, out))
+                } else {
+                    let op = self.expr(init, out);
+                    self.typed(op, ty, init.span(), out)
+                };
+                self.bind(name, Binding::Scalar { op, refs: 0 });
+            }
         }
     }
 

@@ -142,7 +142,7 @@ impl Lower<'_> {
                 self.assign(&a.left, &a.right, None, out);
                 unit()
             }
-            Expr::Return(r) if self.vector_out().is_some() => {
+            Expr::Return(r) if self.returns_vector() => {
                 self.vector_return(r, out);
                 unit()
             }

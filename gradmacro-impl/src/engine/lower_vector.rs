@@ -51,13 +51,11 @@ pub fn returnify(e: &Expr) -> Expr {
             Expr::Match(m)
         }
         // Already leaves the function, or never has a value.
-        Expr::Return(_)
-        | Expr::Loop(_)
-        | Expr::While(_)
-        | Expr::ForLoop(_)
-        | Expr::Macro(_)
-        | Expr::Break(_)
-        | Expr::Continue(_) => e.clone(),
+        Expr::Return(_) | Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) | Expr::Break(_) | Expr::Continue(_) => {
+            e.clone()
+        }
+        // `assert!` and its kin have no value; `vec![..]` is one (of a function returning `Vec`).
+        Expr::Macro(m) if !m.mac.path.is_ident("vec") => e.clone(),
         leaf => Expr::Return(syn::ExprReturn {
             attrs: Vec::new(),
             return_token: syn::Token![return](leaf.span()),
@@ -93,6 +91,8 @@ pub fn indexed_later(name: &syn::Ident, rest: &[syn::Stmt]) -> bool {
                 T::Ident(i) if i == name => match (toks.get(k + 1), toks.get(k + 2)) {
                     (Some(T::Group(g)), _) if g.delimiter() == proc_macro2::Delimiter::Bracket => return Some(true),
                     (Some(T::Punct(p)), Some(T::Literal(_))) if p.as_char() == '.' => return Some(true),
+                    // A float has no `iter`: `r.iter()` reads a vector (a `Vec` a call returned).
+                    (Some(T::Punct(p)), Some(T::Ident(m))) if p.as_char() == '.' && m == "iter" => return Some(true),
                     _ => {}
                 },
                 T::Group(g) => {
@@ -112,7 +112,7 @@ impl Lower<'_> {
     /// The number of components of the function's vector result, and whether it is a tuple.
     pub fn vector_out(&self) -> Option<(usize, bool)> {
         match self.sig.output {
-            Output::Scalar | Output::Rejected => None,
+            Output::Scalar | Output::Rejected | Output::Vec => None,
             Output::Array(n) => Some((n, false)),
             Output::Tuple(n) => Some((n, true)),
         }
@@ -120,7 +120,7 @@ impl Lower<'_> {
 
     /// `return value;` in a function with a vector result.
     pub(super) fn vector_return(&mut self, r: &syn::ExprReturn, out: &mut Block) {
-        let Some((n, tuple)) = self.vector_out() else { return };
+        let shape = self.vector_out();
         let Some(v) = &r.expr else {
             self.error(r.span(), "`return` needs a value in a function that returns a vector");
             return;
@@ -134,6 +134,7 @@ impl Lower<'_> {
                 let _ = self.expr(&returnify(&Expr::Block(b.clone())), out);
             }
             e => {
+                let Some((n, tuple)) = shape else { return self.vec_return(e, out) };
                 let ops = self.components(e, n, tuple, out);
                 for (i, op) in ops.into_iter().enumerate() {
                     self.set_scalar(&ret_name(i), op);
@@ -323,7 +324,17 @@ impl Lower<'_> {
                 quote!((#(#zs,)*))
             }
             None => {
-                if self.loop_depth > 0 || self.branch_depth > 0 {
+                let vec_ty = ty.as_ref().is_some_and(|t| {
+                    syn::parse2::<syn::Type>(t.clone()).is_ok_and(|t| super::sig::vec_elem(&t).is_some())
+                });
+                if vec_ty && (self.loop_depth > 0 || self.branch_depth > 0) {
+                    // Its adjoint, as long as the `Vec`, is declared beside it by the forward
+                    // pass and read by the backward pass after the loop or arm has ended.
+                    self.error_tokens(
+                        e,
+                        "a call to a `Vec`-valued function inside a loop or an `if`/`match` arm is not supported: call it once before the loop or the `if`, at the top level of the function (`let r = g(..);`), and read `r` there",
+                    );
+                } else if self.loop_depth > 0 || self.branch_depth > 0 {
                     self.error_tokens(
                         e,
                         "the length of this call's result is not known here: write its type (`let r: [f64; 3] = g(..);`) or destructure it (`let [x, y, z] = g(..);`)",

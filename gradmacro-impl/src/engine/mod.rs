@@ -31,6 +31,7 @@ mod lower_match;
 mod lower_nested;
 mod lower_push;
 mod lower_struct;
+mod lower_vec_out;
 mod lower_vector;
 mod reverse;
 mod reverse_loop;
@@ -42,6 +43,7 @@ mod struct_companion;
 mod tangent;
 mod unsupported;
 mod vector;
+mod vector_vec;
 
 use std::collections::{HashMap, HashSet};
 
@@ -212,7 +214,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         errors.push(syn::Error::new_spanned(
             ty,
             format!(
-                "a generic function computes in its float type `{f}`: return `{f}` (or `[{f}; N]`, a tuple of `{f}`)"
+                "a generic function computes in its float type `{f}`: return `{f}` (or `[{f}; N]`, a tuple of `{f}`, `Vec<{f}>`)"
             ),
         ));
     }
@@ -465,6 +467,7 @@ fn emit_parts(sig: &Sig, body: &Body) -> Parts {
         needed.insert(reverse::Ref::Val(r));
     }
     needed.extend(body.results.iter().filter_map(ir::Operand::val).map(reverse::Ref::Val));
+    needed.extend(body.vec_result.as_ref().and_then(|r| r.which).map(reverse::Ref::Val));
     let plans: HashMap<_, _> = rev.plans.clone();
     let fused: HashMap<_, _> = rev
         .fused

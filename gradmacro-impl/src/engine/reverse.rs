@@ -489,6 +489,7 @@ impl<'a> Rev<'a> {
                 self.contribute(v, s, None, &mut out);
             }
         }
+        self.seed_vec_result(&mut out);
         let block = &self.body.block;
         // A vector output's Jacobian may run the backward code once per output: it must not
         // hold forward code.
@@ -502,7 +503,7 @@ impl<'a> Rev<'a> {
 
     /// The adjoint of an active array (a parameter's gradient or a local array's adjoint),
     /// marked used so that it is declared.
-    fn array_adj_target(&mut self, array: ArrayRef) -> Ident {
+    pub(super) fn array_adj_target(&mut self, array: ArrayRef) -> Ident {
         match array {
             ArrayRef::Param(i) => {
                 self.param_adj_used.insert(i);

@@ -218,6 +218,8 @@ pub enum Output {
     Array(usize),
     /// `(F, F, ..)`.
     Tuple(usize),
+    /// `Vec<F>`: its length is known only at run time.
+    Vec,
     /// A vector the macro does not take (a `Vec`, an array of unwritten length): reported, and
     /// no companion is generated.
     Rejected,

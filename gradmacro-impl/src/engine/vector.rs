@@ -23,7 +23,7 @@ pub fn seed_ident() -> Ident {
 
 /// The shape of a vector return type, or an error saying what to write instead.
 pub fn output_of(ty: &Type) -> Result<(Output, Float), syn::Error> {
-    let wanted = "#[differentiate] needs a function that returns `f64` or `f32` (it gets `f_grad`), or an array `[f64; N]` or a tuple of floats `(f64, f64)` (it gets `f_vjp` and `f_jacobian`)";
+    let wanted = "#[differentiate] needs a function that returns `f64` or `f32` (it gets `f_grad`), an array `[f64; N]`, a tuple of floats `(f64, f64)` or a `Vec<f64>` (it gets `f_vjp` and `f_jacobian`)";
     match ty {
         Type::Paren(p) => output_of(&p.elem),
         Type::Group(g) => output_of(&g.elem),
@@ -59,10 +59,7 @@ pub fn output_of(ty: &Type) -> Result<(Output, Float), syn::Error> {
                 )),
             }
         }
-        other if vec_elem(other).is_some() => Err(syn::Error::new_spanned(
-            other,
-            "#[differentiate] does not support returning a `Vec` yet: return an array `[f64; N]` (its length must be written in the type)",
-        )),
+        other if let Some(f) = vec_elem(other) => Ok((Output::Vec, f)),
         other => {
             Err(syn::Error::new_spanned(other, format!("{wanted}: return the values you want the derivatives of")))
         }
@@ -83,7 +80,9 @@ pub fn expand(
         let errs = errors.to_compile_errors();
         return quote!(#item #errs);
     }
+    let is_vec = sig.output == Output::Vec;
     let bodies = match lower_body(sig, block) {
+        Ok(body) if errors.is_empty() && is_vec => Some(super::vector_vec::bodies(sig, s, &body)),
         Ok(body) if errors.is_empty() => Some(bodies(sig, &body)),
         Ok(_) => None,
         Err(e) => {
@@ -91,7 +90,8 @@ pub fn expand(
             None
         }
     };
-    let (vjp_header, jac_header) = headers(sig, attrs, vis, s);
+    let (vjp_header, jac_header) =
+        if is_vec { super::vector_vec::headers(sig, attrs, vis, s) } else { headers(sig, attrs, vis, s) };
     let item = quote!(#[allow(dead_code)] #item);
     match bodies {
         Some((vjp, jac)) if errors.is_empty() => {
@@ -114,7 +114,7 @@ fn shape(sig: &Sig) -> (usize, bool) {
     match sig.output {
         Output::Array(n) => (n, false),
         Output::Tuple(n) => (n, true),
-        Output::Scalar | Output::Rejected => (1, false),
+        Output::Scalar | Output::Rejected | Output::Vec => (1, false),
     }
 }
 
