@@ -542,3 +542,38 @@ where
 pub fn generic_vector<F: num_traits::Float>(r: F, t: F) -> (F, F) {
     (r * t.cos(), r * t.sin())
 }
+
+// `checkpoint` (issue 15 item 2): the snapshot store, the segment re-run, an integer counter
+// carried beside the float, a loop over an active slice, an `if` in the body, `f32`.
+#[differentiate(checkpoint)]
+pub fn checkpointed(x: f64, k: f64, n: usize) -> f64 {
+    let mut y = x;
+    let mut j = 0usize;
+    for i in 0..n {
+        j += i % 3;
+        #[allow(clippy::cast_precision_loss)]
+        let c = j as f64;
+        y = if y > 0.5 { y.sin() * k + x } else { y * c.cos() };
+    }
+    y
+}
+
+#[differentiate(checkpoint, wrt(w, y0))]
+pub fn checkpointed_slice(w: &[f64], y0: f64, data: &[f64]) -> f64 {
+    let mut y = y0;
+    for (&wi, d) in w.iter().zip(data.iter()) {
+        y = (y * wi).tanh() + d;
+    }
+    y
+}
+
+#[differentiate(checkpoint, forward, hessian)]
+pub fn checkpointed_f32(x: f32, steps: usize) -> f32 {
+    let mut p = x;
+    let mut v = 0.0;
+    for _ in 0..steps {
+        v -= 0.01 * p;
+        p += 0.01 * v;
+    }
+    p
+}

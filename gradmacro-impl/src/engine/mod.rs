@@ -33,6 +33,7 @@ mod lower_push;
 mod lower_struct;
 mod lower_vector;
 mod reverse;
+mod reverse_checkpoint;
 mod reverse_loop;
 mod reverse_sparse;
 mod scope;
