@@ -577,3 +577,18 @@ pub fn checkpointed_f32(x: f32, steps: usize) -> f32 {
     }
     p
 }
+
+#[differentiate(checkpoint)]
+pub fn checkpointed_while(x: f64, tol: f64) -> f64 {
+    let mut y = 1.0;
+    let mut steps = 0;
+    while steps < 100 {
+        let next = y - (y * y * y - x) / (3.0 * y * y);
+        steps += 1;
+        if (next - y).abs() < tol {
+            return next;
+        }
+        y = next;
+    }
+    y
+}

@@ -55,6 +55,27 @@ impl<S> Checkpoints<S> {
     pub fn save(&mut self, state: S) {
         self.saved.push(state);
         self.left = self.every;
+        if self.saved.len() > 2 * self.every + 2 {
+            self.thin();
+        }
+    }
+
+    /// More snapshots than the trip count foretold (a `while` loop, whose count is unknown: its
+    /// store starts with segments of 1): segments twice as long, every other snapshot dropped.
+    /// The snapshots stay at the multiples of `every`, and with `s` of them `every` stays above
+    /// `s / 2`, so `n` iterations keep about `2√(2n)` entries, store and tape together.
+    #[cold]
+    fn thin(&mut self) {
+        let mut k = 0;
+        self.saved.retain(|_| {
+            k += 1;
+            k % 2 == 1
+        });
+        // The current segment began at snapshot `count / every`: kept when it is even, else the
+        // iteration is half-way through a segment of the new length.
+        let odd = (self.count / self.every) % 2 == 1;
+        self.every *= 2;
+        self.left = if odd { self.every / 2 } else { self.every };
     }
 
     /// One iteration ran.
@@ -110,6 +131,36 @@ mod tests {
                 seen.splice(0..0, segment);
             }
             assert_eq!(seen, (0..n).collect::<Vec<_>>(), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_trip_count_thins_the_snapshots() {
+        for hint in [0, 1, 10] {
+            for n in [0usize, 1, 2, 3, 7, 8, 9, 100, 1000, 4097, 100_000] {
+                let mut ck = Checkpoints::new(hint);
+                let mut i = 0;
+                let mut most = 0;
+                loop {
+                    if ck.due() {
+                        ck.save(i);
+                    }
+                    if i == n {
+                        break;
+                    }
+                    i += 1;
+                    ck.step();
+                    most = most.max(ck.saved.len() + ck.every());
+                }
+                let bound = 3 * segment_length(2 * n) + 8;
+                assert!(most <= bound, "hint {hint}, n = {n}: {most} entries > {bound}");
+                let mut seen = Vec::new();
+                while let Some((from, len)) = ck.pop() {
+                    assert!(len <= ck.every());
+                    seen.splice(0..0, from..from + len);
+                }
+                assert_eq!(seen, (0..n).collect::<Vec<_>>(), "hint {hint}, n = {n}");
+            }
         }
     }
 

@@ -266,12 +266,15 @@
 //!
 //! Checkpointed: loops at the function's top level that the plain reversal tapes, over a range
 //! (`for i in a..b`), over the elements of a slice, array or `Vec` parameter (`for &w in ws`,
-//! `ws.iter()`, with `enumerate`, `zip`, `rev`, `skip`, `take`, `step_by`), whose body computes
-//! values, with `if`s and calls, and carries any number of variables (floats, integer counters).
-//! Every other loop keeps the plain tape under the option, with the same gradient: `while` and
-//! `loop` (their trip count is not known when they start), loops with `break`, `continue` or
-//! `return`, loops that write, declare or push to a local array, loops nested in another loop or
-//! containing one, loops inside an `if` arm, and loops over a local array or an owned iterator.
+//! `ws.iter()`, with `enumerate`, `zip`, `rev`, `skip`, `take`, `step_by`), and `while` and
+//! `loop` loops, with `break`, `continue` and `return` inside, whose body computes values, with
+//! `if`s and calls, and carries any number of variables (floats, integer counters). A `while`
+//! loop's trip count is not known when it starts: its segments start at one iteration and
+//! double whenever the snapshots outnumber twice the segment length, which keeps about
+//! `2√(2n)` entries. Every other loop keeps the plain tape under the option, with the same
+//! gradient: loops that write, declare or push to a local array, loops nested in another loop or
+//! containing one, loops inside an `if` arm (or after an early `return`, which puts the rest of
+//! the function in one), and loops over a local array or an owned iterator.
 //! Loops the backward pass recomputes (sums over data) need no tape and are not changed.
 //!
 //! ```

@@ -198,7 +198,7 @@ impl Fwd<'_> {
         quote!(#i)
     }
 
-    fn op(&self, o: &Operand) -> TokenStream {
+    pub(super) fn op(&self, o: &Operand) -> TokenStream {
         match o {
             Operand::Val(v) => self.name(*v),
             Operand::Lit(t) => t.clone(),

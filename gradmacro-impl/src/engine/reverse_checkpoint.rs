@@ -10,11 +10,14 @@
 //! forward code runs twice.
 //!
 //! Only loops the plain reversal tapes, at the function's top level (not inside another loop or
-//! an `if` arm, which hand their tapes around), that run a number of times their iterator knows
-//! when they start (`for` over a range or over an iterator that borrows a slice, array or
-//! parameter), with no `break`, `continue` or `return`, and whose body only computes values
-//! (no local array written, declared or pushed to, no nested loop): a segment then runs again
-//! exactly as it first ran. Every other loop keeps the plain tape.
+//! an `if` arm, which hand their tapes around), whose body only computes values (no local array
+//! written, declared or pushed to, no nested loop): a segment then runs again exactly as it
+//! first ran. Every other loop keeps the plain tape. A `for` loop's iterator must be cheap to
+//! clone and borrow only what outlives the backward pass; its size hint sets the segment length.
+//! A `while` loop's store starts with segments of one iteration and doubles them as the
+//! snapshots pile up (`Checkpoints::save`). A `break`, `continue` or `return` in the body ends its
+//! iteration (the body is structured, its exit code is tested at its end): the forward loop
+//! counts the iteration that stopped it, and its segment runs again up to it.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -50,14 +53,14 @@ impl Rev<'_> {
                     && syn::parse2::<syn::Expr>(iterable.clone())
                         .is_ok_and(|e| super::reverse_loop::borrows(&e, &|e| self.borrowed_param(e)))
             }
-            LoopKind::While { .. } => false,
+            // Its store starts with segments of 1 and doubles them as the snapshots pile up; its
+            // condition runs again with each iteration.
+            LoopKind::While { cond_block, .. } => computes_only(cond_block),
         };
         self.sig.checkpoint
             && iterates
             && self.frames.len() == 1
             && self.loop_depth == 0
-            && l.exit_code.is_none()
-            && l.exit_after.is_none()
             && l.written_arrays.is_empty()
             && computes_only(&l.body)
     }
@@ -81,16 +84,18 @@ impl Rev<'_> {
         let pat = pattern(&fwd, l);
         let rerun = fwd.segment(l, plan);
         let slots = l.carried.iter().map(|c| slot_ident(c.slot));
-        B::Group {
-            head: quote! {
-                while let ::core::option::Option::Some((((#(mut #slots,)*), #it), #len)) = #ck.pop()
-            },
-            body: vec![
-                B::Raw(quote!(for #pat in ::core::iter::Iterator::take(#it, #len) { #rerun })),
-                B::Group { head: header, body: backward, tail: None },
-            ],
-            tail: None,
-        }
+        let (head, replay) = if let LoopKind::While { .. } = l.kind {
+            (
+                quote!(while let ::core::option::Option::Some(((#(mut #slots,)*), #len)) = #ck.pop()),
+                quote!(for _ in 0..#len { #rerun }),
+            )
+        } else {
+            (
+                quote!(while let ::core::option::Option::Some((((#(mut #slots,)*), #it), #len)) = #ck.pop()),
+                quote!(for #pat in ::core::iter::Iterator::take(#it, #len) { #rerun }),
+            )
+        };
+        B::Group { head, body: vec![B::Raw(replay), B::Group { head: header, body: backward, tail: None }], tail: None }
     }
 }
 
@@ -104,10 +109,30 @@ fn pattern(fwd: &Fwd<'_>, l: &Loop) -> TokenStream {
 }
 
 impl Fwd<'_> {
-    /// The forward loop: the iteration (`iteration`, without tape pushes), with a snapshot of
-    /// the carried slots and the iterator before each segment's first.
-    pub(super) fn checkpointed_loop(&self, l: &Loop, pre: &mut TokenStream, iteration: &TokenStream) -> TokenStream {
+    /// The forward loop: `entries` then `rest`, the iteration without tape pushes, with a
+    /// snapshot of the carried slots (and the iterator) before each segment's first.
+    pub(super) fn checkpointed_loop(
+        &self,
+        l: &Loop,
+        pre: &mut TokenStream,
+        entries: &TokenStream,
+        rest: &TokenStream,
+    ) -> TokenStream {
         let (ck, it, tape) = (store_ident(l.id), iter_ident(l.id), tape_ident(l.id));
+        // Floats are copied; another carried value (an integer counter, say) is cloned.
+        let state: Vec<TokenStream> = l
+            .carried
+            .iter()
+            .map(|c| {
+                let s = slot_ident(c.slot);
+                let info = &self.body.vals[c.entry];
+                if info.active || info.kind == super::ir::Kind::Float {
+                    quote!(#s)
+                } else {
+                    quote!(::gradmacro::__private::keep(&#s))
+                }
+            })
+            .collect();
         let iter = match &l.kind {
             LoopKind::ForIter { iterable, iterable_uses, .. } => {
                 // In the dual program, a bound computed from active values reads their value parts.
@@ -120,22 +145,31 @@ impl Fwd<'_> {
                 pre.extend(prim);
                 quote!(0..#len)
             }
-            LoopKind::While { .. } => TokenStream::new(),
+            LoopKind::While { cond_block, cond } => {
+                pre.extend(quote! {
+                    let mut #ck = ::gradmacro::__private::Checkpoints::new(0);
+                    let mut #tape = ::gradmacro::__private::Vec::with_capacity(#ck.every());
+                });
+                let cond_code = self.inner().block(cond_block);
+                let test = while_test(self, cond);
+                return quote! {
+                    loop {
+                        if #ck.due() {
+                            #ck.save((#(#state,)*));
+                        }
+                        #entries
+                        #cond_code
+                        #test
+                        #ck.step();
+                        #rest
+                    }
+                };
+            }
         };
         pre.extend(quote! {
             let mut #it = #iter;
             let mut #ck = ::gradmacro::__private::Checkpoints::new(::core::iter::Iterator::size_hint(&#it).0);
             let mut #tape = ::gradmacro::__private::Vec::with_capacity(#ck.every());
-        });
-        // Floats are copied; another carried value (an integer counter, say) is cloned.
-        let state = l.carried.iter().map(|c| {
-            let s = slot_ident(c.slot);
-            let info = &self.body.vals[c.entry];
-            if info.active || info.kind == super::ir::Kind::Float {
-                quote!(#s)
-            } else {
-                quote!(::gradmacro::__private::keep(&#s))
-            }
         });
         let pat = pattern(self, l);
         quote! {
@@ -147,7 +181,8 @@ impl Fwd<'_> {
                     break;
                 };
                 #ck.step();
-                #iteration
+                #entries
+                #rest
             }
         }
     }
@@ -157,9 +192,26 @@ impl Fwd<'_> {
     fn segment(&self, l: &Loop, plan: &LoopPlan) -> TokenStream {
         let tape = tape_ident(l.id);
         let entries = self.entries(l);
+        // A `while` loop's condition again (the body may read what it computes); its test
+        // passed in every iteration of the segment.
+        let cond = match &l.kind {
+            LoopKind::While { cond_block, .. } => self.inner().block(cond_block),
+            _ => TokenStream::new(),
+        };
         let body = self.inner().block(&l.body);
         let vals = plan.tape_vals.iter().map(|v| self.name(*v));
         let write_back = self.write_back(l);
-        quote!(#entries #body #tape.push((#(#vals,)*)); #write_back)
+        quote!(#entries #cond #body #tape.push((#(#vals,)*)); #write_back)
+    }
+}
+
+/// A `while` loop's test: none for `loop { .. }` (a `while true`).
+fn while_test(fwd: &Fwd<'_>, cond: &super::ir::Operand) -> TokenStream {
+    match cond {
+        super::ir::Operand::Lit(t) if t.to_string() == "true" => TokenStream::new(),
+        c => {
+            let c = fwd.op(c);
+            quote!(if !(#c) { break; })
+        }
     }
 }

@@ -81,7 +81,10 @@ impl Fwd<'_> {
 
         let iteration = quote!(#entries #head_body #body #fused_backward #tail_push #write_back #exit);
         let lp = match &l.kind {
-            _ if plan.checkpoint => self.checkpointed_loop(l, &mut pre, &iteration),
+            _ if plan.checkpoint => {
+                let rest = quote!(#head_body #body #fused_backward #tail_push #write_back #exit);
+                self.checkpointed_loop(l, &mut pre, &entries, &rest)
+            }
             LoopKind::ForIter { pat, iterable, iterable_uses, .. } => {
                 // In the dual program, a bound computed from active values reads their value parts.
                 let (prim, iterable) = self.plain(iterable, iterable_uses);
