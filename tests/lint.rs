@@ -593,3 +593,53 @@ pub fn vec_out_constant(a: f64, xs: &[f64]) -> Vec<f64> {
 pub fn generic_vec_out<F: num_traits::Float>(xs: &[F], a: F) -> Vec<F> {
     xs.iter().map(|x| *x * a).collect()
 }
+
+// `checkpoint` (issue 15 item 2): the snapshot store, the segment re-run, an integer counter
+// carried beside the float, a loop over an active slice, an `if` in the body, `f32`.
+#[differentiate(checkpoint)]
+pub fn checkpointed(x: f64, k: f64, n: usize) -> f64 {
+    let mut y = x;
+    let mut j = 0usize;
+    for i in 0..n {
+        j += i % 3;
+        #[allow(clippy::cast_precision_loss)]
+        let c = j as f64;
+        y = if y > 0.5 { y.sin() * k + x } else { y * c.cos() };
+    }
+    y
+}
+
+#[differentiate(checkpoint, wrt(w, y0))]
+pub fn checkpointed_slice(w: &[f64], y0: f64, data: &[f64]) -> f64 {
+    let mut y = y0;
+    for (&wi, d) in w.iter().zip(data.iter()) {
+        y = (y * wi).tanh() + d;
+    }
+    y
+}
+
+#[differentiate(checkpoint, forward, hessian)]
+pub fn checkpointed_f32(x: f32, steps: usize) -> f32 {
+    let mut p = x;
+    let mut v = 0.0;
+    for _ in 0..steps {
+        v -= 0.01 * p;
+        p += 0.01 * v;
+    }
+    p
+}
+
+#[differentiate(checkpoint)]
+pub fn checkpointed_while(x: f64, tol: f64) -> f64 {
+    let mut y = 1.0;
+    let mut steps = 0;
+    while steps < 100 {
+        let next = y - (y * y * y - x) / (3.0 * y * y);
+        steps += 1;
+        if (next - y).abs() < tol {
+            return next;
+        }
+        y = next;
+    }
+    y
+}

@@ -45,6 +45,9 @@ mod structs;
 // Generic twins `pK_g<F: Float>` of the `p` programs that can be written generically.
 #[path = "gen/generic.rs"]
 mod generic;
+// `checkpoint` on half the programs whose loops it changes (issue 15 item 2).
+#[path = "gen/checkpoint.rs"]
+mod checkpoint;
 use vector::{Out, VCallee};
 
 // The engine's own source, as `gradmacro-impl/tests/common/mod.rs` includes it: the soundness
@@ -166,6 +169,7 @@ fn main() {
     println!("cargo:rerun-if-changed=gen/loop_break.rs");
     println!("cargo:rerun-if-changed=gen/structs.rs");
     println!("cargo:rerun-if-changed=gen/generic.rs");
+    println!("cargo:rerun-if-changed=gen/checkpoint.rs");
     let seed = match env::var("GRADMACRO_VERIFY_SEED") {
         Ok(s) if !s.trim().is_empty() => s
             .trim()
@@ -236,6 +240,10 @@ fn main() {
     }
     table.push_str("];\n");
     out.push_str(&table);
+    checkpoint::COUNT.with(|c| {
+        let (p, v) = c.get();
+        let _ = writeln!(out, "pub const CHECKPOINTED: usize = {p};\npub const VCHECKPOINTED: usize = {v};");
+    });
     let dir = env::var("OUT_DIR").expect("OUT_DIR is set by cargo");
     fs::write(Path::new(&dir).join("programs.rs"), out).expect("OUT_DIR is writable");
     fs::write(Path::new(&dir).join("soundness.rs"), soundness(seed, all, sh)).expect("OUT_DIR is writable");
@@ -2542,6 +2550,12 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     let hargs: Vec<String> =
         targs.iter().map(|a| if a.starts_with("&t[") { format!("{}.to_vec()", &a[1..]) } else { a.clone() }).collect();
     let (ret_p, ret_d) = vout.map_or(("f64".to_string(), "D".to_string()), |o| (o.ty("f64"), o.ty("D")));
+    let attr = if sound {
+        attr
+    } else {
+        let item = format!("pub fn {pre}{k}({}) -> {ret_p} {{\n{body_p}}}\n", params_p.join(", "));
+        checkpoint::attribute(attr, &item, rng.0, vf)
+    };
     let src = format!("{helpers_p}{attr}\npub fn {pre}{k}({}) -> {ret_p} {{\n{body_p}}}\n", params_p.join(", "));
     let mut out = String::new();
     let _ = writeln!(out, "\npub const SRC_{}{k}: &str = r##\"{src}\"##;\n", pre.to_uppercase());

@@ -252,6 +252,53 @@
 //! assert_eq!((hv_x, hv_y), (602.0, -300.0));
 //! ```
 //!
+//! ## Long loops: checkpointing
+//! A loop that carries a value from one iteration into the next (`y = y.sin() * k + x`, a
+//! time-stepping simulation) keeps a tape of what its backward pass needs: its length grows with
+//! the trip count `n` (10⁷ steps of two floats: 160 MB). `#[differentiate(checkpoint)]`
+//! (combined with the others as `#[differentiate(wrt(x), checkpoint, hessian)]`) runs such loops
+//! with two-level checkpointing instead: the forward pass saves the loop's state (its carried
+//! variables and its iterator) every `c = ⌈√n⌉` iterations; the backward pass runs each segment
+//! again from its snapshot, last segment first, into a tape of at most `c` entries that it then
+//! pops. Memory: about `2√n` entries instead of `n` (at `n = 10⁶`, 40 kB instead of 16 MB, see
+//! BENCHMARKS.md); cost: the loop body's forward code runs twice, once more per iteration than
+//! the plain tape. The gradient is bit-identical to the one without `checkpoint` (the segments
+//! run the same operations in the same order).
+//!
+//! Checkpointed: loops at the function's top level that the plain reversal tapes, over a range
+//! (`for i in a..b`), over the elements of a slice, array or `Vec` parameter (`for &w in ws`,
+//! `ws.iter()`, with `enumerate`, `zip`, `rev`, `skip`, `take`, `step_by`), and `while` and
+//! `loop` loops, with `break`, `continue` and `return` inside, whose body computes values, with
+//! `if`s and calls, and carries any number of variables (floats, integer counters). A `while`
+//! loop's trip count is not known when it starts: its segments start at one iteration and
+//! double whenever the snapshots outnumber twice the segment length, which keeps about
+//! `2√(2n)` entries. Every other loop keeps the plain tape under the option, with the same
+//! gradient: loops that write, declare or push to a local array, loops nested in another loop or
+//! containing one, loops inside an `if` arm (or after an early `return`, which puts the rest of
+//! the function in one), and loops over a local array or an owned iterator.
+//! Loops the backward pass recomputes (sums over data) need no tape and are not changed.
+//!
+//! ```
+//! use gradmacro::differentiate;
+//!
+//! #[differentiate(checkpoint)]
+//! fn simulate(x: f64, k: f64, steps: usize) -> f64 {
+//!     let mut y = x;
+//!     for _ in 0..steps {
+//!         y = y.sin() * k + x;
+//!     }
+//!     y
+//! }
+//!
+//! // 10⁶ steps: about 2000 tape and snapshot entries live at once, not 10⁶.
+//! let (y, dx, dk) = simulate_grad(0.4, 0.9, 1_000_000);
+//! assert_eq!(y, simulate(0.4, 0.9, 1_000_000));
+//! let h = 1e-6;
+//! let fd = (simulate(0.4, 0.9 + h, 1_000_000) - simulate(0.4, 0.9 - h, 1_000_000)) / (2.0 * h);
+//! assert!((dk - fd).abs() < 1e-6 * fd.abs().max(1.0));
+//! # let _ = dx;
+//! ```
+//!
 //! ## Generic functions
 //! A function generic over its float type, `fn f<F: num_traits::Float>(..) -> F` (the bound may
 //! add `FloatConst`, `Debug`, ..., inline or in a `where` clause; const generics as usual), gets
@@ -580,7 +627,8 @@
 //! name), hygienic internal names. Straight-line code and loops that only read fixed values and
 //! accumulate allocate nothing (their iterations are recomputed in the backward pass); loops that
 //! carry a value from one iteration into the next keep the values the backward pass needs on a
-//! `Vec` tape sized up front.
+//! `Vec` tape sized up front, or, under `checkpoint`, snapshots every `⌈√n⌉` iterations and a
+//! tape of one segment (see "Long loops: checkpointing").
 //!
 //! `f` itself is emitted exactly as written, with one attribute added: `#[allow(dead_code)]`,
 //! because calling only `f_grad` is a use of `f`; when neither is called, `f_grad` still warns.
@@ -640,6 +688,9 @@ pub trait Differentiable: Sized {
 pub mod __private {
     /// The `Vec` generated code names: tapes and the gradients of slices and `Vec`s.
     pub use ::alloc::vec::Vec;
+
+    /// The snapshot store of `#[differentiate(checkpoint)]` loops.
+    pub use crate::checkpoint::{Checkpoints, keep};
 
     /// `f_hvp` and `f_hessian`'s dual number (value and one tangent) and its helpers; its
     /// transcendental methods need `std`.
@@ -1152,6 +1203,8 @@ pub mod __private {
 }
 
 pub mod check;
+
+mod checkpoint;
 
 #[cfg(feature = "std")]
 mod dual;

@@ -32,6 +32,13 @@ fn oracle() {
         programs::PROGRAMS.len(),
         programs::GENERIC_SKIPPED
     );
+    println!(
+        "checkpoint: {} of {} programs and {} of {} vector programs are `#[differentiate(checkpoint)]` (half of those whose expansion it changes)",
+        programs::CHECKPOINTED,
+        programs::PROGRAMS.len(),
+        programs::VCHECKPOINTED,
+        programs::VPROGRAMS.len()
+    );
     assert!(report.failures.is_empty(), "{} failures", report.failures.len());
     // the generic twins `pK_g<F: Float>`: `pK_g_grad::<f64>` and `pK_g_jvp::<f64>` bit-identical
     // to `pK_grad` and `pK_jvp` at every checked point (a mismatch is a failure above)

@@ -331,6 +331,8 @@ impl Names {
             "ds" => ("carry", "carry", true, format!("__s{n}")),
             "g" => ("g", "g", true, format!("__g{n}")),
             "tape" => ("tape", "tape", false, String::new()),
+            "ck" => ("snapshots", "snapshots", false, String::new()),
+            "cn" => ("segment", "segment", false, String::new()),
             "it" => ("iter", "iter", false, String::new()),
             "n" => ("count", "count", false, String::new()),
             "x" => ("exit", "exit", false, String::new()),

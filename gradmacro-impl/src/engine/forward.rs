@@ -203,12 +203,12 @@ fn has_store(body: &Body, b: &Block) -> bool {
 }
 
 impl Fwd<'_> {
-    fn name(&self, v: ValId) -> TokenStream {
+    pub(super) fn name(&self, v: ValId) -> TokenStream {
         let i = val_ident(&self.body.vals, v);
         quote!(#i)
     }
 
-    fn op(&self, o: &Operand) -> TokenStream {
+    pub(super) fn op(&self, o: &Operand) -> TokenStream {
         match o {
             Operand::Val(v) => self.name(*v),
             Operand::Lit(t) => t.clone(),
@@ -217,7 +217,7 @@ impl Fwd<'_> {
 
     /// Operand `o` where an active value goes (a phi, a carried slot, an active array): in the
     /// dual program a constant is lifted to a dual there.
-    fn op_to(&self, active: bool, o: &Operand) -> TokenStream {
+    pub(super) fn op_to(&self, active: bool, o: &Operand) -> TokenStream {
         let t = self.op(o);
         let is_active = o.val().is_some_and(|v| self.body.vals[v].active);
         if active && !is_active { super::dual_mode::lift(t) } else { t }
@@ -235,7 +235,7 @@ impl Fwd<'_> {
     /// exactly what it computes in `f`.
     /// The value parts are bound before the statement (a closure the statement defines may
     /// capture them) and the statement reads them instead.
-    fn plain(&self, tokens: &TokenStream, uses: &[ValId]) -> (TokenStream, TokenStream) {
+    pub(super) fn plain(&self, tokens: &TokenStream, uses: &[ValId]) -> (TokenStream, TokenStream) {
         if !super::dual_mode::on() {
             return (TokenStream::new(), tokens.clone());
         }
@@ -265,7 +265,7 @@ impl Fwd<'_> {
         (pre, tokens)
     }
 
-    fn inner(&self) -> Fwd<'_> {
+    pub(super) fn inner(&self) -> Fwd<'_> {
         let recompute = matches!(self.mode, Mode::Level { filter: true, .. } | Mode::Inner { recompute: true });
         Fwd { mode: Mode::Inner { recompute }, ..*self }
     }

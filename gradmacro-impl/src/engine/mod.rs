@@ -34,6 +34,7 @@ mod lower_struct;
 mod lower_vec_out;
 mod lower_vector;
 mod reverse;
+mod reverse_checkpoint;
 mod reverse_loop;
 mod reverse_sparse;
 mod scope;

@@ -49,6 +49,9 @@ pub struct LoopPlan {
     /// by every run of the loop (each run's backward pass pops it empty), instead of a new
     /// allocation per run of the enclosing loop.
     pub hoisted: bool,
+    /// Taped in segments from snapshots (`#[differentiate(checkpoint)]`, see
+    /// `reverse_checkpoint`): the forward loop saves snapshots instead of pushing the tape.
+    pub checkpoint: bool,
 }
 
 /// A loop whose backward pass runs inside it: the declarations before the loop, the backward

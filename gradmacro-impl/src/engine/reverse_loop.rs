@@ -331,7 +331,8 @@ impl Rev<'_> {
         if hoisted {
             self.hoisted_tapes.insert(l.id);
         }
-        let mut plan = LoopPlan { taped, hoisted, ..LoopPlan::default() };
+        let checkpoint = taped && !hoisted && self.checkpointable(l);
+        let mut plan = LoopPlan { taped, hoisted, checkpoint, ..LoopPlan::default() };
 
         let mut restore = TokenStream::new();
         let header = if taped {
@@ -422,7 +423,12 @@ impl Rev<'_> {
         let mut iteration = vec![B::Raw(restore), B::Raw(recompute)];
         iteration.extend(body_bs);
         out.extend(pre);
-        out.push(B::Group { head: header, body: iteration, tail: None });
+        if checkpoint {
+            let plan = self.plans.get(&l.id).cloned().unwrap_or_default();
+            out.push(self.checkpointed(l, &plan, header, iteration));
+        } else {
+            out.push(B::Group { head: header, body: iteration, tail: None });
+        }
 
         for c in &active_carried {
             if let Some(v) = self.active(&c.init) {
@@ -612,7 +618,7 @@ impl Rev<'_> {
     }
 
     /// A parameter that is a reference to floats (`y` in `x.iter().zip(y)`): `Copy`.
-    fn borrowed_param(&self, e: &syn::Expr) -> bool {
+    pub(super) fn borrowed_param(&self, e: &syn::Expr) -> bool {
         let syn::Expr::Path(p) = e else { return false };
         p.path.get_ident().is_some_and(|id| {
             self.sig.params.iter().any(|q| {
@@ -624,7 +630,7 @@ impl Rev<'_> {
     }
 }
 
-fn mentions_local_array(t: TokenStream) -> bool {
+pub(super) fn mentions_local_array(t: TokenStream) -> bool {
     t.into_iter().any(|tt| match tt {
         proc_macro2::TokenTree::Ident(i) => {
             let s = i.to_string();
@@ -637,7 +643,7 @@ fn mentions_local_array(t: TokenStream) -> bool {
 
 /// An iterable that only borrows what it iterates (evaluating it again moves nothing);
 /// `param` accepts a bare parameter that is a reference.
-fn borrows(e: &syn::Expr, param: &dyn Fn(&syn::Expr) -> bool) -> bool {
+pub(super) fn borrows(e: &syn::Expr, param: &dyn Fn(&syn::Expr) -> bool) -> bool {
     use syn::Expr;
     match e {
         Expr::Paren(p) => borrows(&p.expr, param),

@@ -16,9 +16,11 @@ pub struct Args {
     pub forward: bool,
     /// `hessian`: also generate `f_hvp` and `f_hessian`.
     pub hessian: bool,
+    /// `checkpoint`: taped loops keep snapshots every √n iterations instead of a full tape.
+    pub checkpoint: bool,
 }
 
-const ACCEPTED: &str = "accepted arguments: `wrt(param, ...)`, `forward` and `hessian`, e.g. `#[differentiate(wrt(a, c), forward, hessian)]`";
+const ACCEPTED: &str = "accepted arguments: `wrt(param, ...)`, `forward`, `hessian` and `checkpoint`, e.g. `#[differentiate(wrt(a, c), forward, hessian)]`";
 
 pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
     // Every problem is recorded and parsing goes on, so all are reported together.
@@ -27,11 +29,12 @@ pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
         let mut wrt: Option<Vec<Ident>> = None;
         let mut forward = false;
         let mut hessian = false;
+        let mut checkpoint = false;
         while !input.is_empty() {
             let key: Ident = input
                 .call(param_name)
                 .map_err(|e| syn::Error::new(e.span(), format!("expected an argument name; {ACCEPTED}")))?;
-            if key == "forward" || key == "hessian" {
+            if key == "forward" || key == "hessian" || key == "checkpoint" {
                 if input.peek(syn::token::Paren) || input.peek(Token![=]) {
                     found.push(syn::Error::new(
                         key.span(),
@@ -45,13 +48,18 @@ pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
                         input.parse::<Token![=]>()?;
                         input.parse::<syn::Expr>()?;
                     }
-                } else if (key == "forward" && forward) || (key == "hessian" && hessian) {
+                } else if (key == "forward" && forward)
+                    || (key == "hessian" && hessian)
+                    || (key == "checkpoint" && checkpoint)
+                {
                     found.push(syn::Error::new(key.span(), format!("`{key}` is given twice")));
                 }
                 if key == "forward" {
                     forward = true;
-                } else {
+                } else if key == "hessian" {
                     hessian = true;
+                } else {
+                    checkpoint = true;
                 }
                 if !input.is_empty() {
                     input.parse::<Token![,]>()?;
@@ -95,13 +103,13 @@ pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
                 input.parse::<Token![,]>()?;
             }
         }
-        Ok(Args { wrt, forward, hessian })
+        Ok(Args { wrt, forward, hessian, checkpoint })
     };
     let args = match parser.parse2(tokens) {
         Ok(a) => a,
         Err(e) => {
             found.push(e);
-            Args { wrt: None, forward: false, hessian: false }
+            Args { wrt: None, forward: false, hessian: false, checkpoint: false }
         }
     };
     for e in found {
@@ -208,6 +216,8 @@ pub struct Sig {
     pub params: Vec<Param>,
     /// What the function returns: a float (`f_grad`), or a vector (`f_vjp`, `f_jacobian`).
     pub output: Output,
+    /// `#[differentiate(checkpoint)]`: see `reverse_checkpoint`.
+    pub checkpoint: bool,
 }
 
 /// The shape of the returned value.
@@ -589,7 +599,7 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
         }
     }
 
-    Sig { float, params, output }
+    Sig { float, params, output, checkpoint: args.checkpoint }
 }
 
 impl Sig {

@@ -31,15 +31,7 @@ impl Fwd<'_> {
         let n = count_ident(l.id);
         let it = iter_ident(l.id);
 
-        let entries: TokenStream = l
-            .carried
-            .iter()
-            .map(|c| {
-                let e = self.name(c.entry);
-                let s = slot_ident(c.slot);
-                quote!(let #e = #s;)
-            })
-            .collect();
+        let entries = self.entries(l);
         let mut head_body = TokenStream::new();
         // The tape entry is pushed when the iteration's values are all computed (the body is
         // structured: nothing leaves it before its end).
@@ -48,7 +40,7 @@ impl Fwd<'_> {
             pre.extend(quote!(let mut #n = 0usize;));
             head_body.extend(quote!(#n += 1;));
         }
-        if plan.taped {
+        if plan.taped && !plan.checkpoint {
             let vals = plan.tape_vals.iter().map(|v| self.name(*v));
             // Arrays are saved as they are when the iteration starts (a `Vec` is cloned).
             for &s in &plan.tape_arrays {
@@ -74,15 +66,7 @@ impl Fwd<'_> {
             }
             None => (self.inner().block(&l.body), TokenStream::new()),
         };
-        let write_back: TokenStream = l
-            .carried
-            .iter()
-            .map(|c| {
-                let s = slot_ident(c.slot);
-                let v = self.op_to(self.body.vals[c.entry].active, &c.exit);
-                quote!(#s = #v;)
-            })
-            .collect();
+        let write_back = self.write_back(l);
         let exit = l.exit_code.as_ref().map(|code| {
             let code = self.op(code);
             let (brk, ret) = (EXIT_BREAK, EXIT_RETURN);
@@ -97,6 +81,10 @@ impl Fwd<'_> {
 
         let iteration = quote!(#entries #head_body #body #fused_backward #tail_push #write_back #exit);
         let lp = match &l.kind {
+            _ if plan.checkpoint => {
+                let rest = quote!(#head_body #body #fused_backward #tail_push #write_back #exit);
+                self.checkpointed_loop(l, &mut pre, &entries, &rest)
+            }
             LoopKind::ForIter { pat, iterable, iterable_uses, .. } => {
                 // In the dual program, a bound computed from active values reads their value parts.
                 let (prim, iterable) = self.plain(iterable, iterable_uses);
@@ -160,5 +148,29 @@ impl Fwd<'_> {
             after.extend(quote!(let #a = if #x == #ret { #ret } else { 0u8 };));
         }
         quote!(#pre #lp #after)
+    }
+
+    /// Each carried value's entry value, read from its slot at the start of an iteration.
+    pub(in super::super) fn entries(&self, l: &Loop) -> TokenStream {
+        l.carried
+            .iter()
+            .map(|c| {
+                let e = self.name(c.entry);
+                let s = slot_ident(c.slot);
+                quote!(let #e = #s;)
+            })
+            .collect()
+    }
+
+    /// Each carried value's exit value, written to its slot at the end of an iteration.
+    pub(in super::super) fn write_back(&self, l: &Loop) -> TokenStream {
+        l.carried
+            .iter()
+            .map(|c| {
+                let s = slot_ident(c.slot);
+                let v = self.op_to(self.body.vals[c.entry].active, &c.exit);
+                quote!(#s = #v;)
+            })
+            .collect()
     }
 }

@@ -1,0 +1,93 @@
+//! `#[differentiate(checkpoint)]` (issue 15 item 2): `f_grad` of a long carried loop with the
+//! plain tape against checkpointing (snapshots every ⌈√n⌉ iterations, each segment run forward
+//! twice), at n = 10³ to 10⁶ iterations. Target: checkpointed at most 2× the taped time at 10⁶.
+//!
+//! Two loops: the issue's `y = y.sin() * k + x`, and a time-stepping simulation (velocity Verlet
+//! style, a cubic force). Before anything is timed the two gradients are asserted bit-identical.
+//! Run with `cargo bench --bench checkpoint`; results in BENCHMARKS.md (peak heap:
+//! `cargo run --release --example checkpoint_memory`).
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use gradmacro::differentiate;
+use std::hint::black_box;
+use std::time::Duration;
+
+#[differentiate]
+fn sine_map(x: f64, k: f64, n: usize) -> f64 {
+    let mut y = x;
+    for _ in 0..n {
+        y = y.sin() * k + x;
+    }
+    y
+}
+
+#[differentiate(checkpoint)]
+fn sine_map_ck(x: f64, k: f64, n: usize) -> f64 {
+    let mut y = x;
+    for _ in 0..n {
+        y = y.sin() * k + x;
+    }
+    y
+}
+
+#[differentiate(wrt(p0, v0, stiffness))]
+fn simulate(p0: f64, v0: f64, stiffness: f64, dt: f64, steps: usize) -> f64 {
+    let mut p = p0;
+    let mut v = v0;
+    for _ in 0..steps {
+        v -= dt * (stiffness * p + 0.1 * p * p * p);
+        p += dt * v;
+    }
+    p * p + v * v
+}
+
+#[differentiate(wrt(p0, v0, stiffness), checkpoint)]
+fn simulate_ck(p0: f64, v0: f64, stiffness: f64, dt: f64, steps: usize) -> f64 {
+    let mut p = p0;
+    let mut v = v0;
+    for _ in 0..steps {
+        v -= dt * (stiffness * p + 0.1 * p * p * p);
+        p += dt * v;
+    }
+    p * p + v * v
+}
+
+const TRIPS: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
+
+fn bench(c: &mut Criterion) {
+    for n in TRIPS {
+        let (a, b) = (sine_map_grad(0.4, 0.9, n), sine_map_ck_grad(0.4, 0.9, n));
+        assert_eq!([a.0, a.1, a.2].map(f64::to_bits), [b.0, b.1, b.2].map(f64::to_bits), "sine_map, n = {n}");
+        let (a, b) = (simulate_grad(1.0, 0.0, 1.3, 1e-4, n), simulate_ck_grad(1.0, 0.0, 1.3, 1e-4, n));
+        assert_eq!([a.0, a.1, a.2, a.3].map(f64::to_bits), [b.0, b.1, b.2, b.3].map(f64::to_bits), "simulate, n = {n}");
+    }
+    let mut g = c.benchmark_group("checkpoint/sine_map");
+    g.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+    for n in TRIPS {
+        g.bench_with_input(BenchmarkId::new("f", n), &n, |bch, &n| bch.iter(|| sine_map(black_box(0.4), 0.9, n)));
+        g.bench_with_input(BenchmarkId::new("taped", n), &n, |bch, &n| {
+            bch.iter(|| sine_map_grad(black_box(0.4), 0.9, n));
+        });
+        g.bench_with_input(BenchmarkId::new("checkpointed", n), &n, |bch, &n| {
+            bch.iter(|| sine_map_ck_grad(black_box(0.4), 0.9, n));
+        });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("checkpoint/simulate");
+    g.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+    for n in TRIPS {
+        g.bench_with_input(BenchmarkId::new("f", n), &n, |bch, &n| {
+            bch.iter(|| simulate(black_box(1.0), 0.0, 1.3, 1e-4, n));
+        });
+        g.bench_with_input(BenchmarkId::new("taped", n), &n, |bch, &n| {
+            bch.iter(|| simulate_grad(black_box(1.0), 0.0, 1.3, 1e-4, n));
+        });
+        g.bench_with_input(BenchmarkId::new("checkpointed", n), &n, |bch, &n| {
+            bch.iter(|| simulate_ck_grad(black_box(1.0), 0.0, 1.3, 1e-4, n));
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
