@@ -273,6 +273,9 @@ fn simple(e: &Expr) -> bool {
 /// `for e in s.iter() { e * x }`): `&f64` has the operators, `&F` does not. (Arrays defined in an
 /// `if` branch or a loop body, `loop` with an integer value and `.reduce(..)` were dropped here
 /// too until the companions gave their paths not taken a value of the right type.)
+/// A compound assignment to an element of a buffer whose right side reads the same buffer
+/// (`h9[1] += h9[1].sinh()`): `f64`'s built-in `+=` evaluates the right side first, `F`'s
+/// `AddAssign` holds `IndexMut`'s borrow of the `Vec` while it does (E0502 in the user's code).
 #[derive(Default)]
 struct Scan {
     /// Names bound by a closure parameter or a `for` pattern that may be references.
@@ -300,6 +303,33 @@ impl Scan {
     }
 }
 
+fn is_compound(op: syn::BinOp) -> bool {
+    use syn::BinOp as B;
+    matches!(op, B::AddAssign(_) | B::SubAssign(_) | B::MulAssign(_) | B::DivAssign(_) | B::RemAssign(_))
+}
+
+/// Whether `left` is `name[..]` (at any depth of indexing) and `right` mentions `name`.
+fn reads_own_buffer(left: &Expr, right: &Expr) -> bool {
+    struct Mentions<'n>(&'n syn::Ident, bool);
+    impl<'a> syn::visit::Visit<'a> for Mentions<'_> {
+        fn visit_ident(&mut self, i: &'a syn::Ident) {
+            self.1 |= i == self.0;
+        }
+    }
+    let mut base = left;
+    while let Expr::Index(i) = base {
+        base = &i.expr;
+    }
+    match base {
+        Expr::Path(p) if !std::ptr::eq(base, left) => p.path.get_ident().is_some_and(|name| {
+            let mut m = Mentions(name, false);
+            syn::visit::Visit::visit_expr(&mut m, right);
+            m.1
+        }),
+        _ => false,
+    }
+}
+
 impl<'a> syn::visit::Visit<'a> for Scan {
     fn visit_expr(&mut self, e: &'a Expr) {
         match e {
@@ -310,6 +340,9 @@ impl<'a> syn::visit::Visit<'a> for Scan {
             }
             Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) && self.is_ref(&u.expr) => {
                 self.fail.get_or_insert_with(|| "an operator on a value bound by reference".into());
+            }
+            Expr::Binary(b) if is_compound(b.op) && reads_own_buffer(&b.left, &b.right) => {
+                self.fail.get_or_insert_with(|| "`h[i] op= ..h[j]..` (E0502 with `F`'s operators)".into());
             }
             _ => {}
         }
