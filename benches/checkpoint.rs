@@ -8,49 +8,12 @@
 //! `cargo run --release --example checkpoint_memory`).
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use gradmacro::differentiate;
 use std::hint::black_box;
 use std::time::Duration;
 
-#[differentiate]
-fn sine_map(x: f64, k: f64, n: usize) -> f64 {
-    let mut y = x;
-    for _ in 0..n {
-        y = y.sin() * k + x;
-    }
-    y
-}
-
-#[differentiate(checkpoint)]
-fn sine_map_ck(x: f64, k: f64, n: usize) -> f64 {
-    let mut y = x;
-    for _ in 0..n {
-        y = y.sin() * k + x;
-    }
-    y
-}
-
-#[differentiate(wrt(p0, v0, stiffness))]
-fn simulate(p0: f64, v0: f64, stiffness: f64, dt: f64, steps: usize) -> f64 {
-    let mut p = p0;
-    let mut v = v0;
-    for _ in 0..steps {
-        v -= dt * (stiffness * p + 0.1 * p * p * p);
-        p += dt * v;
-    }
-    p * p + v * v
-}
-
-#[differentiate(wrt(p0, v0, stiffness), checkpoint)]
-fn simulate_ck(p0: f64, v0: f64, stiffness: f64, dt: f64, steps: usize) -> f64 {
-    let mut p = p0;
-    let mut v = v0;
-    for _ in 0..steps {
-        v -= dt * (stiffness * p + 0.1 * p * p * p);
-        p += dt * v;
-    }
-    p * p + v * v
-}
+#[path = "common/long_loops.rs"]
+mod long_loops;
+use long_loops::{simulate, simulate_ck_grad, simulate_grad, sine_map, sine_map_ck_grad, sine_map_grad};
 
 const TRIPS: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
 

@@ -8,71 +8,24 @@
 //! cargo run --release --example checkpoint_memory
 //! ```
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::time::Instant;
 
-use gradmacro::differentiate;
 use plotters::prelude::*;
 
-struct PeakAllocator;
+#[path = "../benches/common/peak_alloc.rs"]
+mod peak_alloc;
+use peak_alloc::peak_during;
 
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-static PEAK: AtomicIsize = AtomicIsize::new(0);
+#[path = "../benches/common/long_loops.rs"]
+mod long_loops;
+use long_loops::{simulate, simulate_ck_grad, simulate_grad, sine_map, sine_map_ck_grad, sine_map_grad};
 
-fn record(delta: isize) {
-    if COUNTING.load(Ordering::Relaxed) {
-        let live = LIVE.fetch_add(delta, Ordering::Relaxed) + delta;
-        PEAK.fetch_max(live, Ordering::Relaxed);
-    }
-}
-
-fn size(n: usize) -> isize {
-    isize::try_from(n).unwrap_or(isize::MAX)
-}
-
-// SAFETY: every call is forwarded unchanged to `System`; the bookkeeping is atomics only.
-unsafe impl GlobalAlloc for PeakAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        record(size(layout.size()));
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        record(size(layout.size()));
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        record(size(new_size) - size(layout.size()));
-        // SAFETY: same contract as our caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        record(-size(layout.size()));
-        // SAFETY: same contract as our caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: PeakAllocator = PeakAllocator;
-
-/// `f`'s result, the peak of the bytes allocated and not freed during the call (the program
-/// runs one thread), and the best wall time of `runs` calls.
+/// `f`'s result, the peak of the bytes allocated and not freed during the call, and the best
+/// wall time of `runs` calls.
 fn measure<R>(runs: usize, f: impl Fn() -> R) -> (R, usize, f64) {
-    LIVE.store(0, Ordering::Relaxed);
-    PEAK.store(0, Ordering::Relaxed);
-    COUNTING.store(true, Ordering::Relaxed);
-    let result = black_box(f());
-    COUNTING.store(false, Ordering::Relaxed);
-    let peak = usize::try_from(PEAK.load(Ordering::Relaxed)).unwrap_or(0);
+    let (result, peak) = peak_during(&f);
     let best = (0..runs)
         .map(|_| {
             let t = Instant::now();
@@ -81,46 +34,6 @@ fn measure<R>(runs: usize, f: impl Fn() -> R) -> (R, usize, f64) {
         })
         .fold(f64::INFINITY, f64::min);
     (result, peak, best)
-}
-
-#[differentiate(wrt(p0, v0, stiffness))]
-fn simulate(p0: f64, v0: f64, stiffness: f64, dt: f64, steps: usize) -> f64 {
-    let mut p = p0;
-    let mut v = v0;
-    for _ in 0..steps {
-        v -= dt * (stiffness * p + 0.1 * p * p * p);
-        p += dt * v;
-    }
-    p * p + v * v
-}
-
-#[differentiate(wrt(p0, v0, stiffness), checkpoint)]
-fn simulate_ck(p0: f64, v0: f64, stiffness: f64, dt: f64, steps: usize) -> f64 {
-    let mut p = p0;
-    let mut v = v0;
-    for _ in 0..steps {
-        v -= dt * (stiffness * p + 0.1 * p * p * p);
-        p += dt * v;
-    }
-    p * p + v * v
-}
-
-#[differentiate]
-fn sine_map(x: f64, k: f64, n: usize) -> f64 {
-    let mut y = x;
-    for _ in 0..n {
-        y = y.sin() * k + x;
-    }
-    y
-}
-
-#[differentiate(checkpoint)]
-fn sine_map_ck(x: f64, k: f64, n: usize) -> f64 {
-    let mut y = x;
-    for _ in 0..n {
-        y = y.sin() * k + x;
-    }
-    y
 }
 
 const TRIPS: [usize; 5] = [1_000, 10_000, 100_000, 1_000_000, 10_000_000];

@@ -2,118 +2,17 @@
 //! (CONTRACT.md §6: memory sub-linear in the trip count). Its own test binary: it installs a
 //! global allocator that tracks the bytes live on the measuring thread and their peak.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::hint::black_box;
 
 use gradmacro::differentiate;
 
-struct PeakAllocator;
+#[path = "../benches/common/peak_alloc.rs"]
+mod peak_alloc;
+use peak_alloc::peak_during;
 
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-    static PEAK: Cell<isize> = const { Cell::new(0) };
-}
-
-fn record(delta: isize) {
-    // `try_with`: the allocator can be called while this thread's locals are being torn down.
-    if COUNTING.try_with(Cell::get).unwrap_or(false) {
-        let live = LIVE.try_with(|l| {
-            l.set(l.get() + delta);
-            l.get()
-        });
-        if let Ok(live) = live {
-            let _ = PEAK.try_with(|p| p.set(p.get().max(live)));
-        }
-    }
-}
-
-fn size(layout: Layout) -> isize {
-    isize::try_from(layout.size()).unwrap_or(isize::MAX)
-}
-
-// SAFETY: every call is forwarded unchanged to `System`; the bookkeeping only touches
-// const-initialised thread locals, which never allocate.
-unsafe impl GlobalAlloc for PeakAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        record(size(layout));
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        record(size(layout));
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        record(isize::try_from(new_size).unwrap_or(isize::MAX) - size(layout));
-        // SAFETY: same contract as our caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        record(-size(layout));
-        // SAFETY: same contract as our caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: PeakAllocator = PeakAllocator;
-
-/// Runs `f` and returns its result with the peak of the bytes this thread had allocated and not
-/// freed during the call, counted from its start.
-fn peak_during<R>(f: impl FnOnce() -> R) -> (R, usize) {
-    LIVE.with(|l| l.set(0));
-    PEAK.with(|p| p.set(0));
-    COUNTING.with(|c| c.set(true));
-    let result = black_box(f());
-    COUNTING.with(|c| c.set(false));
-    (result, usize::try_from(PEAK.with(Cell::get)).unwrap_or(0))
-}
-
-#[differentiate]
-fn sine_map(x: f64, k: f64, n: usize) -> f64 {
-    let mut y = x;
-    for _ in 0..n {
-        y = y.sin() * k + x;
-    }
-    y
-}
-
-#[differentiate(checkpoint)]
-fn sine_map_ck(x: f64, k: f64, n: usize) -> f64 {
-    let mut y = x;
-    for _ in 0..n {
-        y = y.sin() * k + x;
-    }
-    y
-}
-
-#[differentiate]
-fn oscillator(p0: f64, v0: f64, dt: f64, steps: usize) -> f64 {
-    let mut p = p0;
-    let mut v = v0;
-    for _ in 0..steps {
-        v -= dt * (p + 0.1 * p * p * p);
-        p += dt * v;
-    }
-    p
-}
-
-#[differentiate(checkpoint)]
-fn oscillator_ck(p0: f64, v0: f64, dt: f64, steps: usize) -> f64 {
-    let mut p = p0;
-    let mut v = v0;
-    for _ in 0..steps {
-        v -= dt * (p + 0.1 * p * p * p);
-        p += dt * v;
-    }
-    p
-}
+#[path = "../benches/common/long_loops.rs"]
+mod long_loops;
+use long_loops::{simulate_ck_grad, simulate_grad, sine_map_ck_grad, sine_map_grad};
 
 #[differentiate]
 fn relax(x: f64, steps: usize) -> f64 {
@@ -193,17 +92,17 @@ fn checkpointed_peak_heap_grows_with_the_square_root_of_the_trip_count() {
         },
     );
     assert_sublinear("sine_map", &sine, 90);
-    let osc = peaks(
+    let sim = peaks(
         |n| {
-            let (v, a, b, c) = oscillator_grad(1.0, 0.0, 1e-4, n);
+            let (v, a, b, c) = simulate_grad(1.0, 0.0, 1.3, 1e-4, n);
             [v.to_bits(), a.to_bits(), b.to_bits(), c.to_bits()]
         },
         |n| {
-            let (v, a, b, c) = oscillator_ck_grad(1.0, 0.0, 1e-4, n);
+            let (v, a, b, c) = simulate_ck_grad(1.0, 0.0, 1.3, 1e-4, n);
             [v.to_bits(), a.to_bits(), b.to_bits(), c.to_bits()]
         },
     );
-    assert_sublinear("oscillator", &osc, 90);
+    assert_sublinear("simulate", &sim, 90);
     // a `while` loop: no trip count up front, segments doubled as the snapshots pile up
     let relax = peaks(
         |n| {
