@@ -69,6 +69,10 @@ const SHAPES: &[&str] = &[
     // a local array read by a loop (accumulating, carried, `if acc < h[i]`, nested), then
     // written after it (`h[k] = c`, `h[k] += e`)
     "array_loop_write",
+    // a loop nest in ADBench GMM's shape (issue 15): per outer and middle iteration, inner loops
+    // fill two buffers, a lower triangle walked column by column with a carried index adds into
+    // the second, a sum of squares reads it (middle loops pretaped, `loop_arrays.rs`)
+    "loop_nest",
     // `for &y in &h`, `for y in h.iter()`, `h.iter().zip(..)` over local arrays, also declared in
     // `if` arms
     "array_iter",
@@ -1275,7 +1279,11 @@ impl Gen<'_> {
                     return false;
                 }
                 19 | 20 if self.sh.on("array_loop_write") && self.loops.len() < 2 && self.loops_made < 3 => {
-                    self.array_loop_write();
+                    if self.sh.on("loop_nest") && self.loops.is_empty() && self.rng.chance(0.2) {
+                        self.loop_nest();
+                    } else {
+                        self.array_loop_write();
+                    }
                     return false;
                 }
                 21 if self.sh.on("array_iter") && self.loops.len() < 2 && self.loops_made < 3 => {
@@ -1434,6 +1442,99 @@ impl Gen<'_> {
         };
         self.push_var(h, hb, true, true);
         self.push_var(acc, acc_b, true, false);
+    }
+
+    /// ADBench GMM's loop nest (issue 15): for `i` and `j`, one buffer from active values, a
+    /// second from the first, a lower triangle column by column with a carried index `l` adding
+    /// into the second (`h[r] += c * g[s]`), then a sum of squares. The middle loops are
+    /// pretaped; a buffer declared in the middle loop's body (a third of the nests) makes it
+    /// replay instead (`loop_arrays::pretaped_inner`).
+    fn loop_nest(&mut self) {
+        self.loops_made += 2;
+        let (g, h, acc) = (self.name("h"), self.name("h"), self.name("v"));
+        let (i, j, r, s, l, sq) =
+            (self.name("i"), self.name("j"), self.name("r"), self.name("s"), self.name("l"), self.name("v"));
+        // `vec!` where `array_decl` puts one; the dual reference keeps fixed arrays
+        let heap = self.ifs == 0
+            && self.block == 0
+            && self.returns_made == 0
+            && !self.exited.last().copied().unwrap_or(false)
+            && self.rng.chance(0.5);
+        let decl = |name: &str| {
+            if heap {
+                (format!("let mut {name} = vec![0.0_f64; 3];"), format!("let mut {name} = [D::from(0.0); 3];"))
+            } else {
+                (format!("let mut {name} = [0.0_f64; 3];"), format!("let mut {name} = [D::from(0.0); 3];"))
+            }
+        };
+        let per_iteration = self.rng.chance(0.33);
+        let (gp, gd) = decl(&g);
+        if !per_iteration {
+            self.line(&gp, &gd);
+        }
+        let (hp, hd) = decl(&h);
+        self.line(&hp, &hd);
+        let a0 = self.expr(2);
+        let a0 = self.squash(a0, 2.0);
+        self.line(&format!("let mut {acc} = {};", a0.p), &format!("let mut {acc} = {};", a0.d));
+        let nidx = self.idx.len();
+        self.idx.push((i.clone(), IdxKind::Upto(2)));
+        self.line(&format!("for {i} in 0..2 {{"), &format!("for {i} in 0..2 {{"));
+        self.indent += 1;
+        self.idx.push((j.clone(), IdxKind::Upto(2)));
+        self.line(&format!("for {j} in 0..2 {{"), &format!("for {j} in 0..2 {{"));
+        self.indent += 1;
+        if per_iteration {
+            self.line(&gp, &gd);
+        }
+        self.idx.push((r.clone(), IdxKind::Upto(3)));
+        let e1 = self.expr(2);
+        let e1 = self.squash(e1, 1.0);
+        self.line(&format!("for {r} in 0..3 {{"), &format!("for {r} in 0..3 {{"));
+        self.line(&format!("    {g}[{r}] = {};", e1.p), &format!("    {g}[{r}] = {};", e1.d));
+        self.line("}", "}");
+        let e2 = self.expr(1);
+        let e2 = self.squash(e2, 1.0);
+        self.line(&format!("for {r} in 0..3 {{"), &format!("for {r} in 0..3 {{"));
+        self.line(&format!("    {h}[{r}] = {g}[{r}] * {};", e2.p), &format!("    {h}[{r}] = {g}[{r}] * {};", e2.d));
+        self.line("}", "}");
+        self.idx.pop();
+        let e3 = self.expr(1);
+        let e3 = self.squash(e3, 0.5);
+        self.line(&format!("let mut {l} = 0_usize;"), &format!("let mut {l} = 0_usize;"));
+        self.line(&format!("for {s} in 0..3 {{"), &format!("for {s} in 0..3 {{"));
+        self.line(&format!("    for {r} in {s} + 1..3 {{"), &format!("    for {r} in {s} + 1..3 {{"));
+        self.line(
+            &format!("        {h}[{r}] += {} * ({l} as f64 * 0.25) * {g}[{s}];", e3.p),
+            &format!("        {h}[{r}] += {} * D::from({l} as f64 * 0.25) * {g}[{s}];", e3.d),
+        );
+        self.line(&format!("        {l} += 1;"), &format!("        {l} += 1;"));
+        self.line("    }", "    }");
+        self.line("}", "}");
+        self.line(&format!("let mut {sq} = 0.0;"), &format!("let mut {sq} = D::from(0.0);"));
+        self.line(&format!("for {r} in 0..3 {{"), &format!("for {r} in 0..3 {{"));
+        self.line(&format!("    {sq} += {h}[{r}] * {h}[{r}];"), &format!("    {sq} += {h}[{r}] * {h}[{r}];"));
+        self.line("}", "}");
+        self.line(
+            &format!("{acc} += ({sq} * 0.1 + 1.0).ln();"),
+            &format!("{acc} += ({sq} * D::from(0.1) + D::from(1.0)).ln();"),
+        );
+        self.indent -= 1;
+        self.line("}", "}");
+        self.indent -= 1;
+        self.line("}", "}");
+        self.idx.truncate(nidx);
+        if !per_iteration {
+            self.push_var(g, 1.0, true, true);
+            if heap {
+                self.mark_heap();
+            }
+        }
+        self.push_var(h, 2.0, true, true);
+        if heap {
+            self.mark_heap();
+        }
+        self.push_var(acc, a0.b + 4.0, true, false);
     }
 
     /// A local array, then a loop over its elements (`for &e in &h`, `h.iter()`, `.zip(..)`).

@@ -1200,6 +1200,15 @@ pub mod __private {
         v.clear();
         v.resize(n, F::default());
     }
+
+    /// The last entry of a tape shared by the runs of an inner loop, if it belongs to the run
+    /// that began at `mark` (the tape's length then): a loop whose inner loops are taped during
+    /// its forward run leaves every run's entries on the tape, and each run's backward pass pops
+    /// only its own.
+    #[inline]
+    pub fn pop_above<T>(tape: &mut ::alloc::vec::Vec<T>, mark: usize) -> ::core::option::Option<T> {
+        if tape.len() > mark { tape.pop() } else { ::core::option::Option::None }
+    }
 }
 
 pub mod check;

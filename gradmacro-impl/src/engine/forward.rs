@@ -24,8 +24,9 @@ pub enum Mode<'a> {
     /// only the statements computing it are emitted (a recomputation).
     Level { needed: &'a HashSet<Ref>, filter: bool },
     /// Inside a loop body whose backward pass recomputes it: everything, nothing exported. In a
-    /// recomputation (`recompute`), arrays no recomputed read looks at are left alone.
-    Inner { recompute: bool },
+    /// recomputation (`recompute`), arrays no recomputed read looks at are left alone. With
+    /// `plans`, the body of a pretaped loop: its inner loops push their tapes as their plans say.
+    Inner { recompute: bool, plans: bool },
 }
 
 pub struct Fwd<'a> {
@@ -62,6 +63,7 @@ pub fn included(body: &Body, s: &Stmt, needed: &HashSet<Ref>) -> bool {
                 !loops.is_empty()
             }
         }
+        Stmt::Loop(l) if needed.contains(&Ref::Taped(l.id)) => false,
         Stmt::Loop(l) => {
             l.carried.iter().any(|c| has(c.after))
                 || l.exit_after.is_some_and(has)
@@ -266,8 +268,12 @@ impl Fwd<'_> {
     }
 
     pub(super) fn inner(&self) -> Fwd<'_> {
-        let recompute = matches!(self.mode, Mode::Level { filter: true, .. } | Mode::Inner { recompute: true });
-        Fwd { mode: Mode::Inner { recompute }, ..*self }
+        Fwd { mode: Mode::Inner { recompute: self.recomputing(), plans: false }, ..*self }
+    }
+
+    /// Whether this code runs again in a backward pass (not the primal pass).
+    pub(super) fn recomputing(&self) -> bool {
+        matches!(self.mode, Mode::Level { filter: true, .. } | Mode::Inner { recompute: true, .. })
     }
 
     pub fn block(&self, b: &Block) -> TokenStream {
@@ -307,7 +313,7 @@ impl Fwd<'_> {
     pub(super) fn stmt(&self, s: &Stmt) -> TokenStream {
         match self.mode {
             Mode::Level { needed, filter: true } if !included(self.body, s, needed) => return TokenStream::new(),
-            Mode::Inner { recompute: true } => {
+            Mode::Inner { recompute: true, .. } => {
                 if let Stmt::Store { slot, .. } | Stmt::ArrayDecl { slot, .. } | Stmt::VCall { slot, .. } = s
                     && !self.body.arrays[*slot].read_in_loop
                 {

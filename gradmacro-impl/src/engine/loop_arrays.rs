@@ -95,13 +95,95 @@ fn reads(b: &Block, s: usize, top: bool) -> bool {
                 || reads(&i.else_block, s, false)
                 || i.phis.iter().any(|p| lit(&p.then_val) || lit(&p.else_val))
         }
-        Stmt::Loop(l) => {
-            let head = match &l.kind {
-                LoopKind::ForIter { iterable, .. } => mentions(iterable, &name),
-                LoopKind::ForIndex { len, .. } => mentions(len, &name),
-                LoopKind::While { cond_block, cond } => reads(cond_block, s, false) || lit(cond),
+        Stmt::Loop(l) => loop_reads(l, s),
+    })
+}
+
+/// Whether loop `l` (its head, body or carried values) reads array `s` (conservatively).
+fn loop_reads(l: &Loop, s: usize) -> bool {
+    let name = super::array_ident(s).to_string();
+    let lit = |o: &Operand| matches!(o, Operand::Lit(t) if mentions(t, &name));
+    let head = match &l.kind {
+        LoopKind::ForIter { iterable, .. } => mentions(iterable, &name),
+        LoopKind::ForIndex { len, .. } => mentions(len, &name),
+        LoopKind::While { cond_block, cond } => reads(cond_block, s, false) || lit(cond),
+    };
+    head || reads(&l.body, s, false) || l.carried.iter().any(|c| lit(&c.init) || lit(&c.exit))
+}
+
+/// Whether loop `l`, nested in another loop, can be *pretaped*: its forward run (in the
+/// enclosing loop's replay) pushes its inner loops' tapes, and its backward pass pops them
+/// without running those loops forward again. Without it each level of a loop nest replays the
+/// levels below it: ADBench's GMM ran its lower-triangle loop forward four times, and copied the
+/// buffer it writes once per column.
+///
+/// ```text
+/// for s in 0..d { for r in s+1..d { q[r] += w[l] * x[s]; l += 1 } }      (inside `for j`)
+/// before: fwd: tape_s.push((s, q.clone()))     bwd: pop; q = saved; replay r-loop; r-loop bwd
+/// after:  fwd: (r-loop pushes (l, old, r))     bwd: pop; r-loop bwd (puts each q[r] back)
+/// ```
+///
+/// Sound when the backward pass of each inner loop needs nothing its forward run left in the
+/// iteration's scope but a range it iterates again (which the loop's tape carries; a hoisted
+/// tape, no count, no exit) and puts back every element it wrote: in reverse order, each inner loop's backward pass then finds the arrays as
+/// its forward run left them. The rest of the body (recomputed as before) must not touch what
+/// the inner loops write, nor write what they read, since it no longer runs in order with them.
+/// Returns the inner loops (the body's top-level loops); `None` when `l` does not qualify.
+pub fn pretaped_inner<'l>(
+    body: &Body,
+    l: &'l Loop,
+    plans: &std::collections::HashMap<super::ir::LoopId, super::reverse::LoopPlan>,
+) -> Option<Vec<&'l Loop>> {
+    let (inner, rest): (Vec<&Stmt>, Vec<&Stmt>) = l.body.stmts.iter().partition(|s| matches!(s, Stmt::Loop(_)));
+    let inner: Vec<&Loop> = inner
+        .into_iter()
+        .filter_map(|s| match s {
+            Stmt::Loop(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    if inner.is_empty() || l.exit_code.is_some() {
+        return None;
+    }
+    let rest = Block { stmts: rest.into_iter().cloned().collect() };
+    if has_loop(&rest) {
+        return None;
+    }
+    for n in &inner {
+        let writes_any = !n.written_arrays.is_empty() || (0..body.arrays.len()).any(|s| writes(&n.body, s));
+        let ok = n.exit_code.is_none()
+            && match plans.get(&n.id) {
+                // no backward pass: nothing to put back, so it may write nothing
+                None => !writes_any,
+                Some(p) if p.taped => {
+                    p.hoisted && p.tape_arrays.is_empty() && !p.count && !p.clone_iter && !p.checkpoint
+                }
+                Some(p) => !p.count && (!p.clone_iter || owned_range(n)) && !writes_any,
             };
-            head || reads(&l.body, s, false) || l.carried.iter().any(|c| lit(&c.init) || lit(&c.exit))
+        if !ok {
+            return None;
         }
+    }
+    let clash = (0..body.arrays.len()).any(|s| {
+        let inner_w = inner.iter().any(|n| n.written_arrays.contains(&s) || writes(&n.body, s));
+        let inner_r = inner.iter().any(|n| loop_reads(n, s));
+        let (rest_r, rest_w) = (reads(&rest, s, false), writes(&rest, s));
+        (inner_w && (rest_r || rest_w)) || (inner_r && rest_w)
+    });
+    (!clash).then_some(inner)
+}
+
+/// Whether `l` iterates a range (`a..b`): an iterator that owns its bounds, which a tape can
+/// carry out of the iteration that made it.
+pub fn owned_range(l: &Loop) -> bool {
+    matches!(&l.kind, LoopKind::ForIter { iterable, .. }
+        if matches!(syn::parse2::<syn::Expr>(iterable.clone()), Ok(syn::Expr::Range(_))))
+}
+
+fn has_loop(b: &Block) -> bool {
+    b.stmts.iter().any(|s| match s {
+        Stmt::Loop(_) => true,
+        Stmt::If(i) => has_loop(&i.then_block) || has_loop(&i.else_block),
+        _ => false,
     })
 }

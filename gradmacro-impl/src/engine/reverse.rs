@@ -32,6 +32,9 @@ pub enum Ref {
     /// A local array that a recomputed iteration leaves alone (its stores are not replayed; see
     /// `loop_arrays`).
     Kept(usize),
+    /// An inner loop that a recomputed iteration does not run again: its forward run in the
+    /// enclosing loop's forward pushed its tape already (see `loop_arrays::pretaped_inner`).
+    Taped(LoopId),
 }
 
 /// How a loop's backward pass gets each iteration's values.
@@ -52,6 +55,18 @@ pub struct LoopPlan {
     /// Taped in segments from snapshots (`#[differentiate(checkpoint)]`, see
     /// `reverse_checkpoint`): the forward loop saves snapshots instead of pushing the tape.
     pub checkpoint: bool,
+    /// Its forward run pushes its inner loops' tapes, and its backward pass pops them without
+    /// running the inner loops again (`loop_arrays::pretaped_inner`).
+    pub pretaped: bool,
+    /// Inner loops whose tape marks (`marked`) its own tape carries: a pretaped loop's.
+    pub marks: Vec<LoopId>,
+    /// Inner loops whose ranges (`clone_iter`) its own tape carries: a pretaped loop's.
+    pub iters: Vec<LoopId>,
+    /// Taped in a pretaped loop's forward run: its forward run notes where its entries start on
+    /// the tape, and its backward pass pops only those.
+    pub marked: bool,
+    /// The pattern its backward pass binds a popped tape entry to.
+    pub pop_pat: TokenStream,
 }
 
 /// A loop whose backward pass runs inside it: the declarations before the loop, the backward

@@ -258,11 +258,17 @@ impl Rev<'_> {
             .filter(|s| self.body.arrays[*s].read_in_loop && !kept.contains(s))
             .filter_map(|s| super::loop_arrays::top_stores(l, s).map(|st| (s, st)))
             .collect();
+        // A pretaped loop's inner loops put back what they wrote (see `loop_arrays`).
+        let pretaped: Option<Vec<&Loop>> =
+            if self.loop_depth > 0 { super::loop_arrays::pretaped_inner(self.body, l, &self.plans) } else { None };
+        let inner_written =
+            |s: usize| pretaped.as_ref().is_some_and(|inner| inner.iter().any(|n| n.written_arrays.contains(&s)));
         let tape_arrays: Vec<usize> = l
             .written_arrays
             .iter()
             .copied()
             .filter(|s| self.body.arrays[*s].read_in_loop && !kept.contains(s) && !undone.iter().any(|u| u.0 == *s))
+            .filter(|s| !inner_written(*s))
             .collect();
         // Iterations differ (they read the index or element) and an adjoint travels from one
         // to the one before: the backward pass must visit them in reverse. A constant iterator
@@ -273,7 +279,10 @@ impl Rev<'_> {
         let writes_outer = l.written_arrays.iter().any(|s| self.body.arrays[*s].active);
         let order_sensitive =
             !bound.is_empty() && (writes_outer || active_carried.iter().any(|c| !accumulates(&l.body, c)));
-        let taped = !entries.is_empty()
+        // A pretaped loop's backward pass visits the iterations in reverse (its inner loops' tapes
+        // are stacks): its own tape gives it that order.
+        let taped = pretaped.is_some()
+            || !entries.is_empty()
             || !tape_arrays.is_empty()
             || tape_kept
             || !undone.is_empty()
@@ -313,11 +322,22 @@ impl Rev<'_> {
             }
             let mut seen = HashSet::new();
             stored.retain(|v| seen.insert(*v));
-            let leaves: HashSet<ValId> = stored.iter().copied().collect();
+            // What a pretaped loop's inner loops leave after them comes from the tape: they do
+            // not run again.
+            let inner_out: Vec<ValId> =
+                pretaped.iter().flatten().flat_map(|n| n.carried.iter().map(|c| c.after).chain(n.exit_after)).collect();
+            let mut leaves: HashSet<ValId> = stored.iter().copied().collect();
+            leaves.extend(inner_out.iter().copied());
             let mut rest: HashSet<Ref> =
                 base.iter().filter(|r| !matches!(r, Ref::Val(v) if leaves.contains(v))).copied().collect();
             rest.extend(kept.iter().map(|s| Ref::Kept(*s)));
+            rest.extend(pretaped.iter().flatten().map(|n| Ref::Taped(n.id)));
             close_needed(self.body, &l.body, &mut rest, &leaves);
+            for v in inner_out {
+                if (rest.contains(&Ref::Val(v)) || base.contains(&Ref::Val(v))) && seen.insert(v) {
+                    stored.push(v);
+                }
+            }
             rest.retain(|r| !matches!(r, Ref::Val(v) if leaves.contains(v)));
             let keep = |vs: &[ValId]| vs.iter().copied().filter(|v| rest.contains(&Ref::Val(*v))).collect::<Vec<_>>();
             let (entries, bound) = (keep(&entries), keep(&bound));
@@ -331,8 +351,8 @@ impl Rev<'_> {
         if hoisted {
             self.hoisted_tapes.insert(l.id);
         }
-        let checkpoint = taped && !hoisted && self.checkpointable(l);
-        let mut plan = LoopPlan { taped, hoisted, checkpoint, ..LoopPlan::default() };
+        let checkpoint = taped && !hoisted && pretaped.is_none() && self.checkpointable(l);
+        let mut plan = LoopPlan { taped, hoisted, checkpoint, pretaped: pretaped.is_some(), ..LoopPlan::default() };
 
         let mut restore = TokenStream::new();
         let header = if taped {
@@ -353,10 +373,29 @@ impl Rev<'_> {
                 pat.push(quote!(#t));
                 restore.extend(quote!(#a = #t;));
             }
+            // The inner loops' tapes hold every iteration's entries: each iteration's backward
+            // pass pops down to the marks its forward run took.
+            for n in pretaped.iter().flatten() {
+                if self.plans.get(&n.id).is_some_and(|p| p.taped) {
+                    let mark = super::hidden("mark", n.id);
+                    pat.push(quote!(#mark));
+                    plan.marks.push(n.id);
+                    self.mark_run(n.id, &mut body_bs);
+                }
+            }
+            // .. and an untaped inner loop iterates its range again.
+            for n in pretaped.iter().flatten() {
+                if self.plans.get(&n.id).is_some_and(|p| !p.taped && p.clone_iter) {
+                    let it = iter_ident(n.id);
+                    pat.push(quote!(#it));
+                    plan.iters.push(n.id);
+                }
+            }
             plan.tape_vals = entries.iter().chain(bound.iter()).chain(stored.iter()).copied().collect();
             plan.tape_arrays.clone_from(&tape_arrays);
             let tape = tape_ident(l.id);
             self.refs.insert(Ref::Tape(l.id));
+            plan.pop_pat = quote!((#(#pat,)*));
             quote!(while let ::core::option::Option::Some((#(#pat,)*)) = #tape.pop())
         } else {
             match &l.kind {
@@ -435,6 +474,26 @@ impl Rev<'_> {
                 let ds = slot_adj_ident(c.slot);
                 self.zero_prone.insert(v);
                 self.contribute(v, quote!(#ds), None, out);
+            }
+        }
+    }
+}
+
+impl Rev<'_> {
+    /// Makes the backward pass of taped inner loop `n` (in `body_bs`, the body's backward code)
+    /// pop only the entries of its own run, above the mark its forward run took.
+    fn mark_run(&mut self, n: super::ir::LoopId, body_bs: &mut [B]) {
+        let Some(p) = self.plans.get_mut(&n) else { return };
+        p.marked = true;
+        let (tape, mark, pat) = (tape_ident(n), super::hidden("mark", n), &p.pop_pat);
+        let old = quote!(while let ::core::option::Option::Some(#pat) = #tape.pop()).to_string();
+        let new =
+            quote!(while let ::core::option::Option::Some(#pat) = ::gradmacro::__private::pop_above(&mut #tape, #mark));
+        for b in body_bs {
+            if let B::Group { head, .. } = b
+                && head.to_string() == old
+            {
+                *head = new.clone();
             }
         }
     }

@@ -71,8 +71,14 @@ pub fn params(sig: &Sig, names: &[Option<Ident>]) -> Vec<TokenStream> {
 /// The body of `f_jvp`.
 pub fn emit(sig: &Sig, body: &Body, names: &[Option<Ident>]) -> TokenStream {
     let (plans, fused, heap_adj) = (HashMap::new(), HashMap::new(), HashSet::new());
-    let fwd =
-        Fwd { body, sig, plans: &plans, fused: &fused, heap_adj: &heap_adj, mode: Mode::Inner { recompute: false } };
+    let fwd = Fwd {
+        body,
+        sig,
+        plans: &plans,
+        fused: &fused,
+        heap_adj: &heap_adj,
+        mode: Mode::Inner { recompute: false, plans: false },
+    };
     let tan = Tan { body, sig, fwd, names, used: RefCell::new(BTreeSet::new()) };
     let code = tan.block(&body.block);
     let result = tan.op(&body.result);

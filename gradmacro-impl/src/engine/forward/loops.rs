@@ -14,7 +14,7 @@ use super::{Fwd, Mode};
 impl Fwd<'_> {
     pub(super) fn loop_stmt(&self, l: &Loop) -> TokenStream {
         let plan = match self.mode {
-            Mode::Level { .. } => self.plans.get(&l.id).cloned().unwrap_or_default(),
+            Mode::Level { .. } | Mode::Inner { plans: true, .. } => self.plans.get(&l.id).cloned().unwrap_or_default(),
             Mode::Inner { .. } => LoopPlan::default(),
         };
         let mut pre = TokenStream::new();
@@ -52,7 +52,13 @@ impl Fwd<'_> {
                 });
             }
             let saved = plan.tape_arrays.iter().map(|s| super::super::hidden("saved", *s));
-            tail_push.extend(quote!(#tape.push((#(#vals,)* #(#saved,)*));));
+            let marks = plan.marks.iter().map(|n| super::super::hidden("mark", *n));
+            let iters = plan.iters.iter().map(|n| iter_ident(*n));
+            tail_push.extend(quote!(#tape.push((#(#vals,)* #(#saved,)* #(#marks,)* #(#iters,)*));));
+        }
+        if plan.marked {
+            let mark = super::super::hidden("mark", l.id);
+            pre.extend(quote!(let #mark = #tape.len();));
         }
         let fused = match self.mode {
             Mode::Level { .. } => self.fused.get(&l.id),
@@ -63,6 +69,12 @@ impl Fwd<'_> {
                 pre.extend(f.prelude.clone());
                 let fwd = Fwd { mode: Mode::Level { needed: &f.reads, filter: false }, ..*self };
                 (fwd.block(&l.body), f.iteration.clone())
+            }
+            // The inner loops push their tapes, which the backward pass pops without running
+            // them again.
+            None if plan.pretaped => {
+                let fwd = Fwd { mode: Mode::Inner { recompute: self.recomputing(), plans: true }, ..*self };
+                (fwd.block(&l.body), TokenStream::new())
             }
             None => (self.inner().block(&l.body), TokenStream::new()),
         };
