@@ -509,13 +509,16 @@
 //! energy(p, g); }`, and a method with `wrt(self, ..)` may be called on it: `p.ke()`,
 //! `ps.iter().map(|p| p.ke()).sum()`. The callee's struct gradient is added to the caller's
 //! (to element `i` of a slice's), scaled by the call's adjoint; the same struct passed twice gets
-//! both. Such a call goes through a hidden companion the callee gets for it
-//! (`__energy_grad_for_struct_args`: a place for every float-valued parameter and every struct in
-//! its `wrt`), so it is a compile error when the callee does not differentiate with respect to
-//! the struct (no companion: "cannot find function `__energy_grad_for_struct_args`") or with
-//! respect to a float argument that is differentiated in the caller ("this argument is
-//! differentiated here, but the function called does not differentiate with respect to its
-//! parameter"), never a dropped gradient. Not yet: such calls in a function with `forward` (an
+//! both. Such a call goes through a hidden companion every differentiated function with a struct
+//! parameter or a receiver gets for it (`__energy_grad_for_struct_args`: a place for every
+//! parameter, its gradient when it is in `wrt`), so it is a compile error, never a dropped
+//! gradient, when the callee does not differentiate with respect to the struct ("this `Particle`
+//! is differentiated here, but the function called does not differentiate with respect to the
+//! parameter it is passed to", at the argument) or to a float argument that is differentiated
+//! in the caller ("this argument is differentiated here, but the function called does not
+//! differentiate with respect to its parameter"). A function without `#[differentiate]` has no
+//! companion: passing it a differentiated struct is "cannot find function
+//! `__energy_grad_for_struct_args`", at its name. Not yet: such calls in a function with `forward` (an
 //! error at the call) or `hessian` (as for every call), in a generic function, or to a function
 //! returning a vector; a struct whose `Differentiable` is written by hand (the caller adds
 //! gradients through code the derive writes).
@@ -1011,10 +1014,10 @@ pub mod __private {
         }
     }
 
-    /// In the hidden companion a function with a differentiated struct parameter gets for calls
-    /// that pass structs whole (`__f_grad_for_struct_args`), the place of a float-valued
-    /// parameter that is not in its `wrt(...)`: the caller's constant arguments there ignore it,
-    /// a differentiated one fails [`received`].
+    /// In the hidden companion a function with a struct parameter gets for calls that pass
+    /// structs whole (`__f_grad_for_struct_args`), the place of a parameter that is not in its
+    /// `wrt(...)`: the caller's constant arguments there ignore it, a differentiated one fails
+    /// [`received`] (a float or an array) or [`struct_gradient`] (a struct).
     #[derive(Clone, Copy, Debug)]
     pub struct NoGradient;
 
@@ -1035,6 +1038,29 @@ pub mod __private {
     /// float or array argument.
     #[inline]
     pub fn received<T: Received>(_: &T) {}
+
+    /// A struct's gradient from a call: `S` itself, never [`NoGradient`].
+    #[diagnostic::on_unimplemented(
+        message = "this `{S}` is differentiated here, but the function called does not differentiate with respect to the parameter it is passed to",
+        label = "passed whole to a parameter that has no gradient: this struct's gradient through the call would be lost",
+        note = "add that parameter to the callee's `#[differentiate(wrt(...))]` (`wrt(self, ..)` for a receiver), or pass the fields it reads instead of the whole struct"
+    )]
+    pub trait StructGradient<S> {
+        fn into_struct_gradient(self) -> S;
+    }
+
+    impl<S> StructGradient<S> for S {
+        #[inline]
+        fn into_struct_gradient(self) -> S {
+            self
+        }
+    }
+
+    /// Checks that a call passing a differentiated struct of type `S` got its gradient back.
+    #[inline]
+    pub fn struct_gradient<S, G: StructGradient<S>>(g: G) -> S {
+        g.into_struct_gradient()
+    }
 
     /// `self += k * g` on every float-valued part of a struct deriving `Differentiable` (nested
     /// structs recursively, constant fields untouched), for each float type `K` of a caller: how
