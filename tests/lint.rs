@@ -629,6 +629,56 @@ pub fn generic_vec_out<F: num_traits::Float>(xs: &[F], a: F) -> Vec<F> {
     xs.iter().map(|x| *x * a).collect()
 }
 
+// Copies: `to_vec` of a parameter, `clone` of a buffer, a constant copy written.
+#[differentiate]
+pub fn vec_out_copies(x: &[f64], a: f64) -> Vec<f64> {
+    let mut r = x.to_vec();
+    r[0] *= a;
+    let mut w = r.clone();
+    w[1] += r[0];
+    if a > 0.0 {
+        return w.clone();
+    }
+    x.to_vec()
+}
+
+#[differentiate(wrt(a))]
+pub fn vec_out_constant_copy(x: &[f64], a: f64) -> Vec<f64> {
+    let mut r = x.to_vec();
+    r[0] *= a;
+    r
+}
+
+#[differentiate]
+pub fn generic_copy<F: num_traits::Float>(xs: &[F], a: F) -> Vec<F> {
+    let mut r = xs.to_vec();
+    r[0] = r[0] * a;
+    r
+}
+
+#[differentiate]
+pub fn scalar_copy(x: &[f64], a: f64) -> f64 {
+    let mut s = 0.0;
+    for k in 0..x.len() {
+        let mut r = x.to_vec();
+        r[k] *= a;
+        s += r[0];
+    }
+    s
+}
+
+#[test]
+fn copies_run() {
+    let (v, _, _) = vec_out_copies_jacobian(&[1.0, 2.0], 0.5);
+    assert_eq!(v, vec![0.5, 2.5]);
+    let (v, _) = vec_out_constant_copy_jacobian(&[1.0, 2.0], 0.5);
+    assert_eq!(v, vec![0.5, 2.0]);
+    let (v, _, _) = generic_copy_jacobian(&[1.0_f32, 2.0], 0.5);
+    assert_eq!(v, vec![0.5, 2.0]);
+    let (v, _, _) = scalar_copy_grad(&[1.0, 2.0], 0.5);
+    assert!((v - 1.5).abs() < f64::EPSILON);
+}
+
 // `checkpoint` (issue 15 item 2): the snapshot store, the segment re-run, an integer counter
 // carried beside the float, a loop over an active slice, an `if` in the body, `f32`.
 #[differentiate(checkpoint)]

@@ -420,11 +420,18 @@
 //! - the `.collect()` of an iterator chain, `.collect::<Vec<f64>>()` or
 //!   `let r: Vec<f64> = ..collect(); r` (with `filter` too);
 //! - the result of a call to a `Vec`-valued function, through its `g_vjp`;
+//! - a copy: `x.to_vec()` of a slice, `Vec` or array (a parameter or a local array or buffer),
+//!   `v.clone()` of a `Vec` parameter taken by value or of a local buffer; also bound by `let`
+//!   and then written (`let mut r = x.to_vec(); r[0] *= a; r`). A differentiated copy's adjoint
+//!   flows back to its source element by element;
 //! - different buffers from different `return`s or arms (`if c { vec![x] } else { r }`): the
 //!   companions pick the one returned at run time.
 //!
-//! Anything else returned as a `Vec` (`x.to_vec()`, `r.clone()`, a differentiated parameter
-//! itself) is a compile error on the returned expression that lists these forms, and so is a new
+//! Anything else returned as a `Vec` (a differentiated parameter itself, `x[1..].to_vec()`) is a
+//! compile error on the returned expression that lists these forms; a copy of a differentiated
+//! array elsewhere than a `let` initialiser or the returned value (`g(&x.to_vec())`), or
+//! `.clone()` of a `&[F]` (a reference, not a `Vec`), is a compile error saying to bind
+//! `x.to_vec()` to a name. So is a new
 //! `Vec` (a literal, a `collect`) returned from inside a loop: declare the buffer before the loop,
 //! fill it and `return r;`. A buffer declared inside a loop cannot be returned either.
 //!

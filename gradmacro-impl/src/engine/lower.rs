@@ -527,7 +527,9 @@ impl<'a> Lower<'a> {
             Pat::Ident(_) | Pat::Slice(_) if self.let_row(pat, init, out) => {}
             Pat::Ident(_) if self.let_struct_elem(pat, init, out) => {}
             Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
-                self.bind_ident(pi.ident.to_string(), ty, init, out);
+                if !self.let_copy(&pi.ident, pi.mutability.is_some(), init, out) {
+                    self.bind_ident(pi.ident.to_string(), ty, init, out);
+                }
             }
             Pat::Wild(_) => {
                 if !self.mentions_active(init) && self.is_simple(init) {

@@ -22,6 +22,7 @@ mod lower;
 mod lower_adapt;
 mod lower_call;
 mod lower_closure;
+mod lower_copy;
 mod lower_expr;
 mod lower_generic;
 mod lower_iter;
