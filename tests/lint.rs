@@ -460,6 +460,20 @@ impl LintPoint {
     }
 }
 
+// Structs outside `wrt(...)`: their functions get the hidden companion for struct arguments too
+// (it only evaluates the function), and a caller passes constant structs beside a
+// differentiated one.
+#[allow(clippy::needless_pass_by_value)]
+#[differentiate(wrt(g))]
+pub fn lint_struct_constant(b: &LintBody, c: LintBody, g: f64) -> f64 {
+    b.x * g + c.x
+}
+
+#[differentiate(wrt(p))]
+pub fn lint_struct_call_constant(q: &LintPoint, p: &LintPoint) -> f64 {
+    p.lint_scaled(q.m) + q.m * p.m
+}
+
 #[test]
 fn struct_slices_and_methods_run() {
     let p = LintPoint { pos: LintVec2 { x: 1.0, y: 2.0 }, m: 0.5, id: 3 };
@@ -470,6 +484,11 @@ fn struct_slices_and_methods_run() {
     let (_, gp, _) = p.lint_scaled_grad(0.5);
     assert_eq!(gp.id, 3);
     let _ = p.lint_scaled_jvp(0.5, &p, 1.0);
+    let (_, gp) = lint_struct_call_constant_grad(&ps[1], &p);
+    assert_eq!(gp.id, 3);
+    let b = LintBody { x: 1.0, v: [2.0, 3.0], w: vec![1.0], n: 1, on: true, label: String::new() };
+    let (_, dg) = lint_struct_constant_grad(&b, b.clone(), 2.0);
+    assert!((dg - 1.0).abs() < f64::EPSILON);
 }
 
 // Second order (issue 14): `f_hvp` and `f_hessian` are generated code too.
@@ -511,6 +530,22 @@ pub fn slices_hessian_lint(w: &[f64], v: &Vec<f64>, z: [f64; 2]) -> f64 {
 #[differentiate(forward)]
 pub fn generic_neuron<F: num_traits::Float>(a: F, b: F, x: F) -> F {
     F::one() / (F::one() + (-(a * x + b)).exp())
+}
+
+pub struct LintSwitch {
+    pub on: bool,
+}
+
+// A generic function with a struct parameter gets the hidden companion for struct arguments.
+#[differentiate]
+pub fn generic_switched<F: num_traits::Float>(s: &LintSwitch, x: F) -> F {
+    if s.on { x * x } else { x }
+}
+
+#[test]
+fn generic_with_a_struct_runs() {
+    let (_, d) = generic_switched_grad(&LintSwitch { on: true }, 3.0_f64);
+    assert!((d - 6.0).abs() < f64::EPSILON);
 }
 
 /// # Panics
@@ -592,6 +627,56 @@ pub fn vec_out_constant(a: f64, xs: &[f64]) -> Vec<f64> {
 #[differentiate]
 pub fn generic_vec_out<F: num_traits::Float>(xs: &[F], a: F) -> Vec<F> {
     xs.iter().map(|x| *x * a).collect()
+}
+
+// Copies: `to_vec` of a parameter, `clone` of a buffer, a constant copy written.
+#[differentiate]
+pub fn vec_out_copies(x: &[f64], a: f64) -> Vec<f64> {
+    let mut r = x.to_vec();
+    r[0] *= a;
+    let mut w = r.clone();
+    w[1] += r[0];
+    if a > 0.0 {
+        return w.clone();
+    }
+    x.to_vec()
+}
+
+#[differentiate(wrt(a))]
+pub fn vec_out_constant_copy(x: &[f64], a: f64) -> Vec<f64> {
+    let mut r = x.to_vec();
+    r[0] *= a;
+    r
+}
+
+#[differentiate]
+pub fn generic_copy<F: num_traits::Float>(xs: &[F], a: F) -> Vec<F> {
+    let mut r = xs.to_vec();
+    r[0] = r[0] * a;
+    r
+}
+
+#[differentiate]
+pub fn scalar_copy(x: &[f64], a: f64) -> f64 {
+    let mut s = 0.0;
+    for k in 0..x.len() {
+        let mut r = x.to_vec();
+        r[k] *= a;
+        s += r[0];
+    }
+    s
+}
+
+#[test]
+fn copies_run() {
+    let (v, _, _) = vec_out_copies_jacobian(&[1.0, 2.0], 0.5);
+    assert_eq!(v, vec![0.5, 2.5]);
+    let (v, _) = vec_out_constant_copy_jacobian(&[1.0, 2.0], 0.5);
+    assert_eq!(v, vec![0.5, 2.0]);
+    let (v, _, _) = generic_copy_jacobian(&[1.0_f32, 2.0], 0.5);
+    assert_eq!(v, vec![0.5, 2.0]);
+    let (v, _, _) = scalar_copy_grad(&[1.0, 2.0], 0.5);
+    assert!((v - 1.5).abs() < f64::EPSILON);
 }
 
 // `checkpoint` (issue 15 item 2): the snapshot store, the segment re-run, an integer counter

@@ -139,6 +139,35 @@ pub fn body_twice(b: &Body) -> f64 {
     body_energy(b, 1.5) * body_energy(b, -0.5)
 }
 
+/// A struct outside the callee's `wrt(...)` beside one in it: the caller passes a constant
+/// struct to the first, a differentiated one to the second.
+#[differentiate(wrt(q))]
+pub fn pull(anchor: &Particle, q: &Particle, k: f64) -> f64 {
+    k * anchor.m * (q.x - anchor.x) * (q.x - anchor.x)
+}
+
+#[differentiate(wrt(q))]
+pub fn pulled(anchor: &Particle, q: &Particle) -> f64 {
+    pull(anchor, q, 0.5) + q.v * q.m
+}
+
+/// A method on a constant receiver that takes a differentiated struct.
+pub struct Spring {
+    pub k: f64,
+}
+
+impl Spring {
+    #[differentiate(wrt(p))]
+    pub fn stretch(&self, p: &Particle) -> f64 {
+        self.k * p.x * p.x
+    }
+}
+
+#[differentiate(wrt(p))]
+pub fn sprung(s: &Spring, p: &Particle) -> f64 {
+    s.stretch(p) * p.m
+}
+
 fn particles() -> Vec<Particle> {
     vec![
         Particle { x: 1.0, v: 2.0, m: 3.0, id: 1 },
@@ -276,4 +305,27 @@ fn arrays_vecs_and_nested_structs() {
     let (v, d) = body_twice_grad(b);
     assert_same_value("body_twice", v, body_twice(b));
     assert_fd_all("body_twice", |x| body_twice(&body_unflat(x)), &body_flat(b), &body_flat(&d));
+}
+
+#[test]
+fn constant_structs_and_receivers_beside_differentiated_ones() {
+    let a = Particle { x: 0.3, v: -2.0, m: 1.7, id: 5 };
+    let q = Particle { x: -0.9, v: 0.6, m: 2.5, id: 6 };
+    let (v, d) = pulled_grad(&a, &q);
+    assert_same_value("pulled", v, pulled(&a, &q));
+    // 0.5 m_a (x_q - x_a)^2 + v_q m_q
+    assert!((d.x - a.m * (q.x - a.x)).abs() < 1e-12);
+    assert_eq!((d.v, d.m, d.id), (q.m, q.v, 6));
+    let f = |y: &[f64]| pulled(&a, &Particle { x: y[0], v: y[1], m: y[2], id: 6 });
+    assert_fd_all("pulled", f, &[q.x, q.v, q.m], &[d.x, d.v, d.m]);
+
+    let s = Spring { k: 1.25 };
+    let (v, d) = sprung_grad(&s, &q);
+    assert_same_value("sprung", v, sprung(&s, &q));
+    // k x^2 m
+    assert!((d.x - 2.0 * s.k * q.x * q.m).abs() < 1e-12);
+    assert!((d.m - s.k * q.x * q.x).abs() < 1e-12);
+    assert_eq!(d.v, 0.0);
+    let f = |y: &[f64]| sprung(&s, &Particle { x: y[0], v: y[1], m: y[2], id: 6 });
+    assert_fd_all("sprung", f, &[q.x, q.v, q.m], &[d.x, d.v, d.m]);
 }

@@ -420,11 +420,18 @@
 //! - the `.collect()` of an iterator chain, `.collect::<Vec<f64>>()` or
 //!   `let r: Vec<f64> = ..collect(); r` (with `filter` too);
 //! - the result of a call to a `Vec`-valued function, through its `g_vjp`;
+//! - a copy: `x.to_vec()` of a slice, `Vec` or array (a parameter or a local array or buffer),
+//!   `v.clone()` of a `Vec` parameter taken by value or of a local buffer; also bound by `let`
+//!   and then written (`let mut r = x.to_vec(); r[0] *= a; r`). A differentiated copy's adjoint
+//!   flows back to its source element by element;
 //! - different buffers from different `return`s or arms (`if c { vec![x] } else { r }`): the
 //!   companions pick the one returned at run time.
 //!
-//! Anything else returned as a `Vec` (`x.to_vec()`, `r.clone()`, a differentiated parameter
-//! itself) is a compile error on the returned expression that lists these forms, and so is a new
+//! Anything else returned as a `Vec` (a differentiated parameter itself, `x[1..].to_vec()`) is a
+//! compile error on the returned expression that lists these forms; a copy of a differentiated
+//! array elsewhere than a `let` initialiser or the returned value (`g(&x.to_vec())`), or
+//! `.clone()` of a `&[F]` (a reference, not a `Vec`), is a compile error saying to bind
+//! `x.to_vec()` to a name. So is a new
 //! `Vec` (a literal, a `collect`) returned from inside a loop: declare the buffer before the loop,
 //! fill it and `return r;`. A buffer declared inside a loop cannot be returned either.
 //!
@@ -509,13 +516,16 @@
 //! energy(p, g); }`, and a method with `wrt(self, ..)` may be called on it: `p.ke()`,
 //! `ps.iter().map(|p| p.ke()).sum()`. The callee's struct gradient is added to the caller's
 //! (to element `i` of a slice's), scaled by the call's adjoint; the same struct passed twice gets
-//! both. Such a call goes through a hidden companion the callee gets for it
-//! (`__energy_grad_for_struct_args`: a place for every float-valued parameter and every struct in
-//! its `wrt`), so it is a compile error when the callee does not differentiate with respect to
-//! the struct (no companion: "cannot find function `__energy_grad_for_struct_args`") or with
-//! respect to a float argument that is differentiated in the caller ("this argument is
-//! differentiated here, but the function called does not differentiate with respect to its
-//! parameter"), never a dropped gradient. Not yet: such calls in a function with `forward` (an
+//! both. Such a call goes through a hidden companion every differentiated function with a struct
+//! parameter or a receiver gets for it (`__energy_grad_for_struct_args`: a place for every
+//! parameter, its gradient when it is in `wrt`), so it is a compile error, never a dropped
+//! gradient, when the callee does not differentiate with respect to the struct ("this `Particle`
+//! is differentiated here, but the function called does not differentiate with respect to the
+//! parameter it is passed to", at the argument) or to a float argument that is differentiated
+//! in the caller ("this argument is differentiated here, but the function called does not
+//! differentiate with respect to its parameter"). A function without `#[differentiate]` has no
+//! companion: passing it a differentiated struct is "cannot find function
+//! `__energy_grad_for_struct_args`", at its name. Not yet: such calls in a function with `forward` (an
 //! error at the call) or `hessian` (as for every call), in a generic function, or to a function
 //! returning a vector; a struct whose `Differentiable` is written by hand (the caller adds
 //! gradients through code the derive writes).
@@ -1011,10 +1021,10 @@ pub mod __private {
         }
     }
 
-    /// In the hidden companion a function with a differentiated struct parameter gets for calls
-    /// that pass structs whole (`__f_grad_for_struct_args`), the place of a float-valued
-    /// parameter that is not in its `wrt(...)`: the caller's constant arguments there ignore it,
-    /// a differentiated one fails [`received`].
+    /// In the hidden companion a function with a struct parameter gets for calls that pass
+    /// structs whole (`__f_grad_for_struct_args`), the place of a parameter that is not in its
+    /// `wrt(...)`: the caller's constant arguments there ignore it, a differentiated one fails
+    /// [`received`] (a float or an array) or [`struct_gradient`] (a struct).
     #[derive(Clone, Copy, Debug)]
     pub struct NoGradient;
 
@@ -1035,6 +1045,29 @@ pub mod __private {
     /// float or array argument.
     #[inline]
     pub fn received<T: Received>(_: &T) {}
+
+    /// A struct's gradient from a call: `S` itself, never [`NoGradient`].
+    #[diagnostic::on_unimplemented(
+        message = "this `{S}` is differentiated here, but the function called does not differentiate with respect to the parameter it is passed to",
+        label = "passed whole to a parameter that has no gradient: this struct's gradient through the call would be lost",
+        note = "add that parameter to the callee's `#[differentiate(wrt(...))]` (`wrt(self, ..)` for a receiver), or pass the fields it reads instead of the whole struct"
+    )]
+    pub trait StructGradient<S> {
+        fn into_struct_gradient(self) -> S;
+    }
+
+    impl<S> StructGradient<S> for S {
+        #[inline]
+        fn into_struct_gradient(self) -> S {
+            self
+        }
+    }
+
+    /// Checks that a call passing a differentiated struct of type `S` got its gradient back.
+    #[inline]
+    pub fn struct_gradient<S, G: StructGradient<S>>(g: G) -> S {
+        g.into_struct_gradient()
+    }
 
     /// `self += k * g` on every float-valued part of a struct deriving `Differentiable` (nested
     /// structs recursively, constant fields untouched), for each float type `K` of a caller: how

@@ -1,6 +1,6 @@
 //! A differentiated struct passed to a function that does not differentiate with respect to it
-//! (no `wrt(p)`): its gradient would be dropped, so the call finds no companion for struct
-//! arguments, a compile error at the callee's name.
+//! (no `wrt(p)`): its gradient would be dropped, so it is a compile error at the argument,
+//! saying to add the parameter to the callee's `wrt(...)`.
 
 use gradmacro::{Differentiable, differentiate};
 

@@ -363,14 +363,15 @@ impl Fwd<'_> {
             },
             Stmt::Call { out, func, receiver, args, partials, span, self_arg } => {
                 let x = self.name(*out);
-                let ps: Vec<TokenStream> = partials
-                    .iter()
-                    .map(|p| match p.val {
-                        Some(v) => self.name(v),
-                        None => quote!(_),
-                    })
-                    .collect();
-                let checks = super::struct_call::received_checks(args, partials, *span, |v| self.name(v));
+                let ps = super::struct_call::places(args, partials, receiver.is_some(), |v| self.name(v));
+                let checks = super::struct_call::received_checks(
+                    self.sig,
+                    args,
+                    partials,
+                    *span,
+                    |v| self.name(v),
+                    |v| self.body.vals[v].span,
+                );
                 let args = args.iter().map(|a| match a {
                     CallArg::Scalar(o) => self.op(o),
                     CallArg::Array { tokens, .. } | CallArg::Other { tokens, .. } | CallArg::Struct { tokens, .. } => {
@@ -382,8 +383,9 @@ impl Fwd<'_> {
                     None if *self_arg => super::struct_call::method_call(func, args),
                     None => quote!(#func(#(#args),*)),
                 };
-                // The companion must return the value and one gradient per float argument; a
-                // different shape (a callee with `wrt(...)`) is a compile error that says so.
+                // The companion must return the value and one place per float argument (per
+                // argument for the hidden one); a different shape (a `_grad` of a callee with
+                // `wrt(...)`) is a compile error that says so.
                 let f = self.sig.float.path();
                 let shape = ps.iter().map(|_| quote!(_));
                 quote_spanned! {*span=>

@@ -311,6 +311,9 @@ impl Lower<'_> {
     }
 
     fn method_call(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Operand {
+        if let Some(v) = self.misplaced_copy(m) {
+            return v;
+        }
         if let Some(v) = self.generic_method(m, out) {
             return v;
         }

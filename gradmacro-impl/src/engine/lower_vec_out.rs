@@ -23,7 +23,7 @@ pub const RETV: &str = "$retv";
 /// The local name a returned expression is bound to before it is returned (users cannot write it).
 const RETURNED: &str = "$returned";
 
-const NOT_A_BUFFER: &str = "a function that returns a `Vec` returns a local buffer by name (`let mut r = vec![0.0; n]; ..; r`, or one made with `Vec::with_capacity(n)` and `push`), a `vec![..]` literal, the `.collect()` of an iterator chain, or the result of a call to a `Vec`-valued function (`g(x)`, differentiated through `g_vjp`): compute this value into such a buffer and return the buffer";
+const NOT_A_BUFFER: &str = "a function that returns a `Vec` returns a local buffer by name (`let mut r = vec![0.0; n]; ..; r`, or one made with `Vec::with_capacity(n)` and `push`), a `vec![..]` literal, the `.collect()` of an iterator chain, a copy of an array (`x.to_vec()`), or the result of a call to a `Vec`-valued function (`g(x)`, differentiated through `g_vjp`): compute this value into such a buffer and return the buffer";
 
 fn slot_lit(slot: usize) -> Operand {
     let k = slot + 1;
@@ -63,12 +63,13 @@ impl Lower<'_> {
             return None;
         }
         let binding = match e {
+            _ if let Some(b) = self.active_copy(e, out) => Some(b),
             Expr::Path(p) if let Some(id) = p.path.get_ident() => match self.lookup(&id.to_string()).cloned() {
                 Some(b @ Binding::Array { array: ArrayRef::Local(_), .. }) => Some(b),
                 Some(Binding::Array { array: ArrayRef::Param(_), .. }) => {
                     self.error_tokens(
                         e,
-                        format!("returning the differentiated parameter `{id}` itself is not supported: return a copy made in the body, `{id}.iter().copied().collect()`"),
+                        format!("returning the differentiated parameter `{id}` itself is not supported: return a copy, `{id}.to_vec()`"),
                     );
                     return None;
                 }
@@ -108,12 +109,14 @@ impl Lower<'_> {
         }
     }
 
-    /// A constant `Vec` value as a buffer of its own, with no adjoint.
-    fn constant_buffer(&mut self, op: Operand, ty: &syn::Type, out: &mut Block) -> usize {
+    /// A constant `Vec` value as a buffer of its own, with no adjoint unless writes make it
+    /// differentiated (found by a previous pass: `forced_active`).
+    pub(super) fn constant_buffer(&mut self, op: Operand, ty: &syn::Type, out: &mut Block) -> usize {
         let slot = self.arrays.len();
+        let forced = self.forced_active.get(slot).copied().unwrap_or(false);
         let (a, f) = (super::array_ident(slot), self.sig.float.path());
         self.arrays.push(ArraySlot {
-            active: false,
+            active: forced,
             written: false,
             zeros: quote!(::gradmacro::__private::zeros::<#f>(#a.len())),
             read_in_loop: false,

@@ -20,16 +20,20 @@ pub mod ir;
 mod loop_arrays;
 mod lower;
 mod lower_adapt;
+mod lower_buffer;
 mod lower_call;
 mod lower_closure;
+mod lower_copy;
 mod lower_expr;
 mod lower_generic;
 mod lower_iter;
+mod lower_let;
 mod lower_loop;
 mod lower_macro;
 mod lower_match;
 mod lower_nested;
 mod lower_push;
+mod lower_stmt;
 mod lower_struct;
 mod lower_vec_out;
 mod lower_vector;
@@ -240,12 +244,13 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     // The body is checked even when the signature has errors, so that all are reported at once.
     let names = tangent::names(&sig);
     let hvp_names = hessian::names(&sig);
-    let struct_args = struct_companion::wanted(&sig).then(|| struct_companion::header(&sig, &attrs, &vis, &signature));
+    let struct_args =
+        struct_companion::wanted(&sig, &signature).then(|| struct_companion::header(&sig, &attrs, &vis, &signature));
     let mut struct_args_fn = TokenStream::new();
     let (grad_fn, user_names, jvp_fn, hvp_fn) = match differentiate(&sig, &block) {
         Ok((grad_fn, user_names, body)) => {
             if struct_args.is_some() {
-                struct_args_fn = struct_companion::body(&sig, &body);
+                struct_args_fn = struct_companion::body(&sig, &body, &signature);
             }
             let grad_fn = generic_mode::rewrite(&grad_fn);
             let jvp_fn = if args.forward { tangent::emit(&sig, &body, &names) } else { TokenStream::new() };

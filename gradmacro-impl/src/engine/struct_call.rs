@@ -12,7 +12,7 @@ use syn::spanned::Spanned;
 
 use super::ir::{ArrayRef, Block, CallArg, Kind, Operand, Partial, Stmt, ValId};
 use super::lower::{Binding, Lower, strip};
-use super::sig::Shape;
+use super::sig::{Shape, Sig};
 
 /// The hidden companion of the function `plain_func` names (`g`, `m::g`, `Self::g`, `g::<F>`):
 /// resolved like an item, never like a local, and reported at the user's name.
@@ -34,25 +34,65 @@ pub fn method_call(func: &TokenStream, mut args: impl Iterator<Item = TokenStrea
     quote!(#recv.#func(#(#args),*))
 }
 
-/// For a call that passes a struct, `::gradmacro::__private::received(&p)` for the gradient of
-/// each differentiated float or array argument: the callee's place for it is a `NoGradient`
-/// when the callee does not differentiate that parameter, and this makes that an error.
+/// Whether a call goes through the callee's hidden companion: it passes a struct.
+pub fn through_companion(args: &[CallArg]) -> bool {
+    args.iter().any(|a| matches!(a, CallArg::Struct { .. }))
+}
+
+/// The patterns binding the companion's places: for the hidden companion one per argument (`_`
+/// where the argument is constant), after one for a constant receiver (`obj.g(p)`, whose
+/// receiver is not among `args`); for a `_grad` companion one per partial.
+pub fn places(
+    args: &[CallArg],
+    partials: &[Partial],
+    receiver: bool,
+    name: impl Fn(ValId) -> TokenStream,
+) -> Vec<TokenStream> {
+    let bind = |p: &Partial| p.val.map_or_else(|| quote!(_), &name);
+    if !through_companion(args) {
+        return partials.iter().map(bind).collect();
+    }
+    let receiver = receiver.then(|| quote!(_));
+    let each = (0..args.len()).map(|k| partials.iter().find(|p| p.arg == k).map_or_else(|| quote!(_), bind));
+    receiver.into_iter().chain(each).collect()
+}
+
+/// For a call that passes a struct, the checks that each differentiated argument got a
+/// gradient: the callee's place for it is a `NoGradient` when the callee does not differentiate
+/// that parameter. `::gradmacro::__private::received(&g)` for a float or an array;
+/// `let g = ::gradmacro::__private::struct_gradient::<T, _>(g);` for a struct of type `T`, which
+/// also gives `g` that type for the backward pass whatever the callee returned, so that the
+/// error is this one alone, at the argument (`span_of` the partial).
 pub fn received_checks(
+    sig: &Sig,
     args: &[CallArg],
     partials: &[Partial],
     span: Span,
     name: impl Fn(ValId) -> TokenStream,
+    span_of: impl Fn(ValId) -> Span,
 ) -> TokenStream {
-    if !args.iter().any(|a| matches!(a, CallArg::Struct { .. })) {
+    if !through_companion(args) {
         return TokenStream::new();
     }
     partials
         .iter()
-        .filter(|p| matches!(args[p.arg], CallArg::Scalar(_) | CallArg::Array { active: Some(_), .. }))
-        .filter_map(|p| p.val)
-        .map(|v| {
+        .filter_map(|p| Some((p, p.val?)))
+        .filter_map(|(p, v)| {
             let n = name(v);
-            quote::quote_spanned!(span=> ::gradmacro::__private::received(&#n);)
+            match &args[p.arg] {
+                CallArg::Scalar(_) | CallArg::Array { active: Some(_), .. } => {
+                    Some(quote::quote_spanned!(span=> ::gradmacro::__private::received(&#n);))
+                }
+                CallArg::Struct { param, .. } => {
+                    let ty = match &sig.params[*param].shape {
+                        Shape::Struct { ty } | Shape::StructSlice { ty } => ty,
+                        _ => return None,
+                    };
+                    let at = span_of(v);
+                    Some(quote::quote_spanned!(at=> let #n = ::gradmacro::__private::struct_gradient::<#ty, _>(#n);))
+                }
+                _ => None,
+            }
         })
         .collect()
 }

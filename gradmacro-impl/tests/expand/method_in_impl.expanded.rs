@@ -82,3 +82,23 @@ fn energy_grad(
     let __d11 = 1.0;
     (__v11, __d0, __g2)
 }
+#[doc(hidden)]
+#[allow(dead_code)]
+#[inline]
+fn __energy_grad_for_struct_args(
+    &self,
+    x: f64,
+    v: &[f64],
+) -> (
+    ::core::primitive::f64,
+    ::gradmacro::__private::NoGradient,
+    ::gradmacro::__private::NoGradient,
+    ::gradmacro::__private::NoGradient,
+) {
+    (
+        Self::energy(self, x, v),
+        ::gradmacro::__private::NoGradient,
+        ::gradmacro::__private::NoGradient,
+        ::gradmacro::__private::NoGradient,
+    )
+}
