@@ -62,6 +62,27 @@ pub fn unread_written(body: &Body, l: &Loop) -> Vec<usize> {
 /// Whether `b` reads array `s` (or writes it other than by a store at the top level: a
 /// conservative "yes").
 fn reads(b: &Block, s: usize, top: bool) -> bool {
+    reads_in(&b.stmts, s, top)
+}
+
+/// Whether an undone array (see [`top_stores`]) is read after the body's first store to it. If
+/// not, a replay of the iteration need not store into it: the elements were put back before the
+/// replay, which then reads only what the iteration found, and the store's backward rule puts
+/// back the same element again.
+///
+/// ```text
+/// for r in s + 1..d { q[r] += w[l] * x[s]; }
+/// before: backward: q[r] = old; (replay) t = q[r] + w[l] * x[s]; q[r] = t; .. q[r] = old
+/// after:  backward: q[r] = old; (replay) ..                             .. q[r] = old
+/// ```
+pub fn read_after_store(b: &Block, s: usize) -> bool {
+    b.stmts
+        .iter()
+        .position(|st| matches!(st, Stmt::Store { slot, .. } if *slot == s))
+        .is_some_and(|first| reads_in(&b.stmts[first..], s, true))
+}
+
+fn reads_in(stmts: &[Stmt], s: usize, top: bool) -> bool {
     let name = super::array_ident(s).to_string();
     let lit = |o: &Operand| matches!(o, Operand::Lit(t) if mentions(t, &name));
     let arg = |a: &CallArg| match a {
@@ -70,7 +91,7 @@ fn reads(b: &Block, s: usize, top: bool) -> bool {
             mentions(tokens, &name)
         }
     };
-    b.stmts.iter().any(|st| match st {
+    stmts.iter().any(|st| match st {
         Stmt::Gate { args, .. } => args.iter().any(lit),
         Stmt::Plain { tokens, .. } => mentions(tokens, &name),
         Stmt::Call { receiver, args, .. } => {

@@ -331,6 +331,12 @@ impl Rev<'_> {
             let mut rest: HashSet<Ref> =
                 base.iter().filter(|r| !matches!(r, Ref::Val(v) if leaves.contains(v))).copied().collect();
             rest.extend(kept.iter().map(|s| Ref::Kept(*s)));
+            rest.extend(
+                undone
+                    .iter()
+                    .filter(|(s, _)| !super::loop_arrays::read_after_store(&l.body, *s))
+                    .map(|(s, _)| Ref::Kept(*s)),
+            );
             rest.extend(pretaped.iter().flatten().map(|n| Ref::Taped(n.id)));
             close_needed(self.body, &l.body, &mut rest, &leaves);
             for v in inner_out {
