@@ -4,6 +4,9 @@
 //!
 //! - `f`: the objective alone, the unit of cost;
 //! - `gradmacro`: the `gmm_objective_grad` that `#[differentiate]` generates;
+//! - `f_point_buffers`, `gradmacro_point_buffers`: the same objective with its buffers declared
+//!   in the point loop (`gmm_objective_point_buffers`), and its generated gradient, whose point
+//!   loop runs each point's backward pass right after its forward pass;
 //! - `tape`: reverse mode with the `reverse` crate's runtime tape (one tape, cleared per call),
 //!   where the tape fits in [`TAPE_NODES_MAX`] nodes (32 bytes each, plus 8 for the adjoint);
 //! - `num_dual`: forward mode, one `Dual64` pass per parameter, up to [`DUAL_PARAMS_MAX`]
@@ -212,11 +215,18 @@ fn bench_size(c: &mut Criterion, d: usize, k: usize) {
         eprintln!("{name}: num_dual skipped ({} passes, about {dual_estimate:.1} s per gradient)", p.params());
     }
 
+    // the same objective with per-point buffers (a fused point loop): same value, same gradient
+    let (vp, ga, gm, gi) = p.gradient_point_buffers();
+    assert_eq!(vp.to_bits(), f.to_bits(), "{name}: per-point buffers' f_grad value is not f's");
+    assert_close(&format!("{name}/point_buffers"), &[ga, gm, gi].concat(), &grad, 1e-9);
+
     let mut g = c.benchmark_group(&name);
     // ten samples and two seconds: the slowest gradients here take about a second each
     g.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
     g.bench_function("f", |b| b.iter(|| black_box(&p).objective()));
     g.bench_function("gradmacro", |b| b.iter(|| black_box(&p).gradient()));
+    g.bench_function("f_point_buffers", |b| b.iter(|| black_box(&p).objective_point_buffers()));
+    g.bench_function("gradmacro_point_buffers", |b| b.iter(|| black_box(&p).gradient_point_buffers()));
     if with_tape {
         g.bench_function("tape", |b| b.iter(|| tape_gradient(&tape, black_box(&p))));
     }

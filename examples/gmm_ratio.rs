@@ -54,6 +54,8 @@ struct Row {
     grad: f64,
     tape: Option<f64>,
     dual: Option<f64>,
+    /// The per-point-buffers form: its `f` and its `f_grad`.
+    point: Option<(f64, f64)>,
 }
 
 /// Which time of a row a series plots.
@@ -85,8 +87,10 @@ fn plot(rows: &[Row], path: &Path) -> Result<(), Box<dyn std::error::Error>> {
         .draw_series([1.9, 7.2].map(|r| PathElement::new([(20.0, r), (xmax, r)], grey)))?
         .label("ADBench hand-written C++: 1.9-7.2×")
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], grey));
-    let series: [(&str, RGBColor, Timing); 3] = [
+    let series: [(&str, RGBColor, Timing); 4] = [
         ("gradmacro f_grad", BLUE, |r| Some(r.grad)),
+        // plotted against its own `f` (scaled so that the division by `r.f` below gives that)
+        ("gradmacro f_grad, per-point buffers", RGBColor(0, 170, 200), |r| r.point.map(|(f, g)| g / f * r.f)),
         ("reverse (runtime tape)", RED, |r| r.tape),
         ("num-dual (Dual64 per parameter)", RGBColor(200, 120, 0), |r| r.dual),
     ];
@@ -134,6 +138,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 grad,
                 tape: median(&root, &group, "tape"),
                 dual: median(&root, &group, "num_dual"),
+                point: median(&root, &group, "f_point_buffers").zip(median(&root, &group, "gradmacro_point_buffers")),
             });
         }
     }
@@ -141,17 +146,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("no GMM results under {}: run `cargo bench --bench gmm` first", root.display()).into());
     }
     let ratio = |t: Option<f64>, f: f64| t.map_or_else(|| "—".to_owned(), |t| format!("{:.1}×", t / f));
-    println!("| d | k | parameters | `f` | `f_grad` | `f_grad` / `f` | tape / `f` | num-dual / `f` |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| d | k | parameters | `f` | `f_grad` | `f_grad` / `f` | per-point buffers: `f_grad` / its `f` | tape / `f` | num-dual / `f` |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.d,
             r.k,
             r.params,
             fmt_time(r.f),
             fmt_time(r.grad),
             ratio(Some(r.grad), r.f),
+            r.point.map_or_else(|| "—".to_owned(), |(f, g)| format!("{:.1}×", g / f)),
             ratio(r.tape, r.f),
             ratio(r.dual, r.f)
         );

@@ -150,21 +150,27 @@ fn value_of_a_hand_computed_case() {
 fn gradient_matches_num_dual_every_component() {
     for (d, k, n, gamma, m) in SIZES {
         let p = problem(d, k, n, gamma, m);
-        let (_, ga, gm, gi) = p.gradient();
-        let got = [ga, gm, gi].concat();
+        let (vh, ga, gm, gi) = p.gradient();
+        let hoisted = [ga, gm, gi].concat();
+        // the same objective with its buffers declared per point: a fused point loop
+        let (vp, ga, gm, gi) = p.gradient_point_buffers();
+        assert_eq!(vp.to_bits(), vh.to_bits(), "d={d} k={k} n={n}: the two forms' values");
+        let per_point = [ga, gm, gi].concat();
         let v = flat(&p);
-        let scale = got.iter().fold(0.0_f64, |s, g| s.max(g.abs()));
-        for t in 0..v.len() {
-            let dual: Vec<Dual64> =
-                v.iter().enumerate().map(|(u, &x)| Dual64::new(x, f64::from(u8::from(u == t)))).collect();
-            let (a, rest) = dual.split_at(k);
-            let (mu, icf) = rest.split_at(k * d);
-            let want = reference(a, mu, icf, &p.x, d, gamma, m).eps;
-            assert!(
-                (got[t] - want).abs() <= 1e-10 * want.abs().max(scale * 1e-3),
-                "d={d} k={k} n={n}: component {t} is {}, num-dual {want}",
-                got[t]
-            );
+        for (form, got) in [("hoisted buffers", &hoisted), ("per-point buffers", &per_point)] {
+            let scale = got.iter().fold(0.0_f64, |s, g| s.max(g.abs()));
+            for t in 0..v.len() {
+                let dual: Vec<Dual64> =
+                    v.iter().enumerate().map(|(u, &x)| Dual64::new(x, f64::from(u8::from(u == t)))).collect();
+                let (a, rest) = dual.split_at(k);
+                let (mu, icf) = rest.split_at(k * d);
+                let want = reference(a, mu, icf, &p.x, d, gamma, m).eps;
+                assert!(
+                    (got[t] - want).abs() <= 1e-10 * want.abs().max(scale * 1e-3),
+                    "{form}, d={d} k={k} n={n}: component {t} is {}, num-dual {want}",
+                    got[t]
+                );
+            }
         }
     }
 }

@@ -79,6 +79,72 @@ pub fn gmm_objective(
     const_term + slse - n as f64 * log_sum_exp(alphas) + prior - k as f64 * log_wishart_c
 }
 
+/// [`gmm_objective`] with its three buffers declared in the point loop, as a statistician who
+/// does not hoist allocations writes it: each point's buffers are its own, so the point loop's
+/// backward pass runs right after its forward pass (fused), where the hoisted buffers make the
+/// backward pass replay each point. The same arithmetic in the same order: the same value, bit
+/// for bit.
+///
+/// The ADBench GMM objective: the log-likelihood of the points under the mixture (with the
+/// ADBench conventions: weights `softmax(alphas)`, precision factor `Q_j` lower triangular with
+/// log-diagonal), plus the Wishart prior term. `log_wishart_c` is the constant `C` of GMM.md,
+/// computed once by [`log_wishart_c`]: it depends on no parameter.
+#[differentiate(wrt(alphas, means, icf))]
+#[allow(clippy::too_many_arguments, reason = "ADBench's signature")]
+pub fn gmm_objective_point_buffers(
+    alphas: &[f64],
+    means: &[f64],
+    icf: &[f64],
+    x: &[f64],
+    d: usize,
+    gamma: f64,
+    m: i32,
+    log_wishart_c: f64,
+) -> f64 {
+    let k = alphas.len();
+    let n = x.len() / d;
+    let icf_len = d * (d + 1) / 2;
+    // ln det Q_j = Σ_r q_jr (Q_j is triangular with diagonal exp(q_j))
+    let sum_qs: Vec<f64> = (0..k).map(|j| (0..d).map(|r| icf[j * icf_len + r]).sum::<f64>()).collect();
+
+    let mut slse = 0.0;
+    for i in 0..n {
+        let mut xc = vec![0.0; d];
+        let mut qxc = vec![0.0; d];
+        let mut main_term = vec![0.0; k];
+        for j in 0..k {
+            for r in 0..d {
+                xc[r] = x[i * d + r] - means[j * d + r];
+            }
+            // Q_j (x_i - μ_j): the diagonal, then the strictly lower part column by column
+            for r in 0..d {
+                qxc[r] = icf[j * icf_len + r].exp() * xc[r];
+            }
+            let mut l = j * icf_len + d;
+            for s in 0..d {
+                for r in s + 1..d {
+                    qxc[r] += icf[l] * xc[s];
+                    l += 1;
+                }
+            }
+            let sqnorm: f64 = qxc.iter().map(|v| v * v).sum();
+            main_term[j] = alphas[j] + sum_qs[j] - 0.5 * sqnorm;
+        }
+        slse += log_sum_exp(&main_term);
+    }
+
+    // the Wishart prior: ½ γ² ‖Q_j‖_F² - m ln det Q_j per component
+    let mut prior = 0.0;
+    for j in 0..k {
+        let diag: f64 = (0..d).map(|r| icf[j * icf_len + r].exp().powi(2)).sum();
+        let lower: f64 = (d..icf_len).map(|t| icf[j * icf_len + t].powi(2)).sum();
+        prior += 0.5 * gamma * gamma * (diag + lower) - f64::from(m) * sum_qs[j];
+    }
+
+    let const_term = -(n as f64) * d as f64 * 0.5 * (2.0 * std::f64::consts::PI).ln();
+    const_term + slse - n as f64 * log_sum_exp(alphas) + prior - k as f64 * log_wishart_c
+}
+
 /// `C = N·d·(ln γ - ½ ln 2) - ln Γ_d(N/2)` with `N = d + m + 1`: the Wishart prior's
 /// normalising constant (per component), which depends on no parameter.
 pub fn log_wishart_c(d: usize, gamma: f64, m: i32) -> f64 {
@@ -154,6 +220,34 @@ impl Problem {
 
     pub fn objective(&self) -> f64 {
         gmm_objective(&self.alphas, &self.means, &self.icf, &self.x, self.d, self.gamma, self.m, self.log_wishart_c)
+    }
+
+    /// [`gmm_objective_point_buffers`] on this problem.
+    pub fn objective_point_buffers(&self) -> f64 {
+        gmm_objective_point_buffers(
+            &self.alphas,
+            &self.means,
+            &self.icf,
+            &self.x,
+            self.d,
+            self.gamma,
+            self.m,
+            self.log_wishart_c,
+        )
+    }
+
+    /// `(value, d alphas, d means, d icf)` from the generated `gmm_objective_point_buffers_grad`.
+    pub fn gradient_point_buffers(&self) -> (f64, Vec<f64>, Vec<f64>, Vec<f64>) {
+        gmm_objective_point_buffers_grad(
+            &self.alphas,
+            &self.means,
+            &self.icf,
+            &self.x,
+            self.d,
+            self.gamma,
+            self.m,
+            self.log_wishart_c,
+        )
     }
 
     /// `(value, d alphas, d means, d icf)` from the generated `gmm_objective_grad`.
