@@ -638,7 +638,10 @@
 //! accumulate allocate nothing (their iterations are recomputed in the backward pass); loops that
 //! carry a value from one iteration into the next keep the values the backward pass needs on a
 //! `Vec` tape sized up front, or, under `checkpoint`, snapshots every `⌈√n⌉` iterations and a
-//! tape of one segment (see "Long loops: checkpointing").
+//! tape of one segment (see "Long loops: checkpointing"). In a loop nest, the backward pass of the
+//! outermost taped loop runs one iteration's forward again, and the loops inside it pop the
+//! tapes that run pushed instead of each level running the levels below it again (where the
+//! inner loops put back what they write; otherwise a level replays its own inner loops).
 //!
 //! `f` itself is emitted exactly as written, with one attribute added: `#[allow(dead_code)]`,
 //! because calling only `f_grad` is a use of `f`; when neither is called, `f_grad` still warns.

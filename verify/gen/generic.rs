@@ -331,6 +331,27 @@ fn reads_own_buffer(left: &Expr, right: &Expr) -> bool {
 }
 
 impl<'a> syn::visit::Visit<'a> for Scan {
+    /// `vec![a, b]` and `vec![a; n]`: syn leaves a macro's tokens unparsed, and an operator on a
+    /// reference inside one fails all the same (`vec![(-e10), ..]` in large-run seed 20261207).
+    fn visit_macro(&mut self, m: &'a syn::Macro) {
+        use syn::parse::Parser;
+        let items = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated.parse2(m.tokens.clone());
+        let repeat = |input: syn::parse::ParseStream| {
+            let v: Expr = input.parse()?;
+            input.parse::<syn::Token![;]>()?;
+            let n: Expr = input.parse()?;
+            Ok([v, n])
+        };
+        let exprs: Vec<Expr> = match (items, repeat.parse2(m.tokens.clone())) {
+            (Ok(items), _) => items.into_iter().collect(),
+            (_, Ok(pair)) => pair.into(),
+            _ => Vec::new(),
+        };
+        for e in &exprs {
+            syn::visit::Visit::visit_expr(self, e);
+        }
+    }
+
     fn visit_expr(&mut self, e: &'a Expr) {
         match e {
             Expr::ForLoop(f) if !matches!(&*f.expr, Expr::Range(_)) => idents(&f.pat, &mut self.refs),
