@@ -471,3 +471,35 @@ fn bug_nan_from_a_zero_partial_of_a_scalar_call() {
     assert_eq!(value, ignores_singular_scalar_argument(0.0, 0.0));
     assert_eq!((dx, dy), (1.0, 0.0));
 }
+
+// Large run 7 (seed 20261207), p1135: a field of an element of a constant slice of structs whose
+// index holds an `if` over a differentiated value was rejected ("fields of differentiated values
+// are not supported"), though an index is an integer and the element constant data.
+#[derive(gradmacro::Differentiable, Clone)]
+pub struct Tagged {
+    pub v: f64,
+    pub id: usize,
+}
+
+#[differentiate(wrt(x), forward, hessian)]
+fn picks_by_computed_index(x: f64, s: &[f64], ps: &[Tagged]) -> f64 {
+    let e = x.exp();
+    (x * x) * ps[((if x > 0.5 { 0.1_f64 } else { e }).abs() as usize) % s.len()].v + ps[0].id as f64
+}
+
+#[test]
+fn bug_constant_struct_field_at_a_computed_index() {
+    let ps = [Tagged { v: 1.5, id: 3 }, Tagged { v: 2.5, id: 1 }];
+    let s = [1.0, 2.0];
+    // x = 0.3: e^0.3 = 1.35 picks ps[1] (v = 2.5); x = 0.7 and -0.2 pick ps[0] (v = 1.5).
+    // f = x² v + 3 where the index is locally constant: f' = 2 x v, f'' = 2 v.
+    for (x, v) in [(0.3, 2.5), (0.7, 1.5), (-0.2, 1.5)] {
+        let (value, dx) = picks_by_computed_index_grad(x, &s, &ps);
+        assert_eq!(value.to_bits(), picks_by_computed_index(x, &s, &ps).to_bits());
+        assert!((dx - 2.0 * x * v).abs() <= 1e-15, "x = {x}: {dx}");
+        let (_, t) = picks_by_computed_index_jvp(x, &s, &ps, 1.0);
+        assert!((t - 2.0 * x * v).abs() <= 1e-15, "x = {x}: jvp {t}");
+        let (_, _, hv) = picks_by_computed_index_hvp(x, &s, &ps, 1.0);
+        assert!((hv - 2.0 * v).abs() <= 1e-14, "x = {x}: hvp {hv}");
+    }
+}

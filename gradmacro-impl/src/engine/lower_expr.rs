@@ -117,6 +117,7 @@ impl Lower<'_> {
             Expr::Index(i) => self.index(i, out),
             Expr::Field(_) if let Some(v) = self.struct_read(e, out) => v,
             Expr::Field(f) if let Some(v) = self.tuple_field(f, out) => v,
+            Expr::Field(_) if let Some(v) = self.constant_field(e, out) => v,
             Expr::Block(b) => {
                 if let Some(l) = &b.label {
                     self.error_tokens(

@@ -91,6 +91,67 @@ impl Lower<'_> {
         Some(Operand::Val(v))
     }
 
+    /// A field of constant data whose indices are computed with control flow over
+    /// differentiated values (`ps[(if c { a } else { v }).abs() as usize % n].v`, `ps` not in
+    /// `wrt`): an index is an integer, so the element is constant; the indices are lowered, the
+    /// rest is kept as written. `None` when `e` reads a differentiated value outside an index or
+    /// is not a name followed by fields and indices.
+    ///
+    /// ```text
+    /// before: error "fields of differentiated values are not supported"
+    /// after:  let i = <lowered index>; let t = ps[i].v;    (a constant, no gradient)
+    /// ```
+    pub(super) fn constant_field(&mut self, e: &Expr, out: &mut Block) -> Option<Operand> {
+        enum Step<'e> {
+            Field(&'e syn::Member),
+            Index(&'e Expr),
+        }
+        if self.mentions_active(e) {
+            return None;
+        }
+        let mut steps = Vec::new();
+        let mut cur = strip(e);
+        loop {
+            match cur {
+                Expr::Field(f) => {
+                    steps.push(Step::Field(&f.member));
+                    cur = strip(&f.base);
+                }
+                Expr::Index(ix) => {
+                    steps.push(Step::Index(&ix.index));
+                    cur = strip(&ix.expr);
+                }
+                _ => break,
+            }
+        }
+        let Expr::Path(p) = cur else { return None };
+        let name = p.path.get_ident()?.to_string();
+        // a differentiated root is `struct_read`'s, a local binding of a value the lowering made
+        // has no field to read
+        match self.lookup(&name) {
+            None | Some(Binding::Scalar { op: Operand::Lit(_), .. }) => {}
+            Some(Binding::Scalar { op: Operand::Val(v), .. }) if !self.vals[*v].active => {}
+            _ => return None,
+        }
+        let (mut tokens, mut uses) = self.rename(cur);
+        for step in steps.into_iter().rev() {
+            match step {
+                Step::Field(m) => tokens = quote!(#tokens.#m),
+                Step::Index(ix) => {
+                    let op = self.int_index(ix, out);
+                    if let Operand::Val(v) = op {
+                        uses.push(v);
+                    }
+                    let t = self.op_tokens(&op);
+                    tokens = quote!(#tokens[#t]);
+                }
+            }
+        }
+        let v = self.new_val_kind(false, self.kind_of_expr(e), e.span());
+        out.stmts.push(Stmt::Plain { out: Some(v), ty: None, tokens, uses });
+        Some(Operand::Val(v))
+    }
+
     /// Binds `pat` to element `index` of the differentiated slice of structs `p` (a `for`
     /// pattern, a closure's parameter); `false` when the pattern does not fit.
     pub(super) fn bind_struct_elem(&mut self, pat: &Pat, p: usize, index: &Operand) -> bool {
