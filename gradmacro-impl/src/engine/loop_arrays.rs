@@ -170,23 +170,31 @@ pub fn pretaped_inner<'l>(
     if has_loop(&rest) {
         return None;
     }
-    for n in &inner {
-        let writes_any = !n.written_arrays.is_empty() || (0..body.arrays.len()).any(|s| writes(&n.body, s));
+    // What the inner loops write (in their own body or a loop below), one set per loop.
+    let written: Vec<std::collections::HashSet<usize>> = inner
+        .iter()
+        .map(|n| {
+            let mut w: std::collections::HashSet<usize> = n.written_arrays.iter().copied().collect();
+            w.extend((0..body.arrays.len()).filter(|&s| writes(&n.body, s)));
+            w
+        })
+        .collect();
+    for (n, w) in inner.iter().zip(&written) {
         let ok = n.exit_code.is_none()
             && match plans.get(&n.id) {
                 // no backward pass: nothing to put back, so it may write nothing
-                None => !writes_any,
+                None => w.is_empty(),
                 Some(p) if p.taped => {
                     p.hoisted && p.tape_arrays.is_empty() && !p.count && !p.clone_iter && !p.checkpoint
                 }
-                Some(p) => !p.count && (!p.clone_iter || owned_range(n)) && !writes_any,
+                Some(p) => !p.count && (!p.clone_iter || owned_range(n)) && w.is_empty(),
             };
         if !ok {
             return None;
         }
     }
     let clash = (0..body.arrays.len()).any(|s| {
-        let inner_w = inner.iter().any(|n| n.written_arrays.contains(&s) || writes(&n.body, s));
+        let inner_w = written.iter().any(|w| w.contains(&s));
         let inner_r = inner.iter().any(|n| loop_reads(n, s));
         let (rest_r, rest_w) = (reads(&rest, s, false), writes(&rest, s));
         (inner_w && (rest_r || rest_w)) || (inner_r && rest_w)

@@ -65,8 +65,6 @@ pub struct LoopPlan {
     /// Taped in a pretaped loop's forward run: its forward run notes where its entries start on
     /// the tape, and its backward pass pops only those.
     pub marked: bool,
-    /// The pattern its backward pass binds a popped tape entry to.
-    pub pop_pat: TokenStream,
 }
 
 /// A loop whose backward pass runs inside it: the declarations before the loop, the backward
@@ -128,6 +126,15 @@ pub enum B {
         head: TokenStream,
         body: Vec<B>,
         tail: Option<(TokenStream, Vec<B>)>,
+    },
+    /// A taped loop's backward pass: `while let Some(pat) = tape.pop() { body }`; with `marked`
+    /// (an inner loop of a pretaped loop, see [`LoopPlan::marked`]), it pops only the entries
+    /// of its own run, above the mark its forward run took.
+    Pop {
+        id: LoopId,
+        pat: TokenStream,
+        marked: bool,
+        body: Vec<B>,
     },
     /// The backward pass of an `if` that ends the function (or ends an arm of such an `if`): it
     /// runs inside the forward `if`, after the arm's forward code (see [`Rev::tail_block`]).
@@ -232,10 +239,26 @@ fn render_one(b: &B, cx: &mut Ctx) -> TokenStream {
                 None => quote!(#head { #body }),
             }
         }
+        B::Pop { id, pat, marked, body } => {
+            let head = pop_head(*id, pat, *marked);
+            let body = render_in(body, cx);
+            quote!(#head { #body })
+        }
         B::Fused { id, then_bs, else_bs } => {
             let (t, e) = (render_in(then_bs, cx), render_in(else_bs, cx));
             (cx.fuse)(*id, t, e)
         }
+    }
+}
+
+/// The head of taped loop `id`'s backward pass, binding each popped entry to `pat`.
+pub(super) fn pop_head(id: LoopId, pat: &TokenStream, marked: bool) -> TokenStream {
+    let tape = super::tape_ident(id);
+    if marked {
+        let mark = super::hidden("mark", id);
+        quote!(while let ::core::option::Option::Some(#pat) = ::gradmacro::__private::pop_above(&mut #tape, #mark))
+    } else {
+        quote!(while let ::core::option::Option::Some(#pat) = #tape.pop())
     }
 }
 

@@ -22,7 +22,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::forward::{Fwd, Mode};
+use super::forward::Fwd;
 use super::ir::{Block, Loop, LoopKind, Stmt};
 use super::reverse::{B, LoopPlan, Rev};
 use super::{hidden, iter_ident, slot_ident, tape_ident};
@@ -69,20 +69,9 @@ impl Rev<'_> {
     /// iterations again (filling the tape), then `backward`, the plain loop's backward
     /// iteration under `header`, which pops the tape.
     pub(super) fn checkpointed(&self, l: &Loop, plan: &LoopPlan, header: TokenStream, backward: Vec<B>) -> B {
-        let no_fused = std::collections::HashMap::new();
-        let no_heap = std::collections::HashSet::new();
-        let nothing = std::collections::HashSet::new();
-        let fwd = Fwd {
-            body: self.body,
-            sig: self.sig,
-            plans: &self.plans,
-            fused: &no_fused,
-            heap_adj: &no_heap,
-            mode: Mode::Level { needed: &nothing, filter: false },
-        };
         let (ck, it, len) = (store_ident(l.id), iter_ident(l.id), hidden("cn", l.id));
-        let pat = pattern(&fwd, l);
-        let rerun = fwd.segment(l, plan);
+        let (pat, rerun) =
+            self.replay(&std::collections::HashSet::new(), false, |fwd| (pattern(fwd, l), fwd.segment(l, plan)));
         let slots = l.carried.iter().map(|c| slot_ident(c.slot));
         let (head, replay) = if let LoopKind::While { .. } = l.kind {
             (

@@ -14,7 +14,7 @@ use super::ir::{Block, Body, Loop, LoopKind, Operand, Stmt, ValId};
 use super::reverse::{
     B, Fused, LetState, LoopPlan, Reads, Ref, Rev, direct_defs, loop_inner_defs, writes_tracked_array,
 };
-use super::{adj_ident, array_ident, count_ident, iter_ident, slot_adj_ident, tape_ident};
+use super::{adj_ident, array_ident, count_ident, iter_ident, slot_adj_ident};
 
 impl Rev<'_> {
     /// A top-level loop that only accumulates into variables whose adjoint is the seed 1 (a loss
@@ -399,12 +399,10 @@ impl Rev<'_> {
             }
             plan.tape_vals = entries.iter().chain(bound.iter()).chain(stored.iter()).copied().collect();
             plan.tape_arrays.clone_from(&tape_arrays);
-            let tape = tape_ident(l.id);
             self.refs.insert(Ref::Tape(l.id));
-            plan.pop_pat = quote!((#(#pat,)*));
-            quote!(while let ::core::option::Option::Some((#(#pat,)*)) = #tape.pop())
+            Head::Pop(quote!((#(#pat,)*)))
         } else {
-            match &l.kind {
+            Head::Group(match &l.kind {
                 LoopKind::ForIter { pat, iterable, iterable_uses, .. } => {
                     // In the dual program the iterable is not evaluated again: it may read active
                     // values, whose value parts the forward pass took (`Fwd::plain`).
@@ -450,30 +448,22 @@ impl Rev<'_> {
                     let n = count_ident(l.id);
                     quote!(for _ in 0..#n)
                 }
-            }
+            })
         };
         self.plans.insert(l.id, plan);
 
-        let no_fused = HashMap::new();
-        let no_heap = HashSet::new();
-        let fwd = Fwd {
-            body: self.body,
-            sig: self.sig,
-            plans: &self.plans,
-            fused: &no_fused,
-            heap_adj: &no_heap,
-            mode: Mode::Level { needed: &needed, filter: true },
-        };
-        let recompute = fwd.block(&l.body);
+        let recompute = self.replay(&needed, true, |fwd| fwd.block(&l.body));
         let mut iteration = vec![B::Raw(restore), B::Raw(recompute)];
         iteration.extend(body_bs);
         out.extend(pre);
-        if checkpoint {
-            let plan = self.plans.get(&l.id).cloned().unwrap_or_default();
-            out.push(self.checkpointed(l, &plan, header, iteration));
-        } else {
-            out.push(B::Group { head: header, body: iteration, tail: None });
-        }
+        out.push(match header {
+            Head::Pop(pat) if checkpoint => {
+                let plan = self.plans.get(&l.id).cloned().unwrap_or_default();
+                self.checkpointed(l, &plan, super::reverse::pop_head(l.id, &pat, false), iteration)
+            }
+            Head::Pop(pat) => B::Pop { id: l.id, pat, marked: false, body: iteration },
+            Head::Group(head) => B::Group { head, body: iteration, tail: None },
+        });
 
         for c in &active_carried {
             if let Some(v) = self.active(&c.init) {
@@ -486,20 +476,40 @@ impl Rev<'_> {
 }
 
 impl Rev<'_> {
+    /// Runs `f` with the forward emitter of a replay inside the backward pass: the statements
+    /// `needed` asks for (all of them without `filter`), no loop fused and no adjoint declared
+    /// beside its `Vec` (those belong to the function's forward pass).
+    pub(super) fn replay<R>(&self, needed: &HashSet<Ref>, filter: bool, f: impl FnOnce(&Fwd<'_>) -> R) -> R {
+        let (no_fused, no_heap) = (HashMap::new(), HashSet::new());
+        f(&Fwd {
+            body: self.body,
+            sig: self.sig,
+            plans: &self.plans,
+            fused: &no_fused,
+            heap_adj: &no_heap,
+            mode: Mode::Level { needed, filter },
+        })
+    }
+}
+
+/// A loop's backward head: a taped loop pops its tape (`B::Pop`, the entries bound to the
+/// pattern); any other runs its iterations again (`for`).
+enum Head {
+    Pop(TokenStream),
+    Group(TokenStream),
+}
+
+impl Rev<'_> {
     /// Makes the backward pass of taped inner loop `n` (in `body_bs`, the body's backward code)
     /// pop only the entries of its own run, above the mark its forward run took.
     fn mark_run(&mut self, n: super::ir::LoopId, body_bs: &mut [B]) {
         let Some(p) = self.plans.get_mut(&n) else { return };
         p.marked = true;
-        let (tape, mark, pat) = (tape_ident(n), super::hidden("mark", n), &p.pop_pat);
-        let old = quote!(while let ::core::option::Option::Some(#pat) = #tape.pop()).to_string();
-        let new =
-            quote!(while let ::core::option::Option::Some(#pat) = ::gradmacro::__private::pop_above(&mut #tape, #mark));
         for b in body_bs {
-            if let B::Group { head, .. } = b
-                && head.to_string() == old
+            if let B::Pop { id, marked, .. } = b
+                && *id == n
             {
-                *head = new.clone();
+                *marked = true;
             }
         }
     }

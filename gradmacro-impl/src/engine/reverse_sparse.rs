@@ -121,6 +121,10 @@ fn visit(b: &B, f: &mut impl FnMut(String)) {
                 t.iter().for_each(|b| visit(b, f));
             }
         }
+        B::Pop { id, pat, marked, body } => {
+            visit_tokens(&super::reverse::pop_head(*id, pat, *marked), f);
+            body.iter().for_each(|b| visit(b, f));
+        }
         B::Fused { then_bs, else_bs, .. } => then_bs.iter().chain(else_bs).for_each(|b| visit(b, f)),
     }
 }
