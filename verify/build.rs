@@ -2463,8 +2463,9 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
         let (p, d, b) = body(rng, hsig, &callees, &mut called, false, budget, &o);
         let name = format!("{pre}{k}_h{j}");
         let (params_p, params_d) = params(hsig);
-        // The `p` family is checked in forward mode too: a callee of `pK_jvp` needs its `_jvp`.
-        let fwd = if sound || vf { "" } else { "(forward)" };
+        // The `p` family is checked in forward mode and second order too: a callee of `pK_jvp`
+        // needs its `_jvp`, one of `pK_hvp` its `_hvp`.
+        let fwd = if sound || vf { "" } else { "(forward, hessian)" };
         let _ = writeln!(helpers_p, "#[differentiate{fwd}]\npub fn {name}({}) -> f64 {{\n{p}}}\n", params_p.join(", "));
         let _ = writeln!(helpers_d, "\npub fn {name}_dual<D: verify::Num>({}) -> D {{\n{d}}}", params_d.join(", "));
         callees.push(Callee { name, sig: hsig, b });
@@ -2604,9 +2605,9 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
 
     let struct_calls = plan.as_ref().is_some_and(|p| p.calls);
     let fwd = if sound || vf || struct_calls { "" } else { ", forward" };
-    // Second order (issue 14): `pK_hvp` for the programs `hessian` takes (no calls to helpers,
-    // no tuple or struct parameter), checked against hyper-dual numbers.
-    let hess = !sound && !vf && helpers_p.is_empty() && tuple.is_none() && vout.is_none() && rendered.is_none();
+    // Second order (issue 14): `pK_hvp` for the programs `hessian` takes (no tuple or struct
+    // parameter, helpers called through their `_hvp`), checked against hyper-dual numbers.
+    let hess = !sound && !vf && tuple.is_none() && vout.is_none() && rendered.is_none();
     let hs = if hess { ", hessian" } else { "" };
     let attr = if let Some(r) = &rendered {
         format!("#[differentiate(wrt({}){fwd})]", r.wrt.join(", "))

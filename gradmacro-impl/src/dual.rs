@@ -155,6 +155,11 @@ pub fn expand(input: TokenStream) -> TokenStream {
             #[inline]
             fn eps(&self) -> #f { 0.0 }
         }
+        impl crate::__private::Lift for #f {
+            type Dual = #dual;
+            #[inline]
+            fn lift(self, eps: #f) -> #dual { crate::__private::Dual::new(self, eps) }
+        }
         impl crate::__private::Primal for #dual {
             type Re = #f;
             #[inline]

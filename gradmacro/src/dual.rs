@@ -68,6 +68,45 @@ pub trait Primal {
     fn primal(self) -> Self::Re;
 }
 
+/// A callee's gradient and its `H·v` (from its `_hvp` companion) paired into the dual partial
+/// derivative the caller's dual backward pass multiplies by: a float, an array or a `Vec`.
+pub trait Lift: Sized {
+    /// The same shape in duals.
+    type Dual;
+    /// `self` as values with tangents `eps`.
+    fn lift(self, eps: Self) -> Self::Dual;
+}
+
+impl<T: Lift + Copy, const N: usize> Lift for [T; N] {
+    type Dual = [T::Dual; N];
+    #[inline]
+    fn lift(self, eps: Self) -> Self::Dual {
+        core::array::from_fn(|i| self[i].lift(eps[i]))
+    }
+}
+
+impl<T: Lift> Lift for Vec<T> {
+    type Dual = Vec<T::Dual>;
+    /// # Panics
+    /// If `eps` is not as long as `self` (a callee's `_hvp` returns both of one length).
+    fn lift(self, eps: Self) -> Self::Dual {
+        assert_eq!(self.len(), eps.len(), "a `_hvp` companion returned H·v of another length than its gradient");
+        self.into_iter().zip(eps).map(|(re, e)| re.lift(e)).collect()
+    }
+}
+
+/// `Σ g[k] t[k]`: the tangent of a callee's value along an array argument's tangent `t`, from
+/// the callee's gradient `g`.
+///
+/// # Panics
+/// If the two are not of one length.
+#[inline]
+#[must_use]
+pub fn tangent_dot<F: Copy + Default + core::ops::Add<Output = F> + core::ops::Mul<Output = F>>(g: &[F], t: &[F]) -> F {
+    assert_eq!(g.len(), t.len(), "a `_hvp` companion returned a gradient of another length than its argument");
+    g.iter().zip(t).fold(F::default(), |acc, (&a, &b)| acc + a * b)
+}
+
 /// `x` as a dual with tangent `v` (an active array parameter and its direction).
 ///
 /// # Panics
@@ -106,11 +145,4 @@ pub fn unit_array<F: Copy + Default + From<u8>, const N: usize>(j: usize) -> [F;
         v[j] = F::from(1);
     }
     v
-}
-
-/// The value parts of an active local array that an inactive statement reads by name.
-#[inline]
-#[must_use]
-pub fn primal_all<T: Primal + Copy>(x: &[T]) -> Vec<T::Re> {
-    x.iter().map(|v| v.primal()).collect()
 }

@@ -232,9 +232,11 @@
 //!   `H` is symmetric up to rounding: it is not symmetrised (`H[i][j]` and `H[j][i]` may differ in
 //!   the last bits).
 //!
-//! Not yet under `hessian` (each a compile error that says so): functions returning a vector,
-//! calls to other differentiated functions (write the callee inline, or as a local closure),
-//! and active structs, tuples and nested arrays. `hessian` needs the `std` feature (on by
+//! A call `g(args)` with a differentiated argument goes through `g_hvp(args.., v..)`: `g` is
+//! `#[differentiate(hessian)]` too, or you write `g_hvp` by hand (the call's value gets the
+//! tangent `∇g · v`, each partial derivative the tangent `(H_g v)_a`, so the chain rule holds one
+//! order up). Not yet under `hessian` (each a compile error that says so): functions returning a
+//! vector, calls to vector-valued functions, and active structs, tuples and nested arrays. `hessian` needs the `std` feature (on by
 //! default): the dual number's `exp`, `ln`, ... come from `std`.
 //!
 //! ```
@@ -708,7 +710,7 @@ pub mod __private {
     /// `f_hvp` and `f_hessian`'s dual number (value and one tangent) and its helpers; its
     /// transcendental methods need `std`.
     #[cfg(feature = "std")]
-    pub use crate::dual::{Dual, Primal, Split, lift_array, lift_slice, primal_all, unit_array, unit_vec};
+    pub use crate::dual::{Dual, Lift, Primal, Split, lift_array, lift_slice, tangent_dot, unit_array, unit_vec};
 
     /// Exact equality of two floats: where `max`, `min`, `clamp` and `abs` meet a tie or a kink,
     /// the contract's rules need an exact comparison.
@@ -853,7 +855,7 @@ pub mod __private {
 
     /// The tangent `f_jvp` passes to a callee's `_jvp` for an array argument: an array's tangent
     /// as the array (a `[F; N]` parameter) or as a slice, a slice's or a `Vec`'s as a slice,
-    /// whichever the callee takes.
+    /// whichever the callee takes; `f_hvp` passes a callee's `_hvp` a slice's direction as a `Vec`.
     pub trait Tangent<'a, T> {
         fn tangent(&'a self) -> T;
     }
@@ -883,6 +885,28 @@ pub mod __private {
         #[inline]
         fn tangent(&'a self) -> &'a [F] {
             self
+        }
+    }
+
+    // `f_hvp` passes a direction of the callee's gradient type: a slice's is a `Vec`.
+    impl<F: Clone> Tangent<'_, ::alloc::vec::Vec<F>> for [F] {
+        #[inline]
+        fn tangent(&self) -> ::alloc::vec::Vec<F> {
+            self.to_vec()
+        }
+    }
+
+    impl<F: Clone, const N: usize> Tangent<'_, ::alloc::vec::Vec<F>> for [F; N] {
+        #[inline]
+        fn tangent(&self) -> ::alloc::vec::Vec<F> {
+            self.to_vec()
+        }
+    }
+
+    impl<F: Clone> Tangent<'_, ::alloc::vec::Vec<F>> for ::alloc::vec::Vec<F> {
+        #[inline]
+        fn tangent(&self) -> ::alloc::vec::Vec<F> {
+            self.clone()
         }
     }
 

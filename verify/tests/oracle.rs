@@ -5,7 +5,7 @@
 //! is `#[differentiate(forward)]` too: `pK_jvp` along a random direction must give `pK`'s value
 //! bit for bit and the exact gradient dotted with the direction. The vector family `vK`
 //! (vector outputs, calls to vector-valued helpers) is checked through `vK_jacobian` and
-//! `vK_vjp`, or `vK_grad`. Programs without helper calls or tuple parameters are
+//! `vK_vjp`, or `vK_grad`. Programs without tuple or struct parameters are
 //! `#[differentiate(hessian)]` too: `pK_hvp` along the jvp's direction must give `pK`'s value bit
 //! for bit, `pK_grad`'s gradient and the exact `H·v` of hyper-dual numbers (num-dual's
 //! `HyperDual64`, one evaluation per component). Programs that can be written generically have a
@@ -51,7 +51,7 @@ fn oracle() {
     assert_eq!(report.jvp_checked + report.no_jvp_checked, report.checked, "pK_jvp compared at every checked point");
     assert!(report.no_jvp_checked * 10 < report.checked, "most points check pK_jvp");
     assert!(report.skipped_fraction() < 0.05, "too many points skipped: {}", report.skipped_fraction());
-    // programs without helper calls or tuple parameters are `hessian` too: `pK_hvp` against
+    // programs without tuple or struct parameters are `hessian` too: `pK_hvp` against
     // hyper-dual numbers at their checked points
     assert!(report.hvp_checked > 0, "pK_hvp compared");
     // the vector family (`gen/vector.rs`): `vK_jacobian` row by row and `vK_vjp`, or `vK_grad`

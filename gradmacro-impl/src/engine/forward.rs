@@ -16,6 +16,7 @@ use super::reverse::{Fused, LoopPlan, Ref};
 use super::sig::Sig;
 use super::{array_ident, count_ident, iter_ident, tape_ident, val_ident};
 
+mod dual_call;
 mod loops;
 
 #[derive(Clone, Copy)]
@@ -253,15 +254,15 @@ impl Fwd<'_> {
             pre.extend(quote!(let #p = ::gradmacro::__private::Primal::primal(#n);));
             tokens = super::dual_mode::substitute(&tokens, &n.to_string(), &p);
         }
-        // An active local array the statement reads by name (`h[0].abs() as usize`): a copy of
-        // its value parts.
+        // An active local array the statement reads by name (`h[0].abs() as usize`, a call's
+        // argument `&h`): a copy of its value parts, of the same shape.
         for (slot, arr) in self.body.arrays.iter().enumerate() {
             let a = array_ident(slot);
             if !arr.active || !super::mentions(&tokens, &a.to_string()) {
                 continue;
             }
             let p = super::hidden("pa", slot);
-            pre.extend(quote!(let #p = ::gradmacro::__private::primal_all(&#a);));
+            pre.extend(quote!(let #p = ::gradmacro::__private::Split::re(&#a);));
             tokens = super::dual_mode::substitute(&tokens, &a.to_string(), &p);
         }
         (pre, tokens)
@@ -361,6 +362,9 @@ impl Fwd<'_> {
                     quote!(#pre let _ = #tokens;)
                 }
             },
+            Stmt::Call { out, func, receiver, args, partials, span, self_arg: false } if super::dual_mode::on() => {
+                self.dual_call(*out, func, receiver.as_ref(), args, partials, *span)
+            }
             Stmt::Call { out, func, receiver, args, partials, span, self_arg } => {
                 let x = self.name(*out);
                 let ps = super::struct_call::places(args, partials, receiver.is_some(), |v| self.name(v));

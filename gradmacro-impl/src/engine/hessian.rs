@@ -35,7 +35,7 @@ pub fn names(sig: &Sig) -> Vec<Option<Ident>> {
 }
 
 /// What `hessian` does not take yet, as spanned errors: vector outputs, active parameters other
-/// than floats, float arrays, slices and `Vec`s, and calls to other differentiated functions.
+/// than floats, float arrays, slices and `Vec`s, and calls to vector-valued functions.
 pub fn check(sig: &Sig, signature: &syn::Signature, body: Option<&Body>, errors: &mut Errors) {
     if sig.output != Output::Scalar {
         let at = match &signature.output {
@@ -64,9 +64,11 @@ pub fn check(sig: &Sig, signature: &syn::Signature, body: Option<&Body>, errors:
 fn calls(b: &Block, errors: &mut Errors) {
     for s in &b.stmts {
         match s {
-            Stmt::Call { span, .. } | Stmt::VCall { span, .. } => errors.push(syn::Error::new(
+            // A call to a scalar function goes through `g_hvp` (see `forward/dual_call.rs`); one
+            // that passes a differentiated struct needs an active struct, rejected in `check`.
+            Stmt::VCall { span, .. } => errors.push(syn::Error::new(
                 *span,
-                "`hessian` does not support calls to other differentiated functions yet: write the callee's body inline (a local closure is fine), or drop `hessian`",
+                "`hessian` does not support calls to vector-valued functions yet: return the components from scalar functions (each `#[differentiate(hessian)]`), or drop `hessian`",
             )),
             Stmt::If(i) => {
                 calls(&i.then_block, errors);

@@ -118,6 +118,24 @@ pub fn mentions(t: &TokenStream, name: &str) -> bool {
     })
 }
 
+/// The companion `g_<kind>` a call to `g_grad` goes through in another mode (`g_jvp` in
+/// `f_jvp`, `g_hvp` in `f_hvp`): the last `_grad` identifier of the path renamed, its span
+/// kept, so a missing companion is an error at the user's call that names it.
+pub fn companion_named(func: &TokenStream, kind: &str) -> TokenStream {
+    use quote::ToTokens as _;
+    let mut tokens: Vec<proc_macro2::TokenTree> = func.clone().into_iter().collect();
+    if let Some(proc_macro2::TokenTree::Ident(i)) = tokens
+        .iter_mut()
+        .rev()
+        .find(|t| matches!(t, proc_macro2::TokenTree::Ident(i) if i.to_string().ends_with("_grad")))
+    {
+        let s = i.to_string();
+        let base = s.strip_suffix("_grad").unwrap_or(&s);
+        *i = quote::format_ident!("{}_{}", base, kind, span = i.span());
+    }
+    tokens.into_iter().map(|t| t.into_token_stream()).collect()
+}
+
 pub fn hidden(prefix: &str, n: usize) -> Ident {
     format_ident!("__{}{}", prefix, n, span = Span::mixed_site())
 }

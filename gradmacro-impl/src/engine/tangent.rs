@@ -311,7 +311,7 @@ impl Tan<'_> {
     ) -> TokenStream {
         let f = self.sig.float.path();
         let (x, t) = (self.name(out), t_ident(out));
-        let func = jvp_name(func);
+        let func = super::companion_named(func, "jvp");
         let mut all: Vec<TokenStream> = args
             .iter()
             .map(|a| match a {
@@ -438,20 +438,6 @@ impl Tan<'_> {
 
 /// `g_grad` to `g_jvp` in a call's path or method name (the last identifier ending in `_grad`),
 /// keeping its span: resolved like an item, reported at the user's name.
-fn jvp_name(func: &TokenStream) -> TokenStream {
-    let mut tokens: Vec<proc_macro2::TokenTree> = func.clone().into_iter().collect();
-    if let Some(proc_macro2::TokenTree::Ident(i)) = tokens
-        .iter_mut()
-        .rev()
-        .find(|t| matches!(t, proc_macro2::TokenTree::Ident(i) if i.to_string().ends_with("_grad")))
-    {
-        let s = i.to_string();
-        let base = s.strip_suffix("_grad").unwrap_or(&s);
-        *i = format_ident!("{}_jvp", base, span = i.span());
-    }
-    tokens.into_iter().map(|t| t.into_token_stream()).collect()
-}
-
 /// `fn f_jvp(args.., tangents..) -> (F, F)` with its doc comment, without the body.
 pub fn header(
     sig: &Sig,
