@@ -112,6 +112,9 @@ pub fn draw(rng: &mut Rng, body_p: &str, slice: SliceKind, tuple: bool) -> Optio
         4 => SDest::Rows,
         _ => SDest::Keep,
     };
+    // A `move` closure that reads `s` would move the `Vec` field `q.c` out of a `q` taken by
+    // value (E0382 at the next read): `q` is then taken by reference.
+    let q_ref = q_ref || (s == SDest::Field && body_p.contains("move |"));
     let calls = q_ref && rng.chance(0.4);
     Some(Plan { q_ref, s, keep_s: keep_s || s == SDest::Keep, keep_w, calls })
 }
