@@ -665,3 +665,70 @@ fn a_copy_per_loop_iteration() {
         assert_fd("copy_per_iteration", *g, *w);
     }
 }
+
+// `.to_owned()` of a slice (a `Vec`, as `.to_vec()`), and copies iterated in place
+// (`x.to_vec().iter()`, `for v in x.to_owned()`): the copy's elements are the parameter's, so
+// the loop runs over the parameter itself and no copy is made in `f_grad`.
+
+#[differentiate]
+fn owned_copy(x: &[f64], a: f64) -> Vec<f64> {
+    let mut r = x.to_owned();
+    r[0] *= a;
+    r
+}
+
+#[allow(clippy::unnecessary_to_owned, reason = "the copy iterated is what is tested")]
+#[differentiate]
+fn copies_iterated(x: &[f64], w: f64) -> f64 {
+    x.to_vec().iter().map(|v| v * v * w).sum::<f64>() + x.to_owned().iter().sum::<f64>()
+}
+
+#[allow(clippy::unnecessary_to_owned, reason = "the copy iterated is what is tested")]
+#[differentiate]
+fn copy_in_for(x: [f64; 3]) -> f64 {
+    let mut s = 0.0;
+    for v in x.to_vec() {
+        s += v.sin() * s + v;
+    }
+    s
+}
+
+#[test]
+fn to_owned_and_iterated_copies() {
+    let x = [0.7, -1.3, 2.1];
+    let a = 1.7;
+    let (v, jx, ja) = owned_copy_jacobian(&x, a);
+    same_bits("owned_copy", &v, &owned_copy(&x, a));
+    for i in 0..3 {
+        for j in 0..3 {
+            assert_exact(
+                "∂owned_copy/∂x",
+                jx[i][j],
+                if i != j {
+                    0.0
+                } else if i == 0 {
+                    a
+                } else {
+                    1.0
+                },
+            );
+        }
+        assert_exact("∂owned_copy/∂a", ja[i], [x[0], 0.0, 0.0][i]);
+    }
+
+    let w = -0.4;
+    let (v, gx, gw) = copies_iterated_grad(&x, w);
+    assert_eq!(v.to_bits(), copies_iterated(&x, w).to_bits());
+    // Σ w x² + Σ x
+    for i in 0..3 {
+        assert_exact("∂copies_iterated/∂x", gx[i], 2.0 * x[i] * w + 1.0);
+    }
+    assert_exact("∂copies_iterated/∂w", gw, x.iter().map(|v| v * v).sum());
+
+    let (v, gx) = copy_in_for_grad(x);
+    assert_eq!(v.to_bits(), copy_in_for(x).to_bits());
+    let want = fd(|q| copy_in_for([q[0], q[1], q[2]]), &x);
+    for i in 0..3 {
+        assert_fd("∂copy_in_for/∂x", gx[i], want[i]);
+    }
+}

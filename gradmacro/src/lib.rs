@@ -423,9 +423,11 @@
 //!   `let r: Vec<f64> = ..collect(); r` (with `filter` too);
 //! - the result of a call to a `Vec`-valued function, through its `g_vjp`;
 //! - a copy: `x.to_vec()` of a slice, `Vec` or array (a parameter or a local array or buffer),
-//!   `v.clone()` of a `Vec` parameter taken by value or of a local buffer; also bound by `let`
-//!   and then written (`let mut r = x.to_vec(); r[0] *= a; r`). A differentiated copy's adjoint
-//!   flows back to its source element by element;
+//!   `x.to_owned()` of a slice or `Vec`, `v.clone()` of a `Vec` parameter taken by value or of a
+//!   local buffer; also bound by `let` and then written (`let mut r = x.to_vec(); r[0] *= a;
+//!   r`). A differentiated copy's adjoint flows back to its source element by element. A copy
+//!   only iterated (`x.to_vec().iter().sum()`, `for v in x.to_owned()`) iterates `x` itself: no
+//!   copy is made;
 //! - different buffers from different `return`s or arms (`if c { vec![x] } else { r }`): the
 //!   companions pick the one returned at run time.
 //!

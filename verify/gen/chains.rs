@@ -124,6 +124,11 @@ impl Gen<'_> {
                 let i = c[self.rng.below(c.len())];
                 buf(self, i)
             }
+            // a copy iterated: the copy's elements are `s`'s (`lower_loop.rs`, `iter_shape`)
+            _ if self.rng.chance(0.15) => {
+                let t = if self.rng.chance(0.5) { "s.to_vec().iter()" } else { "s.to_owned().iter()" };
+                Src { t: t.into(), ..s }
+            }
             _ => s,
         }
     }

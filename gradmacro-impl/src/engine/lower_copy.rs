@@ -22,13 +22,15 @@ const WHERE: &str = "a copy of a differentiated array (`x.to_vec()`) is supporte
 
 impl Lower<'_> {
     /// `m` as a copy of a whole float array the lowering follows: `x.to_vec()` of a slice,
-    /// `Vec` or array parameter or of a local array or buffer; `x.clone()` of a `Vec` parameter
-    /// taken by value or of a local buffer (`.clone()` of a `&[F]` is a reference, of an array an
-    /// array: not a `Vec`).
+    /// `Vec` or array parameter or of a local array or buffer; `x.to_owned()` of a slice or
+    /// `Vec` parameter or of a local buffer; `x.clone()` of a `Vec` parameter taken by value or
+    /// of a local buffer (`.clone()` of a `&[F]` is a reference, `.clone()` and `.to_owned()` of
+    /// an array an array: not a `Vec`).
     fn array_copy<'e>(&self, e: &'e Expr) -> Option<&'e syn::ExprMethodCall> {
         let Expr::MethodCall(m) = strip(e) else { return None };
         let to_vec = m.method == "to_vec";
-        if !(to_vec || m.method == "clone") || !m.args.is_empty() || m.turbofish.is_some() {
+        let to_owned = m.method == "to_owned";
+        if !(to_vec || to_owned || m.method == "clone") || !m.args.is_empty() || m.turbofish.is_some() {
             return None;
         }
         let Expr::Path(p) = strip(&m.receiver) else { return None };
@@ -36,7 +38,7 @@ impl Lower<'_> {
         let param_ok = |i: usize| {
             let p = &self.sig.params[i];
             let shape = match p.shape {
-                Shape::Slice => to_vec || p.owned,
+                Shape::Slice => to_vec || to_owned || p.owned,
                 Shape::Array { .. } => to_vec,
                 _ => false,
             };

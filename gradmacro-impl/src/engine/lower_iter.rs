@@ -131,7 +131,7 @@ impl Lower<'_> {
             return None;
         }
         // `into_iter((0..n))` would trip `unused_parens` on the user's tokens.
-        let (iterable, uses) = self.rename(strip(e));
+        let (iterable, uses) = self.rename_iterable(strip(e));
         Some(Source::Iter { iterable, uses })
     }
 
@@ -610,4 +610,36 @@ fn chain_stages(receiver: &Expr) -> (&Expr, Vec<Stage<'_>>) {
         stages.pop();
     }
     (src, stages.into_iter().rev().map(|(_, s)| s).collect())
+}
+
+impl Lower<'_> {
+    /// A constant iterable, renamed. The iterator is bound for the backward pass: a copy it
+    /// borrows (`s.to_vec().iter()`) would be a temporary dropped at the end of that `let`; it
+    /// iterates the original instead.
+    pub(super) fn rename_iterable(&mut self, e: &Expr) -> (TokenStream, Vec<ValId>) {
+        let mut e = e.clone();
+        syn::visit_mut::VisitMut::visit_expr_mut(&mut IterateOriginal, &mut e);
+        self.rename(&e)
+    }
+}
+
+/// Rewrites `x.to_vec().iter()` and `x.to_owned().iter()` into `x.iter()`: the same items
+/// (`&F`), borrowed from `x` rather than from a temporary copy.
+struct IterateOriginal;
+
+impl syn::visit_mut::VisitMut for IterateOriginal {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        syn::visit_mut::visit_expr_mut(self, e);
+        if let Expr::MethodCall(m) = e
+            && m.method == "iter"
+            && m.args.is_empty()
+            && let Expr::MethodCall(copy) = strip(&m.receiver)
+            && (copy.method == "to_vec" || copy.method == "to_owned")
+            && copy.args.is_empty()
+            && matches!(strip(&copy.receiver), Expr::Path(_))
+        {
+            let original = (*copy.receiver).clone();
+            *m.receiver = original;
+        }
+    }
 }

@@ -215,7 +215,7 @@ impl Lower<'_> {
         // carry no derivative even when read from a differentiated struct (`0..p.n`).
         let struct_range = matches!(strip(&f.expr), Expr::Range(_)) && self.reads_struct(&f.expr);
         let (iterable, iterable_uses) = if (!self.mentions_active(&f.expr) || struct_range) && self.is_simple(&f.expr) {
-            self.rename(&f.expr)
+            self.rename_iterable(&f.expr)
         } else if let Some(range) = self.range_bounds(&f.expr, out) {
             range
         } else {
@@ -398,6 +398,13 @@ impl Lower<'_> {
                 _ => None,
             },
             Expr::MethodCall(m) if m.args.is_empty() && m.method == "into_iter" => self.iter_shape(&m.receiver),
+            // A copy iterated (`x.to_vec().iter()`, `for v in x.to_owned()`): `x`'s elements.
+            Expr::MethodCall(m) if m.args.is_empty() && (m.method == "to_vec" || m.method == "to_owned") => {
+                match strip(&m.receiver) {
+                    Expr::Path(p) => p.path.get_ident().map(|i| IterShape::Source { ident: i.clone(), bare: true }),
+                    _ => None,
+                }
+            }
             Expr::MethodCall(m) if m.args.is_empty() && (m.method == "copied" || m.method == "cloned") => {
                 Some(IterShape::Copied(Box::new(self.iter_shape(&m.receiver)?)))
             }
