@@ -1468,6 +1468,9 @@ impl Gen<'_> {
             }
         };
         let per_iteration = self.rng.chance(0.33);
+        // Scratch buffers: declared before the nest and read nowhere after it, each overwritten
+        // in full before it is read, so the outer loop may be fused (`loop_arrays::scratch`).
+        let scratch = !per_iteration && self.rng.chance(0.4);
         let (gp, gd) = decl(&g);
         if !per_iteration {
             self.line(&gp, &gd);
@@ -1524,15 +1527,17 @@ impl Gen<'_> {
         self.indent -= 1;
         self.line("}", "}");
         self.idx.truncate(nidx);
-        if !per_iteration {
+        if !per_iteration && !scratch {
             self.push_var(g, 1.0, true, true);
             if heap {
                 self.mark_heap();
             }
         }
-        self.push_var(h, 2.0, true, true);
-        if heap {
-            self.mark_heap();
+        if !scratch {
+            self.push_var(h, 2.0, true, true);
+            if heap {
+                self.mark_heap();
+            }
         }
         self.push_var(acc, a0.b + 4.0, true, false);
     }

@@ -216,3 +216,133 @@ fn has_loop(b: &Block) -> bool {
         _ => false,
     })
 }
+
+/// Whether array `s`, written by the top-level loop `l`, is `l`'s scratch space: declared
+/// before it as `[c; len]` / `vec![c; len]`, used nowhere else, and in each iteration of `l`
+/// overwritten in full before anything reads it. Then no iteration reads what another one
+/// wrote, and `l`'s backward pass may run each iteration's backward right after its forward
+/// (fused), as for a buffer declared inside the loop: what the backward pass leaves in the
+/// array, the next iteration overwrites before reading.
+///
+/// ```text
+/// let mut xc = vec![0.0; d];
+/// for i in 0..n { for j in 0..k { for r in 0..d { xc[r] = x[i * d + r] - mu[j * d + r]; } ..xc.. } }
+/// ```
+///
+/// A full overwrite is a `for r in 0..len` (`len` the declaration's, as written) whose body
+/// stores `s[r]` at its top level and reads nothing of `s`; a read counts after one in the
+/// same block or an enclosing one.
+pub fn scratch(body: &Body, l: &Loop, s: usize) -> bool {
+    let top = &body.block;
+    let Some(at) = top.stmts.iter().position(|st| matches!(st, Stmt::Loop(n) if n.id == l.id)) else {
+        return false;
+    };
+    let decl = top.stmts[..at].iter().find_map(|st| match st {
+        Stmt::ArrayDecl { slot, init: super::ir::ArrayInit::Repeat(_, len, uses), .. } if *slot == s => {
+            Some((len, uses))
+        }
+        _ => None,
+    });
+    let Some((len, uses)) = decl else { return false };
+    // The length as written (`d`), where the declaration reads it through a value (`t = d;
+    // vec![0.0; t]`).
+    let mut lens = vec![len.to_string()];
+    if let [v] = uses.as_slice()
+        && super::val_ident(&body.vals, *v) == len.to_string()
+    {
+        lens.extend(top.stmts[..at].iter().find_map(|st| match st {
+            Stmt::Plain { out: Some(o), tokens, .. } if o == v => Some(tokens.to_string()),
+            _ => None,
+        }));
+    }
+    // The buffer a function returning `Vec` returns is read by the seed, after every statement.
+    let returned = body.vec_result.as_ref().is_some_and(|r| r.slots.contains(&s));
+    let elsewhere = returned
+        || top.stmts.iter().enumerate().any(|(k, st)| {
+            k != at
+                && !matches!(st, Stmt::ArrayDecl { slot, .. } if *slot == s)
+                && (reads_in(std::slice::from_ref(st), s, false) || writes(&Block { stmts: vec![st.clone()] }, s))
+        });
+    let head = match &l.kind {
+        LoopKind::ForIter { iterable, .. } => mentions(iterable, &super::array_ident(s).to_string()),
+        LoopKind::ForIndex { len, .. } => mentions(len, &super::array_ident(s).to_string()),
+        LoopKind::While { .. } => true,
+    };
+    !elsewhere && !head && covered(&l.body.stmts, s, &lens, false).is_some()
+}
+
+/// Walks `stmts` with `written` (array `s` overwritten in full already): `None` at a read of
+/// `s` before a full overwrite, else whether `s` is overwritten in full after them.
+fn covered(stmts: &[Stmt], s: usize, len: &[String], mut written: bool) -> Option<bool> {
+    for st in stmts {
+        if written {
+            return Some(true);
+        }
+        match st {
+            Stmt::Loop(n) if overwrites(n, s, len) => written = true,
+            Stmt::Loop(n) => {
+                let name = super::array_ident(s).to_string();
+                let lit = |o: &Operand| matches!(o, Operand::Lit(t) if mentions(t, &name));
+                let head = match &n.kind {
+                    LoopKind::ForIter { iterable, .. } => mentions(iterable, &name),
+                    LoopKind::ForIndex { len, .. } => mentions(len, &name),
+                    LoopKind::While { .. } => true,
+                };
+                if head || n.carried.iter().any(|c| lit(&c.init) || lit(&c.exit)) {
+                    return None;
+                }
+                // each iteration on its own (the loop may run no iteration)
+                covered(&n.body.stmts, s, len, false)?;
+            }
+            Stmt::If(i) => {
+                let name = super::array_ident(s).to_string();
+                let lit = |o: &Operand| matches!(o, Operand::Lit(t) if mentions(t, &name));
+                if lit(&i.cond) || i.phis.iter().any(|p| lit(&p.then_val) || lit(&p.else_val)) {
+                    return None;
+                }
+                let a = covered(&i.then_block.stmts, s, len, false)?;
+                let b = covered(&i.else_block.stmts, s, len, false)?;
+                written = a && b;
+            }
+            _ if reads_in(std::slice::from_ref(st), s, true) => return None,
+            _ => {}
+        }
+    }
+    Some(written)
+}
+
+/// Whether `n` is `for r in 0..len { .. s[r] = v; .. }` with no exit and no read of `s` (`len`
+/// one of the ways the length is written).
+fn overwrites(n: &Loop, s: usize, len: &[String]) -> bool {
+    let LoopKind::ForIter { iterable, bound, .. } = &n.kind else { return false };
+    let [r] = bound.as_slice() else { return false };
+    let Ok(syn::Expr::Range(range)) = syn::parse2::<syn::Expr>(iterable.clone()) else { return false };
+    let from_zero = range.start.as_deref().is_some_and(
+        |e| matches!(e, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) if i.base10_digits() == "0"),
+    );
+    let to_len = matches!(range.limits, syn::RangeLimits::HalfOpen(_))
+        && range
+            .end
+            .as_deref()
+            .is_some_and(|e| len.contains(&quote::ToTokens::to_token_stream(strip_parens(e)).to_string()));
+    let stores =
+        n.body.stmts.iter().any(
+            |st| matches!(st, Stmt::Store { slot, index: Operand::Val(i), push: false, .. } if *slot == s && i == r),
+        );
+    from_zero && to_len && stores && n.exit_code.is_none() && !loop_reads_but_stores(n, s)
+}
+
+/// Whether loop `n` reads `s` other than by its body's top-level stores.
+fn loop_reads_but_stores(n: &Loop, s: usize) -> bool {
+    let name = super::array_ident(s).to_string();
+    let lit = |o: &Operand| matches!(o, Operand::Lit(t) if mentions(t, &name));
+    reads(&n.body, s, true) || n.carried.iter().any(|c| lit(&c.init) || lit(&c.exit))
+}
+
+fn strip_parens(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Paren(p) => strip_parens(&p.expr),
+        syn::Expr::Group(g) => strip_parens(&g.expr),
+        _ => e,
+    }
+}

@@ -30,10 +30,12 @@ impl Rev<'_> {
     pub(super) fn fuse(&mut self, l: &Loop, active_carried: &[super::ir::Carried], out: &mut Vec<B>) -> bool {
         // The fused loop adds to array adjoints during the forward pass, before the backward
         // pass of a later store reads and resets the adjoint of the element it overwrote: that
-        // store would take the loop's contribution as its own.
+        // store would take the loop's contribution as its own. The arrays it writes are its
+        // scratch space (each iteration overwrites them before reading them, see
+        // `loop_arrays::scratch`): no adjoint goes from one iteration to another through them.
         let fusable = self.frames.len() == 1
             && self.loop_depth == 0
-            && l.written_arrays.is_empty()
+            && l.written_arrays.iter().all(|&s| super::loop_arrays::scratch(self.body, l, s))
             && !super::reverse::adds_to_array_adj(&l.body, &self.stored_later)
             && active_carried.iter().all(|c| accumulates(&l.body, c));
         if !fusable {
