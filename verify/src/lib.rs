@@ -318,7 +318,11 @@ where
 }
 
 /// The bits of a companion's result (value, gradients, tangents), in order, with the length of
-/// each vector: two results are bit-identical when their `bits` are equal.
+/// each vector: two results are bit-identical when their `bits` are equal. Every NaN counts as
+/// one value: IEEE 754 leaves the sign and payload of most operations' NaN unspecified, and the
+/// `f64` and generic paths of one rule may reach a NaN through different operations (large run
+/// seed 20261209, p249, `atan2(y, x2 - x2)`: `pK_grad` gave `7ff8..` where `pK_g_grad::<f64>`
+/// gave `fff8..`, and the other way round for another component).
 pub trait Bits {
     /// Appends the bits.
     fn bits_into(&self, out: &mut Vec<u64>);
@@ -326,7 +330,7 @@ pub trait Bits {
 
 impl Bits for f64 {
     fn bits_into(&self, out: &mut Vec<u64>) {
-        out.push(self.to_bits());
+        out.push(if self.is_nan() { f64::NAN.to_bits() } else { self.to_bits() });
     }
 }
 
