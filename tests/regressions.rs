@@ -503,3 +503,27 @@ fn bug_constant_struct_field_at_a_computed_index() {
         assert!((hv - 2.0 * v).abs() <= 1e-14, "x = {x}: hvp {hv}");
     }
 }
+
+// Large run 9 (seed 20261209), shard p1000: the same for a constant nested array,
+// `rows[(if .. { x } else { 2.0 }).abs() as usize % n][1]` with `rows` not in `wrt`: rejected
+// ("only one level of indexing into a differentiated array"), though the element is constant.
+#[differentiate(wrt(x), forward, hessian)]
+fn picks_row_by_computed_index(x: f64, rows: &[[f64; 2]]) -> f64 {
+    (x * x) * rows[((if x > 0.5 { x } else { 2.0_f64 }).abs() as usize) % rows.len()][1]
+}
+
+#[test]
+fn bug_constant_nested_array_at_a_computed_index() {
+    let rows = [[0.0, 1.5], [0.0, 2.5], [0.0, 4.0]];
+    // x = 1.7 picks row 1 (v = 2.5), x = 0.2 picks row 2 (|2.0| as usize = 2, v = 4.0).
+    // f = x² v where the index is locally constant: f' = 2 x v, f'' = 2 v.
+    for (x, v) in [(1.7, 2.5), (0.2, 4.0)] {
+        let (value, dx) = picks_row_by_computed_index_grad(x, &rows);
+        assert_eq!(value.to_bits(), picks_row_by_computed_index(x, &rows).to_bits());
+        assert!((dx - 2.0 * x * v).abs() <= 1e-14, "x = {x}: {dx}");
+        let (_, t) = picks_row_by_computed_index_jvp(x, &rows, 1.0);
+        assert!((t - 2.0 * x * v).abs() <= 1e-14, "x = {x}: jvp {t}");
+        let (_, _, hv) = picks_row_by_computed_index_hvp(x, &rows, 1.0);
+        assert!((hv - 2.0 * v).abs() <= 1e-14, "x = {x}: hvp {hv}");
+    }
+}

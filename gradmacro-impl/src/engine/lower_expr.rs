@@ -475,6 +475,10 @@ impl Lower<'_> {
                     uses.extend(idx.val());
                     let it = self.op_tokens(&idx);
                     self.plain_tokens(quote!(#base[#it]), uses, i.span(), out)
+                } else if let Some(v) = self.constant_field(&e, out) {
+                    // Constant nested data at indices that need lowering (`rows[(if c { a } else
+                    // { v }).abs() as usize % n][1]`, `rows` not in `wrt`).
+                    v
                 } else {
                     let scalar = match strip(&i.expr) {
                         Expr::Path(p) => p.path.get_ident().and_then(|id| match self.lookup(&id.to_string()) {
