@@ -39,6 +39,7 @@ mod lower_vec_out;
 mod lower_vector;
 mod reverse;
 mod reverse_checkpoint;
+mod reverse_fuse;
 mod reverse_loop;
 mod reverse_sparse;
 mod scope;
