@@ -4,6 +4,7 @@
 //! reset where each iteration's backward pass starts ([`Rev::loop_buffers`]).
 
 use std::cell::Cell;
+use std::collections::HashSet;
 use std::rc::Rc;
 
 use quote::quote;
@@ -82,15 +83,7 @@ impl Rev<'_> {
             }
             lets.append(&mut body_bs);
             body_bs = lets;
-            let inner_refs = std::mem::replace(&mut self.refs, outer_refs);
-            let inner_defs = loop_inner_defs(l);
-            for r in &inner_refs {
-                if let Ref::Val(v) = r
-                    && !inner_defs.contains(v)
-                {
-                    self.refs.insert(*r);
-                }
-            }
+            let inner_refs = self.leave_fused_body(l, outer_refs);
             if let Some(v) = self.active(&c.init) {
                 self.contribute(v, quote!(#d_after), Reads::of(c.after), out);
             }
@@ -119,15 +112,7 @@ impl Rev<'_> {
                 });
             }
         }
-        let inner_refs = std::mem::replace(&mut self.refs, outer_refs);
-        let inner_defs = loop_inner_defs(l);
-        for r in &inner_refs {
-            if let Ref::Val(v) = r
-                && !inner_defs.contains(v)
-            {
-                self.refs.insert(*r);
-            }
-        }
+        let inner_refs = self.leave_fused_body(l, outer_refs);
         for c in &seeded {
             if let Some(v) = self.active(&c.init) {
                 let d = adj_ident(c.after);
@@ -156,6 +141,22 @@ impl Rev<'_> {
                 _ => None,
             })
             .collect()
+    }
+
+    /// Puts the enclosing references back after the fused body of `l` was reversed, keeping the
+    /// outer values the body reads (the forward pass must keep them); returns what the body
+    /// read, which its fused backward statements need from the forward iteration.
+    fn leave_fused_body(&mut self, l: &Loop, outer_refs: HashSet<Ref>) -> HashSet<Ref> {
+        let inner_refs = std::mem::replace(&mut self.refs, outer_refs);
+        let inner_defs = loop_inner_defs(l);
+        for r in &inner_refs {
+            if let Ref::Val(v) = r
+                && !inner_defs.contains(v)
+            {
+                self.refs.insert(*r);
+            }
+        }
+        inner_refs
     }
 }
 

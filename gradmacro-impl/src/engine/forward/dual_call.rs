@@ -53,6 +53,9 @@ impl Fwd<'_> {
             .collect();
         // One tangent per gradient `g_grad` returns, and the term it adds to `y`'s tangent.
         let (mut tangents, mut terms) = (Vec::new(), Vec::new());
+        // Whether gradient `i` is read (by a term or a partial): the others are not bound (no
+        // unused variables in the user's crate).
+        let mut used_g: Vec<bool> = partials.iter().map(|p| p.val.is_some()).collect();
         let gs: Vec<_> = (0..partials.len()).map(|i| hidden("cg", i)).collect();
         let hs: Vec<_> = (0..partials.len()).map(|i| hidden("ch", i)).collect();
         for (i, p) in partials.iter().enumerate() {
@@ -62,6 +65,7 @@ impl Fwd<'_> {
                     let n = self.name(*v);
                     tangents.push(quote!(#n.eps));
                     terms.push(quote!(#g * #n.eps));
+                    used_g[i] = true;
                 }
                 // a constant: tangent 0, and no term (`0 * inf` would be NaN)
                 CallArg::Scalar(_) => tangents.push(quote!(0.0)),
@@ -72,6 +76,7 @@ impl Fwd<'_> {
                             let dual = self.array(*a);
                             pre.extend(quote!(let #e = ::gradmacro::__private::Split::eps(&#dual);));
                             terms.push(quote!(::gradmacro::__private::tangent_dot(&#g, &#e)));
+                            used_g[i] = true;
                         }
                         None => {
                             let (p, t) = self.plain(tokens, &[]);
@@ -103,11 +108,8 @@ impl Fwd<'_> {
             .collect();
         let binds = partials.iter().map(|p| p.val.map_or_else(|| quote!(_), |v| self.name(v)));
         let v = hidden("cv", 0);
-        // Parts nothing reads are not bound (no unused variables in the user's crate).
-        let used_g =
-            |i: usize| partials[i].val.is_some() || terms.iter().any(|t| super::super::mentions(t, &gs[i].to_string()));
         let g_pat = (0..partials.len()).map(|i| {
-            if used_g(i) {
+            if used_g[i] {
                 let g = &gs[i];
                 quote!(#g)
             } else {
@@ -122,12 +124,11 @@ impl Fwd<'_> {
                 quote!(_)
             }
         });
-        let shape = partials.iter().map(|_| quote!(_));
-        let shape2 = partials.iter().map(|_| quote!(_));
+        let shape: Vec<TokenStream> = partials.iter().map(|_| quote!(_)).collect();
         quote_spanned! {span=>
             let (#x, #(#binds,)*) = {
                 #pre
-                let (#v, #(#g_pat,)* #(#h_pat,)*): (#f, #(#shape,)* #(#shape2,)*) = #call;
+                let (#v, #(#g_pat,)* #(#h_pat,)*): (#f, #(#shape,)* #(#shape,)*) = #call;
                 (<#d>::new(#v, #tangent), #(#places,)*)
             };
         }
