@@ -15,47 +15,15 @@
     clippy::similar_names
 )]
 
+mod common;
+
+use common::{assert_matrix, close, fd_hessian, mat_vec};
 use gradmacro::differentiate;
 use nalgebra::{DVector, SVector};
 use num_dual::{DualNum, hessian};
 
-fn close(a: f64, b: f64, tol: f64) -> bool {
-    a == b || (a - b).abs() <= tol * (1.0 + a.abs().max(b.abs()))
-}
-
-fn assert_matrix(what: &str, h: &[Vec<f64>], reference: &[Vec<f64>], tol: f64) {
-    assert_eq!(h.len(), reference.len(), "{what}: size");
-    for (i, (row, rrow)) in h.iter().zip(reference).enumerate() {
-        for (j, (a, b)) in row.iter().zip(rrow).enumerate() {
-            assert!(close(*a, *b, tol), "{what}: H[{i}][{j}] = {a:e}, reference {b:e}");
-        }
-    }
-}
-
 fn rows<const K: usize>(h: [[f64; K]; K]) -> Vec<Vec<f64>> {
     h.iter().map(|r| r.to_vec()).collect()
-}
-
-/// Central differences of a gradient `g` (flattened) at `x`: column `j` is
-/// `(g(x + h e_j) - g(x - h e_j)) / 2h`.
-fn fd_hessian(g: impl Fn(&[f64]) -> Vec<f64>, x: &[f64]) -> Vec<Vec<f64>> {
-    let k = x.len();
-    let mut h = vec![vec![0.0; k]; k];
-    for j in 0..k {
-        let step = 1e-5 * (1.0 + x[j].abs());
-        let (mut xp, mut xm) = (x.to_vec(), x.to_vec());
-        xp[j] += step;
-        xm[j] -= step;
-        let (gp, gm) = (g(&xp), g(&xm));
-        for i in 0..k {
-            h[i][j] = (gp[i] - gm[i]) / (2.0 * step);
-        }
-    }
-    h
-}
-
-fn mat_vec(h: &[Vec<f64>], v: &[f64]) -> Vec<f64> {
-    h.iter().map(|r| r.iter().zip(v).map(|(a, b)| a * b).sum()).collect()
 }
 
 // ---------------------------------------------------------------- Rosenbrock, closed form

@@ -9,38 +9,11 @@
 
 #![allow(clippy::ptr_arg, clippy::float_cmp, clippy::many_single_char_names, clippy::needless_range_loop)]
 
+mod common;
+
+use common::{assert_matrix, close, fd_hessian, mat_vec};
 use gradmacro::differentiate;
 use num_dual::{DualNum, HyperDual64 as H};
-
-fn close(a: f64, b: f64, tol: f64) -> bool {
-    a == b || (a - b).abs() <= tol * (1.0 + a.abs().max(b.abs()))
-}
-
-fn assert_matrix(what: &str, h: &[Vec<f64>], reference: &[Vec<f64>], tol: f64) {
-    assert_eq!(h.len(), reference.len(), "{what}: size");
-    for (i, (row, rrow)) in h.iter().zip(reference).enumerate() {
-        for (j, (a, b)) in row.iter().zip(rrow).enumerate() {
-            assert!(close(*a, *b, tol), "{what}: Hess[{i}][{j}] = {a:e}, reference {b:e}");
-        }
-    }
-}
-
-/// Central differences of a flattened gradient `g` at `x`.
-fn fd_hessian(g: impl Fn(&[f64]) -> Vec<f64>, x: &[f64]) -> Vec<Vec<f64>> {
-    let k = x.len();
-    let mut h = vec![vec![0.0; k]; k];
-    for j in 0..k {
-        let step = 1e-5 * (1.0 + x[j].abs());
-        let (mut xp, mut xm) = (x.to_vec(), x.to_vec());
-        xp[j] += step;
-        xm[j] -= step;
-        let (gp, gm) = (g(&xp), g(&xm));
-        for i in 0..k {
-            h[i][j] = (gp[i] - gm[i]) / (2.0 * step);
-        }
-    }
-    h
-}
 
 /// num-dual's Hessian of `twin` at `x`: entry `(i, j)` is the `ε₁ε₂` part of one evaluation in
 /// hyper-dual numbers seeded with `e_i` and `e_j`.
@@ -53,10 +26,6 @@ fn num_dual_hessian(twin: impl Fn(&[H]) -> H, x: &[f64]) -> (f64, Vec<Vec<f64>>)
     };
     let re = at(k, k).re;
     (re, (0..k).map(|i| (0..k).map(|j| at(i, j).eps1eps2).collect()).collect())
-}
-
-fn mat_vec(h: &[Vec<f64>], v: &[f64]) -> Vec<f64> {
-    h.iter().map(|r| r.iter().zip(v).map(|(a, b)| a * b).sum()).collect()
 }
 
 // ---------------------------------------------------------------- callees

@@ -156,3 +156,42 @@ pub fn check1_f32(
         assert_relative_eq!(dx, num, epsilon = 1e-3, max_relative = 2e-3);
     }
 }
+
+/// `a` and `b` equal, or within `tol` relative to the larger of them plus 1.
+pub fn close(a: f64, b: f64, tol: f64) -> bool {
+    a == b || (a - b).abs() <= tol * (1.0 + a.abs().max(b.abs()))
+}
+
+/// Every entry of the matrix `h` [`close`] to `reference`'s, naming the entry that is not.
+pub fn assert_matrix(what: &str, h: &[Vec<f64>], reference: &[Vec<f64>], tol: f64) {
+    assert_eq!(h.len(), reference.len(), "{what}: size");
+    for (i, (row, rrow)) in h.iter().zip(reference).enumerate() {
+        for (j, (a, b)) in row.iter().zip(rrow).enumerate() {
+            assert!(close(*a, *b, tol), "{what}: H[{i}][{j}] = {a:e}, reference {b:e}");
+        }
+    }
+}
+
+/// Central differences of a gradient `g` (flattened) at `x`: column `j` is
+/// `(g(x + h e_j) - g(x - h e_j)) / 2h`.
+#[allow(clippy::needless_range_loop, reason = "column j of the matrix is written row by row")]
+pub fn fd_hessian(g: impl Fn(&[f64]) -> Vec<f64>, x: &[f64]) -> Vec<Vec<f64>> {
+    let k = x.len();
+    let mut h = vec![vec![0.0; k]; k];
+    for j in 0..k {
+        let step = 1e-5 * (1.0 + x[j].abs());
+        let (mut xp, mut xm) = (x.to_vec(), x.to_vec());
+        xp[j] += step;
+        xm[j] -= step;
+        let (gp, gm) = (g(&xp), g(&xm));
+        for i in 0..k {
+            h[i][j] = (gp[i] - gm[i]) / (2.0 * step);
+        }
+    }
+    h
+}
+
+/// The product of the matrix `h` (rows) with `v`.
+pub fn mat_vec(h: &[Vec<f64>], v: &[f64]) -> Vec<f64> {
+    h.iter().map(|r| r.iter().zip(v).map(|(a, b)| a * b).sum()).collect()
+}
