@@ -728,3 +728,31 @@ pub fn checkpointed_while(x: f64, tol: f64) -> f64 {
     }
     y
 }
+
+/// Buffers declared in the arms of a loop body: made again by each iteration that takes the arm.
+#[differentiate(forward, hessian)]
+pub fn buffers_in_arms(x: &[f64], w: f64) -> f64 {
+    let mut s = 0.0;
+    for (i, xi) in x.iter().enumerate() {
+        match i % 3 {
+            0 => {
+                let mut h = vec![0.0; x.len()];
+                h[0] = xi * w;
+                h[1] = h[0].sin();
+                s += h[0] * h[1];
+            }
+            1 => {
+                let mut g = Vec::with_capacity(i);
+                for v in x.iter().take(i) {
+                    g.push(v * w * s);
+                }
+                s += g.iter().sum::<f64>();
+            }
+            _ => {
+                let k: Vec<f64> = x.iter().map(|v| v * w).collect();
+                s = s * 0.5 + k[i];
+            }
+        }
+    }
+    s
+}

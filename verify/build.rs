@@ -463,9 +463,6 @@ struct Gen<'a> {
     idx: Vec<(String, IdxKind)>,
     /// Most iterations of each enclosing loop.
     loops: Vec<usize>,
-    /// The block depth of each enclosing `for`/`while`/`loop` body: a `vec!` declared at it is at
-    /// the top level of the body.
-    loop_tops: Vec<usize>,
     grow_left: f64,
     fresh: usize,
     loops_made: usize,
@@ -1455,11 +1452,7 @@ impl Gen<'_> {
         let (i, j, r, s, l, sq) =
             (self.name("i"), self.name("j"), self.name("r"), self.name("s"), self.name("l"), self.name("v"));
         // `vec!` where `array_decl` puts one; the dual reference keeps fixed arrays
-        let heap = self.ifs == 0
-            && self.block == 0
-            && self.returns_made == 0
-            && !self.exited.last().copied().unwrap_or(false)
-            && self.rng.chance(0.5);
+        let heap = self.rng.chance(0.5);
         let decl = |name: &str| {
             if heap {
                 (format!("let mut {name} = vec![0.0_f64; 3];"), format!("let mut {name} = [D::from(0.0); 3];"))
@@ -1772,14 +1765,9 @@ impl Gen<'_> {
         let name = self.name("h");
         let mutable = self.rng.chance(0.8);
         let m = if mutable { "mut " } else { "" };
-        // a `vec!` buffer where the engine takes one: in the function's own scope, or at the top
-        // level of a loop body (made again each iteration), before any exit from it
-        let at_top = if self.loops.is_empty() {
-            self.ifs == 0 && self.block == 0 && self.returns_made == 0
-        } else {
-            self.loop_tops.last() == Some(&self.block)
-        };
-        let heap = at_top && !self.exited.last().copied().unwrap_or(false) && self.rng.chance(0.35);
+        // a `vec!` buffer anywhere: in a loop (also in an arm of its body, after an exit from
+        // it) it is made again each iteration
+        let heap = self.rng.chance(0.35);
         if heap && mutable && self.rng.chance(0.5) {
             // the dual reference keeps a fixed array: the same values, and `h[2] += f(h[0])` borrows
             // a `Vec<D>` twice
@@ -2104,7 +2092,6 @@ impl Gen<'_> {
         self.lk.push(loop_break::Lk::FOR);
         self.exited.push(false);
         self.block += 1;
-        self.loop_tops.push(self.block);
         self.indent += 1;
         // a loop nested in another over the same array leaves it frozen
         let was_frozen = froze.is_some_and(|a| self.vars[a].frozen);
@@ -2175,7 +2162,6 @@ impl Gen<'_> {
             self.stmts(k);
         }
         self.indent -= 1;
-        self.loop_tops.pop();
         self.block -= 1;
         self.loops.pop();
         self.lk.pop();
@@ -2310,7 +2296,6 @@ fn body(
         vars: Vec::new(),
         idx: Vec::new(),
         loops: Vec::new(),
-        loop_tops: Vec::new(),
         grow_left: 0.0,
         fresh: 0,
         loops_made: 0,

@@ -103,12 +103,13 @@
 //!   path taken is differentiated.
 //! - Local buffers `let mut h = vec![0.0; n];`, `vec![a, b, c]` and `Vec::with_capacity(n)` /
 //!   `Vec::new()` filled by `push`, written by index and read by index or iteration, like local
-//!   arrays; declared at the function's level (also in an `if` arm, or after an early
-//!   `return` such as `if data.is_empty() { return 0.0; }`), and also at the top level of a loop
-//!   body, made again by each iteration (`for x in data { let mut lp = vec![0.0; k]; .. }`,
+//!   arrays; declared anywhere: at the function's level (also in an `if` arm, or after an early
+//!   `return` such as `if data.is_empty() { return 0.0; }`), and in a loop body or an `if` or
+//!   `match` arm of one, made again by each iteration that reaches it
+//!   (`for x in data { let mut lp = vec![0.0; k]; .. }`,
 //!   `let terms: Vec<f64> = w.iter().map(|wj| wj * x).collect();`, `Vec::with_capacity(k)` then
-//!   `push`). A buffer declared inside an `if` or `match` arm within a loop is an error that says
-//!   where to declare it instead.
+//!   `push`). The backward pass makes an iteration's buffer again and reuses one adjoint `Vec`
+//!   for all iterations.
 //! - `let (s, c) = x.sin_cos();`, `%` and `rem_euclid` on floats, `assert!`, `assert_eq!`,
 //!   `debug_assert!` (and kin) and `println!` (and kin) on any values: they run, and carry no
 //!   gradient.

@@ -1,6 +1,6 @@
-//! Growing buffers (issue 12): `let mut g = Vec::with_capacity(n);` or `Vec::new()` outside
-//! loops (at the top, in `if` arms, after an early `return`) and at the top level of a loop body
-//! (one buffer per iteration; the engine takes them nowhere else);
+//! Growing buffers (issue 12): `let mut g = Vec::with_capacity(n);` or `Vec::new()` anywhere but
+//! in a chain's closure (at the top, in `if` arms, after an early `return`, in loop bodies and
+//! their arms and after a `continue`/`break` guard there: one buffer per iteration);
 //! then `g.push(v)` anywhere in its scope (its own block, loops, `if` arms; constant or active
 //! values, also reading the buffer itself), and reads
 //! between and after the pushes: `g[i]`, `g[g.len() - 1]`, `g[j % g.len()]`, `g.len()`,
@@ -64,9 +64,10 @@ impl Gen<'_> {
         if self.sound {
             return false;
         }
-        // outside loops and chains: at the top, in an arm, after an early exit (the engine lowers
-        // the rest as the arm that did not return)
-        let top = self.bf.in_chain == 0 && self.buffer_scope();
+        // anywhere outside chains: at the top, in an arm, after an early exit (the engine lowers
+        // the rest as the arm that did not return), in loops (made again each iteration, also in
+        // an arm of the body)
+        let top = self.bf.in_chain == 0;
         let growing = self.bf.list.iter().filter(|b| b.grows).count();
         let r = self.rng.below(100);
         if top && growing < 2 && r < 11 {
@@ -102,13 +103,6 @@ impl Gen<'_> {
             return true;
         }
         false
-    }
-
-    /// Where the engine takes a buffer declaration: outside loops, or at the top level of a loop
-    /// body before any exit from it (the buffer is made again by each iteration).
-    pub(super) fn buffer_scope(&self) -> bool {
-        self.loops.is_empty()
-            || (self.loop_tops.last() == Some(&self.block) && !self.exited.last().copied().unwrap_or(false))
     }
 
     /// How many times a push here runs per life of buffer `i`, at most.

@@ -100,14 +100,6 @@ impl Gen<'_> {
         true
     }
 
-    /// After a `break`/`continue` guard in the loop's body, the engine lowers the rest of the
-    /// body as the arm that did not exit: no longer its top level (see `array_decl`).
-    fn exit_in_body(&mut self) {
-        if let Some(t) = self.loop_tops.last_mut() {
-            *t = usize::MAX;
-        }
-    }
-
     /// Enters a loop of at most `iters` iterations (after its head line).
     fn enter(&mut self, iters: usize, lk: Lk) -> Saved {
         let saved = Saved {
@@ -121,14 +113,12 @@ impl Gen<'_> {
         self.lk.push(lk);
         self.exited.push(false);
         self.block += 1;
-        self.loop_tops.push(self.block);
         self.indent += 1;
         saved
     }
 
     fn leave(&mut self, s: Saved) {
         self.indent -= 1;
-        self.loop_tops.pop();
         self.block -= 1;
         self.loops.pop();
         self.lk.pop();
@@ -201,7 +191,6 @@ impl Gen<'_> {
         if top {
             let (kw, kwd) = self.break_value();
             self.line(&format!("if {j} > {c} {{ {kw}; }}"), &format!("if {j} > {c} {{ {kwd}; }}"));
-            self.exit_in_body();
         }
         #[derive(Clone, Copy)]
         enum Piece {
@@ -266,14 +255,12 @@ impl Gen<'_> {
                     self.line(&format!("if {cp} {{"), &format!("if {cd} {{"));
                     self.line(&format!("    {kw};"), &format!("    {kwd};"));
                     self.line("}", "}");
-                    self.exit_in_body();
                 }
                 Piece::Continue => {
                     let (cp, cd) = self.cond(1);
                     self.line(&format!("if {cp} {{"), &format!("if {cd} {{"));
                     self.line("    continue;", "    continue;");
                     self.line("}", "}");
-                    self.exit_in_body();
                 }
             }
         }

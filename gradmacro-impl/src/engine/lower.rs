@@ -160,8 +160,6 @@ pub struct Lower<'a> {
     pub loop_value_kinds: HashMap<String, Kind>,
     /// Nesting of `if` and `match` arms being lowered.
     pub branch_depth: usize,
-    /// Per loop being lowered, innermost last: `branch_depth` at its body's top level.
-    pub loop_branch_depth: Vec<usize>,
     /// `return`s lowered so far, to know whether a loop body can return.
     pub returns: usize,
     /// Local array slots written so far, in order, to know which arrays a loop body writes.
@@ -192,7 +190,6 @@ impl<'a> Lower<'a> {
             next_loop_value: None,
             loop_value_kinds: HashMap::new(),
             branch_depth: 0,
-            loop_branch_depth: Vec::new(),
             returns: 0,
             stores: Vec::new(),
             forced_active,

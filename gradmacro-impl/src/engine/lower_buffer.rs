@@ -15,9 +15,9 @@ impl Lower<'_> {
     }
 
     /// `let h = vec![..];`: a local array on the heap. Its adjoint is declared beside it, with the
-    /// length the forward pass gives it, and the backward pass reads both after the forward pass:
-    /// so the `Vec` must live in the function's own scope (not in a loop or an arm, whose scope
-    /// has ended by then).
+    /// length the forward pass gives it. In a loop (also in an arm of its body) each iteration
+    /// makes the buffer again: the backward pass's recomputation of the iteration makes it once
+    /// more and resets one adjoint `Vec` to its length (`Rev::loop_buffers`).
     pub(super) fn declare_vec(
         &mut self,
         name: &str,
@@ -33,23 +33,9 @@ impl Lower<'_> {
                 return self.bind(name, Binding::Scalar { op: Operand::Lit(quote!(0.0)), refs: 0 });
             }
         };
-        self.check_buffer_in_loop(init, "a `vec!` buffer");
         let binding = self.new_array(ty, &lit, true, out);
         self.buffer_in_loop(&binding);
         self.bind(name, binding);
-    }
-
-    /// In a loop, a buffer (`vec!`, `Vec::with_capacity`, `.collect()`) and its adjoint are made
-    /// again by each iteration and by its recomputation in the backward pass
-    /// (`Rev::loop_buffers`): only at the body's top level, where both run in one scope. In an
-    /// arm they would have to leave it.
-    pub(super) fn check_buffer_in_loop(&mut self, at: impl ToTokens, what: &str) {
-        if self.loop_depth > 0 && self.loop_branch_depth.last() != Some(&self.branch_depth) {
-            self.error_tokens(
-                at,
-                format!("{what} declared inside an `if` or `match` arm within a loop (or after a `continue` or `break` in it) is not supported: declare it at the top level of the loop body, before the `if`"),
-            );
-        }
     }
 
     /// A buffer declared in a loop is rebuilt by the backward pass's recomputation of the

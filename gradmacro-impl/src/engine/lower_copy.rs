@@ -97,7 +97,6 @@ impl Lower<'_> {
         }
         // Written later: a buffer, whose writes the lowering follows (plain code may only read
         // a local array).
-        self.check_buffer_in_loop(init, "a copied buffer");
         let f = self.sig.float.path();
         let ty: syn::Type = syn::parse_quote_spanned!(init.span()=> ::gradmacro::__private::Vec<#f>);
         let v = self.plain(init, Some(ty.to_token_stream()), out);

@@ -328,7 +328,6 @@ impl Lower<'_> {
     pub(super) fn collect_into(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Binding {
         let zero = Binding::Scalar { op: Operand::Lit(quote!(0.0)), refs: 0 };
         let (src, stages) = chain_stages(&m.receiver);
-        self.check_buffer_in_loop(m, "a buffer collected from differentiated values");
         let Some(source) = self.loop_source(src, out) else {
             self.error(m.method.span(), iterator_msg_for("collect"));
             return zero;

@@ -173,7 +173,7 @@ impl Lower<'_> {
         match strip(init) {
             Expr::Closure(c) => self.declare_closure(name, c, out),
             Expr::Call(c) if let Some(cap) = super::lower_push::empty_vec(c) => {
-                self.declare_growable(name, cap, init, out);
+                self.declare_growable(name, cap, out);
             }
             Expr::MethodCall(m) if m.method == "collect" && m.args.is_empty() && self.mentions_active(init) => {
                 let buffer = self.collect_into(m, out);

@@ -89,11 +89,9 @@ impl Lower<'_> {
             let mut block = Block::default();
             let kind = head(self, &mut block);
             self.loop_depth += 1;
-            self.loop_branch_depth.push(self.branch_depth);
             let inner = self.env.len();
             body(self, &mut block);
             self.env.truncate(inner);
-            self.loop_branch_depth.pop();
             self.loop_depth -= 1;
             self.env.truncate(mark);
 

@@ -37,8 +37,7 @@ pub(super) fn counter(slot: usize) -> String {
 
 impl Lower<'_> {
     /// `let mut name = Vec::with_capacity(cap);`
-    pub(super) fn declare_growable(&mut self, name: String, cap: Option<&Expr>, init: &Expr, out: &mut Block) {
-        self.check_buffer_in_loop(init, "a growing buffer");
+    pub(super) fn declare_growable(&mut self, name: String, cap: Option<&Expr>, out: &mut Block) {
         let (cap, uses) = match cap {
             Some(e) => {
                 let n = self.cond(e, out);

@@ -130,17 +130,25 @@ impl Rev<'_> {
     /// its adjoint reuses the room of the last (declared once, at the function's level), so the
     /// backward pass allocates no buffer per iteration.
     pub(super) fn loop_buffers(&self, l: &Loop) -> Vec<B> {
-        l.body
-            .stmts
-            .iter()
-            .filter_map(|s| match s {
+        let mut out = Vec::new();
+        self.block_buffers(&l.body, &mut out);
+        out
+    }
+
+    fn block_buffers(&self, b: &Block, out: &mut Vec<B>) {
+        for s in &b.stmts {
+            match s {
                 Stmt::ArrayDecl { slot, .. } if self.body.arrays[*slot].heap && self.local_adj_used.contains(slot) => {
                     let (da, a) = (super::array_adj_ident(*slot), array_ident(*slot));
-                    Some(B::Raw(quote!(::gradmacro::__private::reset_zeros(&mut #da, #a.len());)))
+                    out.push(B::Raw(quote!(::gradmacro::__private::reset_zeros(&mut #da, #a.len());)));
                 }
-                _ => None,
-            })
-            .collect()
+                Stmt::If(i) => {
+                    self.block_buffers(&i.then_block, out);
+                    self.block_buffers(&i.else_block, out);
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Puts the enclosing references back after the fused body of `l` was reversed, keeping the
