@@ -756,3 +756,14 @@ pub fn buffers_in_arms(x: &[f64], w: f64) -> f64 {
     }
     s
 }
+
+/// Sub-slices iterated: neighbours' differences.
+#[differentiate(forward, hessian)]
+pub fn sub_slices(x: &[f64], w: f64) -> f64 {
+    let n = x.len();
+    let mut s = x[1..].iter().zip(&x[..n - 1]).map(|(b, a)| ((b - a) * w).powi(2)).sum::<f64>();
+    for v in &x[..=1] {
+        s += v;
+    }
+    s
+}

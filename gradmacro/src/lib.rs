@@ -74,7 +74,7 @@
 //! - `if`/`else if`/`else`, as statements and expressions, with any condition: the branch taken
 //!   is differentiated; the condition contributes no gradient.
 //! - `for` over ranges and iterators (`0..n`, `(0..n).rev()`, `xs.iter()`, `&xs`, `for &x in xs`,
-//!   `.iter().enumerate()`, `.iter().zip(...)`), `while`, `break`, `continue`, early `return`,
+//!   `.iter().enumerate()`, `.iter().zip(...)`, sub-slices `&xs[1..]`, `xs[a..=b].iter()`), `while`, `break`, `continue`, early `return`,
 //!   nested loops, values carried from one iteration to the next.
 //! - Calls: a call whose arguments are all constant runs as written. A call `g(args)` (also
 //!   `path::g(args)`, `Self::g(args)`, `obj.g(args)`) with an argument that depends on an active

@@ -129,6 +129,16 @@ impl Gen<'_> {
                 let t = if self.rng.chance(0.5) { "s.to_vec().iter()" } else { "s.to_owned().iter()" };
                 Src { t: t.into(), ..s }
             }
+            // a sub-slice: positions of `s` (`lower_adapt.rs`), `s` has 2 to 6 elements
+            _ if self.rng.chance(0.2) => {
+                let (t, lo, hi) = match self.rng.below(4) {
+                    0 => ("s[1..].iter()", 1, 5),
+                    1 => ("s[..2].iter()", 2, 2),
+                    2 => ("s[1..s.len() - 1].iter()", 0, 4),
+                    _ => ("s[..=1].iter()", 2, 2),
+                };
+                Src { t: t.into(), lo, hi, ..s }
+            }
             _ => s,
         }
     }
@@ -491,6 +501,10 @@ impl Gen<'_> {
                     self.adapt(&mut s);
                     let text = match &s.buf {
                         Some(g) if !s.adapted && self.rng.chance(0.5) => format!("&{g}"),
+                        // `&s[1..]` for `s[1..].iter()`
+                        None if !s.adapted && s.t.starts_with("s[") && self.rng.chance(0.5) => {
+                            format!("&{}", s.t.trim_end_matches(".iter()"))
+                        }
                         _ => s.t.clone(),
                     };
                     let (pat, leaf) = if self.rng.chance(0.7) {

@@ -112,6 +112,9 @@ pub fn draw(rng: &mut Rng, body_p: &str, slice: SliceKind, tuple: bool) -> Optio
         4 => SDest::Rows,
         _ => SDest::Keep,
     };
+    // A sub-slice of `s` (`s[1..].iter()`) has no counterpart among struct elements or rows.
+    let sub_slice = body_p.contains("s[1..") || body_p.contains("s[..");
+    let s = if sub_slice && matches!(s, SDest::Elems(..) | SDest::Rows) { SDest::Keep } else { s };
     // A `move` closure that reads `s` would move the `Vec` field `q.c` out of a `q` taken by
     // value (E0382 at the next read): `q` is then taken by reference.
     let q_ref = q_ref || (s == SDest::Field && body_p.contains("move |"));

@@ -1,5 +1,5 @@
 //! Lowering, position adaptors over arrays: `xs.iter().rev()`, `.skip(n)`, `.take(n)`,
-//! `.step_by(n)`. A loop over arrays runs an index `k` over `0..count`; an adaptor changes the
+//! `.step_by(n)`, and sub-slices `&xs[a..b]` / `xs[a..].iter()`. A loop over arrays runs an index `k` over `0..count`; an adaptor changes the
 //! count and maps `k` to the position it reads in the iterator it adapts, so the loop stays an
 //! index loop the reverse pass knows (nothing borrowed across the backward pass, no iterator
 //! object kept). The counts and the adaptors' arguments are computed once, before the loop.
@@ -18,12 +18,17 @@ pub struct Adapter {
     plan: Option<(Operand, Operand)>,
 }
 
-#[derive(Clone, Copy)]
 enum Kind {
     Rev,
     Skip,
     Take,
     StepBy,
+    /// `xs[start..end]` of the array `xs` (`arg` is the start): `end` as written, `..` or `..=`.
+    Slice {
+        xs: syn::Ident,
+        end: Option<Box<Expr>>,
+        limits: syn::RangeLimits,
+    },
 }
 
 impl Adapter {
@@ -37,6 +42,12 @@ impl Adapter {
             _ => return None,
         };
         Some(Adapter { kind, arg: m.args.first().cloned(), plan: None })
+    }
+
+    /// The sub-slice `range` of the array `xs`.
+    pub fn slice(xs: syn::Ident, range: &syn::ExprRange) -> Adapter {
+        let kind = Kind::Slice { xs, end: range.end.clone(), limits: range.limits };
+        Adapter { kind, arg: range.start.as_deref().cloned(), plan: None }
     }
 }
 
@@ -68,16 +79,23 @@ impl Lower<'_> {
             IterShape::Adapt(a, adapter) => {
                 let inner = self.count(a, out);
                 let arg = match &adapter.arg {
-                    Some(e) => {
-                        let v = self.cond(e, out);
-                        if self.is_active(&v) {
-                            self.error_tokens(e, "the argument of `.skip`, `.take` or `.step_by` must be an integer");
-                        }
-                        v
-                    }
+                    Some(e) => self.index_arg(e, out),
                     None => Operand::Lit(quote!(0usize)),
                 };
-                let n = match adapter.kind {
+                let n = match &adapter.kind {
+                    // The length of the sub-slice, taken as `f` takes it: out of bounds, both panic
+                    // the same way.
+                    Kind::Slice { xs, end, limits } => {
+                        let (t, mut uses) = self.rename(&syn::parse_quote!(#xs));
+                        let start = adapter.arg.as_ref().map(|_| self.op_tokens(&arg));
+                        uses.extend(arg.val());
+                        let end = end.as_ref().map(|e| {
+                            let v = self.index_arg(e, out);
+                            uses.extend(v.val());
+                            self.op_tokens(&v)
+                        });
+                        self.plain_tokens(quote!(#t[#start #limits #end].len()), uses, xs.span(), out)
+                    }
                     Kind::Rev => inner.clone(),
                     Kind::Skip => self.int_op(|c, s| quote!(#c.saturating_sub(#s)), &inner, &arg, out),
                     Kind::Take => self.int_op(|c, t| quote!(::core::cmp::min(#c, #t)), &inner, &arg, out),
@@ -96,10 +114,22 @@ impl Lower<'_> {
         match adapter.kind {
             // `k < count`: no underflow.
             Kind::Rev => self.int_op(|c, k| quote!(#c - 1 - #k), inner, k, out),
-            Kind::Skip => self.int_op(|k, s| quote!(#k + #s), k, arg, out),
+            Kind::Skip | Kind::Slice { .. } => self.int_op(|k, s| quote!(#k + #s), k, arg, out),
             Kind::Take => k.clone(),
             Kind::StepBy => self.int_op(|k, s| quote!(#k * #s), k, arg, out),
         }
+    }
+
+    /// An adaptor's integer argument or a sub-slice's bound, computed once before the loop.
+    fn index_arg(&mut self, e: &Expr, out: &mut Block) -> Operand {
+        let v = self.cond(e, out);
+        if self.is_active(&v) {
+            self.error_tokens(
+                e,
+                "the argument of `.skip`, `.take` or `.step_by` and the bounds of a sub-slice `xs[a..b]` must be integers",
+            );
+        }
+        v
     }
 
     /// A plain integer computed from two operands.

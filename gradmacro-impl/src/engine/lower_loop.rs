@@ -217,7 +217,7 @@ impl Lower<'_> {
         } else if let Some(range) = self.range_bounds(&f.expr, out) {
             range
         } else {
-            self.error_tokens(&f.expr, "a `for` loop over differentiated values is supported over `xs`, `&xs`, `xs.iter()`, `.enumerate()`, `.zip(...)`, `.rev()`, `.skip(n)`, `.take(n)` and `.step_by(n)` of arrays and slices; otherwise loop over indices: `for i in 0..xs.len()`");
+            self.error_tokens(&f.expr, "a `for` loop over differentiated values is supported over `xs`, `&xs`, `xs.iter()`, `&xs[a..b]`, `.enumerate()`, `.zip(...)`, `.rev()`, `.skip(n)`, `.take(n)` and `.step_by(n)` of arrays and slices; otherwise loop over indices: `for i in 0..xs.len()`");
             return;
         };
         let pat = (*f.pat).clone();
@@ -389,11 +389,15 @@ impl Lower<'_> {
             Expr::Path(p) => p.path.get_ident().map(|i| IterShape::Source { ident: i.clone(), bare: true }),
             Expr::Reference(r) if r.mutability.is_none() => match strip(&r.expr) {
                 Expr::Path(p) => p.path.get_ident().map(|i| IterShape::Source { ident: i.clone(), bare: false }),
+                Expr::Index(_) => sub_slice(&r.expr),
                 _ => None,
             },
-            Expr::MethodCall(m) if m.args.is_empty() && m.method == "iter" => match self.iter_shape(&m.receiver)? {
-                IterShape::Source { ident, .. } => Some(IterShape::Source { ident, bare: false }),
-                _ => None,
+            Expr::MethodCall(m) if m.args.is_empty() && m.method == "iter" => match strip(&m.receiver) {
+                Expr::Index(_) => sub_slice(&m.receiver),
+                _ => match self.iter_shape(&m.receiver)? {
+                    IterShape::Source { ident, .. } => Some(IterShape::Source { ident, bare: false }),
+                    _ => None,
+                },
             },
             Expr::MethodCall(m) if m.args.is_empty() && m.method == "into_iter" => self.iter_shape(&m.receiver),
             // A copy iterated (`x.to_vec().iter()`, `for v in x.to_owned()`): `x`'s elements.
@@ -418,6 +422,16 @@ impl Lower<'_> {
             _ => None,
         }
     }
+}
+
+/// `xs[a..b]` (any range) of an array by name, iterated by reference: the positions `a..b` of
+/// `xs`, so a differentiated `xs` gets its gradient at those positions.
+fn sub_slice(e: &Expr) -> Option<IterShape> {
+    let Expr::Index(ix) = strip(e) else { return None };
+    let (Expr::Path(p), Expr::Range(range)) = (strip(&ix.expr), strip(&ix.index)) else { return None };
+    let ident = p.path.get_ident()?.clone();
+    let adapter = super::lower_adapt::Adapter::slice(ident.clone(), range);
+    Some(IterShape::Adapt(Box::new(IterShape::Source { ident, bare: false }), Box::new(adapter)))
 }
 
 /// Whether a `break value` in `body` leaves this loop (not a nested loop, nor a closure's).
