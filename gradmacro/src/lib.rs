@@ -512,7 +512,9 @@
 //! In the body, read fields through names, then indices into a float array field: `p.x`,
 //! `p.v[k]`, `b.pos.x` (a nested struct), `self.w[j]`, `ps[i].x`, and through a name bound to an
 //! element: `for p in ps { p.x }`, `let p = &ps[i];`, `ps.iter().map(|p| p.m * p.x).sum()`,
-//! `.enumerate()`, `.zip(..)`. Integer and `bool` fields are constants (`for i in 0..p.n`,
+//! `.enumerate()`, `.zip(..)`; iterate a float array field as an array: `self.w.iter().zip(x)`,
+//! `for v in &p.v`, `for v in p.w` (an array field, copied), `p.v[1..].iter()`,
+//! `ps[i].v.iter().map(..)`. Integer and `bool` fields are constants (`for i in 0..p.n`,
 //! `if p.fixed`, `p.w.len()`). With `forward`, the tangent is a `&Particle` (`&[Particle]` for a
 //! slice; its constant fields are ignored).
 //!

@@ -105,7 +105,6 @@ pub fn draw(rng: &mut Rng, body_p: &str, slice: SliceKind, tuple: bool) -> Optio
     }
     let q_ref = rng.chance(0.7);
     let keep_w = !only_followed_by(body_p, "w", &["["]);
-    let keep_s = !only_followed_by(body_p, "s", &["[", ".len()"]);
     let s = match rng.below(6) {
         0 => SDest::Field,
         1..=3 => SDest::Elems(slice, if rng.chance(0.5) { ".v" } else { ".pos.y" }),
@@ -115,6 +114,10 @@ pub fn draw(rng: &mut Rng, body_p: &str, slice: SliceKind, tuple: bool) -> Optio
     // A sub-slice of `s` (`s[1..].iter()`) has no counterpart among struct elements or rows.
     let sub_slice = body_p.contains("s[1..") || body_p.contains("s[..");
     let s = if sub_slice && matches!(s, SDest::Elems(..) | SDest::Rows) { SDest::Keep } else { s };
+    // `s` goes where it is only indexed and measured, and for a field also where it is iterated
+    // (`q.c.iter()`: a loop over a differentiated struct's array field).
+    let iterated: &[&str] = if s == SDest::Field { &["[", ".len()", ".iter()"] } else { &["[", ".len()"] };
+    let keep_s = !only_followed_by(body_p, "s", iterated);
     // A `move` closure that reads `s` would move the `Vec` field `q.c` out of a `q` taken by
     // value (E0382 at the next read): `q` is then taken by reference.
     let q_ref = q_ref || (s == SDest::Field && body_p.contains("move |"));
@@ -149,10 +152,11 @@ pub fn render(plan: &Plan, body_p: &str, sig: Sig, wrt: &[bool]) -> Rendered {
         body = reindex(&body, "w", "q.w", "");
     }
     // `s.len()` is rewritten only where `s` is gone.
-    let len = |b: &str, to: &str| if plan.keep_s { b.to_string() } else { replace_len(b, to) };
+    let len = |b: &str, to: &str| if plan.keep_s { b.to_string() } else { replace_method(b, ".len()", to) };
     body = match plan.s {
         SDest::Keep => body,
-        SDest::Field => reindex(&len(&body, "q.c"), "s", "q.c", ""),
+        SDest::Field if !plan.keep_s => reindex(&replace_method(&len(&body, "q.c"), ".iter()", "q.c"), "s", "q.c", ""),
+        SDest::Field => reindex(&body, "s", "q.c", ""),
         SDest::Elems(_, path) => reindex(&len(&body, "ps"), "s", "ps", path),
         SDest::Rows => reindex(&len(&body, "rows"), "s", "rows", "[1]"),
     };
@@ -283,18 +287,19 @@ fn after_ident_or_field(before: &str) -> bool {
     }
 }
 
-/// `s.len()` to `{to}.len()`.
-fn replace_len(text: &str, to: &str) -> String {
+/// `s{method}` (`s.len()`, `s.iter()`) to `{to}{method}`.
+fn replace_method(text: &str, method: &str, to: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
-    while let Some(k) = rest.find("s.len()") {
+    let call = format!("s{method}");
+    while let Some(k) = rest.find(&call) {
         out.push_str(&rest[..k]);
         if after_ident_or_field(&out) {
-            out.push_str("s.len()");
+            out.push_str(&call);
         } else {
-            let _ = write!(out, "{to}.len()");
+            let _ = write!(out, "{to}{method}");
         }
-        rest = &rest[k + "s.len()".len()..];
+        rest = &rest[k + call.len()..];
     }
     out.push_str(rest);
     out

@@ -25,7 +25,7 @@ enum Kind {
     StepBy,
     /// `xs[start..end]` of the array `xs` (`arg` is the start): `end` as written, `..` or `..=`.
     Slice {
-        xs: syn::Ident,
+        xs: Box<Expr>,
         end: Option<Box<Expr>>,
         limits: syn::RangeLimits,
     },
@@ -44,9 +44,9 @@ impl Adapter {
         Some(Adapter { kind, arg: m.args.first().cloned(), plan: None })
     }
 
-    /// The sub-slice `range` of the array `xs`.
-    pub fn slice(xs: syn::Ident, range: &syn::ExprRange) -> Adapter {
-        let kind = Kind::Slice { xs, end: range.end.clone(), limits: range.limits };
+    /// The sub-slice `range` of the array `xs` (a name or a struct's field).
+    pub fn slice(xs: Expr, range: &syn::ExprRange) -> Adapter {
+        let kind = Kind::Slice { xs: Box::new(xs), end: range.end.clone(), limits: range.limits };
         Adapter { kind, arg: range.start.as_deref().cloned(), plan: None }
     }
 }
@@ -54,7 +54,7 @@ impl Adapter {
 impl IterShape {
     pub(super) fn adapted(&self) -> bool {
         match self {
-            IterShape::Source { .. } => false,
+            IterShape::Source { .. } | IterShape::Field { .. } => false,
             IterShape::Zip(a, b) => a.adapted() || b.adapted(),
             IterShape::Enumerate(a) | IterShape::Copied(a) => a.adapted(),
             IterShape::Adapt(..) => true,
@@ -71,6 +71,10 @@ impl Lower<'_> {
                 let (t, uses) = self.rename(&syn::parse_quote!(#ident));
                 self.plain_tokens(quote!(#t.len()), uses, ident.span(), out)
             }
+            IterShape::Field { place, .. } => {
+                let (t, uses) = self.rename(place);
+                self.plain_tokens(quote!(#t.len()), uses, syn::spanned::Spanned::span(&**place), out)
+            }
             IterShape::Zip(a, b) => {
                 let (ca, cb) = (self.count(a, out), self.count(b, out));
                 self.int_op(|a, b| quote!(::core::cmp::min(#a, #b)), &ca, &cb, out)
@@ -86,7 +90,7 @@ impl Lower<'_> {
                     // The length of the sub-slice, taken as `f` takes it: out of bounds, both panic
                     // the same way.
                     Kind::Slice { xs, end, limits } => {
-                        let (t, mut uses) = self.rename(&syn::parse_quote!(#xs));
+                        let (t, mut uses) = self.rename(xs);
                         let start = adapter.arg.as_ref().map(|_| self.op_tokens(&arg));
                         uses.extend(arg.val());
                         let end = end.as_ref().map(|e| {
@@ -94,7 +98,12 @@ impl Lower<'_> {
                             uses.extend(v.val());
                             self.op_tokens(&v)
                         });
-                        self.plain_tokens(quote!(#t[#start #limits #end].len()), uses, xs.span(), out)
+                        self.plain_tokens(
+                            quote!(#t[#start #limits #end].len()),
+                            uses,
+                            syn::spanned::Spanned::span(&**xs),
+                            out,
+                        )
                     }
                     Kind::Rev => inner.clone(),
                     Kind::Skip => self.int_op(|c, s| quote!(#c.saturating_sub(#s)), &inner, &arg, out),

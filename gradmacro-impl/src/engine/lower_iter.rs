@@ -102,11 +102,13 @@ impl Lower<'_> {
     /// backward pass), as written when `e` is constant; `None` otherwise.
     pub(super) fn loop_source(&mut self, e: &Expr, out: &mut Block) -> Option<Source> {
         if let Some(mut shape) = self.iter_shape(e)
-            && shape.sources().iter().any(|s| {
-                matches!(
-                    self.lookup(&s.to_string()),
+            && shape.sources().iter().any(|s| match s {
+                Expr::Path(p) => matches!(
+                    p.path.get_ident().and_then(|i| self.lookup(&i.to_string())),
                     Some(Binding::Array { active: true, .. } | Binding::Array { array: ArrayRef::Local(_), .. })
-                )
+                ),
+                // a field of a differentiated struct (`iter_shape` takes no other)
+                _ => true,
             })
         {
             if shape.adapted() {
@@ -117,7 +119,7 @@ impl Lower<'_> {
             let mut lens = Vec::new();
             let mut len_uses = Vec::new();
             for s in shape.sources() {
-                let (t, u) = self.rename(&syn::parse_quote!(#s));
+                let (t, u) = self.rename(&s);
                 lens.push(quote!(#t.len()));
                 len_uses.extend(u);
             }
@@ -216,6 +218,14 @@ impl Lower<'_> {
                 };
                 Item::Elem(op, u8::from(!owned))
             }
+            IterShape::Field { place, bare } => match self.struct_elem(place, index, out) {
+                // an array field of a borrowed struct read by value is a copy (`for v in p.w`)
+                Some(op) => Item::Elem(op, u8::from(!*bare)),
+                None => {
+                    self.error_tokens(place, "this field cannot be iterated: iterate an array field of a differentiated struct (`p.w.iter()`, `&self.v`), or loop over indices");
+                    Item::Elem(Operand::Lit(quote!(0.0)), 0)
+                }
+            },
             IterShape::Zip(a, b) => Item::Tuple(vec![self.shape_item(a, index, out), self.shape_item(b, index, out)]),
             IterShape::Enumerate(a) => Item::Tuple(vec![Item::Elem(index.clone(), 0), self.shape_item(a, index, out)]),
             IterShape::Copied(a) => self.shape_item(a, index, out).copied(),

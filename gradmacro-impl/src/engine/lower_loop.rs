@@ -361,6 +361,11 @@ pub enum IterShape {
         ident: syn::Ident,
         bare: bool,
     },
+    /// An array field of a differentiated struct (`q.c`, `self.w`, `ps[i].v`); `bare` as above.
+    Field {
+        place: Box<Expr>,
+        bare: bool,
+    },
     Zip(Box<IterShape>, Box<IterShape>),
     Enumerate(Box<IterShape>),
     /// `.copied()` / `.cloned()`: the elements by value.
@@ -370,9 +375,11 @@ pub enum IterShape {
 }
 
 impl IterShape {
-    pub(super) fn sources(&self) -> Vec<syn::Ident> {
+    /// The arrays the shape walks: names and struct fields.
+    pub(super) fn sources(&self) -> Vec<Expr> {
         match self {
-            IterShape::Source { ident, .. } => vec![ident.clone()],
+            IterShape::Source { ident, .. } => vec![syn::parse_quote!(#ident)],
+            IterShape::Field { place, .. } => vec![(**place).clone()],
             IterShape::Zip(a, b) => {
                 let mut v = a.sources();
                 v.extend(b.sources());
@@ -387,15 +394,22 @@ impl Lower<'_> {
     pub(super) fn iter_shape(&self, e: &Expr) -> Option<IterShape> {
         match strip(e) {
             Expr::Path(p) => p.path.get_ident().map(|i| IterShape::Source { ident: i.clone(), bare: true }),
+            Expr::Field(_) if self.reads_struct_place(e) => {
+                Some(IterShape::Field { place: Box::new(strip(e).clone()), bare: true })
+            }
             Expr::Reference(r) if r.mutability.is_none() => match strip(&r.expr) {
                 Expr::Path(p) => p.path.get_ident().map(|i| IterShape::Source { ident: i.clone(), bare: false }),
-                Expr::Index(_) => sub_slice(&r.expr),
-                _ => None,
+                Expr::Index(_) => self.sub_slice(&r.expr),
+                _ => match self.iter_shape(&r.expr)? {
+                    IterShape::Field { place, .. } => Some(IterShape::Field { place, bare: false }),
+                    _ => None,
+                },
             },
             Expr::MethodCall(m) if m.args.is_empty() && m.method == "iter" => match strip(&m.receiver) {
-                Expr::Index(_) => sub_slice(&m.receiver),
+                Expr::Index(_) => self.sub_slice(&m.receiver),
                 _ => match self.iter_shape(&m.receiver)? {
                     IterShape::Source { ident, .. } => Some(IterShape::Source { ident, bare: false }),
+                    IterShape::Field { place, .. } => Some(IterShape::Field { place, bare: false }),
                     _ => None,
                 },
             },
@@ -424,14 +438,23 @@ impl Lower<'_> {
     }
 }
 
-/// `xs[a..b]` (any range) of an array by name, iterated by reference: the positions `a..b` of
-/// `xs`, so a differentiated `xs` gets its gradient at those positions.
-fn sub_slice(e: &Expr) -> Option<IterShape> {
-    let Expr::Index(ix) = strip(e) else { return None };
-    let (Expr::Path(p), Expr::Range(range)) = (strip(&ix.expr), strip(&ix.index)) else { return None };
-    let ident = p.path.get_ident()?.clone();
-    let adapter = super::lower_adapt::Adapter::slice(ident.clone(), range);
-    Some(IterShape::Adapt(Box::new(IterShape::Source { ident, bare: false }), Box::new(adapter)))
+impl Lower<'_> {
+    /// `xs[a..b]` (any range) of an array by name or a struct's array field, iterated by
+    /// reference: the positions `a..b` of `xs`, so a differentiated `xs` gets its gradient at
+    /// those positions.
+    fn sub_slice(&self, e: &Expr) -> Option<IterShape> {
+        let Expr::Index(ix) = strip(e) else { return None };
+        let Expr::Range(range) = strip(&ix.index) else { return None };
+        let inner = match strip(&ix.expr) {
+            Expr::Path(p) => IterShape::Source { ident: p.path.get_ident()?.clone(), bare: false },
+            Expr::Field(_) if self.reads_struct_place(&ix.expr) => {
+                IterShape::Field { place: Box::new(strip(&ix.expr).clone()), bare: false }
+            }
+            _ => return None,
+        };
+        let adapter = super::lower_adapt::Adapter::slice(strip(&ix.expr).clone(), range);
+        Some(IterShape::Adapt(Box::new(inner), Box::new(adapter)))
+    }
 }
 
 /// Whether a `break value` in `body` leaves this loop (not a nested loop, nor a closure's).

@@ -45,6 +45,17 @@ impl Lower<'_> {
     /// fields, then indices into an array field (`p.v[k]`, `self.w[i][j]`). `None` when `e` is
     /// not of that shape (the caller reports what is left).
     pub(super) fn struct_read(&mut self, e: &Expr, out: &mut Block) -> Option<Operand> {
+        self.struct_place_read(e, None, out)
+    }
+
+    /// Element `k` of the array field `place` of a differentiated struct (`q.c`, `ps[i].v`): an
+    /// item of a loop over the field.
+    pub(super) fn struct_elem(&mut self, place: &Expr, k: &Operand, out: &mut Block) -> Option<Operand> {
+        self.struct_place_read(place, Some(k), out)
+    }
+
+    /// [`Self::struct_read`] of `e`, then at index `last` if given.
+    fn struct_place_read(&mut self, e: &Expr, last: Option<&Operand>, out: &mut Block) -> Option<Operand> {
         let mut cur = strip(e);
         let mut indices = Vec::new();
         while let Expr::Index(ix) = cur
@@ -86,6 +97,7 @@ impl Lower<'_> {
             let op = self.int_index(ix, out);
             path.push(op);
         }
+        path.extend(last.cloned());
         let v = self.new_val(true, e.span());
         out.stmts.push(Stmt::Index { out: v, array: ArrayRef::Param(p), index, path });
         Some(Operand::Val(v))
