@@ -9,7 +9,9 @@
 //! - `max_by_lse`: log-sum-exp with `max_by(f64::total_cmp)` for the shift, n = 64;
 //! - `collect_buf`: `let h: Vec<f64> = w.iter().map(|v| v.exp()).collect();` then reads of the
 //!   buffer, n = 64;
-//! - `loop_break`: eight Heron steps for `sqrt(a)` in a `loop { .. break y; }` (a carried value).
+//! - `loop_break`: eight Heron steps for `sqrt(a)` in a `loop { .. break y; }` (a carried value);
+//! - `sub_slices`: a roughness penalty over neighbours,
+//!   `x[1..].iter().zip(&x[..n - 1]).map(|(b, a)| (b - a).powi(2)).sum()`, n = 256.
 //!
 //! Before anything is timed every method's value and gradient is asserted equal to the
 //! hand-written pass's (relative 1e-9). Run with `cargo bench --bench idioms`; results in
@@ -260,9 +262,50 @@ fn bench_loop_break(c: &mut Criterion) {
     g.finish();
 }
 
+// ---------------------------------------------------------------------------------------------
+
+#[differentiate]
+fn sub_slices(x: &[f64]) -> f64 {
+    let n = x.len();
+    x[1..].iter().zip(&x[..n - 1]).map(|(b, a)| (b - a).powi(2)).sum()
+}
+
+fn sub_slices_hand(x: &[f64]) -> (f64, Vec<f64>) {
+    // r = b - a  =>  db += 2 r, da -= 2 r, in the same zip of sub-slices.
+    let n = x.len();
+    let mut d = vec![0.0; n];
+    let mut value = 0.0;
+    for (i, (b, a)) in x[1..].iter().zip(&x[..n - 1]).enumerate() {
+        let r = b - a;
+        value += r.powi(2);
+        d[i + 1] += 2.0 * r;
+        d[i] -= 2.0 * r;
+    }
+    (value, d)
+}
+
+fn bench_sub_slices(c: &mut Criterion) {
+    let x = data(256);
+    let hand = sub_slices_hand(&x);
+    let gm = sub_slices_grad(&x);
+    assert_close("sub_slices gradmacro", (gm.0, &gm.1), (hand.0, &hand.1));
+    let dual = |p: &[Dual64]| {
+        let n = p.len();
+        p[1..].iter().zip(&p[..n - 1]).fold(Dual64::from(0.0), |s, (b, a)| s + (*b - *a).powi(2))
+    };
+    let dg = dual_per_input_grad(&x, dual);
+    assert_close("sub_slices num_dual", (dg.0, &dg.1), (hand.0, &hand.1));
+    let mut g = c.benchmark_group("idiom_sub_slices");
+    g.bench_function("f", |b| b.iter(|| sub_slices(black_box(&x))));
+    g.bench_function("hand", |b| b.iter(|| sub_slices_hand(black_box(&x))));
+    g.bench_function("gradmacro", |b| b.iter(|| sub_slices_grad(black_box(&x))));
+    g.bench_function("num_dual", |b| b.iter(|| dual_per_input_grad(black_box(&x), dual)));
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_chain_nll, bench_closure_act, bench_max_by_lse, bench_collect_buf, bench_loop_break
+    targets = bench_chain_nll, bench_closure_act, bench_max_by_lse, bench_collect_buf, bench_loop_break, bench_sub_slices
 }
 criterion_main!(benches);

@@ -2,7 +2,8 @@
 //! `x[a..=b].iter().enumerate()`, `x[1..].iter().zip(&x[..n - 1])` (differences of neighbours),
 //! `.rev()` of one; over differentiated and constant arrays, against closed forms and central
 //! finite differences, `f_jvp` and `f_hessian` against differences too. Out of bounds, `f_grad`
-//! panics as `f` does.
+//! panics as `f` does. Sub-slices passed to differentiated functions (`dot(&x[1..], &w[..k])`,
+//! a copy) at the top level and in a loop.
 
 mod common;
 
@@ -50,6 +51,28 @@ fn inner_polynomial(c: &[f64], w: f64) -> f64 {
         s = s * w + v;
     }
     s
+}
+
+#[differentiate(forward, hessian)]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Sub-slices of both parameters passed to a differentiated function, also in a loop.
+#[differentiate(forward, hessian)]
+fn windows_dot(x: &[f64], w: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = dot(&x[1..], &w[..n - 1]);
+    for i in 0..n - 1 {
+        s += dot(&x[i..i + 2], &w[..2]).sin();
+    }
+    s
+}
+
+/// A sub-slice of constant data passed beside one of a differentiated array.
+#[differentiate(wrt(w))]
+fn fit(w: &[f64], data: &[f64]) -> f64 {
+    dot(&w[..2], &data[1..3]).exp()
 }
 
 fn joined(x: &[f64], w: f64) -> Vec<f64> {
@@ -124,4 +147,52 @@ fn out_of_bounds_panics_as_f_does() {
     assert!(std::panic::catch_unwind(|| head_grad(&short, W)).is_err());
     assert!(std::panic::catch_unwind(|| tail_grad(&[], W)).is_err());
     assert_eq!(tail_grad(&short, W).1, vec![0.0]);
+}
+
+#[test]
+fn sub_slices_passed_to_calls() {
+    let w = [0.3, 0.2, -0.4, 0.9, 0.1, -0.7];
+    let n = X.len();
+    let (v, dx, dw) = windows_dot_grad(&X, &w);
+    assert_same_value("windows_dot", v, windows_dot(&X, &w));
+    // closed form: s = Σ_i x_{i+1} w_i + Σ_i sin(x_i w_0 + x_{i+1} w_1)
+    let mut want_x = [0.0; 6];
+    let mut want_w = [0.0; 6];
+    for i in 0..n - 1 {
+        want_x[i + 1] += w[i];
+        want_w[i] += X[i + 1];
+        let c = (X[i] * w[0] + X[i + 1] * w[1]).cos();
+        want_x[i] += c * w[0];
+        want_x[i + 1] += c * w[1];
+        want_w[0] += c * X[i];
+        want_w[1] += c * X[i + 1];
+    }
+    for i in 0..n {
+        assert_exact("windows_dot, x", dx[i], want_x[i]);
+        assert_exact("windows_dot, w", dw[i], want_w[i]);
+    }
+    let t = [0.3, -0.1, 0.2, 0.5, 0.1, -0.4];
+    let (_, d) = windows_dot_jvp(&X, &w, &t, &[0.0; 6]);
+    let along = |e: f64| windows_dot(&X.iter().zip(&t).map(|(x, t)| x + e * t).collect::<Vec<_>>(), &w);
+    assert_fd("windows_dot, jvp", d, common::fd1(along, 0.0));
+    let (_, _, _, h) = windows_dot_hessian(&X, &w);
+    let reference = fd_hessian(
+        |p| {
+            let (_, dx, dw) = windows_dot_grad(&p[..n], &p[n..]);
+            dx.into_iter().chain(dw).collect()
+        },
+        &X.iter().chain(&w).copied().collect::<Vec<_>>(),
+    );
+    assert_matrix("windows_dot", &h, &reference, 1e-6);
+}
+
+#[test]
+fn a_constant_sub_slice_passed_to_a_call() {
+    let (w, data) = ([0.5, -0.25, 3.0], [9.0, 1.0, 2.0, 7.0]);
+    let (v, dw) = fit_grad(&w, &data);
+    assert_same_value("fit", v, fit(&w, &data));
+    let e = (w[0] * data[1] + w[1] * data[2]).exp();
+    assert_exact("fit, w0", dw[0], e * data[1]);
+    assert_exact("fit, w1", dw[1], e * data[2]);
+    assert_exact("fit, w2", dw[2], 0.0);
 }

@@ -871,6 +871,8 @@ impl Gen<'_> {
             args_d.push(a.d);
         }
         let s = match self.slice {
+            // a sub-slice of at least the 2 elements helpers read (`lower_call.rs`: a copy)
+            _ if self.rng.chance(0.2) => self.rng.pick(&["&s[..2]", "&s[s.len() - 2..]", "&s[0..]"]),
             SliceKind::Slice | SliceKind::RefVec => "s",
             SliceKind::Vec => "&s",
         };

@@ -82,7 +82,9 @@
 //!   `#[differentiate]`d itself or you write `g_grad` by hand, which is how you define a gate of
 //!   your own. The gradients `g_grad` returns line up with `g`'s float-valued parameters, so an
 //!   argument whose float-ness the macro cannot see (a field, a call result) must be bound to a
-//!   typed `let` first; the error says so.
+//!   typed `let` first; the error says so. Arrays are passed by name, as literals (`g([a, b])`)
+//!   or as sub-slices (`dot(&x[1..], &w[..n - 1])`: one of a differentiated array is passed as a
+//!   copy, whose adjoint flows back to `x[1 + k]`).
 //! - Iterator chains over arrays, slices, `Vec`s, local buffers and ranges, with closures, are
 //!   lowered to the loop they mean (the closures inlined), so they run as fast as that loop:
 //!   `map`, `filter`, `zip`, `enumerate`, `copied`, `cloned`, and `rev`, `skip`, `take`,

@@ -79,7 +79,9 @@ pub(super) fn mentions(text: &str, name: &str) -> bool {
     while let Some(pos) = text[from..].find(name) {
         let i = from + pos;
         let j = i + name.len();
-        let before = i == 0 || !ident(bytes[i - 1]) && bytes[i - 1] != b'.';
+        // `.s` is a field, `..s` a range's bound (`0..s.len()` reads `s`)
+        let field = bytes[i.saturating_sub(1)] == b'.' && (i < 2 || bytes[i - 2] != b'.');
+        let before = i == 0 || !ident(bytes[i - 1]) && !field;
         let after = j >= bytes.len() || !ident(bytes[j]);
         if before && after {
             return true;

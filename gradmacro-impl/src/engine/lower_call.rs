@@ -140,6 +140,25 @@ impl Lower<'_> {
             let mut literal = None;
             let array = match bare {
                 Expr::Path(p) => p.path.get_ident().and_then(|i| self.lookup(&i.to_string()).cloned()),
+                // `g(&x[a..b])` of a differentiated `x`: a copy of the sub-slice, collected as
+                // `x[a..b].iter().copied().collect()` would be (a local buffer whose adjoint
+                // passes the callee's partials on to `x[a + k]`), passed by reference.
+                Expr::Index(ix) if matches!(strip(&ix.index), Expr::Range(_)) && self.mentions_active(bare) => {
+                    let m: syn::ExprMethodCall = syn::parse_quote_spanned! {bare.span()=>
+                        #bare.iter().copied().collect::<::std::vec::Vec<_>>()
+                    };
+                    let binding = self.collect_into(&m, out);
+                    if let Binding::Array { array: ArrayRef::Local(s), handle, .. } = &binding {
+                        self.arrays[*s].read_in_loop |= self.loop_depth > 0;
+                        literal = Some(quote!(&#handle));
+                    }
+                    Some(binding)
+                }
+                // of a constant array: passed as written, the callee's gradient for it unused
+                Expr::Index(ix) if matches!(strip(&ix.index), Expr::Range(_)) => match strip(&ix.expr) {
+                    Expr::Path(p) => p.path.get_ident().and_then(|i| self.lookup(&i.to_string()).cloned()),
+                    _ => None,
+                },
                 Expr::Array(_) | Expr::Repeat(_)
                     if self.mentions_active(bare) || self.kind_of_expr(bare) == Kind::Unknown =>
                 {
