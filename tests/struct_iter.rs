@@ -56,6 +56,21 @@ fn elements(ps: &[P], g: f64) -> f64 {
     e
 }
 
+#[differentiate(wrt(p))]
+fn kinetic(p: &P) -> f64 {
+    0.5 * p.m * (p.v[0] * p.v[0] + p.v[1] * p.v[1])
+}
+
+/// A sub-slice of a slice of structs iterated, each element passed to a differentiated function.
+#[differentiate(wrt(ps))]
+fn tail_kinetic(ps: &[P]) -> f64 {
+    let mut s = 0.0;
+    for p in &ps[1..] {
+        s += kinetic(p) + p.m;
+    }
+    s
+}
+
 /// A linear model whose weights are a field: the prediction as users write it.
 #[derive(Differentiable, Clone, Debug)]
 pub struct Linear {
@@ -145,6 +160,21 @@ fn fields_of_slice_elements_iterated() {
             assert_exact("v", d[j].v[i], 2.0 * p.v[i] * p.m * g + p.m);
         }
         assert_exact("m", d[j].m, (p.v[0] * p.v[0] + p.v[1] * p.v[1]) * g + p.v[0] + p.v[1]);
+    }
+}
+
+#[test]
+fn elements_of_a_sub_slice_passed_to_a_call() {
+    let ps = vec![P { v: [1.0, 2.0], m: 3.0 }, P { v: [-1.0, 0.5], m: 0.5 }, P { v: [0.25, 4.0], m: 2.0 }];
+    let (v, d) = tail_kinetic_grad(&ps);
+    assert_eq!(v.to_bits(), tail_kinetic(&ps).to_bits());
+    assert_eq!((d[0].v, d[0].m), ([0.0, 0.0], 0.0));
+    for j in 1..3 {
+        let p = &ps[j];
+        for i in 0..2 {
+            assert_exact("v", d[j].v[i], p.m * p.v[i]);
+        }
+        assert_exact("m", d[j].m, 0.5 * (p.v[0] * p.v[0] + p.v[1] * p.v[1]) + 1.0);
     }
 }
 

@@ -144,6 +144,15 @@ impl Lower<'_> {
                 // `x[a..b].iter().copied().collect()` would be (a local buffer whose adjoint
                 // passes the callee's partials on to `x[a + k]`), passed by reference.
                 Expr::Index(ix) if matches!(strip(&ix.index), Expr::Range(_)) && self.mentions_active(bare) => {
+                    if let Some(i) = self.active_param(&ix.expr)
+                        && matches!(
+                            self.sig.params[i].shape,
+                            super::sig::Shape::Rows { .. } | super::sig::Shape::Ragged
+                        )
+                    {
+                        self.error_tokens(a, "a sub-slice of a differentiated nested array cannot be passed to a function yet: pass its rows' elements (`a[i][j]`), or flatten it into a `&[f64]` parameter");
+                        return None;
+                    }
                     let m: syn::ExprMethodCall = syn::parse_quote_spanned! {bare.span()=>
                         #bare.iter().copied().collect::<::std::vec::Vec<_>>()
                     };

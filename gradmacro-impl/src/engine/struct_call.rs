@@ -112,6 +112,13 @@ impl Lower<'_> {
             },
             Expr::Index(ix) => {
                 let p = self.struct_slice_param(&ix.expr)?;
+                if matches!(strip(&ix.index), Expr::Range(_)) {
+                    self.error_tokens(
+                        a,
+                        "a sub-slice of a differentiated slice of structs cannot be passed to a function yet: pass its elements one by one (`for p in &ps[1..] { s += g(p); }`), or the whole slice's elements by index",
+                    );
+                    return Some(CallArg::Other { tokens: TokenStream::new(), uses: Vec::new() });
+                }
                 (p, Some(self.int_index(&ix.index, out)))
             }
             _ => return None,
