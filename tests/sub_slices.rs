@@ -75,6 +75,15 @@ fn fit(w: &[f64], data: &[f64]) -> f64 {
     dot(&w[..2], &data[1..3]).exp()
 }
 
+/// Copies of sub-slices, one written.
+#[differentiate]
+fn copies(x: &[f64], w: f64) -> f64 {
+    let mut t = x[1..].to_vec();
+    t[0] *= w;
+    let u = x[..2].to_owned();
+    t.iter().map(|v| v * w).sum::<f64>() + u[1] * t[0]
+}
+
 fn joined(x: &[f64], w: f64) -> Vec<f64> {
     let mut p = x.to_vec();
     p.push(w);
@@ -195,4 +204,16 @@ fn a_constant_sub_slice_passed_to_a_call() {
     assert_exact("fit, w0", dw[0], e * data[1]);
     assert_exact("fit, w1", dw[1], e * data[2]);
     assert_exact("fit, w2", dw[2], 0.0);
+}
+
+#[test]
+fn copies_of_sub_slices() {
+    let (x, w) = ([1.0, 2.0, 3.0], 0.5);
+    let (v, dx, dw) = copies_grad(&x, w);
+    assert_same_value("copies", v, copies(&x, w));
+    // t = [x1 w, x2], u = [x0, x1]: s = x1 w² + x2 w + x1² w
+    assert_exact("copies, x0", dx[0], 0.0);
+    assert_exact("copies, x1", dx[1], w * w + 2.0 * x[1] * w);
+    assert_exact("copies, x2", dx[2], w);
+    assert_exact("copies, w", dw, 2.0 * x[1] * w + x[2] + x[1] * x[1]);
 }

@@ -84,7 +84,7 @@
 //!   argument whose float-ness the macro cannot see (a field, a call result) must be bound to a
 //!   typed `let` first; the error says so. Arrays are passed by name, as literals (`g([a, b])`)
 //!   or as sub-slices (`dot(&x[1..], &w[..n - 1])`: one of a differentiated array is passed as a
-//!   copy, whose adjoint flows back to `x[1 + k]`).
+//!   copy, whose adjoint flows back to `x[1 + k]`). `let t = x[1..].to_vec();` is such a copy too.
 //! - Iterator chains over arrays, slices, `Vec`s, local buffers and ranges, with closures, are
 //!   lowered to the loop they mean (the closures inlined), so they run as fast as that loop:
 //!   `map`, `filter`, `zip`, `enumerate`, `copied`, `cloned`, and `rev`, `skip`, `take`,

@@ -79,6 +79,27 @@ impl Lower<'_> {
 
     /// `let [mut] name = x.to_vec();`: whether `init` is a copy and `name` is now bound to it.
     pub(super) fn let_copy(&mut self, name: &syn::Ident, mutable: bool, init: &Expr, out: &mut Block) -> bool {
+        // `x[a..b].to_vec()` of a differentiated flat array: the buffer its elements are
+        // collected into, as for a copy of the whole array.
+        if let Expr::MethodCall(m) = strip(init)
+            && (m.method == "to_vec" || m.method == "to_owned")
+            && m.args.is_empty()
+            && let Expr::Index(ix) = strip(&m.receiver)
+            && matches!(strip(&ix.index), Expr::Range(_))
+            && self.mentions_active(&m.receiver)
+            && self
+                .active_param(&ix.expr)
+                .is_none_or(|i| matches!(self.sig.params[i].shape, Shape::Slice | Shape::Array { .. }))
+        {
+            let r = &m.receiver;
+            let collect: syn::ExprMethodCall = syn::parse_quote_spanned! {init.span()=>
+                #r.iter().copied().collect::<::std::vec::Vec<_>>()
+            };
+            let buffer = self.collect_into(&collect, out);
+            self.buffer_in_loop(&buffer);
+            self.bind(name.to_string(), buffer);
+            return true;
+        }
         if let Some(buffer) = self.active_copy(init, out) {
             self.bind(name.to_string(), buffer);
             return true;
