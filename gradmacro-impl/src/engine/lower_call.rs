@@ -154,7 +154,7 @@ impl Lower<'_> {
                         return None;
                     }
                     let m: syn::ExprMethodCall = syn::parse_quote_spanned! {bare.span()=>
-                        #bare.iter().copied().collect::<::std::vec::Vec<_>>()
+                        #bare.iter().copied().collect::<::gradmacro::__private::Vec<_>>()
                     };
                     let binding = self.collect_into(&m, out);
                     if let Binding::Array { array: ArrayRef::Local(s), handle, .. } = &binding {

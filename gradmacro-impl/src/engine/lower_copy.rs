@@ -93,7 +93,7 @@ impl Lower<'_> {
         {
             let r = &m.receiver;
             let collect: syn::ExprMethodCall = syn::parse_quote_spanned! {init.span()=>
-                #r.iter().copied().collect::<::std::vec::Vec<_>>()
+                #r.iter().copied().collect::<::gradmacro::__private::Vec<_>>()
             };
             let buffer = self.collect_into(&collect, out);
             self.buffer_in_loop(&buffer);
