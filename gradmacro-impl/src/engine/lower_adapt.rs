@@ -1,8 +1,9 @@
 //! Lowering, position adaptors over arrays: `xs.iter().rev()`, `.skip(n)`, `.take(n)`,
 //! `.step_by(n)`, and sub-slices `&xs[a..b]` / `xs[a..].iter()`. A loop over arrays runs an index
-//! `k` over `0..count`; an adaptor changes the count and maps `k` to the position it reads in the iterator it adapts, so the loop stays an
-//! index loop the reverse pass knows (nothing borrowed across the backward pass, no iterator
-//! object kept). The counts and the adaptors' arguments are computed once, before the loop.
+//! `k` over `0..count`; an adaptor changes the count and maps `k` to the position it reads in the
+//! iterator it adapts, so the loop stays an index loop the reverse pass knows (nothing borrowed
+//! across the backward pass, no iterator object kept). The counts and the adaptors' arguments are
+//! computed once, before the loop.
 
 use quote::quote;
 use syn::Expr;
