@@ -153,12 +153,8 @@ impl Lower<'_> {
                         self.error_tokens(a, "a sub-slice of a differentiated nested array cannot be passed to a function yet: pass its rows' elements (`a[i][j]`), or flatten it into a `&[f64]` parameter");
                         return None;
                     }
-                    let m: syn::ExprMethodCall = syn::parse_quote_spanned! {bare.span()=>
-                        #bare.iter().copied().collect::<::gradmacro::__private::Vec<_>>()
-                    };
-                    let binding = self.collect_into(&m, out);
-                    if let Binding::Array { array: ArrayRef::Local(s), handle, .. } = &binding {
-                        self.arrays[*s].read_in_loop |= self.loop_depth > 0;
+                    let binding = self.sub_slice_copy(bare, out);
+                    if let Binding::Array { handle, .. } = &binding {
                         literal = Some(quote!(&#handle));
                     }
                     Some(binding)

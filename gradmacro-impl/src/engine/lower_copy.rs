@@ -77,6 +77,18 @@ impl Lower<'_> {
         self.collect_into(&chain, out)
     }
 
+    /// A copy of the sub-slice `xs[a..b]` of a differentiated array: the buffer
+    /// `xs[a..b].iter().copied().collect()` is lowered into, so its adjoint flows back to
+    /// `xs[a + k]` (`let t = x[1..].to_vec();`, a call's argument `g(&x[1..])`).
+    pub(super) fn sub_slice_copy(&mut self, sub: &Expr, out: &mut Block) -> Binding {
+        let collect: syn::ExprMethodCall = syn::parse_quote_spanned! {sub.span()=>
+            #sub.iter().copied().collect::<::gradmacro::__private::Vec<_>>()
+        };
+        let buffer = self.collect_into(&collect, out);
+        self.buffer_in_loop(&buffer);
+        buffer
+    }
+
     /// `let [mut] name = x.to_vec();`: whether `init` is a copy and `name` is now bound to it.
     pub(super) fn let_copy(&mut self, name: &syn::Ident, mutable: bool, init: &Expr, out: &mut Block) -> bool {
         // `x[a..b].to_vec()` of a differentiated flat array: the buffer its elements are
@@ -91,12 +103,7 @@ impl Lower<'_> {
                 .active_param(&ix.expr)
                 .is_none_or(|i| matches!(self.sig.params[i].shape, Shape::Slice | Shape::Array { .. }))
         {
-            let r = &m.receiver;
-            let collect: syn::ExprMethodCall = syn::parse_quote_spanned! {init.span()=>
-                #r.iter().copied().collect::<::gradmacro::__private::Vec<_>>()
-            };
-            let buffer = self.collect_into(&collect, out);
-            self.buffer_in_loop(&buffer);
+            let buffer = self.sub_slice_copy(&m.receiver, out);
             self.bind(name.to_string(), buffer);
             return true;
         }

@@ -123,7 +123,7 @@ impl Rev<'_> {
         true
     }
 
-    /// The adjoints of the `vec!` buffers the loop body declares (at its top level, see
+    /// The adjoints of the buffers the loop body declares (at its top level or in its arms, see
     /// `declare_vec`), set to zeros of the buffer's length where the iteration's backward pass
     /// starts: after the forward statements of the iteration in a fused loop, after their
     /// recomputation otherwise, in the scope of the buffer. Each iteration's buffer is a new one;
