@@ -714,6 +714,9 @@ pub mod __private {
     /// The snapshot store of `#[differentiate(checkpoint)]` loops.
     pub use crate::checkpoint::{Checkpoints, keep};
 
+    /// The tape of a loop that carries values, its first entries on the stack.
+    pub use crate::tape::Tape;
+
     /// `f_hvp` and `f_hessian`'s dual number (value and one tangent) and its helpers; its
     /// transcendental methods need `std`.
     #[cfg(feature = "std")]
@@ -1281,6 +1284,8 @@ pub mod __private {
 pub mod check;
 
 mod checkpoint;
+
+mod tape;
 
 #[cfg(feature = "std")]
 mod dual;

@@ -11,6 +11,63 @@ use super::super::reverse::LoopPlan;
 use super::super::{array_ident, count_ident, exit_slot_ident, iter_ident, slot_ident, tape_ident};
 use super::{Fwd, Mode};
 
+/// Entries a `while`/`loop` tape keeps on the stack before it spills to the heap: such a loop of
+/// up to this many iterations (eight Heron steps, say) tapes without allocating.
+const INLINE_ENTRIES: usize = 16;
+
+/// The declaration of a (not hoisted) loop's tape. `len` is the trip count when known before
+/// the loop (a `for` loop's range or iterator's lower bound), `None` for a `while`/`loop`;
+/// `literal`, its value when the source spells it out (`0..8`).
+///
+/// Where the count is unknown, the first [`INLINE_ENTRIES`] entries go on the stack
+/// ([`Tape`](::gradmacro::__private::Tape)) instead of a `Vec` grown by doubling. Where it is an
+/// integer literal of at most [`INLINE_ENTRIES`], the tape is exactly that long, on the stack.
+/// Otherwise the count sizes one `Vec` (a `Tape` there costs a check per push: 5 % on a
+/// 64-element fill). Only entries of a few values go on the stack: one that saves arrays or
+/// iterators (of any size), or whose runs are marked on it (`pop_above` reads its length), is
+/// always a `Vec`.
+fn new_tape(
+    plan: &LoopPlan,
+    tape: &proc_macro2::Ident,
+    len: Option<&TokenStream>,
+    literal: Option<usize>,
+) -> TokenStream {
+    let small = plan.tape_arrays.is_empty()
+        && plan.marks.is_empty()
+        && plan.iters.is_empty()
+        && !plan.marked
+        && plan.tape_vals.len() <= 8;
+    let inline = match (len, literal) {
+        (None, _) => Some(INLINE_ENTRIES),
+        (Some(_), Some(n)) if n <= INLINE_ENTRIES => Some(n),
+        _ => None,
+    };
+    match inline {
+        Some(n) if small => {
+            let n = proc_macro2::Literal::usize_unsuffixed(n);
+            quote!(let mut #tape = ::gradmacro::__private::Tape::<_, #n>::new();)
+        }
+        _ => {
+            let cap = len.cloned().unwrap_or_else(|| quote!(0));
+            quote!(let mut #tape = ::gradmacro::__private::Vec::with_capacity(#cap);)
+        }
+    }
+}
+
+/// The number of items of a range of integer literals (`0..8`, `1..=4`).
+fn literal_trip_count(iterable: &TokenStream) -> Option<usize> {
+    let syn::Expr::Range(r) = syn::parse2::<syn::Expr>(iterable.clone()).ok()? else { return None };
+    let end = |e: &Option<Box<syn::Expr>>| match e.as_deref() {
+        Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(n), .. })) => n.base10_parse::<usize>().ok(),
+        _ => None,
+    };
+    let (start, stop) = (end(&r.start)?, end(&r.end)?);
+    match r.limits {
+        syn::RangeLimits::HalfOpen(_) => stop.checked_sub(start),
+        syn::RangeLimits::Closed(_) => stop.checked_sub(start)?.checked_add(1),
+    }
+}
+
 impl Fwd<'_> {
     pub(super) fn loop_stmt(&self, l: &Loop) -> TokenStream {
         let plan = match self.mode {
@@ -104,7 +161,13 @@ impl Fwd<'_> {
                 if plan.hoisted {
                     pre.extend(quote!(#tape.reserve(::core::iter::Iterator::size_hint(&#it).0);));
                 } else if plan.taped {
-                    pre.extend(quote!(let mut #tape = ::gradmacro::__private::Vec::with_capacity(::core::iter::Iterator::size_hint(&#it).0);));
+                    let literal = literal_trip_count(&iterable);
+                    pre.extend(new_tape(
+                        &plan,
+                        &tape,
+                        Some(&quote!(::core::iter::Iterator::size_hint(&#it).0)),
+                        literal,
+                    ));
                 }
                 let source = if plan.clone_iter { quote!(::core::clone::Clone::clone(&#it)) } else { quote!(#it) };
                 quote!(for #pat in #source { #iteration })
@@ -116,13 +179,14 @@ impl Fwd<'_> {
                 if plan.hoisted {
                     pre.extend(quote!(#tape.reserve(#len);));
                 } else if plan.taped {
-                    pre.extend(quote!(let mut #tape = ::gradmacro::__private::Vec::with_capacity(#len);));
+                    let literal = syn::parse2::<syn::LitInt>(len.clone()).ok().and_then(|n| n.base10_parse().ok());
+                    pre.extend(new_tape(&plan, &tape, Some(&len), literal));
                 }
                 quote!(for #k in 0..#len { #iteration })
             }
             LoopKind::While { cond_block, cond } => {
                 if plan.taped && !plan.hoisted {
-                    pre.extend(quote!(let mut #tape = ::gradmacro::__private::Vec::new();));
+                    pre.extend(new_tape(&plan, &tape, None, None));
                 }
                 let cond_code = self.inner().block(cond_block);
                 // `loop { .. }` is a `while` whose condition is `true`.
