@@ -1271,6 +1271,16 @@ pub mod __private {
         v.resize(n, F::default());
     }
 
+    /// The position in the windowed array of element `j` of a window starting at `start` of
+    /// length `len` (`w[j]` for `w` in `xs.windows(k)`), with the bounds check `w[j]` makes.
+    #[inline]
+    #[must_use]
+    #[track_caller]
+    pub fn window_index(start: usize, len: usize, j: usize) -> usize {
+        assert!(j < len, "index out of bounds: the len is {len} but the index is {j}");
+        start + j
+    }
+
     /// The last entry of a tape shared by the runs of an inner loop, if it belongs to the run
     /// that began at `mark` (the tape's length then): a loop whose inner loops are taped during
     /// its forward run leaves every run's entries on the tape, and each run's backward pass pops

@@ -8,7 +8,7 @@ fn skipped(w: &[f64]) -> f64 {
 
 #[differentiate]
 fn pairs(w: &[f64]) -> f64 {
-    w.windows(2).map(|p| p[1] - p[0]).sum()
+    w.rchunks(2).map(|p| p[1] - p[0]).sum()
 }
 
 #[differentiate(wrt(w))]

@@ -5,7 +5,8 @@
 //! active values; ends `.sum::<f64>()`, `max_by` / `min_by` (`|a, b| a.total_cmp(b)`,
 //! `f64::total_cmp`, `|a, b| a.partial_cmp(b).unwrap()`) and `reduce(|a, b| ..)`, then
 //! `.unwrap()`, `.expect("..")` or `.unwrap_or(d)`; `let c: Vec<f64> = chain.collect();` in the
-//! function's own scope; `for` loops over adapted and zipped arrays and over buffers.
+//! function's own scope; `for` loops over adapted and zipped arrays and over buffers; windows
+//! `s.windows(k)`, `s.chunks(k)`, `s.chunks_exact(k)` (and of `w`) mapped from both ends.
 //!
 //! The dual program writes the same chain over `D` values, collects a mapped chain before a
 //! closure of its own (both would borrow `mg`), and selects with `verify::vmax_by` /
@@ -323,6 +324,31 @@ impl Gen<'_> {
                     d: format!("{t}.map(|{pat}| {})", e.d),
                     lo: l.lo.min(r.lo),
                     hi: l.hi.min(r.hi),
+                    b: e.b,
+                    val: true,
+                    input: false,
+                }
+            }
+            // windows of `s` or `w` (`lower_window.rs`), each read at both ends
+            _ if self.rng.chance(0.35) => {
+                let (base, len_lo, len_hi) =
+                    if self.has_w && self.rng.chance(0.3) { ("w", 3usize, 3usize) } else { ("s", 2, 6) };
+                let k = 1 + self.rng.below(3);
+                let (m, lo, hi) = match self.rng.below(3) {
+                    0 => ("windows", (len_lo + 1).saturating_sub(k), (len_hi + 1).saturating_sub(k)),
+                    1 => ("chunks", len_lo.div_ceil(k), len_hi.div_ceil(k)),
+                    _ => ("chunks_exact", len_lo / k, len_hi / k),
+                };
+                let wn = self.name("wn");
+                let (first, last) = (format!("{wn}[0]"), format!("{wn}[{wn}.len() - 1]"));
+                self.push_var(first.clone(), 2.0, false, false);
+                self.push_var(last.clone(), 2.0, false, false);
+                let e = self.chain_body(&[E::same(first, 2.0), E::same(last, 2.0)], depth);
+                Chain {
+                    p: format!("{base}.{m}({k}).map(|{wn}| {})", e.p),
+                    d: format!("{base}.{m}({k}).map(|{wn}| {})", e.d),
+                    lo,
+                    hi,
                     b: e.b,
                     val: true,
                     input: false,

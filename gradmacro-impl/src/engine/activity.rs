@@ -30,6 +30,7 @@ impl Lower<'_> {
             Some(Binding::Array { active, .. }) => found |= *active,
             Some(Binding::Closure(c)) => found |= c.active,
             Some(Binding::Elem { .. }) => found = true,
+            Some(Binding::Window { active, .. }) => found |= *active,
             None => {}
         };
         let mut reads = scope::Reads { scopes: scope::Scopes::default(), skip: &carries_no_derivative, f: &mut f };
@@ -124,6 +125,19 @@ impl Lower<'_> {
                         uses.extend(index.val());
                         let i = l.op_tokens(&index);
                         Some(Expr::Verbatim(quote!((&#handle[#i]))))
+                    }
+                    w @ Binding::Window { .. } => {
+                        if let Binding::Window { array: Some(ArrayRef::Local(s)), .. } = w
+                            && l.loop_depth > 0
+                        {
+                            l.arrays[s].read_in_loop = true;
+                        }
+                        if let Binding::Window { start, len, handle_use, .. } = &w {
+                            uses.extend(*handle_use);
+                            uses.extend(start.val());
+                            uses.extend(len.val());
+                        }
+                        Some(Expr::Verbatim(super::lower_window::window_tokens(l, &w)))
                     }
                     Binding::Closure(c) => match &c.code {
                         Some((tokens, vals)) => {

@@ -54,6 +54,17 @@ pub enum Binding {
     /// Element `index` of the differentiated slice of structs `param` (`for p in ps`,
     /// `let p = &ps[i];`), read by field (`p.x`); plain code sees it as `(&ps[index])`.
     Elem { param: usize, index: Operand, handle: TokenStream, handle_use: Option<ValId> },
+    /// A window of an array (`for w in xs.windows(2)`, see `lower_window`): positions
+    /// `start..start + len`, read by index (`w[1]`); `array` is the differentiated or local
+    /// array, `None` for constant data; `handle` is how plain code names the array.
+    Window {
+        array: Option<ArrayRef>,
+        active: bool,
+        start: Operand,
+        len: Operand,
+        handle: TokenStream,
+        handle_use: Option<ValId>,
+    },
 }
 
 impl Binding {
@@ -63,6 +74,9 @@ impl Binding {
             (Binding::Array { array: a, .. }, Binding::Array { array: b, .. }) => a == b,
             (Binding::Closure(a), Binding::Closure(b)) => std::rc::Rc::ptr_eq(a, b),
             (Binding::Elem { param: a, index: i, .. }, Binding::Elem { param: b, index: j, .. }) => a == b && i.same(j),
+            (Binding::Window { array: a, start: i, .. }, Binding::Window { array: b, start: j, .. }) => {
+                a == b && i.same(j)
+            }
             _ => false,
         }
     }

@@ -58,7 +58,7 @@ impl IterShape {
             IterShape::Source { .. } | IterShape::Field { .. } => false,
             IterShape::Zip(a, b) => a.adapted() || b.adapted(),
             IterShape::Enumerate(a) | IterShape::Copied(a) => a.adapted(),
-            IterShape::Adapt(..) => true,
+            IterShape::Adapt(..) | IterShape::Windows(_) => true,
         }
     }
 }
@@ -81,6 +81,7 @@ impl Lower<'_> {
                 self.int_op(|a, b| quote!(::core::cmp::min(#a, #b)), &ca, &cb, out)
             }
             IterShape::Enumerate(a) | IterShape::Copied(a) => self.count(a, out),
+            IterShape::Windows(w) => self.window_count(w, out),
             IterShape::Adapt(a, adapter) => {
                 let inner = self.count(a, out);
                 let arg = match &adapter.arg {

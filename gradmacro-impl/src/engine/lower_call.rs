@@ -320,7 +320,9 @@ impl Lower<'_> {
             Expr::Path(p) => match p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
                 Some(Binding::Scalar { op, .. }) => self.kind(op),
                 Some(Binding::Array { active: true, .. }) => Kind::FloatArray,
-                Some(Binding::Array { .. } | Binding::Closure(_) | Binding::Elem { .. }) => Kind::Unknown,
+                Some(Binding::Array { .. } | Binding::Closure(_) | Binding::Elem { .. } | Binding::Window { .. }) => {
+                    Kind::Unknown
+                }
                 None => match p.path.get_ident().and_then(|i| self.item_kinds.get(&i.to_string())) {
                     Some(k) => *k,
                     None => lit_kind(&p.to_token_stream()),

@@ -97,6 +97,7 @@ impl Lower<'_> {
                 Binding::Array { active, .. } => *active,
                 Binding::Closure(lc) => lc.active,
                 Binding::Elem { .. } => true,
+                Binding::Window { active, .. } => *active,
             });
         let code = (assigned.is_empty()
             && self.is_simple(&e)

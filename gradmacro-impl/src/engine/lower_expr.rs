@@ -227,6 +227,10 @@ impl Lower<'_> {
                     self.error_tokens(p, format!("`{id}` is a local closure: it is inlined where it is called, so call it (`{id}(x)`) or pass it to an iterator adaptor (`.map({id})`); it cannot be stored, returned or passed to a function"));
                     return Operand::Lit(quote!(0.0));
                 }
+                Some(Binding::Window { .. }) => {
+                    self.error_tokens(p, format!("`{id}` is a window of an array: read its elements by index (`{id}[0]`) or iterate over it (`{id}.iter()`); it cannot be used as a whole value here"));
+                    return Operand::Lit(quote!(0.0));
+                }
                 None => {}
             }
         }
@@ -437,6 +441,7 @@ impl Lower<'_> {
             _ => None,
         };
         match array {
+            Some(w @ Binding::Window { .. }) => self.window_read(&w, &i.index, out),
             Some(Binding::Array { array: ArrayRef::Param(p), active: true, .. })
                 if self.sig.params[p].shape.only_with_wrt() =>
             {
@@ -564,6 +569,7 @@ impl Lower<'_> {
                     Some(Binding::Array { .. }) => self.error_tokens(left, "assigning a whole array is not supported: assign its elements by index"),
                     Some(Binding::Closure(_)) => self.error_tokens(left, "assigning to a local closure is not supported: bind the new closure with its own `let`"),
                     Some(Binding::Elem { .. }) => self.error_tokens(left, format!("`{name}` is an element of a differentiated slice of structs: it cannot be reassigned; bind the other element with its own `let`")),
+                    Some(Binding::Window { .. }) => self.error_tokens(left, format!("`{name}` is a window of an array: it cannot be reassigned; bind the other window with its own `let`")),
                     None => self.error_tokens(left, format!("`{name}` is not a local variable of this function: only locals can be assigned in a #[differentiate] body")),
                 }
             }

@@ -31,6 +31,8 @@ pub enum Item {
     /// Row `index` of a differentiated nested-array parameter, behind `refs` references (or
     /// element `index` of a differentiated slice of structs).
     Row(usize, Operand, u8),
+    /// A window of an array (`xs.windows(k)`): a [`Binding::Window`].
+    Window(Binding),
 }
 
 impl Item {
@@ -40,6 +42,7 @@ impl Item {
             Item::Elem(op, r) => Item::Elem(op, r.saturating_sub(1)),
             Item::Tuple(items) => Item::Tuple(items.into_iter().map(Item::copied).collect()),
             Item::Row(p, index, r) => Item::Row(p, index, r.saturating_sub(1)),
+            w @ Item::Window(_) => w,
         }
     }
 
@@ -50,6 +53,7 @@ impl Item {
             Item::Elem(op, r) => Item::Elem(op.clone(), r + 1),
             Item::Tuple(items) => Item::Tuple(items.iter().map(Item::by_ref).collect()),
             Item::Row(p, index, r) => Item::Row(*p, index.clone(), r + 1),
+            w @ Item::Window(_) => w.clone(),
         }
     }
 }
@@ -105,7 +109,12 @@ impl Lower<'_> {
             && shape.sources().iter().any(|s| match s {
                 Expr::Path(p) => matches!(
                     p.path.get_ident().and_then(|i| self.lookup(&i.to_string())),
-                    Some(Binding::Array { active: true, .. } | Binding::Array { array: ArrayRef::Local(_), .. })
+                    Some(
+                        Binding::Array { active: true, .. }
+                            | Binding::Array { array: ArrayRef::Local(_), .. }
+                            | Binding::Window { active: true, .. }
+                            | Binding::Window { array: Some(ArrayRef::Local(_)), .. }
+                    )
                 ),
                 // a field of a differentiated struct (`iter_shape` takes no other)
                 _ => true,
@@ -182,6 +191,11 @@ impl Lower<'_> {
     /// The elements of the shape's arrays at `index`.
     fn shape_item(&mut self, shape: &IterShape, index: &Operand, out: &mut Block) -> Item {
         match shape {
+            IterShape::Source { ident, .. }
+                if let Some(w @ Binding::Window { .. }) = self.lookup(&ident.to_string()).cloned() =>
+            {
+                Item::Elem(self.window_iter_elem(&w, index, out), 1)
+            }
             IterShape::Source { ident, bare } => {
                 let binding = self.lookup(&ident.to_string()).cloned();
                 let owned = *bare
@@ -229,6 +243,16 @@ impl Lower<'_> {
             IterShape::Zip(a, b) => Item::Tuple(vec![self.shape_item(a, index, out), self.shape_item(b, index, out)]),
             IterShape::Enumerate(a) => Item::Tuple(vec![Item::Elem(index.clone(), 0), self.shape_item(a, index, out)]),
             IterShape::Copied(a) => self.shape_item(a, index, out).copied(),
+            IterShape::Windows(w) => match self.window_item(w, index, out) {
+                Some(b) => Item::Window(b),
+                None => {
+                    self.error_tokens(
+                        &w.ident,
+                        "only an array or slice by name can be split into windows here: `xs.windows(k)`",
+                    );
+                    Item::Elem(Operand::Lit(quote!(0.0)), 0)
+                }
+            },
             IterShape::Adapt(a, adapter) => {
                 let at = self.position(adapter, index, out);
                 self.shape_item(a, &at, out)
@@ -248,6 +272,10 @@ impl Lower<'_> {
                 self.bind_struct_elem(pat, *p, index)
             }
             (_, Item::Row(p, index, refs)) => self.bind_row(pat, *p, index, *refs, out),
+            (Pat::Ident(pi), Item::Window(w)) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                self.bind(pi.ident.to_string(), w.clone());
+                true
+            }
             (Pat::Ident(pi), Item::Elem(op, refs)) if pi.subpat.is_none() && pi.by_ref.is_none() => {
                 self.bind(pi.ident.to_string(), Binding::Scalar { op: op.clone(), refs: *refs });
                 true
@@ -540,6 +568,13 @@ impl Lower<'_> {
             }
             Item::Row(..) => {
                 self.error(span, "this iterator hands out rows of a differentiated nested array: `.map(|r| ...)` them to one value first");
+                None
+            }
+            Item::Window(_) => {
+                self.error(
+                    span,
+                    "this iterator hands out windows of an array: `.map(|w| ...)` them to one value first",
+                );
                 None
             }
         }

@@ -67,13 +67,15 @@ impl Lower<'_> {
             for &(i, active) in &carried {
                 let kind = match &before[i] {
                     Binding::Scalar { op, .. } => self.kind(op),
-                    Binding::Array { .. } | Binding::Closure(_) | Binding::Elem { .. } => Kind::Unknown,
+                    Binding::Array { .. } | Binding::Closure(_) | Binding::Elem { .. } | Binding::Window { .. } => {
+                        Kind::Unknown
+                    }
                 };
                 let e = self.new_val_kind(active, kind, span);
                 entries.push(e);
                 let refs = match &self.env[i].1 {
                     Binding::Scalar { refs, .. } => *refs,
-                    Binding::Array { .. } | Binding::Closure(_) | Binding::Elem { .. } => 0,
+                    Binding::Array { .. } | Binding::Closure(_) | Binding::Elem { .. } | Binding::Window { .. } => 0,
                 };
                 self.env[i].1 = Binding::Scalar { op: Operand::Val(e), refs };
                 self.name_for_doc(i);
@@ -105,7 +107,9 @@ impl Lower<'_> {
                 {
                     let init_active = match &before[i] {
                         Binding::Scalar { op, .. } => self.is_active(op),
-                        Binding::Array { .. } | Binding::Closure(_) | Binding::Elem { .. } => false,
+                        Binding::Array { .. } | Binding::Closure(_) | Binding::Elem { .. } | Binding::Window { .. } => {
+                            false
+                        }
                     };
                     let prev = carried.iter().any(|&(j, a)| j == i && a);
                     found.push((i, init_active || self.is_active(now) || prev));
@@ -217,7 +221,7 @@ impl Lower<'_> {
         } else if let Some(range) = self.range_bounds(&f.expr, out) {
             range
         } else {
-            self.error_tokens(&f.expr, "a `for` loop over differentiated values is supported over `xs`, `&xs`, `xs.iter()`, `&xs[a..b]`, `.enumerate()`, `.zip(...)`, `.rev()`, `.skip(n)`, `.take(n)` and `.step_by(n)` of arrays and slices; otherwise loop over indices: `for i in 0..xs.len()`");
+            self.error_tokens(&f.expr, "a `for` loop over differentiated values is supported over `xs`, `&xs`, `xs.iter()`, `&xs[a..b]`, `.enumerate()`, `.zip(...)`, `.rev()`, `.skip(n)`, `.take(n)` and `.step_by(n)` of arrays and slices, and `xs.windows(k)`, `xs.chunks(k)`, `xs.chunks_exact(k)` of an array by name; otherwise loop over indices: `for i in 0..xs.len()`");
             return;
         };
         let pat = (*f.pat).clone();
@@ -372,6 +376,8 @@ pub enum IterShape {
     Copied(Box<IterShape>),
     /// `.rev()`, `.skip(n)`, `.take(n)`, `.step_by(n)`: other positions of the same arrays.
     Adapt(Box<IterShape>, Box<super::lower_adapt::Adapter>),
+    /// `xs.windows(k)`, `xs.chunks(k)`, `xs.chunks_exact(k)`: windows of an array by name.
+    Windows(Box<super::lower_window::Windows>),
 }
 
 impl IterShape {
@@ -380,6 +386,10 @@ impl IterShape {
         match self {
             IterShape::Source { ident, .. } => vec![syn::parse_quote!(#ident)],
             IterShape::Field { place, .. } => vec![(**place).clone()],
+            IterShape::Windows(w) => {
+                let ident = &w.ident;
+                vec![syn::parse_quote!(#ident)]
+            }
             IterShape::Zip(a, b) => {
                 let mut v = a.sources();
                 v.extend(b.sources());
@@ -429,6 +439,9 @@ impl Lower<'_> {
             }
             Expr::MethodCall(m) if let Some(a) = super::lower_adapt::Adapter::of(m) => {
                 Some(IterShape::Adapt(Box::new(self.iter_shape(&m.receiver)?), Box::new(a)))
+            }
+            Expr::MethodCall(m) if let Some(w) = super::lower_window::Windows::of(m) => {
+                Some(IterShape::Windows(Box::new(w)))
             }
             Expr::MethodCall(m) if m.args.len() == 1 && m.method == "zip" => {
                 Some(IterShape::Zip(Box::new(self.iter_shape(&m.receiver)?), Box::new(self.iter_shape(&m.args[0])?)))

@@ -37,6 +37,7 @@ mod lower_stmt;
 mod lower_struct;
 mod lower_vec_out;
 mod lower_vector;
+mod lower_window;
 mod reverse;
 mod reverse_checkpoint;
 mod reverse_fuse;

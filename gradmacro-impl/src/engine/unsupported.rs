@@ -111,7 +111,7 @@ pub fn is_iterator_method(name: &str, args: usize) -> bool {
 
 pub fn iterator_msg(name: &str) -> String {
     format!(
-        "this iterator chain over differentiated values is not differentiated (`.{name}(..)` here): chains of `map`, `filter` and `copied` over ranges, arrays, slices and sub-slices `xs[a..b].iter()` (with `zip`, `enumerate`, and `rev`, `skip`, `take`, `step_by` before the first closure) ending in `sum`, `product`, `fold`, `for_each`, `collect`, or `max_by`/`min_by`/`reduce` then `unwrap` are; otherwise write a `for` loop that accumulates, e.g. `let mut s = 0.0; for x in xs.iter() {{ s += (x - mu).powi(2); }}`; chains that only decide a condition (`if xs.iter().any(|&x| x > w)`) are fine"
+        "this iterator chain over differentiated values is not differentiated (`.{name}(..)` here): chains of `map`, `filter` and `copied` over ranges, arrays, slices, sub-slices `xs[a..b].iter()` and windows `xs.windows(k)`/`xs.chunks(k)`/`xs.chunks_exact(k)` (with `zip`, `enumerate`, and `rev`, `skip`, `take`, `step_by` before the first closure) ending in `sum`, `product`, `fold`, `for_each`, `collect`, or `max_by`/`min_by`/`reduce` then `unwrap` are; otherwise write a `for` loop that accumulates, e.g. `let mut s = 0.0; for x in xs.iter() {{ s += (x - mu).powi(2); }}`; chains that only decide a condition (`if xs.iter().any(|&x| x > w)`) are fine"
     )
 }
 

@@ -1,0 +1,164 @@
+//! Lowering, windows over arrays: `xs.windows(k)`, `xs.chunks(k)`, `xs.chunks_exact(k)`.
+//!
+//! Like the position adaptors (`lower_adapt`), the loop runs an index over the number of windows
+//! (counted by std itself, so a `k` of 0 panics as in `f`), and window `i` is not a borrowed
+//! slice but a [`Binding::Window`]: a start position in `xs` and a length. Reading `w[j]` reads
+//! `xs[start + j]` (after the bounds check `w[j]` makes), so a differentiated `xs` gets its
+//! gradient at that position; plain code (`w.len()`) sees the sub-slice `&xs[start..start + len]`.
+//!
+//! ```text
+//! x.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum()
+//!   =>  for i in 0..x.windows(2).len() { s += (x[window_index(i, 2, 1)] - x[window_index(i, 2, 0)]).powi(2) }
+//! ```
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::Expr;
+
+use super::ir::{ArrayRef, Block, Operand, Stmt};
+use super::lower::{Binding, Lower, strip};
+
+/// Which of the three windowing methods, and so where window `i` starts and how long it is.
+#[derive(Clone, Copy)]
+pub enum Step {
+    /// `windows(k)`: positions `i..i + k`.
+    Windows,
+    /// `chunks(k)`: positions `i k..min(i k + k, n)` (the last chunk may be shorter).
+    Chunks,
+    /// `chunks_exact(k)`: positions `i k..i k + k` (the remainder is skipped).
+    ChunksExact,
+}
+
+/// The windowed array and what the loop computed once before it: `k` and, for `chunks`, the
+/// array's length.
+pub struct Windows {
+    pub ident: syn::Ident,
+    size: Box<Expr>,
+    step: Step,
+    method: &'static str,
+    plan: Option<(Operand, Option<Operand>)>,
+}
+
+impl Windows {
+    /// `xs.windows(k)` (or `chunks`, `chunks_exact`) of an array by name.
+    pub fn of(m: &syn::ExprMethodCall) -> Option<Windows> {
+        let (step, method) = match m.method.to_string().as_str() {
+            "windows" => (Step::Windows, "windows"),
+            "chunks" => (Step::Chunks, "chunks"),
+            "chunks_exact" => (Step::ChunksExact, "chunks_exact"),
+            _ => return None,
+        };
+        let [size] = m.args.iter().collect::<Vec<_>>()[..] else { return None };
+        let Expr::Path(p) = strip(&m.receiver) else { return None };
+        let ident = p.path.get_ident()?.clone();
+        Some(Windows { ident, size: Box::new(size.clone()), step, method, plan: None })
+    }
+}
+
+impl Lower<'_> {
+    /// How many windows there are, as std counts them; keeps `k` and the array's length.
+    pub(super) fn window_count(&mut self, w: &mut Windows, out: &mut Block) -> Operand {
+        let k = self.cond(&w.size, out);
+        if self.is_active(&k) {
+            self.error_tokens(
+                &*w.size,
+                "the size of `.windows(k)`, `.chunks(k)` or `.chunks_exact(k)` must be an integer",
+            );
+        }
+        let ident = &w.ident;
+        let (t, mut uses) = self.rename(&syn::parse_quote!(#ident));
+        let kt = self.op_tokens(&k);
+        uses.extend(k.val());
+        let method = syn::Ident::new(w.method, ident.span());
+        let count = self.plain_tokens(quote!(#t.#method(#kt).len()), uses.clone(), ident.span(), out);
+        let n = matches!(w.step, Step::Chunks).then(|| self.plain_tokens(quote!(#t.len()), uses, ident.span(), out));
+        w.plan = Some((k, n));
+        count
+    }
+
+    /// Window `index`: its binding (start and length in the windowed array).
+    pub(super) fn window_item(&mut self, w: &Windows, index: &Operand, out: &mut Block) -> Option<Binding> {
+        let (k, n) = w.plan.as_ref()?;
+        let (it, kt) = (self.op_tokens(index), self.op_tokens(k));
+        let uses = |ops: &[&Operand]| ops.iter().filter_map(|o| o.val()).collect::<Vec<_>>();
+        let span = w.ident.span();
+        // `index < count`: none of these overflows or underflows.
+        let (start, len) = match w.step {
+            Step::Windows => (index.clone(), k.clone()),
+            Step::ChunksExact => (self.plain_tokens(quote!(#it * #kt), uses(&[index, k]), span, out), k.clone()),
+            Step::Chunks => {
+                let n = n.as_ref()?;
+                let nt = self.op_tokens(n);
+                let start = self.plain_tokens(quote!(#it * #kt), uses(&[index, k]), span, out);
+                let st = self.op_tokens(&start);
+                let len = self.plain_tokens(quote!(::core::cmp::min(#kt, #nt - #st)), uses(&[k, n, &start]), span, out);
+                (start, len)
+            }
+        };
+        let ident = &w.ident;
+        let (array, active, handle, handle_use) = match self.lookup(&ident.to_string()).cloned() {
+            Some(Binding::Array { array, active, handle, handle_use }) => (Some(array), active, handle, handle_use),
+            // constant data
+            None | Some(Binding::Scalar { .. }) if !self.mentions_active(&syn::parse_quote!(#ident)) => {
+                let (t, uses) = self.rename(&syn::parse_quote!(#ident));
+                (None, false, t, uses.first().copied())
+            }
+            _ => return None,
+        };
+        Some(Binding::Window { array, active, start, len, handle, handle_use })
+    }
+
+    /// `w[j]` of a window `w`: the windowed array at `start + j`, with the bounds check `w[j]`
+    /// makes (`j < len`).
+    pub(super) fn window_read(&mut self, w: &Binding, j: &Expr, out: &mut Block) -> Operand {
+        let Binding::Window { start, len, .. } = w else { return Operand::Lit(quote!(0.0)) };
+        let jv = self.expr(j, out);
+        if self.is_active(&jv) {
+            self.error_tokens(j, "an index cannot be a differentiated value: index with an integer");
+        }
+        let (st, lt, jt) = (self.op_tokens(start), self.op_tokens(len), self.op_tokens(&jv));
+        let uses = [start, len, &jv].iter().filter_map(|o| o.val()).collect();
+        let at = self.plain_tokens(
+            quote!(::gradmacro::__private::window_index(#st, #lt, #jt)),
+            uses,
+            syn::spanned::Spanned::span(j),
+            out,
+        );
+        self.window_elem(w, &at, syn::spanned::Spanned::span(j), out)
+    }
+
+    /// Element `k` of window `w` for `k < len` (a loop over the window): `start + k`.
+    pub(super) fn window_iter_elem(&mut self, w: &Binding, k: &Operand, out: &mut Block) -> Operand {
+        let Binding::Window { start, .. } = w else { return Operand::Lit(quote!(0.0)) };
+        let (st, kt) = (self.op_tokens(start), self.op_tokens(k));
+        let uses = [start, k].iter().filter_map(|o| o.val()).collect();
+        let at = self.plain_tokens(quote!(#st + #kt), uses, proc_macro2::Span::call_site(), out);
+        self.window_elem(w, &at, proc_macro2::Span::call_site(), out)
+    }
+
+    /// The windowed array at position `at`: a read of the differentiated array, or plain code.
+    fn window_elem(&mut self, w: &Binding, at: &Operand, span: proc_macro2::Span, out: &mut Block) -> Operand {
+        let Binding::Window { array, active, handle, handle_use, .. } = w else { return Operand::Lit(quote!(0.0)) };
+        if let Some(ArrayRef::Local(s)) = array
+            && self.loop_depth > 0
+        {
+            self.arrays[*s].read_in_loop = true;
+        }
+        if let (true, Some(array)) = (*active, array) {
+            let v = self.new_val(true, span);
+            out.stmts.push(Stmt::Index { out: v, array: *array, index: at.clone(), path: Vec::new() });
+            Operand::Val(v)
+        } else {
+            let a = self.op_tokens(at);
+            let uses = handle_use.iter().copied().chain(at.val()).collect();
+            self.plain_tokens(quote!(#handle[#a]), uses, span, out)
+        }
+    }
+}
+
+/// How plain code sees window `w` (`w.len()`): the sub-slice it is.
+pub(super) fn window_tokens(l: &Lower<'_>, w: &Binding) -> TokenStream {
+    let Binding::Window { start, len, handle, .. } = w else { return TokenStream::new() };
+    let (st, lt) = (l.op_tokens(start), l.op_tokens(len));
+    quote!((&#handle[#st..#st + #lt]))
+}
