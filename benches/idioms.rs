@@ -11,7 +11,8 @@
 //!   buffer, n = 64;
 //! - `loop_break`: eight Heron steps for `sqrt(a)` in a `loop { .. break y; }` (a carried value);
 //! - `sub_slices`: a roughness penalty over neighbours,
-//!   `x[1..].iter().zip(&x[..n - 1]).map(|(b, a)| (b - a).powi(2)).sum()`, n = 256.
+//!   `x[1..].iter().zip(&x[..n - 1]).map(|(b, a)| (b - a).powi(2)).sum()`, n = 256;
+//! - `windows`: the same penalty written `x.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum()`.
 //!
 //! Before anything is timed every method's value and gradient is asserted equal to the
 //! hand-written pass's (relative 1e-9). Run with `cargo bench --bench idioms`; results in
@@ -303,9 +304,43 @@ fn bench_sub_slices(c: &mut Criterion) {
     g.finish();
 }
 
+#[differentiate]
+fn windows(x: &[f64]) -> f64 {
+    x.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum()
+}
+
+fn windows_hand(x: &[f64]) -> (f64, Vec<f64>) {
+    // r = w[1] - w[0]  =>  d[i + 1] += 2 r, d[i] -= 2 r, over the same windows.
+    let mut d = vec![0.0; x.len()];
+    let mut value = 0.0;
+    for (i, w) in x.windows(2).enumerate() {
+        let r = w[1] - w[0];
+        value += r.powi(2);
+        d[i + 1] += 2.0 * r;
+        d[i] -= 2.0 * r;
+    }
+    (value, d)
+}
+
+fn bench_windows(c: &mut Criterion) {
+    let x = data(256);
+    let hand = windows_hand(&x);
+    let gm = windows_grad(&x);
+    assert_close("windows gradmacro", (gm.0, &gm.1), (hand.0, &hand.1));
+    let dual = |p: &[Dual64]| p.windows(2).fold(Dual64::from(0.0), |s, w| s + (w[1] - w[0]).powi(2));
+    let dg = dual_per_input_grad(&x, dual);
+    assert_close("windows num_dual", (dg.0, &dg.1), (hand.0, &hand.1));
+    let mut g = c.benchmark_group("idiom_windows");
+    g.bench_function("f", |b| b.iter(|| windows(black_box(&x))));
+    g.bench_function("hand", |b| b.iter(|| windows_hand(black_box(&x))));
+    g.bench_function("gradmacro", |b| b.iter(|| windows_grad(black_box(&x))));
+    g.bench_function("num_dual", |b| b.iter(|| dual_per_input_grad(black_box(&x), dual)));
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_chain_nll, bench_closure_act, bench_max_by_lse, bench_collect_buf, bench_loop_break, bench_sub_slices
+    targets = bench_chain_nll, bench_closure_act, bench_max_by_lse, bench_collect_buf, bench_loop_break, bench_sub_slices, bench_windows
 }
 criterion_main!(benches);

@@ -76,6 +76,10 @@
 //! - `for` over ranges and iterators (`0..n`, `(0..n).rev()`, `xs.iter()`, `&xs`, `for &x in xs`,
 //!   `.iter().enumerate()`, `.iter().zip(...)`, sub-slices `&xs[1..]`, `xs[a..=b].iter()`), `while`, `break`, `continue`, early `return`,
 //!   nested loops, values carried from one iteration to the next.
+//! - Windows of an array by name: `for w in xs.windows(2) { s += (w[1] - w[0]).powi(2); }`,
+//!   `xs.chunks(3).map(|p| p.iter().map(|v| v * v).sum::<f64>().sqrt()).sum()`,
+//!   `xs.chunks_exact(k)`: a window is read by index (`w[j]`, bounds-checked against the window
+//!   as in `f`) or iterated, and `w.len()` is its length; the gradient goes to `xs[start + j]`.
 //! - Calls: a call whose arguments are all constant runs as written. A call `g(args)` (also
 //!   `path::g(args)`, `Self::g(args)`, `obj.g(args)`) with an argument that depends on an active
 //!   parameter is differentiated through `g_grad(args)` under this same contract: `g` is either
@@ -87,7 +91,8 @@
 //!   copy, whose adjoint flows back to `x[1 + k]`). `let t = x[1..].to_vec();` is such a copy too.
 //! - Iterator chains over arrays, slices, `Vec`s, local buffers and ranges, with closures, are
 //!   lowered to the loop they mean (the closures inlined), so they run as fast as that loop:
-//!   `map`, `filter`, `zip`, `enumerate`, `copied`, `cloned`, and `rev`, `skip`, `take`,
+//!   `map`, `filter`, `zip`, `enumerate`, `copied`, `cloned`, windows (`xs.windows(2)`,
+//!   `xs.chunks(k)`, `xs.chunks_exact(k)`), and `rev`, `skip`, `take`,
 //!   `step_by` before the first closure, ending in `sum` (`xs.iter().map(|x| x * x).sum::<f64>()`,
 //!   `let s: f64 = xs.iter().sum();`), `product`, `fold(init, |acc, x| ..)` or
 //!   `fold(f64::NEG_INFINITY, f64::max)`, `for_each(|x| total += w * x)`,
