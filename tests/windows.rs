@@ -2,7 +2,9 @@
 //! differentiated, local and constant arrays, in chains and `for` loops, with `enumerate` and
 //! `zip`, a window read by index (`w[1]`), iterated (`c.iter()`) and measured (`c.len()`);
 //! against closed forms and central finite differences, `f_jvp` and `f_hessian` against
-//! differences too. Out of a window's bounds, `f_grad` panics as `f` does.
+//! differences too. Out of a window's bounds, `f_grad` panics as `f` does. A name bound to a
+//! sub-slice (`let t = &x[1..];`) is such a window: read, iterated, measured and passed to a
+//! differentiated function.
 
 mod common;
 
@@ -54,6 +56,35 @@ fn mixed(x: &[f64], data: &[f64]) -> f64 {
 #[differentiate]
 fn read_at(x: &[f64], k: usize, j: usize) -> f64 {
     x.windows(k).map(|w| w[j] * w[0]).sum()
+}
+
+#[differentiate(forward, hessian)]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// A name bound to a sub-slice: read at both ends, iterated, passed to `dot`.
+#[differentiate(forward, hessian)]
+fn named_tail(x: &[f64]) -> f64 {
+    let t = &x[1..];
+    let mut s = t[0] * t[t.len() - 1];
+    for v in t {
+        s += v.sin();
+    }
+    s + dot(t, &x[..2])
+}
+
+/// Sub-slices bound in a loop (of the parameter and of a local buffer), with run-time bounds.
+#[differentiate]
+fn suffixes(x: &[f64], k: usize) -> f64 {
+    let e: Vec<f64> = x.iter().map(|v| (0.3 * v).exp()).collect();
+    let mut s = 0.0;
+    for i in 0..x.len() - k {
+        let t = &x[i..=i + k];
+        let u: &[f64] = &e[..i + 1];
+        s += t[k] * t.iter().map(|v| v * v).sum::<f64>() + u[i] * u.len() as f64;
+    }
+    s
 }
 
 #[test]
@@ -122,6 +153,33 @@ fn forward_and_second_order_through_windows() {
     assert_matrix("roughness", &h, &fd_hessian(|p| roughness_grad(p).1, &X), 1e-6);
     let (_, _, h) = lengths_hessian(&X);
     assert_matrix("lengths", &h, &fd_hessian(|p| lengths_grad(p).1, &X), 1e-6);
+}
+
+#[test]
+fn named_sub_slices() {
+    // x1 x_last + Σ_{i >= 1} sin x_i + x1 x0 + x2 x1
+    let x = [0.4, 1.3, -0.7, 0.9];
+    let (v, dx) = named_tail_grad(&x);
+    assert_same_value("named_tail", v, named_tail(&x));
+    let want = [x[1], x[3] + x[1].cos() + x[0] + x[2], x[2].cos() + x[1], x[1] + x[3].cos()];
+    for (d, w) in dx.iter().zip(want) {
+        assert_exact("named_tail", *d, w);
+    }
+    let t = [0.3, -0.1, 0.2, 0.5];
+    let (_, d) = named_tail_jvp(&x, &t);
+    let shifted = |e: f64| x.iter().zip(&t).map(|(x, t)| x + e * t).collect::<Vec<_>>();
+    assert_fd("named_tail, jvp", d, common::fd1(|e| named_tail(&shifted(e)), 0.0));
+    let (_, _, h) = named_tail_hessian(&x);
+    assert_matrix("named_tail", &h, &fd_hessian(|p| named_tail_grad(p).1, &x), 1e-6);
+
+    for k in [0, 1, 2] {
+        let (v, dx) = suffixes_grad(&X, k);
+        assert_same_value("suffixes", v, suffixes(&X, k));
+        assert_fd_all("suffixes", |q| suffixes(q, k), &X, &dx);
+    }
+    // `&x[1..]` of an empty slice panics in both
+    assert!(std::panic::catch_unwind(|| named_tail(&[])).is_err());
+    assert!(std::panic::catch_unwind(|| named_tail_grad(&[])).is_err());
 }
 
 #[test]

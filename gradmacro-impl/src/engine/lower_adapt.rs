@@ -132,7 +132,7 @@ impl Lower<'_> {
     }
 
     /// An adaptor's integer argument or a sub-slice's bound, computed once before the loop.
-    fn index_arg(&mut self, e: &Expr, out: &mut Block) -> Operand {
+    pub(super) fn index_arg(&mut self, e: &Expr, out: &mut Block) -> Operand {
         let v = self.cond(e, out);
         if self.is_active(&v) {
             self.error_tokens(

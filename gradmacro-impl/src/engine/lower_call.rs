@@ -139,6 +139,20 @@ impl Lower<'_> {
             // gradient read from the wrong place.
             let mut literal = None;
             let array = match bare {
+                // A window of a differentiated array (`let t = &x[1..]; g(t)`): a copy of it, as for
+                // `g(&x[1..])` below.
+                Expr::Path(p)
+                    if matches!(
+                        p.path.get_ident().and_then(|i| self.lookup(&i.to_string())),
+                        Some(Binding::Window { active: true, .. })
+                    ) =>
+                {
+                    let binding = self.sub_slice_copy(bare, out);
+                    if let Binding::Array { handle, .. } = &binding {
+                        literal = Some(quote!(&#handle));
+                    }
+                    Some(binding)
+                }
                 Expr::Path(p) => p.path.get_ident().and_then(|i| self.lookup(&i.to_string()).cloned()),
                 // `g(&x[a..b])` of a differentiated `x`: a copy of the sub-slice, collected as
                 // `x[a..b].iter().copied().collect()` would be (a local buffer whose adjoint

@@ -35,6 +35,7 @@ impl Lower<'_> {
             Pat::Type(pt) => self.bind_pattern(&pt.pat, Some(&pt.ty), init, out),
             Pat::Ident(_) | Pat::Slice(_) if self.let_row(pat, init, out) => {}
             Pat::Ident(_) if self.let_struct_elem(pat, init, out) => {}
+            Pat::Ident(_) if self.let_window(pat, init, out) => {}
             Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
                 if !self.let_copy(&pi.ident, pi.mutability.is_some(), init, out) {
                     self.bind_ident(pi.ident.to_string(), ty, init, out);

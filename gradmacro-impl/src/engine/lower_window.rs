@@ -14,9 +14,11 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::Expr;
+use syn::spanned::Spanned;
 
 use super::ir::{ArrayRef, Block, Operand, Stmt};
 use super::lower::{Binding, Lower, strip};
+use super::sig::Shape;
 
 /// Which of the three windowing methods, and so where window `i` starts and how long it is.
 #[derive(Clone, Copy)]
@@ -97,7 +99,9 @@ impl Lower<'_> {
         };
         let ident = &w.ident;
         let (array, active, handle, handle_use) = match self.lookup(&ident.to_string()).cloned() {
-            Some(Binding::Array { array, active, handle, handle_use }) => (Some(array), active, handle, handle_use),
+            Some(Binding::Array { array, active, handle, handle_use }) if self.flat(array) => {
+                (Some(array), active, handle, handle_use)
+            }
             // constant data
             None | Some(Binding::Scalar { .. }) if !self.mentions_active(&syn::parse_quote!(#ident)) => {
                 let (t, uses) = self.rename(&syn::parse_quote!(#ident));
@@ -106,6 +110,44 @@ impl Lower<'_> {
             _ => return None,
         };
         Some(Binding::Window { array, active, start, len, handle, handle_use })
+    }
+
+    /// Whether `array` holds floats (not rows of a nested array, structs or a tuple).
+    fn flat(&self, array: ArrayRef) -> bool {
+        match array {
+            ArrayRef::Local(_) => true,
+            ArrayRef::Param(p) => matches!(self.sig.params[p].shape, Shape::Array { .. } | Shape::Slice),
+        }
+    }
+
+    /// `let t = &x[a..b];` (any range) of a differentiated or local float array by name: `t` is
+    /// a window of `x`, so `t[j]` reads `x[a + j]` and `x` gets the gradient. The length is
+    /// `x[a..b].len()`, computed as `f` computes the sub-slice: out of bounds, both panic.
+    pub(super) fn let_window(&mut self, pat: &syn::Pat, init: &Expr, out: &mut Block) -> bool {
+        let syn::Pat::Ident(pi) = pat else { return false };
+        let Expr::Reference(r) = strip(init) else { return false };
+        let (Expr::Index(ix), None, None, None) = (strip(&r.expr), r.mutability, &pi.by_ref, &pi.subpat) else {
+            return false;
+        };
+        let (Expr::Range(range), Expr::Path(p)) = (strip(&ix.index), strip(&ix.expr)) else { return false };
+        let Some(id) = p.path.get_ident() else { return false };
+        let Some(Binding::Array { array, active, handle, handle_use }) = self.lookup(&id.to_string()).cloned() else {
+            return false;
+        };
+        if !self.flat(array) || !(active || matches!(array, ArrayRef::Local(_))) {
+            return false;
+        }
+        let start = match &range.start {
+            Some(a) => self.index_arg(a, out),
+            None => Operand::Lit(quote!(0usize)),
+        };
+        let end = range.end.as_ref().map(|e| self.index_arg(e, out));
+        let (st, limits) = (range.start.as_ref().map(|_| self.op_tokens(&start)), &range.limits);
+        let et = end.as_ref().map(|e| self.op_tokens(e));
+        let uses = handle_use.iter().copied().chain(start.val()).chain(end.as_ref().and_then(Operand::val)).collect();
+        let len = self.plain_tokens(quote!(#handle[#st #limits #et].len()), uses, ix.span(), out);
+        self.bind(pi.ident.to_string(), Binding::Window { array: Some(array), active, start, len, handle, handle_use });
+        true
     }
 
     /// `w[j]` of a window `w`: the windowed array at `start + j`, with the bounds check `w[j]`
