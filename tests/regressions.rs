@@ -527,3 +527,28 @@ fn bug_constant_nested_array_at_a_computed_index() {
         assert!((hv - 2.0 * v).abs() <= 1e-14, "x = {x}: hvp {hv}");
     }
 }
+
+/// Large oracle run 12, p1570: `atan2(0, 0)` has the value 0 and a NaN derivative. Its result
+/// reaches the output only through a product with 0, so `f_grad` drops its exactly-zero adjoint;
+/// `f_hvp`'s dual backward pass computed `0 / (1 + v * v)` with `v`'s NaN tangent and got a NaN
+/// tangent, which then multiplied the NaN partial: the gradient and `H v` came out NaN. The dual
+/// product and quotient now keep an exactly-zero factor's tangent 0 (the backward pass's strong
+/// zero).
+#[differentiate(hessian)]
+fn zero_times_singular(x: f64) -> f64 {
+    let v: f64 = (x * 0.0).atan2(0.0);
+    f64::max(-1.25, v).atan() * 0.0 + x * x
+}
+
+#[test]
+fn bug_hvp_nan_from_a_singular_value_under_a_zero_adjoint() {
+    let x = -0.9642745144513922;
+    let (value, dx) = zero_times_singular_grad(x);
+    assert_eq!(value.to_bits(), zero_times_singular(x).to_bits());
+    assert_eq!(dx, 2.0 * x);
+    // f = x^2 (the other term is 0 * finite): H = 2.
+    let (v, g, hv) = zero_times_singular_hvp(x, 0.7);
+    assert_eq!(v.to_bits(), value.to_bits());
+    assert_eq!(g.to_bits(), dx.to_bits());
+    assert_eq!(hv, 1.4);
+}
