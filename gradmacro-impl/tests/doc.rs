@@ -46,7 +46,8 @@ fn a_product_shows_its_local_gradient_rules() {
         "let x = a * b;",
         "let out = f64::sin(x);",
         "let d_out = 1.0;",
-        "let d_x = d_out * f64::cos(x);",
+        "let cos_x = f64::cos(x);",
+        "let d_x = d_out * cos_x;",
         "let d_a = b * d_x;",
         "let d_b = a * d_x;",
         "(out, d_a, d_b)",
@@ -128,7 +129,8 @@ fn a_reassigned_or_shadowed_variable_is_numbered_in_order() {
             "let d_y_3 = d_out;",
             "let mut d_y_2 = y_2 * d_y_3;",
             "let d_y_1 = d_y_2;",
-            "let d_y = d_y_1 * f64::cos(y);",
+            "let cos_y = f64::cos(y);",
+            "let d_y = d_y_1 * cos_y;",
         ],
     );
 }

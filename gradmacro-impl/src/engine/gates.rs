@@ -25,6 +25,13 @@ pub enum Gate {
     /// `x as F` with `x` already of type `F`.
     Id,
     Method(M),
+    /// `a.sin()` of an active `a`, with `a.cos()` computed beside it as its second input (the
+    /// lowering emits the two gates next to each other, where the compiler makes them one
+    /// `sincos` call): the backward pass reads that cosine instead of calling `cos` again (in a
+    /// taped loop, it is taped instead of `a`).
+    SinPaired,
+    /// `a.cos()` of an active `a`, with `a.sin()` beside it, likewise.
+    CosPaired,
 }
 
 /// Float methods of the standard library that are gates.
@@ -161,8 +168,10 @@ impl Gate {
         matches!(self, Gate::Add | Gate::Sub | Gate::Mul | Gate::Div)
     }
 
+    /// Inputs that never receive a gradient: `powi`'s `i32` exponent, and the companion value of
+    /// a paired `sin`/`cos` (it only carries the partial; the gradient flows through `a`).
     pub fn is_integer_input(self, i: usize) -> bool {
-        self == Gate::Method(M::Powi) && i == 1
+        (self == Gate::Method(M::Powi) || self == Gate::SinPaired || self == Gate::CosPaired) && i == 1
     }
 
     /// The forward statement's right-hand side; `float` is the absolute path of the float type.
@@ -181,6 +190,8 @@ impl Gate {
                 let f = proc_macro2::Ident::new(name(m), proc_macro2::Span::mixed_site());
                 quote!(#float::#f(#(#args),*))
             }
+            Gate::SinPaired => quote!(#float::sin(#a)),
+            Gate::CosPaired => quote!(#float::cos(#a)),
         }
     }
 }
@@ -350,6 +361,18 @@ pub fn adjoint(g: Gate, i: usize, c: &RuleCtx<'_>) -> Option<TokenStream> {
             quote!(-#d * #f::trunc(#a / #b))
         }
         (Gate::Method(m), _) => return method_adjoint(m, i, c, d, f, k),
+        // c = a.cos(); x = a.sin()  =>  da += dx * c
+        //   forward:  tx = ta * c
+        (Gate::SinPaired, 0) => {
+            let cos = c.a(1);
+            quote!(#d * #cos)
+        }
+        // s = a.sin(); x = a.cos()  =>  da += -dx * s
+        //   forward:  tx = -ta * s
+        (Gate::CosPaired, 0) => {
+            let sin = c.a(1);
+            quote!(-#d * #sin)
+        }
         _ => return None,
     };
     Some(rule)
@@ -578,6 +601,8 @@ fn method_adjoint(
         }
         // x = a.sin()  =>  da += dx * a.cos()
         //   forward:  tx = ta * a.cos()
+        // (an active `a` is lowered to `Gate::SinPaired`: `c = a.cos(); x = a.sin()`, rule
+        // `da += dx * c`)
         (M::Sin, 0) => {
             let a = c.a(0);
             quote!(#d * #f::cos(#a))

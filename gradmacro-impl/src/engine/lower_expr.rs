@@ -10,7 +10,7 @@ use syn::spanned::Spanned;
 use syn::{BinOp, Expr, UnOp};
 
 use super::activity::{is_discrete_type, is_float_predicate, is_impure_closure};
-use super::gates::{self, Gate};
+use super::gates::{self, Gate, M};
 use super::ir::{ArrayRef, Block, Kind, Operand, Stmt, ValId};
 use super::lower::{Binding, EXIT, EXIT_BREAK, EXIT_CONTINUE, EXIT_RETURN, Lower, RET, exit_lit, strip};
 use super::unsupported::{is_iterator_method, is_std_method, iterator_msg, std_method_msg};
@@ -79,6 +79,20 @@ impl Lower<'_> {
             }
             return r;
         }
+        // `sin` and `cos` of an active value: the other one beside it, for the rule to read.
+        let (gate, args) = match gate {
+            Gate::Method(m @ (M::Sin | M::Cos)) => {
+                let other = if m == M::Sin { M::Cos } else { M::Sin };
+                let o = self.new_val(true, span);
+                // named after its argument in the readable expansion (`cos_y`)
+                let arg_name = args[0].val().and_then(|a| self.vals[a].user.clone());
+                self.vals[o].user = arg_name.map(|n| format!("{}_{n}", if m == M::Sin { "cos" } else { "sin" }));
+                out.stmts.push(Stmt::Gate { out: o, gate: Gate::Method(other), args: args.clone(), span });
+                let paired = if m == M::Sin { Gate::SinPaired } else { Gate::CosPaired };
+                (paired, vec![args[0].clone(), Operand::Val(o)])
+            }
+            _ => (gate, args),
+        };
         let v = self.new_val(!gate.is_flat(), span);
         out.stmts.push(Stmt::Gate { out: v, gate, args, span });
         Operand::Val(v)

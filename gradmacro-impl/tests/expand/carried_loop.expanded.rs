@@ -21,10 +21,11 @@ fn iterate_grad(x: f64, k: f64) -> (f64, f64, f64) {
     let mut tape1 = Tape::<_, 10>::new();
     for _ in iter1 {
         let y = y_carried;
+        let cos_y = f64::cos(y);
         let t1 = f64::sin(y);
         let t2 = t1 * k;
         let y_1 = t2 + x;
-        tape1.push((y, t1));
+        tape1.push((cos_y, t1));
         y_carried = y_1;
     }
     let y_2 = y_carried;
@@ -32,7 +33,7 @@ fn iterate_grad(x: f64, k: f64) -> (f64, f64, f64) {
     let mut d_y_carried = d_y_2;
     let mut d_x = 0.0;
     let mut d_k = 0.0;
-    while let Option::Some((y, t1)) = tape1.pop() {
+    while let Option::Some((cos_y, t1)) = tape1.pop() {
         let d_y_1 = d_y_carried;
         let mut d_y = 0.0;
         if !tie(d_y_1, 0.0) {
@@ -40,7 +41,7 @@ fn iterate_grad(x: f64, k: f64) -> (f64, f64, f64) {
             d_x += d_y_1;
             let d_t1 = k * d_t2;
             d_k += t1 * d_t2;
-            d_y = d_t1 * f64::cos(y);
+            d_y = d_t1 * cos_y;
         }
         d_y_carried = d_y;
     }
@@ -57,29 +58,30 @@ fn iterate_grad(
     let mut __tape0 = ::gradmacro::__private::Tape::<_, 10>::new();
     for _ in __it0 {
         let __v2 = __s0;
-        let __v3 = ::core::primitive::f64::sin(__v2);
-        let __v4 = __v3 * k;
-        let __v5 = __v4 + x;
-        __tape0.push((__v2, __v3));
-        __s0 = __v5;
+        let __v3 = ::core::primitive::f64::cos(__v2);
+        let __v4 = ::core::primitive::f64::sin(__v2);
+        let __v5 = __v4 * k;
+        let __v6 = __v5 + x;
+        __tape0.push((__v3, __v4));
+        __s0 = __v6;
     }
-    let __v6 = __s0;
-    let __d6 = 1.0;
-    let mut __ds0 = __d6;
+    let __v7 = __s0;
+    let __d7 = 1.0;
+    let mut __ds0 = __d7;
     let mut __d0 = 0.0;
     let mut __d1 = 0.0;
-    while let ::core::option::Option::Some((__v2, __v3)) = __tape0.pop() {
-        let __d5 = __ds0;
+    while let ::core::option::Option::Some((__v3, __v4)) = __tape0.pop() {
+        let __d6 = __ds0;
         let mut __d2 = 0.0;
-        if !::gradmacro::__private::tie(__d5, 0.0) {
-            let __d4 = __d5;
-            __d0 += __d5;
-            let __d3 = k * __d4;
-            __d1 += __v3 * __d4;
-            __d2 = __d3 * ::core::primitive::f64::cos(__v2);
+        if !::gradmacro::__private::tie(__d6, 0.0) {
+            let __d5 = __d6;
+            __d0 += __d6;
+            let __d4 = k * __d5;
+            __d1 += __v4 * __d5;
+            __d2 = __d4 * __v3;
         }
         __ds0 = __d2;
     }
     __d0 += __ds0;
-    (__v6, __d0, __d1)
+    (__v7, __d0, __d1)
 }

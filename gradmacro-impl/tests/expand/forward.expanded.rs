@@ -27,55 +27,56 @@ fn forward_grad(x: f64, w: &[f64], k: f64) -> (f64, f64, Vec<f64>) {
         let s_1 = s_carried;
         let t1 = w[i];
         let t2 = t1 * x;
-        let t3 = f64::sin(t2);
-        let s_2 = s_1 + t3;
+        let t3 = f64::cos(t2);
+        let t4 = f64::sin(t2);
+        let s_2 = s_1 + t4;
         s_carried = s_2;
     }
     let s_3 = s_carried;
-    let t4 = x > 0.0;
-    let (y,) = if t4 {
-        let t5 = s_3 * k;
-        (t5,)
-    } else {
-        let t6 = f64::max(s_3, x);
+    let t5 = x > 0.0;
+    let (y,) = if t5 {
+        let t6 = s_3 * k;
         (t6,)
+    } else {
+        let t7 = f64::max(s_3, x);
+        (t7,)
     };
-    let (t7, t8, t9) = helper_grad(x, w);
-    let out = y + t7;
+    let (t8, t9, t10) = helper_grad(x, w);
+    let out = y + t8;
     let d_out = 1.0;
     let d_y = d_out;
-    let d_t7 = d_out;
-    let mut d_x = t8 * d_t7;
-    for (tmp1, tmp2) in Iterator::enumerate(t9.iter()) {
-        d_w[tmp1] += *tmp2 * d_t7;
+    let d_t8 = d_out;
+    let mut d_x = t9 * d_t8;
+    for (tmp1, tmp2) in Iterator::enumerate(t10.iter()) {
+        d_w[tmp1] += *tmp2 * d_t8;
     }
     let mut d_s_3 = 0.0;
-    if t4 {
-        let d_t5 = d_y;
-        d_s_3 += k * d_t5;
-    } else {
+    if t5 {
         let d_t6 = d_y;
+        d_s_3 += k * d_t6;
+    } else {
+        let d_t7 = d_y;
         d_s_3
             += if s_3 > x {
-                d_t6
+                d_t7
             } else if x > s_3 {
                 0.0
             } else if f64::is_nan(x) && !f64::is_nan(s_3) {
-                d_t6
+                d_t7
             } else if tie(s_3, x) {
-                d_t6 * 0.5
+                d_t7 * 0.5
             } else {
                 0.0
             };
         d_x
             += if x > s_3 {
-                d_t6
+                d_t7
             } else if s_3 > x {
                 0.0
             } else if f64::is_nan(s_3) && !f64::is_nan(x) {
-                d_t6
+                d_t7
             } else if tie(x, s_3) {
-                d_t6 * 0.5
+                d_t7 * 0.5
             } else {
                 0.0
             };
@@ -84,12 +85,13 @@ fn forward_grad(x: f64, w: &[f64], k: f64) -> (f64, f64, Vec<f64>) {
     for i in iter1 {
         let t1 = w[i];
         let t2 = t1 * x;
+        let t3 = f64::cos(t2);
         let d_s_2 = d_s_carried;
         let mut d_s_1 = 0.0;
         if !tie(d_s_2, 0.0) {
             d_s_1 = d_s_2;
-            let d_t3 = d_s_2;
-            let d_t2 = d_t3 * f64::cos(t2);
+            let d_t4 = d_s_2;
+            let d_t2 = d_t4 * t3;
             let d_t1 = x * d_t2;
             d_x += t1 * d_t2;
             d_w[i] += d_t1;
@@ -116,83 +118,85 @@ fn forward_grad(
         let __v4 = __s0;
         let __v6 = w[__v5];
         let __v7 = __v6 * x;
-        let __v8 = ::core::primitive::f64::sin(__v7);
-        let __v9 = __v4 + __v8;
-        __s0 = __v9;
+        let __v8 = ::core::primitive::f64::cos(__v7);
+        let __v9 = ::core::primitive::f64::sin(__v7);
+        let __v10 = __v4 + __v9;
+        __s0 = __v10;
     }
-    let __v10 = __s0;
-    let __v11 = x > 0.0;
-    let (__v14,) = if __v11 {
-        let __v12 = __v10 * k;
-        (__v12,)
-    } else {
-        let __v13 = ::core::primitive::f64::max(__v10, x);
+    let __v11 = __s0;
+    let __v12 = x > 0.0;
+    let (__v15,) = if __v12 {
+        let __v13 = __v11 * k;
         (__v13,)
+    } else {
+        let __v14 = ::core::primitive::f64::max(__v11, x);
+        (__v14,)
     };
-    let (__v17, __v15, __v16) = ::gradmacro::__private::companion::<
+    let (__v18, __v16, __v17) = ::gradmacro::__private::companion::<
         (::core::primitive::f64, _, _),
         _,
     >(helper_grad(x, w));
-    let __v18 = __v14 + __v17;
-    let __d18 = 1.0;
-    let __d14 = __d18;
-    let __d17 = __d18;
-    let mut __d0 = __v15 * __d17;
-    for (__k0, __p0) in ::core::iter::Iterator::enumerate(__v16.iter()) {
-        __g1[__k0] += *__p0 * __d17;
+    let __v19 = __v15 + __v18;
+    let __d19 = 1.0;
+    let __d15 = __d19;
+    let __d18 = __d19;
+    let mut __d0 = __v16 * __d18;
+    for (__k0, __p0) in ::core::iter::Iterator::enumerate(__v17.iter()) {
+        __g1[__k0] += *__p0 * __d18;
     }
-    let mut __d10 = 0.0;
-    if __v11 {
-        let __d12 = __d14;
-        __d10 += k * __d12;
+    let mut __d11 = 0.0;
+    if __v12 {
+        let __d13 = __d15;
+        __d11 += k * __d13;
     } else {
-        let __d13 = __d14;
-        __d10
-            += if __v10 > x {
-                __d13
-            } else if x > __v10 {
+        let __d14 = __d15;
+        __d11
+            += if __v11 > x {
+                __d14
+            } else if x > __v11 {
                 0.0
             } else if ::core::primitive::f64::is_nan(x)
-                && !::core::primitive::f64::is_nan(__v10)
+                && !::core::primitive::f64::is_nan(__v11)
             {
-                __d13
-            } else if ::gradmacro::__private::tie(__v10, x) {
-                __d13 * 0.5
+                __d14
+            } else if ::gradmacro::__private::tie(__v11, x) {
+                __d14 * 0.5
             } else {
                 0.0
             };
         __d0
-            += if x > __v10 {
-                __d13
-            } else if __v10 > x {
+            += if x > __v11 {
+                __d14
+            } else if __v11 > x {
                 0.0
-            } else if ::core::primitive::f64::is_nan(__v10)
+            } else if ::core::primitive::f64::is_nan(__v11)
                 && !::core::primitive::f64::is_nan(x)
             {
-                __d13
-            } else if ::gradmacro::__private::tie(x, __v10) {
-                __d13 * 0.5
+                __d14
+            } else if ::gradmacro::__private::tie(x, __v11) {
+                __d14 * 0.5
             } else {
                 0.0
             };
     }
-    let mut __ds0 = __d10;
+    let mut __ds0 = __d11;
     for __v5 in __it0 {
         let __v6 = w[__v5];
         let __v7 = __v6 * x;
-        let __d9 = __ds0;
+        let __v8 = ::core::primitive::f64::cos(__v7);
+        let __d10 = __ds0;
         let mut __d4 = 0.0;
-        if !::gradmacro::__private::tie(__d9, 0.0) {
-            __d4 = __d9;
-            let __d8 = __d9;
-            let __d7 = __d8 * ::core::primitive::f64::cos(__v7);
+        if !::gradmacro::__private::tie(__d10, 0.0) {
+            __d4 = __d10;
+            let __d9 = __d10;
+            let __d7 = __d9 * __v8;
             let __d6 = x * __d7;
             __d0 += __v6 * __d7;
             __g1[__v5] += __d6;
         }
         __ds0 = __d4;
     }
-    (__v18, __d0, __g1)
+    (__v19, __d0, __g1)
 }
 /**Value and directional derivative of [`forward`], generated by `#[differentiate(forward)]` (forward mode).
 
@@ -224,57 +228,59 @@ fn forward_jvp(
         let __t6: ::core::primitive::f64 = t_w[__v5];
         let __v7 = __v6 * x;
         let __t7: ::core::primitive::f64 = x * __t6 + __v6 * __t0;
-        let __v8 = ::core::primitive::f64::sin(__v7);
-        let __t8: ::core::primitive::f64 = __t7 * ::core::primitive::f64::cos(__v7);
-        let __v9 = __v4 + __v8;
-        let __t9: ::core::primitive::f64 = __t4 + __t8;
-        __s0 = __v9;
-        __ts0 = __t9;
+        let __v8 = ::core::primitive::f64::cos(__v7);
+        let __t8: ::core::primitive::f64 = -__t7 * ::core::primitive::f64::sin(__v7);
+        let __v9 = ::core::primitive::f64::sin(__v7);
+        let __t9: ::core::primitive::f64 = __t7 * __v8;
+        let __v10 = __v4 + __v9;
+        let __t10: ::core::primitive::f64 = __t4 + __t9;
+        __s0 = __v10;
+        __ts0 = __t10;
     }
-    let __v10 = __s0;
-    let __t10: ::core::primitive::f64 = __ts0;
-    let __v11 = x > 0.0;
-    let (__v14, __t14) = if __v11 {
-        let __v12 = __v10 * k;
-        let __t12: ::core::primitive::f64 = k * __t10;
-        (__v12, __t12)
+    let __v11 = __s0;
+    let __t11: ::core::primitive::f64 = __ts0;
+    let __v12 = x > 0.0;
+    let (__v15, __t15) = if __v12 {
+        let __v13 = __v11 * k;
+        let __t13: ::core::primitive::f64 = k * __t11;
+        (__v13, __t13)
     } else {
-        let __v13 = ::core::primitive::f64::max(__v10, x);
-        let __t13: ::core::primitive::f64 = (if __v10 > x {
-            __t10
-        } else if x > __v10 {
+        let __v14 = ::core::primitive::f64::max(__v11, x);
+        let __t14: ::core::primitive::f64 = (if __v11 > x {
+            __t11
+        } else if x > __v11 {
             0.0
         } else if ::core::primitive::f64::is_nan(x)
-            && !::core::primitive::f64::is_nan(__v10)
+            && !::core::primitive::f64::is_nan(__v11)
         {
-            __t10
-        } else if ::gradmacro::__private::tie(__v10, x) {
-            __t10 * 0.5
+            __t11
+        } else if ::gradmacro::__private::tie(__v11, x) {
+            __t11 * 0.5
         } else {
             0.0
         })
-            + (if x > __v10 {
+            + (if x > __v11 {
                 __t0
-            } else if __v10 > x {
+            } else if __v11 > x {
                 0.0
-            } else if ::core::primitive::f64::is_nan(__v10)
+            } else if ::core::primitive::f64::is_nan(__v11)
                 && !::core::primitive::f64::is_nan(x)
             {
                 __t0
-            } else if ::gradmacro::__private::tie(x, __v10) {
+            } else if ::gradmacro::__private::tie(x, __v11) {
                 __t0 * 0.5
             } else {
                 0.0
             });
-        (__v13, __t13)
+        (__v14, __t14)
     };
-    let (__v17, __t17): (::core::primitive::f64, ::core::primitive::f64) = helper_jvp(
+    let (__v18, __t18): (::core::primitive::f64, ::core::primitive::f64) = helper_jvp(
         x,
         w,
         __t0,
         ::gradmacro::__private::tangent(t_w),
     );
-    let __v18 = __v14 + __v17;
-    let __t18: ::core::primitive::f64 = __t14 + __t17;
-    (__v18, __t18)
+    let __v19 = __v15 + __v18;
+    let __t19: ::core::primitive::f64 = __t15 + __t18;
+    (__v19, __t19)
 }

@@ -28,15 +28,16 @@ fn energy_grad(&self, x: f64, v: &[f64]) -> (f64, f64, Vec<f64>) {
         let vi = v[i];
         let t1 = self.weight(i);
         let t2 = t1 * vi;
-        let t3 = f64::cos(x);
-        let t4 = t2 * t3;
-        let s_2 = s_1 + t4;
+        let t3 = f64::sin(x);
+        let t4 = f64::cos(x);
+        let t5 = t2 * t4;
+        let s_2 = s_1 + t5;
         let d_s_2 = d_s_carried;
         let d_s_1 = d_s_2;
-        let d_t4 = d_s_2;
-        let d_t2 = t3 * d_t4;
-        let d_t3 = t2 * d_t4;
-        d_x += -d_t3 * f64::sin(x);
+        let d_t5 = d_s_2;
+        let d_t2 = t4 * d_t5;
+        let d_t4 = t2 * d_t5;
+        d_x += -d_t4 * t3;
         let d_vi = t1 * d_t2;
         d_v[i] += d_vi;
         s_carried = s_2;
@@ -65,22 +66,23 @@ fn energy_grad(
         let __v5 = v[__v4];
         let __v6 = self.weight(__v4);
         let __v7 = __v6 * __v5;
-        let __v8 = ::core::primitive::f64::cos(x);
-        let __v9 = __v7 * __v8;
-        let __v10 = __v3 + __v9;
-        let __d10 = __ds0;
-        let __d3 = __d10;
-        let __d9 = __d10;
-        let __d7 = __v8 * __d9;
-        let __d8 = __v7 * __d9;
-        __d0 += -__d8 * ::core::primitive::f64::sin(x);
+        let __v8 = ::core::primitive::f64::sin(x);
+        let __v9 = ::core::primitive::f64::cos(x);
+        let __v10 = __v7 * __v9;
+        let __v11 = __v3 + __v10;
+        let __d11 = __ds0;
+        let __d3 = __d11;
+        let __d10 = __d11;
+        let __d7 = __v9 * __d10;
+        let __d9 = __v7 * __d10;
+        __d0 += -__d9 * __v8;
         let __d5 = __v6 * __d7;
         __g2[__v4] += __d5;
-        __s0 = __v10;
+        __s0 = __v11;
     }
-    let __v11 = __s0;
-    let __d11 = 1.0;
-    (__v11, __d0, __g2)
+    let __v12 = __s0;
+    let __d12 = 1.0;
+    (__v12, __d0, __g2)
 }
 #[doc(hidden)]
 #[allow(dead_code)]
