@@ -80,6 +80,8 @@
 //!   `xs.chunks(3).map(|p| p.iter().map(|v| v * v).sum::<f64>().sqrt()).sum()`,
 //!   `xs.chunks_exact(k)`: a window is read by index (`w[j]`, bounds-checked against the window
 //!   as in `f`) or iterated, and `w.len()` is its length; the gradient goes to `xs[start + j]`.
+//!   A name bound to a sub-slice, `let t = &xs[1..];`, is such a window too (and `g(t)` passes a
+//!   copy, as `g(&xs[1..])` does).
 //! - Calls: a call whose arguments are all constant runs as written. A call `g(args)` (also
 //!   `path::g(args)`, `Self::g(args)`, `obj.g(args)`) with an argument that depends on an active
 //!   parameter is differentiated through `g_grad(args)` under this same contract: `g` is either

@@ -80,8 +80,11 @@ impl Gen<'_> {
         if top && (45..53).contains(&r) && self.bf.list.iter().filter(|b| !b.grows).count() < 2 {
             return self.collect_let();
         }
-        if (53..59).contains(&r) {
+        if (53..56).contains(&r) {
             return self.chain_let();
+        }
+        if (56..59).contains(&r) {
+            return self.slice_let();
         }
         if (72..80).contains(&r) && self.loops.len() < 2 && self.loops_made < 3 {
             // a loop over a buffer: `for &v in &g`, `g.iter().rev()`, `.enumerate()`, `.zip(..)`

@@ -6,7 +6,8 @@
 //! `f64::total_cmp`, `|a, b| a.partial_cmp(b).unwrap()`) and `reduce(|a, b| ..)`, then
 //! `.unwrap()`, `.expect("..")` or `.unwrap_or(d)`; `let c: Vec<f64> = chain.collect();` in the
 //! function's own scope; `for` loops over adapted and zipped arrays and over buffers; windows
-//! `s.windows(k)`, `s.chunks(k)`, `s.chunks_exact(k)` (and of `w`) mapped from both ends.
+//! `s.windows(k)`, `s.chunks(k)`, `s.chunks_exact(k)` (and of `w`) mapped from both ends, also
+//! as `for` heads; names bound to sub-slices, `let t = &s[1..];`, read at both ends.
 //!
 //! The dual program writes the same chain over `D` values, collects a mapped chain before a
 //! closure of its own (both would borrow `mg`), and selects with `verify::vmax_by` /
@@ -331,22 +332,15 @@ impl Gen<'_> {
             }
             // windows of `s` or `w` (`lower_window.rs`), each read at both ends
             _ if self.rng.chance(0.35) => {
-                let (base, len_lo, len_hi) =
-                    if self.has_w && self.rng.chance(0.3) { ("w", 3usize, 3usize) } else { ("s", 2, 6) };
-                let k = 1 + self.rng.below(3);
-                let (m, lo, hi) = match self.rng.below(3) {
-                    0 => ("windows", (len_lo + 1).saturating_sub(k), (len_hi + 1).saturating_sub(k)),
-                    1 => ("chunks", len_lo.div_ceil(k), len_hi.div_ceil(k)),
-                    _ => ("chunks_exact", len_lo / k, len_hi / k),
-                };
+                let (src, lo, hi) = self.windows_src();
                 let wn = self.name("wn");
                 let (first, last) = (format!("{wn}[0]"), format!("{wn}[{wn}.len() - 1]"));
                 self.push_var(first.clone(), 2.0, false, false);
                 self.push_var(last.clone(), 2.0, false, false);
                 let e = self.chain_body(&[E::same(first, 2.0), E::same(last, 2.0)], depth);
                 Chain {
-                    p: format!("{base}.{m}({k}).map(|{wn}| {})", e.p),
-                    d: format!("{base}.{m}({k}).map(|{wn}| {})", e.d),
+                    p: format!("{src}.map(|{wn}| {})", e.p),
+                    d: format!("{src}.map(|{wn}| {})", e.d),
                     lo,
                     hi,
                     b: e.b,
@@ -514,6 +508,31 @@ impl Gen<'_> {
         true
     }
 
+    /// Windows of `s` or `w` (`lower_window.rs`): the iterator's text and how many windows.
+    fn windows_src(&mut self) -> (String, usize, usize) {
+        let (base, len_lo, len_hi) =
+            if self.has_w && self.rng.chance(0.3) { ("w", 3usize, 3usize) } else { ("s", 2, 6) };
+        let k = 1 + self.rng.below(3);
+        let (m, lo, hi) = match self.rng.below(3) {
+            0 => ("windows", (len_lo + 1).saturating_sub(k), (len_hi + 1).saturating_sub(k)),
+            1 => ("chunks", len_lo.div_ceil(k), len_hi.div_ceil(k)),
+            _ => ("chunks_exact", len_lo / k, len_hi / k),
+        };
+        (format!("{base}.{m}({k})"), lo, hi)
+    }
+
+    /// `let t = &s[R];` (a name bound to a sub-slice of at least one element: a window of `s`),
+    /// its ends then readable like variables.
+    pub(super) fn slice_let(&mut self) -> bool {
+        let t = self.name("t");
+        let range = self.rng.pick(&["1..", "..=1", "s.len() - 2..", "..s.len() - 1"]);
+        let (tp, td) = if self.rng.chance(0.3) { (": &[f64]", ": &[D]") } else { ("", "") };
+        self.line(&format!("let {t}{tp} = &s[{range}];"), &format!("let {t}{td} = &s[{range}];"));
+        self.push_var(format!("{t}[0]"), 2.0, false, false);
+        self.push_var(format!("{t}[{t}.len() - 1]"), 2.0, false, false);
+        true
+    }
+
     /// A `for` loop head over arrays (adapted, enumerated, zipped) or, with `ranges`, a range;
     /// never over the buffer `exclude`; at most `room` iterations.
     pub(super) fn head_over(&mut self, exclude: Option<&str>, room: usize, ranges: bool) -> Option<Head> {
@@ -522,6 +541,13 @@ impl Gen<'_> {
             let force = self.bf.head.take();
             let pick = if force.is_some() { self.rng.below(5) } else { self.rng.below(if ranges { 7 } else { 5 }) };
             let h = match pick {
+                // windows, each read at both ends
+                0 | 1 if force.is_none() && self.rng.chance(0.2) => {
+                    let (src, lo, hi) = self.windows_src();
+                    let t = format!("for {e} in {src} {{");
+                    let vars = vec![(format!("{e}[0]"), 2.0), (format!("{e}[{e}.len() - 1]"), 2.0)];
+                    Head { p: t.clone(), d: t, lo, hi, vars, idx: vec![], local: None, buf: None }
+                }
                 0 | 1 => {
                     let mut s = self.array_src(exclude, false, force);
                     self.adapt(&mut s);
