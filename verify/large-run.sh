@@ -27,13 +27,15 @@ failed=0
 for ((first = 0; first < programs; first += shard)); do
     n=$((programs - first < shard ? programs - first : shard))
     t0=$(date +%s)
+    from=$(wc -l <"$log")
     # shellcheck disable=SC2086
     GRADMACRO_VERIFY_SEED=$seed GRADMACRO_VERIFY_FIRST=$first GRADMACRO_VERIFY_PROGRAMS=$n \
         cargo test -q -p verify --test oracle $profile -- --nocapture >>"$log" 2>&1
     rc=$?
     [ $rc -ne 0 ] && failed=$((failed + 1))
-    line=$(grep '^programs ' "$log" | tail -1)
-    vline=$(grep '^vector programs ' "$log" | tail -1)
+    # this shard's report lines only (a shard that failed early has none of its own)
+    line=$(tail -n +$((from + 1)) "$log" | grep '^programs ' | tail -1)
+    vline=$(tail -n +$((from + 1)) "$log" | grep '^vector programs ' | tail -1)
     echo "shard p$first..p$((first + n - 1)): rc=$rc, $(($(date +%s) - t0)) s: ${line:-no report (did not compile? see the log)}"
     echo "    and v$((first / 5)).. (vector family): ${vline:-no report}"
 done
