@@ -355,3 +355,40 @@ fn adding_into_a_buffer_in_nested_loops_does_not_copy_it_per_element() {
         assert!(count <= d + 5 + d.ilog2() as usize, "d = {d}: {count} allocations");
     }
 }
+
+/// A carried `for` over a literal range keeps its tape in a stack array of that length (the
+/// entries are floats), also inside an `if` arm (the other arm hands an empty tape on) and when
+/// a `break` ends it early; the dual program of `f_hvp` does the same with duals.
+#[differentiate(hessian)]
+fn iterate_in_arm(x: f64, k: f64) -> f64 {
+    let mut y = x;
+    if k > 0.0 {
+        for _ in 0..50 {
+            y = y.sin() * k + x;
+            if y > 10.0 {
+                break;
+            }
+        }
+    }
+    y * y
+}
+
+#[test]
+fn a_literal_trip_count_tapes_in_a_stack_array() {
+    // (10.2, 0.3) breaks at the second step; (9.9, 0.5) runs all 50; k < 0 skips the loop
+    for (x, k) in [(0.5, 0.9), (0.5, -0.9), (10.2, 0.3), (9.9, 0.5)] {
+        let ((value, dx, dk), n) = allocations_during(|| iterate_in_arm_grad(black_box(x), black_box(k)));
+        assert_eq!(n, 0, "iterate_in_arm_grad allocated {n} times");
+        assert_eq!(value.to_bits(), iterate_in_arm(x, k).to_bits());
+        let h = 1e-6;
+        let fdx = (iterate_in_arm(x + h, k) - iterate_in_arm(x - h, k)) / (2.0 * h);
+        let fdk = (iterate_in_arm(x, k + h) - iterate_in_arm(x, k - h)) / (2.0 * h);
+        assert_relative_eq!(dx, fdx, max_relative = 1e-6, epsilon = 1e-9);
+        assert_relative_eq!(dk, fdk, max_relative = 1e-6, epsilon = 1e-9);
+        // H v against differences of the gradient along v = (1, 0)
+        let (_, gx, _, hx, _) = iterate_in_arm_hvp(x, k, 1.0, 0.0);
+        assert_eq!(gx.to_bits(), dx.to_bits());
+        let fd_hx = (iterate_in_arm_grad(x + h, k).1 - iterate_in_arm_grad(x - h, k).1) / (2.0 * h);
+        assert_relative_eq!(hx, fd_hx, max_relative = 1e-5, epsilon = 1e-8);
+    }
+}

@@ -721,8 +721,9 @@ pub mod __private {
     /// The snapshot store of `#[differentiate(checkpoint)]` loops.
     pub use crate::checkpoint::{Checkpoints, keep};
 
-    /// The tape of a loop that carries values, its first entries on the stack.
-    pub use crate::tape::Tape;
+    /// The tapes of loops that carry values: the first entries on the stack (`Tape`), or all of
+    /// them for a literal trip count (`StackTape`).
+    pub use crate::tape::{StackTape, Tape};
 
     /// `f_hvp` and `f_hessian`'s dual number (value and one tangent) and its helpers; its
     /// transcendental methods need `std`.

@@ -7,7 +7,8 @@
 //! So the first `N` entries live in an [`ArrayVec`] on the stack and only the rest go to the heap.
 //! The generated code uses it for entries of a few values and picks `N` at most 16, so the stack
 //! cost is bounded; a `for` loop whose trip count is known uses a `Vec` of that capacity
-//! instead, or, for a literal count of at most 16, a `Tape` of exactly that length.
+//! instead, or, for a literal count, a [`StackTape`] of exactly that length (entries of floats,
+//! at most 512 floats) or a `Tape` (other entries, at most 16).
 
 use alloc::vec::Vec;
 use arrayvec::ArrayVec;
@@ -52,6 +53,48 @@ impl<T, const N: usize> Default for Tape<T, N> {
     }
 }
 
+/// A tape of at most `N` entries of floats, in a stack array: what a hand-written pass keeps
+/// for a loop of a known trip count. Indexing the array beside a separate length keeps the
+/// length in a register; an `ArrayVec` of the same capacity, whose writes go through a raw
+/// pointer, reloads it: 2.77 µs against 2.53 µs for `carry`'s 100 steps.
+#[derive(Debug)]
+pub struct StackTape<T, const N: usize> {
+    entries: [T; N],
+    len: usize,
+}
+
+impl<T: Copy + Default, const N: usize> StackTape<T, N> {
+    #[inline]
+    #[must_use]
+    pub fn new() -> Self {
+        StackTape { entries: [T::default(); N], len: 0 }
+    }
+
+    /// Panics past `N` entries (the macro sizes it by the loop's literal trip count).
+    #[inline]
+    pub fn push(&mut self, entry: T) {
+        self.entries[self.len] = entry;
+        self.len += 1;
+    }
+
+    #[inline]
+    pub fn pop(&mut self) -> Option<T> {
+        if self.len == 0 {
+            return None;
+        }
+        self.len -= 1;
+        Some(self.entries[self.len])
+    }
+}
+
+impl<T: Copy + Default, const N: usize> Default for StackTape<T, N> {
+    /// An empty tape: what an `if` arm whose loop did not run hands to the backward pass.
+    #[inline]
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Tape;
@@ -65,6 +108,16 @@ mod tests {
             let popped: Vec<usize> = core::iter::from_fn(|| t.pop()).collect();
             assert_eq!(popped, (0..n).rev().collect::<Vec<_>>(), "n = {n}");
         }
+    }
+
+    #[test]
+    fn a_stack_tape_pops_in_reverse() {
+        let mut t: super::StackTape<(f64, f64), 3> = super::StackTape::default();
+        assert_eq!(t.pop(), None);
+        (0..3).for_each(|i| t.push((f64::from(i), 1.0)));
+        assert_eq!((t.pop(), t.pop()), (Some((2.0, 1.0)), Some((1.0, 1.0))));
+        t.push((7.0, 0.0));
+        assert_eq!((t.pop(), t.pop(), t.pop()), (Some((7.0, 0.0)), Some((0.0, 1.0)), None));
     }
 
     #[test]

@@ -18,7 +18,7 @@ The code `#[differentiate]` generated, with readable names: the forward pass kee
 fn iterate_grad(x: f64, k: f64) -> (f64, f64, f64) {
     let mut y_carried = x;
     let iter1 = IntoIterator::into_iter(0..10);
-    let mut tape1 = Tape::<_, 10>::new();
+    let mut tape1 = StackTape::<_, 10>::new();
     for _ in iter1 {
         let y = y_carried;
         let cos_y = f64::cos(y);
@@ -55,7 +55,7 @@ fn iterate_grad(
 ) -> (::core::primitive::f64, ::core::primitive::f64, ::core::primitive::f64) {
     let mut __s0 = x;
     let __it0 = ::core::iter::IntoIterator::into_iter(0..10);
-    let mut __tape0 = ::gradmacro::__private::Tape::<_, 10>::new();
+    let mut __tape0 = ::gradmacro::__private::StackTape::<_, 10>::new();
     for _ in __it0 {
         let __v2 = __s0;
         let __v3 = ::core::primitive::f64::cos(__v2);
