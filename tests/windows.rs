@@ -87,6 +87,18 @@ fn suffixes(x: &[f64], k: usize) -> f64 {
     s
 }
 
+/// Windows of sub-slices: the inner neighbours, and pairs of all but the last element.
+#[differentiate]
+fn inner_windows(x: &[f64], a: usize) -> f64 {
+    let n = x.len();
+    let s: f64 = x[a..].windows(2).map(|w| w[0] * w[1]).sum();
+    let mut t = 0.0;
+    for c in x[..n - 1].chunks(2) {
+        t += c[c.len() - 1].sin();
+    }
+    s + t
+}
+
 #[test]
 fn windows_against_closed_forms() {
     // d/dx_i Σ (x_{i+1} - x_i)² = 2 ((x_i - x_{i-1}) - (x_{i+1} - x_i)), ends one-sided.
@@ -180,6 +192,30 @@ fn named_sub_slices() {
     // `&x[1..]` of an empty slice panics in both
     assert!(std::panic::catch_unwind(|| named_tail(&[])).is_err());
     assert!(std::panic::catch_unwind(|| named_tail_grad(&[])).is_err());
+}
+
+#[test]
+fn windows_of_sub_slices() {
+    // a = 1: x1 x2 + x2 x3 + ... + x5 x6; chunks of x[..6]: sin x1 + sin x3 + sin x5
+    let (v, dx) = inner_windows_grad(&X, 1);
+    assert_same_value("inner_windows", v, inner_windows(&X, 1));
+    let mut want = [0.0; 7];
+    for i in 1..6 {
+        want[i] += X[i + 1];
+        want[i + 1] += X[i];
+    }
+    for i in [1, 3, 5] {
+        want[i] += X[i].cos();
+    }
+    for (d, w) in dx.iter().zip(want) {
+        assert_exact("inner_windows", *d, w);
+    }
+    for a in [0, 3, 6, 7] {
+        assert_fd_all("inner_windows", |q| inner_windows(q, a), &X, &inner_windows_grad(&X, a).1);
+    }
+    // `x[8..]` of 7 elements panics in both
+    assert!(std::panic::catch_unwind(|| inner_windows(&X, 8)).is_err());
+    assert!(std::panic::catch_unwind(|| inner_windows_grad(&X, 8)).is_err());
 }
 
 #[test]

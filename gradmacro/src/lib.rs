@@ -76,7 +76,8 @@
 //! - `for` over ranges and iterators (`0..n`, `(0..n).rev()`, `xs.iter()`, `&xs`, `for &x in xs`,
 //!   `.iter().enumerate()`, `.iter().zip(...)`, sub-slices `&xs[1..]`, `xs[a..=b].iter()`), `while`, `break`, `continue`, early `return`,
 //!   nested loops, values carried from one iteration to the next.
-//! - Windows of an array by name: `for w in xs.windows(2) { s += (w[1] - w[0]).powi(2); }`,
+//! - Windows of an array by name or of a sub-slice of one (`xs[1..].windows(2)`):
+//!   `for w in xs.windows(2) { s += (w[1] - w[0]).powi(2); }`,
 //!   `xs.chunks(3).map(|p| p.iter().map(|v| v * v).sum::<f64>().sqrt()).sum()`,
 //!   `xs.chunks_exact(k)`: a window is read by index (`w[j]`, bounds-checked against the window
 //!   as in `f`) or iterated, and `w.len()` is its length; the gradient goes to `xs[start + j]`.

@@ -116,6 +116,28 @@ impl Gen<'_> {
     /// `let mut g = Vec::with_capacity(..);` then maybe a first fill.
     fn declare_buffer(&mut self) {
         let g = self.name("g");
+        // a copy of a sub-slice of `s` (`lower_copy.rs`): a buffer collected from it, 1 to 5
+        // elements of `s` (bound 2), pushed onto and written like any other
+        if self.rng.chance(0.12) {
+            let (range, lo, hi) =
+                self.rng.pick(&[("1..", 1, 5), ("..2", 2, 2), ("..=1", 2, 2), ("s.len() - 2..", 2, 2)]);
+            let copy = if self.rng.chance(0.5) { "to_vec" } else { "to_owned" };
+            let line = format!("let mut {g} = s[{range}].{copy}();");
+            self.line(&line, &line);
+            let depth = self.loops.len();
+            self.bf.list.push(Buf {
+                name: g,
+                lo,
+                hi,
+                b: ELEM,
+                grows: true,
+                typed: true,
+                bare: false,
+                block: self.block,
+                depth,
+            });
+            return;
+        }
         let cap = match self.rng.below(5) {
             0 if self.has_n => "Vec::with_capacity(n)".to_string(),
             1 => "Vec::with_capacity(s.len())".to_string(),

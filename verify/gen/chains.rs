@@ -508,10 +508,14 @@ impl Gen<'_> {
         true
     }
 
-    /// Windows of `s` or `w` (`lower_window.rs`): the iterator's text and how many windows.
+    /// Windows of `s`, `s[1..]` or `w` (`lower_window.rs`): the iterator's text and how many
+    /// windows.
     fn windows_src(&mut self) -> (String, usize, usize) {
-        let (base, len_lo, len_hi) =
-            if self.has_w && self.rng.chance(0.3) { ("w", 3usize, 3usize) } else { ("s", 2, 6) };
+        let (base, len_lo, len_hi) = match self.rng.below(10) {
+            0..=2 if self.has_w => ("w", 3usize, 3usize),
+            3 | 4 => ("s[1..]", 1, 5),
+            _ => ("s", 2, 6),
+        };
         let k = 1 + self.rng.below(3);
         let (m, lo, hi) = match self.rng.below(3) {
             0 => ("windows", (len_lo + 1).saturating_sub(k), (len_hi + 1).saturating_sub(k)),

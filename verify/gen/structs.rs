@@ -114,8 +114,13 @@ pub fn draw(rng: &mut Rng, body_p: &str, slice: SliceKind, tuple: bool) -> Optio
     // A sub-slice of `s` (`s[1..].iter()`) has no counterpart among struct elements or rows.
     let sub_slice = ["s[1..", "s[..", "s[0..", "s[s.len() - 2.."].iter().any(|t| body_p.contains(t));
     let s = if sub_slice && matches!(s, SDest::Elems(..) | SDest::Rows) { SDest::Keep } else { s };
-    // A name bound to a sub-slice (`let t = &s[1..];`) is a window of an array by name only.
-    let s = if body_p.contains("= &s[") { SDest::Keep } else { s };
+    // A name bound to a sub-slice (`let t = &s[1..];`) and windows of a sub-slice
+    // (`s[1..].windows(2)`) are windows of an array by name only.
+    let s = if body_p.contains("= &s[") || body_p.contains("s[1..].windows") || body_p.contains("s[1..].chunks") {
+        SDest::Keep
+    } else {
+        s
+    };
     // `s` goes where it is only indexed and measured, and for a field also where it is iterated
     // (`q.c.iter()`: a loop over a differentiated struct's array field).
     let iterated: &[&str] = if s == SDest::Field { &["[", ".len()", ".iter()"] } else { &["[", ".len()"] };

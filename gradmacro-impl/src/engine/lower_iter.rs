@@ -248,7 +248,7 @@ impl Lower<'_> {
                 None => {
                     self.error_tokens(
                         &w.ident,
-                        "only an array or slice by name can be split into windows here: `xs.windows(k)`",
+                        "only an array or slice by name, or a sub-slice of one, can be split into windows here: `xs.windows(k)`, `xs[1..].windows(k)`",
                     );
                     Item::Elem(Operand::Lit(quote!(0.0)), 0)
                 }

@@ -31,18 +31,27 @@ pub enum Step {
     ChunksExact,
 }
 
-/// The windowed array and what the loop computed once before it: `k` and, for `chunks`, the
-/// array's length.
+/// The windowed array (maybe a sub-slice of it, `xs[a..b].windows(k)`) and what the loop
+/// computed once before it: `k`, for `chunks` the windowed slice's length, and the sub-slice's
+/// start.
 pub struct Windows {
     pub ident: syn::Ident,
+    range: Option<syn::ExprRange>,
     size: Box<Expr>,
     step: Step,
     method: &'static str,
-    plan: Option<(Operand, Option<Operand>)>,
+    plan: Option<Plan>,
+}
+
+struct Plan {
+    k: Operand,
+    n: Option<Operand>,
+    offset: Option<Operand>,
 }
 
 impl Windows {
-    /// `xs.windows(k)` (or `chunks`, `chunks_exact`) of an array by name.
+    /// `xs.windows(k)` (or `chunks`, `chunks_exact`) of an array by name or of a sub-slice of
+    /// one (`xs[1..].windows(k)`).
     pub fn of(m: &syn::ExprMethodCall) -> Option<Windows> {
         let (step, method) = match m.method.to_string().as_str() {
             "windows" => (Step::Windows, "windows"),
@@ -51,9 +60,16 @@ impl Windows {
             _ => return None,
         };
         let [size] = m.args.iter().collect::<Vec<_>>()[..] else { return None };
-        let Expr::Path(p) = strip(&m.receiver) else { return None };
+        let (base, range) = match strip(&m.receiver) {
+            Expr::Index(ix) => match strip(&ix.index) {
+                Expr::Range(r) => (strip(&ix.expr), Some(r.clone())),
+                _ => return None,
+            },
+            other => (other, None),
+        };
+        let Expr::Path(p) = base else { return None };
         let ident = p.path.get_ident()?.clone();
-        Some(Windows { ident, size: Box::new(size.clone()), step, method, plan: None })
+        Some(Windows { ident, range, size: Box::new(size.clone()), step, method, plan: None })
     }
 }
 
@@ -68,19 +84,31 @@ impl Lower<'_> {
             );
         }
         let ident = &w.ident;
-        let (t, mut uses) = self.rename(&syn::parse_quote!(#ident));
+        let (mut t, mut uses) = self.rename(&syn::parse_quote!(#ident));
+        // A sub-slice, taken as `f` takes it (out of bounds, both panic): windows of it start at
+        // its start.
+        let mut offset = None;
+        if let Some(r) = &w.range {
+            let a = r.start.as_ref().map(|a| self.index_arg(a, out));
+            let b = r.end.as_ref().map(|b| self.index_arg(b, out));
+            uses.extend(a.iter().chain(&b).filter_map(Operand::val));
+            let (at, bt, limits) =
+                (a.as_ref().map(|a| self.op_tokens(a)), b.as_ref().map(|b| self.op_tokens(b)), &r.limits);
+            t = quote!(#t[#at #limits #bt]);
+            offset = a;
+        }
         let kt = self.op_tokens(&k);
         uses.extend(k.val());
         let method = syn::Ident::new(w.method, ident.span());
         let count = self.plain_tokens(quote!(#t.#method(#kt).len()), uses.clone(), ident.span(), out);
         let n = matches!(w.step, Step::Chunks).then(|| self.plain_tokens(quote!(#t.len()), uses, ident.span(), out));
-        w.plan = Some((k, n));
+        w.plan = Some(Plan { k, n, offset });
         count
     }
 
     /// Window `index`: its binding (start and length in the windowed array).
     pub(super) fn window_item(&mut self, w: &Windows, index: &Operand, out: &mut Block) -> Option<Binding> {
-        let (k, n) = w.plan.as_ref()?;
+        let Plan { k, n, offset } = w.plan.as_ref()?;
         let (it, kt) = (self.op_tokens(index), self.op_tokens(k));
         let uses = |ops: &[&Operand]| ops.iter().filter_map(|o| o.val()).collect::<Vec<_>>();
         let span = w.ident.span();
@@ -96,6 +124,14 @@ impl Lower<'_> {
                 let len = self.plain_tokens(quote!(::core::cmp::min(#kt, #nt - #st)), uses(&[k, n, &start]), span, out);
                 (start, len)
             }
+        };
+        // positions in the array itself, past a sub-slice's start
+        let start = match offset {
+            Some(a) => {
+                let (st, at) = (self.op_tokens(&start), self.op_tokens(a));
+                self.plain_tokens(quote!(#st + #at), uses(&[&start, a]), span, out)
+            }
+            None => start,
         };
         let ident = &w.ident;
         let (array, active, handle, handle_use) = match self.lookup(&ident.to_string()).cloned() {
