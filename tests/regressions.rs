@@ -552,3 +552,34 @@ fn bug_hvp_nan_from_a_singular_value_under_a_zero_adjoint() {
     assert_eq!(g.to_bits(), dx.to_bits());
     assert_eq!(hv, 1.4);
 }
+
+#[differentiate]
+fn scaled_pair(x: f64, w: [f64; 2]) -> [f64; 2] {
+    [x * w[0], x + w[1]]
+}
+
+/// Large run 13, v292: after an early `return`, the rest of the body is an `if` arm whose
+/// backward pass runs after it. An array literal built for a vector-valued call's argument
+/// (`[t.0, t.1]`, of constants whose type the macro cannot see) was not handed out of that arm,
+/// though the backward pass calls `scaled_pair_vjp` with it again: `cannot find value __a0`.
+#[differentiate(wrt(x))]
+fn literal_argument_after_return(x: f64, t: &(f64, f64)) -> [f64; 2] {
+    if t.0 > 5.0 {
+        return [x, x];
+    }
+    let r: [f64; 2] = scaled_pair(x, [t.0, t.1]);
+    [r[0] * r[1], r[0]]
+}
+
+#[test]
+fn bug_literal_array_argument_after_an_early_return() {
+    let t = (0.5, 2.0);
+    for x in [0.3, -1.2] {
+        let (v, [d0, d1]) = literal_argument_after_return_jacobian(x, &t);
+        assert_eq!(v.map(f64::to_bits), literal_argument_after_return(x, &t).map(f64::to_bits));
+        // (x t0)(x + t1): d/dx = t0 (x + t1) + x t0; x t0: t0
+        assert!((d0 - (t.0 * (x + t.1) + x * t.0)).abs() < 1e-12, "{d0}");
+        assert!((d1 - t.0).abs() < 1e-12, "{d1}");
+    }
+    assert_eq!(literal_argument_after_return_jacobian(0.3, &(6.0, 0.0)).1, [1.0, 1.0]);
+}

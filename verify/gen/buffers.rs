@@ -117,7 +117,8 @@ impl Gen<'_> {
     fn declare_buffer(&mut self) {
         let g = self.name("g");
         // a copy of a sub-slice of `s` (`lower_copy.rs`): a buffer collected from it, 1 to 5
-        // elements of `s` (bound 2), pushed onto and written like any other
+        // elements of `s` (bound 2), read and written like a collected buffer (its length is
+        // fixed: the engine rejects a push onto it)
         if self.rng.chance(0.12) {
             let (range, lo, hi) =
                 self.rng.pick(&[("1..", 1, 5), ("..2", 2, 2), ("..=1", 2, 2), ("s.len() - 2..", 2, 2)]);
@@ -130,7 +131,7 @@ impl Gen<'_> {
                 lo,
                 hi,
                 b: ELEM,
-                grows: true,
+                grows: false,
                 typed: true,
                 bare: false,
                 block: self.block,

@@ -58,7 +58,8 @@ pub(super) struct Head {
     pub(super) vars: Vec<(String, f64)>,
     pub(super) idx: Vec<(String, IdxKind)>,
     pub(super) local: Option<usize>,
-    pub(super) buf: Option<String>,
+    /// The buffers it iterates (both sides of a `zip` may be buffers).
+    pub(super) buf: Vec<String>,
 }
 
 impl Gen<'_> {
@@ -550,7 +551,7 @@ impl Gen<'_> {
                     let (src, lo, hi) = self.windows_src();
                     let t = format!("for {e} in {src} {{");
                     let vars = vec![(format!("{e}[0]"), 2.0), (format!("{e}[{e}.len() - 1]"), 2.0)];
-                    Head { p: t.clone(), d: t, lo, hi, vars, idx: vec![], local: None, buf: None }
+                    Head { p: t.clone(), d: t, lo, hi, vars, idx: vec![], local: None, buf: vec![] }
                 }
                 0 | 1 => {
                     let mut s = self.array_src(exclude, false, force);
@@ -577,7 +578,7 @@ impl Gen<'_> {
                         vars: vec![(leaf, s.b)],
                         idx: vec![],
                         local: s.local,
-                        buf: s.buf,
+                        buf: s.buf.into_iter().collect(),
                     }
                 }
                 2 => {
@@ -599,7 +600,7 @@ impl Gen<'_> {
                         vars: vec![(e.clone(), s.b)],
                         idx: vec![(i, IdxKind::Any)],
                         local: s.local,
-                        buf: s.buf,
+                        buf: s.buf.into_iter().collect(),
                     }
                 }
                 3 | 4 => {
@@ -608,7 +609,8 @@ impl Gen<'_> {
                     let r = self.zip_rhs(exclude, l.local.is_some());
                     let f = self.name("e");
                     let t = format!("for (&{e}, &{f}) in {}.zip({}) {{", l.t, r.t);
-                    let buf = l.buf.clone().or(r.buf.clone());
+                    // both sides may be buffers: neither is pushed onto in the body
+                    let buf = l.buf.iter().chain(&r.buf).cloned().collect();
                     Head {
                         p: t.clone(),
                         d: t,
@@ -630,7 +632,7 @@ impl Gen<'_> {
                         _ if self.has_n && self.rng.chance(0.5) => (format!("for {i} in 0..n {{"), 0, 4, IdxKind::Any),
                         _ => (format!("for {i} in 0..s.len() {{"), 2, 6, IdxKind::S),
                     };
-                    Head { p: t.clone(), d: t, lo, hi, vars: vec![], idx: vec![(i, kind)], local: None, buf: None }
+                    Head { p: t.clone(), d: t, lo, hi, vars: vec![], idx: vec![(i, kind)], local: None, buf: vec![] }
                 }
             };
             if h.hi <= room {
@@ -661,7 +663,7 @@ impl Gen<'_> {
         if h.local.is_some() {
             *froze = h.local;
         }
-        if let Some(g) = h.buf {
+        for g in h.buf {
             self.bf.iterated.push((g, self.loops.len() + 1));
         }
         let iters = h.hi.max(1);

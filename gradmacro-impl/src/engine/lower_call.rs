@@ -193,7 +193,10 @@ impl Lower<'_> {
                     let ty = syn::parse2::<syn::Type>(quote!([#f; #len])).ok();
                     let binding = self.new_array(ty.as_ref(), bare, false, out);
                     if let Binding::Array { array: ArrayRef::Local(s), handle, .. } = &binding {
-                        self.arrays[*s].read_in_loop |= self.loop_depth > 0;
+                        // The backward pass passes it to the callee's companion again, also after
+                        // the `if` arm it was made in (the rest of a body after an early `return`):
+                        // kept like an array a loop reads (large run 13, v292).
+                        self.arrays[*s].read_in_loop = true;
                         literal = Some(if by_ref { quote!(&#handle) } else { handle.clone() });
                     }
                     Some(binding)
