@@ -767,3 +767,24 @@ pub fn sub_slices(x: &[f64], w: f64) -> f64 {
     }
     s
 }
+
+// nalgebra vectors (feature `nalgebra`): the array twin, its companions and the converting
+// wrappers are user code too.
+#[differentiate(forward, hessian)]
+pub fn na_spring(p: nalgebra::Vector3<f64>, q: &nalgebra::Vector3<f64>, k: f64) -> f64 {
+    let d = p - q;
+    let n = d.normalize();
+    k * (d.norm() - 1.0).powi(2) + n.cross(&p).norm_squared() + d.x * q.y
+}
+
+#[differentiate]
+pub fn na_arm(q: nalgebra::Vector2<f64>) -> nalgebra::Vector2<f64> {
+    let a = q.x + q.y;
+    nalgebra::Vector2::new(q.x.cos() + a.cos(), q.x.sin() + a.sin())
+}
+
+#[differentiate(forward)]
+#[allow(clippy::needless_pass_by_value)]
+pub fn na_dyn(x: &nalgebra::DVector<f64>, w: nalgebra::DVector<f64>) -> f64 {
+    x.dot(&w).tanh() + w.norm()
+}

@@ -726,6 +726,10 @@ pub mod __private {
     /// them for a literal trip count (`StackTape`).
     pub use crate::tape::{StackTape, Tape};
 
+    /// Conversions between nalgebra's vectors and the arrays the generated code computes with.
+    #[cfg(feature = "nalgebra")]
+    pub use crate::na;
+
     /// `f_hvp` and `f_hessian`'s dual number (value and one tangent) and its helpers; its
     /// transcendental methods need `std`.
     #[cfg(feature = "std")]
@@ -1311,6 +1315,10 @@ mod dual;
 
 #[cfg(feature = "argmin")]
 pub mod argmin;
+
+#[cfg(feature = "nalgebra")]
+#[doc(hidden)]
+pub mod na;
 
 /// The README's examples, run as doctests so that it stays true.
 #[cfg(doctest)]

@@ -192,7 +192,7 @@ fn single_len(sig: &Sig) -> Option<TokenStream> {
     }
 }
 
-fn hessian_type(sig: &Sig, _s: &syn::Signature) -> TokenStream {
+pub(super) fn hessian_type(sig: &Sig, _s: &syn::Signature) -> TokenStream {
     let f = sig.float.path();
     if let Some(k) = fixed_k(sig) {
         quote!([[#f; #k]; #k])

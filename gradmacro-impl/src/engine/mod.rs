@@ -38,6 +38,10 @@ mod lower_struct;
 mod lower_vec_out;
 mod lower_vector;
 mod lower_window;
+#[cfg(feature = "nalgebra")]
+mod nalgebra;
+#[cfg(feature = "nalgebra")]
+mod nalgebra_body;
 mod reverse;
 mod reverse_checkpoint;
 mod reverse_fuse;
@@ -195,6 +199,10 @@ pub fn exit_slot_ident(l: usize) -> Ident {
 /// Expands `#[differentiate(attr)] item`. Never panics; errors come back as `compile_error!`s
 /// next to the original item.
 pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    #[cfg(feature = "nalgebra")]
+    if let Some(out) = nalgebra::expand(&attr, &item) {
+        return out;
+    }
     let mut errors = Errors::default();
     let args = sig::parse_args(attr, &mut errors);
     let parsed = match syn::parse2::<syn::Item>(item.clone()) {
