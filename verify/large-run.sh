@@ -30,14 +30,16 @@ for ((first = 0; first < programs; first += shard)); do
     from=$(wc -l <"$log")
     # shellcheck disable=SC2086
     GRADMACRO_VERIFY_SEED=$seed GRADMACRO_VERIFY_FIRST=$first GRADMACRO_VERIFY_PROGRAMS=$n \
-        cargo test -q -p verify --test oracle $profile -- --nocapture >>"$log" 2>&1
+        cargo test -q -p verify --test oracle --test nalgebra $profile -- --nocapture >>"$log" 2>&1
     rc=$?
     [ $rc -ne 0 ] && failed=$((failed + 1))
     # this shard's report lines only (a shard that failed early has none of its own)
     line=$(tail -n +$((from + 1)) "$log" | grep '^programs ' | tail -1)
     vline=$(tail -n +$((from + 1)) "$log" | grep '^vector programs ' | tail -1)
+    aline=$(tail -n +$((from + 1)) "$log" | grep '^nalgebra family: ' | tail -1)
     echo "shard p$first..p$((first + n - 1)): rc=$rc, $(($(date +%s) - t0)) s: ${line:-no report (did not compile? see the log)}"
     echo "    and v$((first / 5)).. (vector family): ${vline:-no report}"
+    echo "    and a$((first / 5)).. ($aline)"
 done
 
 # Totals over the shards' report lines ("programs N, points N, checked N, skipped N (...: N near
@@ -65,6 +67,11 @@ END {
 }
 grep '^programs ' "$log" | totals ""
 grep '^vector programs ' "$log" | totals " (vector family)"
+# the nalgebra family's lines ("nalgebra family: N programs (..), N points checked, N skipped
+# (..), N failures; ..")
+grep '^nalgebra family: ' "$log" | awk -v seed="$seed" '
+{ for (i = 1; i < NF; i++) { if ($(i + 1) ~ /^programs/) p += $i; if ($(i + 1) == "points") c += $i; if ($(i + 1) == "skipped") s += $i; if ($(i + 1) ~ /^failures/) f += $i } }
+END { printf "TOTAL (nalgebra family) seed %s: programs %d, checked %d, skipped %d, failures %d\n", seed, p, c, s, f }'
 if [ $failed -ne 0 ]; then
     echo "$failed shard(s) failed: see $log"
     exit 1

@@ -687,6 +687,31 @@
 //! one `f_grad` call.
 //!
 //! [`check`] holds the guide's numerical gradient check, to test your own gates.
+//!
+//! ## nalgebra
+//! With the feature `nalgebra`, parameters and results of nalgebra's `SVector<F, N>`
+//! (`Vector2<F>`..`Vector6<F>`, `N` a number) and `DVector<F>`, by value or behind `&`, are
+//! differentiated; each gradient is a vector of the parameter's type (an `f_jacobian` row, a
+//! `f_vjp` seed, a `f_hvp` direction likewise; `f_jvp` takes a `DVector`'s tangent as
+//! `&DVector<F>`). The body is written with nalgebra: `+`, `-`, `* s`, `/ s`, `-v`, `cross`,
+//! `normalize`, `component_mul`, `component_div`, `scale`, `unscale`, `VectorN::new(..)`,
+//! `zeros()`, `repeat(s)`, `from([..])`, `+= -= *= /=` on `let mut` vectors, `dot`, `norm`,
+//! `norm_squared`, `sum`, `v.x`, `v[i]`, `v.len()`, `v.iter()`; a `DVector` by index, `iter()`
+//! chains and its reductions. The function is differentiated as its *array twin* (a hidden copy
+//! over `[F; N]` and slices whose vector expressions are written out per element), so its
+//! gradient costs what the array version's does. Rejected with a message: a vector passed whole
+//! to a function, element-wise arithmetic on `DVector`s, generic lengths, matrices.
+//!
+//! ```ignore
+//! use nalgebra::Vector3;
+//!
+//! #[differentiate]
+//! fn spring(p: Vector3<f64>, q: &Vector3<f64>, k: f64) -> f64 {
+//!     let d = p - q;
+//!     k * (d.norm() - 1.0).powi(2)
+//! }
+//! let (e, dp, dq, dk) = spring_grad(p, &q, 2.0); // dp, dq: Vector3<f64>
+//! ```
 
 #![no_std]
 

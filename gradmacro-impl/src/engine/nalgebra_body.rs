@@ -185,7 +185,7 @@ impl Desugar<'_> {
             Expr::Paren(p) => self.kind(&p.expr),
             Expr::Group(g) => self.kind(&g.expr),
             Expr::Reference(r) => self.kind(&r.expr),
-            Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => self.kind(&u.expr),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_) | syn::UnOp::Deref(_)) => self.kind(&u.expr),
             Expr::Binary(b) => {
                 let (l, r) = (self.kind(&b.left), self.kind(&b.right));
                 match b.op {
@@ -281,6 +281,7 @@ impl Desugar<'_> {
         };
         Some(match e {
             Expr::Path(p) => (0..n).map(|i| parse(quote_spanned!(span=> #p[#i]))).collect(),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => return self.elems(&u.expr, n, prelude),
             Expr::Unary(u) => {
                 let x = self.elems(&u.expr, n, prelude)?;
                 x.into_iter().map(|a| parse(quote_spanned!(span=> (-#a)))).collect()
@@ -674,15 +675,19 @@ impl VisitMut for Desugar<'_> {
                 let Expr::Index(ix) = &*e else { return };
                 let (base, index) = ((*ix.expr).clone(), (*ix.index).clone());
                 let Some(x) = self.elems(&base, n, &mut prelude) else { return };
-                let x = self.shared(x, span, &mut prelude);
-                let t = match x.first() {
-                    Some(Expr::Index(first)) => (*first.expr).clone(),
-                    _ => {
-                        let t = self.fresh("v", span);
-                        prelude.push(syn::parse_quote_spanned!(span=> let #t = [#(#x),*];));
-                        parse(quote::quote!(#t))
-                    }
+                let literal = match &index {
+                    Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) => i.base10_parse::<usize>().ok(),
+                    _ => None,
                 };
+                // A literal index picks its element (the others are not computed); any other
+                // index reads an array of all of them, as `v[i]` does.
+                if let Some(i) = literal.filter(|i| *i < n) {
+                    let x = &x[i];
+                    *e = if prelude.is_empty() { x.clone() } else { parse(quote_spanned!(span=> { #(#prelude)* #x })) };
+                    return;
+                }
+                let t = self.fresh("v", span);
+                prelude.push(syn::parse_quote_spanned!(span=> let #t = [#(#x),*];));
                 *e = parse(quote_spanned!(span=> { #(#prelude)* #t[#index] }));
             }
             Expr::Return(r) if self.output.is_some() => {
