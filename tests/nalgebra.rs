@@ -293,3 +293,77 @@ fn wrt_and_methods() {
     assert_exact("J[0][0]", j[0][0], -q[0].sin() - 0.7 * s12);
     assert_exact("J[0][1]", j[0][1], -0.7 * s12);
 }
+
+// ------------------------------------------------------------------------------------------------
+// Calls: a function taking or returning nalgebra vectors, `#[differentiate]`d too, in another
+// module, by value and by reference, with vector expressions as arguments; a vector-valued one
+// bound with its type.
+
+mod geom {
+    use gradmacro::differentiate;
+    use nalgebra::{DVector, Vector3};
+
+    #[differentiate(forward, hessian)]
+    pub fn dist(a: Vector3<f64>, b: &Vector3<f64>) -> f64 {
+        (a - b).norm()
+    }
+
+    #[differentiate(forward, hessian)]
+    pub fn weight(w: &DVector<f64>) -> f64 {
+        w.norm_squared()
+    }
+
+    #[differentiate]
+    pub fn mid(a: Vector3<f64>, b: Vector3<f64>) -> Vector3<f64> {
+        (a + b) * 0.5
+    }
+}
+
+#[differentiate(forward, hessian)]
+fn triangle(p: Vector3<f64>, q: Vector3<f64>, r: Vector3<f64>, w: &DVector<f64>) -> f64 {
+    geom::dist(p, &q) + geom::dist(q - r, &r) * geom::weight(w) + geom::dist(p.cross(&q), &(r * 2.0))
+}
+
+#[differentiate]
+fn centre(p: Vector3<f64>, q: Vector3<f64>) -> f64 {
+    let m: Vector3<f64> = geom::mid(p, q);
+    m.norm_squared() + m.x * q.y
+}
+
+#[test]
+fn calls_against_differences_and_closed_forms() {
+    let (p, q, r) = (Vector3::new(1.0, 2.0, 0.5), Vector3::new(-0.5, 0.3, 1.5), Vector3::new(0.2, -0.1, 0.9));
+    let w = DVector::from_vec(vec![0.5, 1.0]);
+    let (v, gp, gq, gr, gw) = triangle_grad(p, q, r, &w);
+    assert_exact("value", v, triangle(p, q, r, &w));
+    let unpack = |x: &[f64]| (v3(&x[0..3]), v3(&x[3..6]), v3(&x[6..9]), DVector::from_column_slice(&x[9..11]));
+    let f = |x: &[f64]| {
+        let (p, q, r, w) = unpack(x);
+        triangle(p, q, r, &w)
+    };
+    let mut x = flat(&[&p, &q, &r]);
+    x.extend(w.iter());
+    let mut g = flat(&[&gp, &gq, &gr]);
+    g.extend(gw.iter());
+    assert_fd_all("triangle", f, &x, &g);
+    // Second order through the calls' `_hvp` companions: against differences of the gradient.
+    let (_, _, _, _, _, h) = triangle_hessian(p, q, r, &w);
+    let grad = |x: &[f64]| {
+        let (p, q, r, w) = unpack(x);
+        let (_, gp, gq, gr, gw) = triangle_grad(p, q, r, &w);
+        let mut g = flat(&[&gp, &gq, &gr]);
+        g.extend(gw.iter());
+        g
+    };
+    assert_matrix("triangle's Hessian", &h, &fd_hessian(grad, &x), 1e-5);
+    // A vector-valued callee, in closed form: m = (p + q) / 2, f = |m|² + m.x q.y.
+    let (v, cp, cq) = centre_grad(p, q);
+    assert_exact("value", v, centre(p, q));
+    let m = (p + q) * 0.5;
+    let want_p = [m[0] + 0.5 * q.y, m[1], m[2]];
+    let want_q = [m[0] + 0.5 * q.y, m[1] + m.x, m[2]];
+    for i in 0..3 {
+        assert_exact(&format!("∂/∂p{i}"), cp[i], want_p[i]);
+        assert_exact(&format!("∂/∂q{i}"), cq[i], want_q[i]);
+    }
+}

@@ -583,3 +583,32 @@ fn bug_literal_array_argument_after_an_early_return() {
     }
     assert_eq!(literal_argument_after_return_jacobian(0.3, &(6.0, 0.0)).1, [1.0, 1.0]);
 }
+
+#[differentiate(hessian)]
+fn distance_times(a: [f64; 3], b: &[f64; 3], s: f64) -> f64 {
+    let d = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+    (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt() * s.tanh()
+}
+
+/// nalgebra family, seed 4242, a808: a call whose value reaches only a dead array (`m`, never
+/// read) passed its partials times the adjoint 0 on: `NaN · 0` where the distance of `p` to
+/// itself has a NaN gradient, so `f_grad` gave NaN for every component of `p` where the exact
+/// gradient is `[0, 1, 0]`. The call's adjoint is now zero-prone: its backward work is skipped
+/// when that adjoint is exactly 0, as for any gate.
+#[differentiate(hessian)]
+fn dead_call_result(p: [f64; 3], k: f64) -> f64 {
+    let s = distance_times(p, &p, p[2]).tanh();
+    let m = [-k * s, -k * s, 2.0 * s];
+    let _ = m.len();
+    p[1]
+}
+
+#[test]
+fn bug_nan_from_a_call_whose_result_is_dead() {
+    let (p, k) = ([0.1, 0.2, 0.3], 0.5);
+    let (v, dp, dk) = dead_call_result_grad(p, k);
+    assert_eq!(v.to_bits(), dead_call_result(p, k).to_bits());
+    assert_eq!((dp, dk), ([0.0, 1.0, 0.0], 0.0));
+    let (_, _, _, hp, hk) = dead_call_result_hvp(p, k, [1.0, -1.0, 0.5], 2.0);
+    assert_eq!((hp, hk), ([0.0; 3], 0.0));
+}

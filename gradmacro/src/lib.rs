@@ -699,8 +699,11 @@
 //! `norm_squared`, `sum`, `v.x`, `v[i]`, `v.len()`, `v.iter()`; a `DVector` by index, `iter()`
 //! chains and its reductions. The function is differentiated as its *array twin* (a hidden copy
 //! over `[F; N]` and slices whose vector expressions are written out per element), so its
-//! gradient costs what the array version's does. Rejected with a message: a vector passed whole
-//! to a function, element-wise arithmetic on `DVector`s, generic lengths, matrices.
+//! gradient costs what the array version's does. A function taking or returning vectors is
+//! called from another differentiated body through its twin, so it is `#[differentiate]`d too;
+//! bind a vector-valued call with its type (`let m: Vector3<f64> = mid(a, b);`). Rejected with a
+//! message: a vector passed whole to anything else, element-wise arithmetic on `DVector`s,
+//! generic lengths, matrices.
 //!
 //! ```ignore
 //! use nalgebra::Vector3;

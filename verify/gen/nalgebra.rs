@@ -37,9 +37,56 @@ struct G<'r> {
     next: usize,
     vec_out: bool,
     in_closure: bool,
+    /// The program's number: its helpers are `aK_h` and `aK_m`.
+    k: usize,
+}
+
+/// `aK_h(a: Vector3, b: &Vector3, s) -> f64` (`forward, hessian`) and `aK_m(a: Vector3, s) ->
+/// Vector3`, each beside its dual twin: one of a few bodies, drawn per program.
+fn helpers(rng: &mut Rng, k: usize) -> String {
+    let h = [
+        ("(a - b).norm() * s.tanh() + a.dot(b)", "(a - b).norm() * s.tanh() + a.dot(b)"),
+        ("a.cross(b).norm_squared() + (a.x * s).sin()", "a.cross(b).norm_squared() + (a.x * s).sin()"),
+        (
+            "let d = a.component_mul(b) * s.tanh();\n    d.sum() + (d + Vector3::new(3.0, 0.5, -0.5)).normalize().y",
+            "let d = a.component_mul(b) * s.tanh();\n    d.sum() + (d + Vector3::new(D::from(3.0), D::from(0.5), D::from(-0.5))).normalize().y",
+        ),
+    ][rng.below(3)];
+    let m = [
+        ("a * s.tanh() + Vector3::new(s, 1.0, a.x)", "a * s.tanh() + Vector3::new(s, D::from(1.0), a.x)"),
+        ("a.cross(&Vector3::new(s, s.sin(), 0.5)) - a", "a.cross(&Vector3::new(s, s.sin(), D::from(0.5))) - a"),
+    ][rng.below(2)];
+    format!(
+        "
+#[differentiate(forward, hessian)]
+pub fn a{k}_h(a: Vector3<f64>, b: &Vector3<f64>, s: f64) -> f64 {{
+    {}
+}}
+
+pub fn a{k}_h_dual<D: RealField + Copy + From<f64>>(a: Vector3<D>, b: &Vector3<D>, s: D) -> D {{
+    {}
+}}
+
+#[differentiate]
+pub fn a{k}_m(a: Vector3<f64>, s: f64) -> Vector3<f64> {{
+    {}
+}}
+
+pub fn a{k}_m_dual<D: RealField + Copy + From<f64>>(a: Vector3<D>, s: D) -> Vector3<D> {{
+    {}
+}}
+",
+        h.0, h.1, m.0, m.1
+    )
 }
 
 impl G<'_> {
+    /// A vector passed by value: `q` (a reference) dereferenced.
+    fn by_value(&mut self, depth: usize) -> E {
+        let e = self.vector(depth);
+        if e.f == "q" { E::same("*q".into()) } else { e }
+    }
+
     fn fresh(&mut self, p: &str) -> String {
         self.next += 1;
         format!("{p}{}", self.next)
@@ -106,7 +153,7 @@ impl G<'_> {
             return self.scalar_leaf();
         }
         let closures: Vec<String> = self.closures.iter().flatten().cloned().collect();
-        match self.rng.below(15) {
+        match self.rng.below(16) {
             0 => {
                 let (a, b) = (self.vector(depth - 1), self.vector(depth - 1));
                 E { f: format!("{}.dot(&{})", a.f, b.f), d: format!("{}.dot(&{})", a.d, b.d) }
@@ -166,6 +213,14 @@ impl G<'_> {
             10 => {
                 let a = self.rng.pick_str(&self.names(true));
                 E { f: format!("({a}.len() as f64)"), d: format!("D::from({a}.len() as f64)") }
+            }
+            12 => {
+                let (a, b, x) = (self.by_value(depth - 1), self.vector(depth - 1), self.scalar(depth - 1));
+                let k = self.k;
+                E {
+                    f: format!("a{k}_h({}, &{}, {})", a.f, b.f, x.f),
+                    d: format!("a{k}_h_dual({}, &{}, {})", a.d, b.d, x.d),
+                }
             }
             11 => {
                 let c = self.cond();
@@ -303,9 +358,10 @@ impl G<'_> {
     fn stmt(&mut self, depth: usize, out: &mut (String, String), indent: usize) {
         let pad = "    ".repeat(indent);
         let muts: Vec<String> = self.muts.iter().flatten().cloned().collect();
-        match self.rng.below(13) {
+        match self.rng.below(14) {
             0 | 1 => {
-                let e = self.vector(3);
+                // `let u = q;` would be a reference: `*q`.
+                let e = self.by_value(3);
                 let u = self.fresh("u");
                 Self::line(out, indent, &E { f: format!("let {u} = {};", e.f), d: format!("let {u} = {};", e.d) });
                 self.scopes.last_mut().expect("scope").push((u, true));
@@ -429,6 +485,19 @@ impl G<'_> {
                 out.0.push_str(&format!("{pad}if {} {{\n{pad}    return {};\n{pad}}}\n", c.f, r.f));
                 out.1.push_str(&format!("{pad}if {} {{\n{pad}    return {};\n{pad}}}\n", c.d, r.d));
             }
+            13 if self.vec_out => {
+                let (a, x) = (self.by_value(2), self.scalar(2));
+                let (k, u) = (self.k, self.fresh("u"));
+                Self::line(
+                    out,
+                    indent,
+                    &E {
+                        f: format!("let {u}: Vector3<f64> = a{k}_m({}, {});", a.f, x.f),
+                        d: format!("let {u}: Vector3<D> = a{k}_m_dual({}, {});", a.d, x.d),
+                    },
+                );
+                self.scopes.last_mut().expect("scope").push((u, true));
+            }
             12 if indent > 1 => {
                 // A vector's name shadowed by a scalar in an inner block.
                 let vectors: Vec<String> = self.names(true).into_iter().filter(|n| n.starts_with('u')).collect();
@@ -463,7 +532,9 @@ pub fn program(rng: &mut Rng, k: usize) -> String {
         next: 0,
         vec_out,
         in_closure: false,
+        k,
     };
+    let helpers = helpers(g.rng, k);
     let mut body = (String::from("    let mut acc = 0.0;\n"), String::from("    let mut acc = D::from(0.0);\n"));
     let n = 3 + g.rng.below(4);
     g.push_scope();
@@ -481,6 +552,7 @@ pub fn program(rng: &mut Rng, k: usize) -> String {
         "{attr}\npub fn a{k}(p: Vector3<f64>, q: &Vector3<f64>, k: f64, v: &DVector<f64>) -> {ret_f} {{\n{}}}\n",
         body.0
     );
+    let src = format!("{helpers}{src}");
     let mut out = format!("\npub const SRC_A{k}: &str = r##\"{src}\"##;\n\n{src}");
     out.push_str(&format!(
         "\npub fn a{k}_dual<D: RealField + Copy + From<f64>>(p: Vector3<D>, q: &Vector3<D>, k: D, v: &DVector<D>) -> {ret_d} {{\n{}}}\n",

@@ -12,6 +12,7 @@ use num_dual::{Dual64, HyperDual64};
 type Check = fn(&[f64], &[f64]) -> Result<(), String>;
 
 #[allow(
+    dead_code,
     unused_variables,
     unused_mut,
     unused_assignments,

@@ -127,16 +127,8 @@ impl Lower<'_> {
                         Some(Expr::Verbatim(quote!((&#handle[#i]))))
                     }
                     w @ Binding::Window { .. } => {
-                        if let Binding::Window { array: Some(ArrayRef::Local(s)), .. } = w
-                            && l.loop_depth > 0
-                        {
-                            l.arrays[s].read_in_loop = true;
-                        }
-                        if let Binding::Window { start, len, handle_use, .. } = &w {
-                            uses.extend(*handle_use);
-                            uses.extend(start.val());
-                            uses.extend(len.val());
-                        }
+                        l.note_window_read(&w);
+                        uses.extend(super::lower_window::window_uses(&w));
                         Some(Expr::Verbatim(super::lower_window::window_tokens(l, &w)))
                     }
                     Binding::Closure(c) => match &c.code {

@@ -217,11 +217,7 @@ impl Lower<'_> {
     /// The windowed array at position `at`: a read of the differentiated array, or plain code.
     fn window_elem(&mut self, w: &Binding, at: &Operand, span: proc_macro2::Span, out: &mut Block) -> Operand {
         let Binding::Window { array, active, handle, handle_use, .. } = w else { return Operand::Lit(quote!(0.0)) };
-        if let Some(ArrayRef::Local(s)) = array
-            && self.loop_depth > 0
-        {
-            self.arrays[*s].read_in_loop = true;
-        }
+        self.note_window_read(w);
         if let (true, Some(array)) = (*active, array) {
             let v = self.new_val(true, span);
             out.stmts.push(Stmt::Index { out: v, array: *array, index: at.clone(), path: Vec::new() });
@@ -232,6 +228,24 @@ impl Lower<'_> {
             self.plain_tokens(quote!(#handle[#a]), uses, span, out)
         }
     }
+}
+
+impl Lower<'_> {
+    /// A read of window `w`: inside a loop, a local array's values are kept for the backward
+    /// pass (`read_in_loop`), as for a read of the array itself.
+    pub(super) fn note_window_read(&mut self, w: &Binding) {
+        if let Binding::Window { array: Some(ArrayRef::Local(s)), .. } = w
+            && self.loop_depth > 0
+        {
+            self.arrays[*s].read_in_loop = true;
+        }
+    }
+}
+
+/// The values plain code reading window `w` depends on: its array's handle, start and length.
+pub(super) fn window_uses(w: &Binding) -> Vec<super::ir::ValId> {
+    let Binding::Window { start, len, handle_use, .. } = w else { return Vec::new() };
+    handle_use.iter().copied().chain(start.val()).chain(len.val()).collect()
 }
 
 /// How plain code sees window `w` (`w.len()`): the sub-slice it is.

@@ -370,6 +370,19 @@ fn companion_inputs(s: &syn::Signature) -> syn::punctuated::Punctuated<syn::FnAr
     inputs
 }
 
+/// The attributes of `f` its companions carry too: conditions, lint levels, inlining hints, and
+/// `#[doc(hidden)]` (a hidden function's companions are hidden).
+fn kept_attrs(attrs: &[syn::Attribute]) -> Vec<&syn::Attribute> {
+    attrs
+        .iter()
+        .filter(|a| {
+            ["cfg", "allow", "inline"].iter().any(|n| a.path().is_ident(n))
+                || (a.path().is_ident("doc")
+                    && matches!(&a.meta, syn::Meta::List(l) if l.tokens.to_string() == "hidden"))
+        })
+        .collect()
+}
+
 /// The names of the active parameters, in declaration order, for the companions' docs.
 fn active_names(sig: &Sig) -> Vec<String> {
     sig.params.iter().filter(|p| p.active).filter_map(|p| p.ident.as_ref().map(ToString::to_string)).collect()
@@ -434,7 +447,7 @@ fn grad_header(
         doc.extend(doc::backward_pass(sig, &bare, body, user_names));
     }
     // Conditions, lint levels and inlining hints the user gave `f` hold for its companion too.
-    let cfgs = attrs.iter().filter(|a| ["cfg", "allow", "inline"].iter().any(|n| a.path().is_ident(n)));
+    let cfgs = kept_attrs(attrs);
     quote! {
         #(#cfgs)*
         #[doc = #doc]

@@ -263,6 +263,7 @@ impl Desugar<'_> {
             _ => {}
         }
         match self.kind(e) {
+            _ if matches!(e, Expr::Call(c) if !is_constructor(c)) => {}
             Some(Kind::Static(m)) if m == n => {}
             Some(Kind::Static(m)) => {
                 return bad(self, format!("this vector has {m} components where {n} are expected"));
@@ -343,6 +344,14 @@ impl Desugar<'_> {
                     }
                     _ => return bad(self, format!("`{}` is not supported here; {SUPPORTED}", m.method)),
                 }
+            }
+            Expr::Call(c) if !is_constructor(c) => {
+                // A vector-valued function: its twin's array, bound once.
+                let mut call = c.clone();
+                self.call(&mut call, prelude);
+                let (t, f) = (self.fresh("r", span), &self.float);
+                prelude.push(syn::parse_quote_spanned!(span=> let #t: [#f; #n] = #call;));
+                (0..n).map(|i| parse(quote_spanned!(span=> #t[#i]))).collect()
             }
             Expr::Call(c) => {
                 let Expr::Path(p) = &*c.func else { return None };
@@ -634,6 +643,15 @@ impl VisitMut for Desugar<'_> {
                     self.argument(a);
                 }
             }
+            Expr::Call(c) if !is_constructor(c) && c.args.iter().any(|a| self.kind(a).is_some()) => {
+                let mut prelude = Vec::new();
+                self.call(c, &mut prelude);
+                if !prelude.is_empty() {
+                    let span = e.span();
+                    let call = &*e;
+                    *e = parse(quote_spanned!(span=> { #(#prelude)* #call }));
+                }
+            }
             Expr::Call(c) => {
                 self.visit_expr_mut(&mut c.func);
                 for a in &mut c.args {
@@ -740,14 +758,57 @@ impl VisitMut for Desugar<'_> {
     }
 }
 
+/// `Vector3::new(..)` and the other constructors `kind` knows, not a user's function.
+fn is_constructor(c: &syn::ExprCall) -> bool {
+    matches!(&*c.func, Expr::Path(p) if constructor_kind(&p.path).is_some())
+}
+
 impl Desugar<'_> {
+    /// A call that passes or returns nalgebra vectors: it goes to the callee's array twin
+    /// (`dist(a, b)` → `__gradmacro_dist(a, b)`, which `#[differentiate]` on `dist` generates),
+    /// a vector argument as its array (a name as is, an expression as its elements).
+    fn call(&mut self, c: &mut syn::ExprCall, prelude: &mut Vec<Stmt>) {
+        match &mut *c.func {
+            Expr::Path(p) if p.qself.is_none() => {
+                if let Some(last) = p.path.segments.last_mut() {
+                    last.ident = format_ident!("__gradmacro_{}", last.ident, span = last.ident.span());
+                }
+            }
+            other => {
+                return self.err(&*other, "a function taking or returning nalgebra vectors is called by its path (`dist(a, b)`, `geom::dist(a, b)`) from a #[differentiate] body");
+            }
+        }
+        for a in &mut c.args {
+            match self.kind(a) {
+                Some(Kind::Static(n)) if single_name(strip(a)).is_none() => {
+                    let by_ref = matches!(a, Expr::Reference(_));
+                    let span = a.span();
+                    let Some(x) = self.elems(&a.clone(), n, prelude) else { continue };
+                    *a = if by_ref {
+                        parse(quote_spanned!(span=> &[#(#x),*]))
+                    } else {
+                        parse(quote_spanned!(span=> [#(#x),*]))
+                    };
+                }
+                Some(Kind::Dyn) if single_name(strip(a)).is_none() => {
+                    self.err(
+                        &*a,
+                        "pass a `DVector` to a function by name (`g(&v)`): bind the expression with `let` first",
+                    );
+                }
+                Some(_) => {}
+                None => self.visit_expr_mut(a),
+            }
+        }
+    }
+
     /// A call's argument: a vector cannot be passed whole (the callee takes nalgebra types, the
     /// twin has arrays).
     fn argument(&mut self, a: &mut Expr) {
         if self.kind(a).is_some() {
             self.err(
                 &*a,
-                "a nalgebra vector cannot be passed to a function from a #[differentiate] body yet: pass its components (`v[0], v[1]`) or compute with it here",
+                "a nalgebra vector cannot be passed here: pass it to a function called by its path (`dist(a, b)`, a function `#[differentiate]` too), or pass its components (`v[0], v[1]`)",
             );
         } else {
             self.visit_expr_mut(a);

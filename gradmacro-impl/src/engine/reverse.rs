@@ -734,6 +734,10 @@ impl<'a> Rev<'a> {
         if !self.has_adj(x) {
             return;
         }
+        // A call's adjoint is exactly 0 where its value reaches nothing the result depends on (a
+        // dead array element): then its partials, which may be NaN there (`‖a - a‖`), pass
+        // nothing on.
+        self.zero_prone.insert(x);
         let d = adj_ident(x);
         for p in partials {
             let Some(pv) = p.val else { continue };

@@ -46,9 +46,12 @@ fn forward_grad(x: f64, w: &[f64], k: f64) -> (f64, f64, Vec<f64>) {
     let d_out = 1.0;
     let d_y = d_out;
     let d_t8 = d_out;
-    let mut d_x = t9 * d_t8;
-    for (tmp1, tmp2) in Iterator::enumerate(t10.iter()) {
-        d_w[tmp1] += *tmp2 * d_t8;
+    let mut d_x = 0.0;
+    if !tie(d_t8, 0.0) {
+        d_x = t9 * d_t8;
+        for (tmp1, tmp2) in Iterator::enumerate(t10.iter()) {
+            d_w[tmp1] += *tmp2 * d_t8;
+        }
     }
     let mut d_s_3 = 0.0;
     if t5 {
@@ -140,9 +143,12 @@ fn forward_grad(
     let __d19 = 1.0;
     let __d15 = __d19;
     let __d18 = __d19;
-    let mut __d0 = __v16 * __d18;
-    for (__k0, __p0) in ::core::iter::Iterator::enumerate(__v17.iter()) {
-        __g1[__k0] += *__p0 * __d18;
+    let mut __d0 = 0.0;
+    if !::gradmacro::__private::tie(__d18, 0.0) {
+        __d0 = __v16 * __d18;
+        for (__k0, __p0) in ::core::iter::Iterator::enumerate(__v17.iter()) {
+            __g1[__k0] += *__p0 * __d18;
+        }
     }
     let mut __d11 = 0.0;
     if __v12 {

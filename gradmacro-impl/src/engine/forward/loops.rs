@@ -71,17 +71,26 @@ fn new_tape(
     }
 }
 
-/// The number of items of a range of integer literals (`0..8`, `1..=4`).
-fn literal_trip_count(iterable: &TokenStream) -> Option<usize> {
-    let syn::Expr::Range(r) = syn::parse2::<syn::Expr>(iterable.clone()).ok()? else { return None };
-    let end = |e: &Option<Box<syn::Expr>>| match e.as_deref() {
-        Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(n), .. })) => n.base10_parse::<usize>().ok(),
+/// An integer literal's value (`8`, `8usize`).
+fn literal_usize(e: &syn::Expr) -> Option<usize> {
+    match e {
+        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(n), .. }) => n.base10_parse::<usize>().ok(),
         _ => None,
-    };
-    let (start, stop) = (end(&r.start)?, end(&r.end)?);
-    match r.limits {
-        syn::RangeLimits::HalfOpen(_) => stop.checked_sub(start),
-        syn::RangeLimits::Closed(_) => stop.checked_sub(start)?.checked_add(1),
+    }
+}
+
+/// The trip count of a loop known to the macro: a range of integer literals (`0..8`, `1..=4`)
+/// for a `for` over a range, an integer literal for an index loop's length.
+fn literal_trip_count(iterable: &TokenStream) -> Option<usize> {
+    match syn::parse2::<syn::Expr>(iterable.clone()).ok()? {
+        syn::Expr::Range(r) => {
+            let (start, stop) = (literal_usize(r.start.as_deref()?)?, literal_usize(r.end.as_deref()?)?);
+            match r.limits {
+                syn::RangeLimits::HalfOpen(_) => stop.checked_sub(start),
+                syn::RangeLimits::Closed(_) => stop.checked_sub(start)?.checked_add(1),
+            }
+        }
+        e => literal_usize(&e),
     }
 }
 
@@ -204,7 +213,7 @@ impl Fwd<'_> {
                 if plan.hoisted {
                     pre.extend(quote!(#tape.reserve(#len);));
                 } else if plan.taped {
-                    let literal = syn::parse2::<syn::LitInt>(len.clone()).ok().and_then(|n| n.base10_parse().ok());
+                    let literal = literal_trip_count(&len);
                     pre.extend(new_tape(&plan, &tape, Some(&len), literal, self.float_entries(&plan)));
                 }
                 quote!(for #k in 0..#len { #iteration })
