@@ -92,9 +92,28 @@ pub fn skip_region(
             }
         }
     }
-    // Worth a branch only if something is skipped: an accumulation, or a value used only inside.
+    // Worth a branch only if something is skipped: an accumulation, or a value used only inside;
+    // and only if it could spread a NaN: a run that only copies, negates and adds the adjoint
+    // (`d_a = d_r; d_b = -d_r; g[i] += d_a;`, the rule of `a - b`) adds exact zeros when it is 0.
     let skips = local || bs[i..j].iter().any(|b| matches!(b, B::Add { .. }));
-    skips.then_some(Region { r, end: j, escaping })
+    (skips && bs[i..j].iter().any(scales)).then_some(Region { r, end: j, escaping })
+}
+
+/// Whether `b` may multiply or divide an adjoint, or call something with it (conservative: any
+/// `*`, `/` or parenthesised group, and any statement other than a `let` or a `+=`).
+fn scales(b: &B) -> bool {
+    fn in_tokens(t: &TokenStream) -> bool {
+        t.clone().into_iter().any(|tt| match tt {
+            TokenTree::Punct(p) => matches!(p.as_char(), '*' | '/'),
+            TokenTree::Group(g) => g.delimiter() == proc_macro2::Delimiter::Parenthesis || in_tokens(&g.stream()),
+            _ => false,
+        })
+    }
+    match b {
+        B::Let { expr, .. } => in_tokens(expr),
+        B::Add { tokens, .. } => in_tokens(tokens),
+        _ => true,
+    }
 }
 
 fn reads(b: &B) -> Option<ValId> {
