@@ -193,6 +193,19 @@ impl Wrappers<'_> {
         }
     }
 
+    /// The gradients of the `active` parameters in the twin's result `r`, from element `from`
+    /// on, converted.
+    fn grad_outs(&self, active: &[usize], r: &TokenStream, from: usize) -> Vec<TokenStream> {
+        active
+            .iter()
+            .enumerate()
+            .map(|(j, &i)| {
+                let k = syn::Index::from(from + j);
+                self.grad_value(i, quote!(#r.#k))
+            })
+            .collect()
+    }
+
     /// A twin's gradient for parameter `i`, converted.
     fn grad_value(&self, i: usize, e: TokenStream) -> TokenStream {
         if self.nas[i].is_some() { convert(e) } else { e }
@@ -285,17 +298,7 @@ impl Wrappers<'_> {
         let link = super::doc_link(self.user);
         let active: Vec<usize> = self.active().map(|(i, _)| i).collect();
         let grads: Vec<TokenStream> = active.iter().map(|&i| self.grad_type(i)).collect();
-        // Element `k` of the twin's result, then the gradients from `k + 1`.
-        let grad_outs = |r: &TokenStream, from: usize| -> Vec<TokenStream> {
-            active
-                .iter()
-                .enumerate()
-                .map(|(j, &i)| {
-                    let k = syn::Index::from(from + j);
-                    self.grad_value(i, quote!(#r.#k))
-                })
-                .collect()
-        };
+        let grad_outs = |r: &TokenStream, from: usize| self.grad_outs(&active, r, from);
         let mut out = TokenStream::new();
         match self.tsig.output {
             Output::Scalar => {
@@ -417,10 +420,7 @@ impl Wrappers<'_> {
             &ret,
             &|r| {
                 let mut v = vec![out_value(quote!(#r.0))];
-                v.extend(active.iter().enumerate().map(|(j, &i)| {
-                    let k = syn::Index::from(1 + j);
-                    self.grad_value(i, quote!(#r.#k))
-                }));
+                v.extend(self.grad_outs(active, r, 1));
                 v
             },
         );
