@@ -358,8 +358,9 @@ fn adding_into_a_buffer_in_nested_loops_does_not_copy_it_per_element() {
 
 /// A carried `for` over a literal range keeps its tape in a stack array of that length (the
 /// entries are floats), also inside an `if` arm (the other arm hands an empty tape on) and when
-/// a `break` ends it early; the dual program of `f_hvp` does the same with duals.
-#[differentiate(hessian)]
+/// a `break` ends it early; the dual program of `f_hvp` does the same with duals. (`reverse`:
+/// without it, `f_grad` of these two parameters runs in forward mode, with no tape at all.)
+#[differentiate(hessian, reverse)]
 fn iterate_in_arm(x: f64, k: f64) -> f64 {
     let mut y = x;
     if k > 0.0 {

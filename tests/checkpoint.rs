@@ -15,14 +15,15 @@ use gradmacro::differentiate;
 /// Trip counts: none, one, two, three, perfect squares and the numbers either side of them.
 const TRIPS: [usize; 14] = [0, 1, 2, 3, 4, 5, 8, 9, 10, 15, 16, 17, 100, 1001];
 
-/// The same function twice: `$plain` with `#[differentiate($($opt)*)]`, `$ck` with
-/// `checkpoint` added.
+/// The same function twice: `$plain` with `#[differentiate(reverse, $($opt)*)]` (the plain
+/// tape: without `reverse`, a function of few scalar parameters gets a forward-mode `f_grad`),
+/// `$ck` with `checkpoint` added.
 /// Tokens go through as token trees: a `$t:ty` fragment would hide `&[f64]` from the macro.
 macro_rules! twins {
     ($plain:ident, $ck:ident, [$($opt:tt)*], fn [$($gen:tt)*] $params:tt -> $r:tt $body:tt) => {
-        #[differentiate($($opt)*)]
+        #[differentiate(reverse, $($opt)*)]
         fn $plain <$($gen)*> $params -> $r $body
-        #[differentiate(checkpoint, $($opt)*)]
+        #[differentiate(reverse, checkpoint, $($opt)*)]
         fn $ck <$($gen)*> $params -> $r $body
     };
     ($plain:ident, $ck:ident, [$($opt:tt)*], fn $params:tt -> $r:tt $body:tt) => {

@@ -1,5 +1,6 @@
 //! Peak heap of `f_grad` for a long carried loop, plain tape against `#[differentiate(checkpoint)]`
-//! (CONTRACT.md §6: memory sub-linear in the trip count). Its own test binary: it installs a
+//! (CONTRACT.md §6: memory sub-linear in the trip count), both with `reverse`; and the
+//! forward-mode `f_grad` these functions get by default (no heap). Its own test binary: it installs a
 //! global allocator that tracks the bytes live on the measuring thread and their peak.
 
 use std::hint::black_box;
@@ -12,9 +13,11 @@ use peak_alloc::peak_during;
 
 #[path = "../benches/common/long_loops.rs"]
 mod long_loops;
-use long_loops::{simulate_ck_grad, simulate_grad, sine_map_ck_grad, sine_map_grad};
+use long_loops::{
+    simulate_ck_grad, simulate_fwd_grad, simulate_grad, sine_map_ck_grad, sine_map_fwd_grad, sine_map_grad,
+};
 
-#[differentiate]
+#[differentiate(reverse)]
 fn relax(x: f64, steps: usize) -> f64 {
     let mut y = x;
     let mut i = 0;
@@ -25,7 +28,7 @@ fn relax(x: f64, steps: usize) -> f64 {
     y
 }
 
-#[differentiate(checkpoint)]
+#[differentiate(reverse, checkpoint)]
 fn relax_ck(x: f64, steps: usize) -> f64 {
     let mut y = x;
     let mut i = 0;
@@ -115,4 +118,29 @@ fn checkpointed_peak_heap_grows_with_the_square_root_of_the_trip_count() {
         },
     );
     assert_sublinear("relax (while)", &relax, 50);
+}
+
+/// Relative difference, for gradients computed in another order (forward against reverse mode).
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-10 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// Without `reverse`, these functions (few scalar parameters, a carried loop) get a forward-mode
+/// `f_grad`: no heap at all at any trip count, the value bit-identical to the taped one, the
+/// gradient equal to it to rounding (the products are summed in another order).
+#[test]
+fn forward_mode_gradients_use_no_heap_at_any_trip_count() {
+    for n in TRIPS {
+        let ((v, a, b), peak) = peak_during(|| sine_map_fwd_grad(black_box(0.4), 0.9, n));
+        assert_eq!(peak, 0, "sine_map at n = {n}: {peak} B");
+        let (tv, ta, tb) = sine_map_grad(0.4, 0.9, n);
+        assert_eq!(v.to_bits(), tv.to_bits());
+        assert!(close(a, ta) && close(b, tb), "n = {n}: ({a}, {b}) against taped ({ta}, {tb})");
+        eprintln!("n = {n:>9}: sine_map forward mode peak heap {peak} B");
+        let ((v, a, b, c), peak) = peak_during(|| simulate_fwd_grad(black_box(1.0), 0.0, 1.3, 1e-4, n));
+        assert_eq!(peak, 0, "simulate at n = {n}: {peak} B");
+        let (tv, ta, tb, tc) = simulate_grad(1.0, 0.0, 1.3, 1e-4, n);
+        assert_eq!(v.to_bits(), tv.to_bits());
+        assert!(close(a, ta) && close(b, tb) && close(c, tc), "n = {n}: ({a}, {b}, {c}) against ({ta}, {tb}, {tc})");
+    }
 }

@@ -233,6 +233,8 @@ fn main() {
         let (p, v) = c.get();
         let _ = writeln!(out, "pub const CHECKPOINTED: usize = {p};\npub const VCHECKPOINTED: usize = {v};");
     });
+    let forward = checkpoint::FORWARD_MODE.with(std::cell::Cell::get);
+    let _ = writeln!(out, "pub const FORWARD_MODE: usize = {forward};");
     let dir = env::var("OUT_DIR").expect("OUT_DIR is set by cargo");
     fs::write(Path::new(&dir).join("programs.rs"), out).expect("OUT_DIR is writable");
     fs::write(Path::new(&dir).join("nalgebra_programs.rs"), nalgebra_family(seed, first, count))
@@ -2526,6 +2528,10 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     if sound && rng.chance(0.5) {
         // the soundness family: `s` is constant data (the receiver of the method chains)
         wrt = names.iter().map(|n| n != "s").collect();
+    } else if !vf && nf > 0 && tuple.is_none() && rng.chance(0.15) {
+        // only the float parameters: with a taped loop and no helper call, `pK_grad` runs in
+        // forward mode (gradmacro-impl's `lanes`), checked here like any other
+        wrt = names.iter().map(|n| n.starts_with('x')).collect();
     } else if rng.chance(0.25) {
         wrt = names.iter().map(|_| rng.chance(0.5)).collect();
         if !wrt.contains(&true) {
@@ -2664,7 +2670,9 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
         attr
     } else {
         let item = format!("pub fn {pre}{k}({}) -> {ret_p} {{\n{body_p}}}\n", params_p.join(", "));
-        checkpoint::attribute(attr, &item, rng.0, vf)
+        let attr = checkpoint::attribute(attr, &item, rng.0, vf);
+        checkpoint::count_forward_mode(&attr, &item, vf);
+        attr
     };
     let src = format!("{helpers_p}{attr}\npub fn {pre}{k}({}) -> {ret_p} {{\n{body_p}}}\n", params_p.join(", "));
     let mut out = String::new();

@@ -30,7 +30,12 @@ fn doc_of(attr: &str, item: &str, name: &str) -> String {
 
 /// The code block under `# Backward pass`.
 fn backward_block(doc: &str) -> &str {
-    let section = &doc[doc.find("# Backward pass").expect("a `# Backward pass` heading")..];
+    block_under(doc, "# Backward pass")
+}
+
+/// The code block under `heading`.
+fn block_under<'a>(doc: &'a str, heading: &str) -> &'a str {
+    let section = &doc[doc.find(heading).unwrap_or_else(|| panic!("a `{heading}` heading in\n{doc}"))..];
     let start = section.find("```text\n").expect("a code block") + "```text\n".len();
     let end = section[start..].find("```").expect("a closed code block");
     &section[start..start + end]
@@ -170,11 +175,38 @@ fn a_carried_variable_and_a_local_array_keep_their_names() {
         }
         h[0] * h[1] + y
     }";
-    let code = backward_block(&doc_of("", item, "f_grad")).to_owned();
+    let code = backward_block(&doc_of("reverse", item, "f_grad")).to_owned();
     assert_lines(&code, &["let mut y_carried = x;", "let y = y_carried;", "y_carried = y_1;", "h[i] = y_1;"]);
     assert!(code.contains("let mut h: [f64; 2] = [0.0; 2];"), "{code}");
     assert!(code.contains("let mut d_h = [0.0; 2];"), "{code}");
     assert!(code.contains("d_y_carried"), "{code}");
+}
+
+#[test]
+fn a_forward_mode_gradient_names_each_tangent_after_its_value_and_parameter() {
+    let item = "fn f(x: f64, k: f64) -> f64 {
+        let mut y = x;
+        for _ in 0..100 {
+            y = y.sin() * k + x;
+        }
+        y
+    }";
+    let doc = doc_of("", item, "f_grad");
+    assert!(!doc.contains("# Backward pass"), "{doc}");
+    let code = block_under(&doc, "# Forward mode").to_owned();
+    assert_lines(
+        &code,
+        &[
+            "let dx_dx: f64 = 1.0;",
+            "let dk_dk: f64 = 1.0;",
+            "let mut dy_carried_dx: f64 = dx_dx;",
+            "let dt1_dx: f64 = dy_dx * cos_y;",
+            "let dt2_dk: f64 = k * dt1_dk + t1 * dk_dk;",
+            "(y_2, dy_2_dx, dy_2_dk)",
+        ],
+    );
+    // `cos y` is a partial of `sin`'s rule: its own tangent is needed by nothing.
+    assert!(!code.contains("dcos_y"), "{code}");
 }
 
 /// A local closure, an iterator chain's element, a `loop` with `break value`.
@@ -335,7 +367,8 @@ fn assert_renamed_one_to_one(item: &str, name: &str) {
     let mut real = Vec::new();
     code_idents(quote::quote!(#sig #block), &mut real);
     let doc = doc_of("", item, name);
-    let shown = backward_block(&doc);
+    // A forward-mode `f_grad` shows its code under its own heading.
+    let shown = block_under(&doc, if doc.contains("# Forward mode") { "# Forward mode" } else { "# Backward pass" });
     let mut readable = Vec::new();
     code_idents(shown.parse().unwrap(), &mut readable);
     assert_eq!(real.len(), readable.len(), "{shown}");

@@ -11,6 +11,26 @@ thread_local! {
     pub static COUNT: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
 }
 
+thread_local! {
+    /// `p` programs whose `pK_grad` runs in forward mode (few float parameters, a taped loop).
+    pub static FORWARD_MODE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Counts program `item` (with attribute `attr`) in [`FORWARD_MODE`] when its `pK_grad` runs in
+/// forward mode: its doc says so.
+pub fn count_forward_mode(attr: &str, item: &str, vector: bool) {
+    if vector {
+        return;
+    }
+    let Ok(parsed) = syn::parse_str::<syn::ItemFn>(item) else { return };
+    let inner = attr.strip_prefix("#[differentiate(").and_then(|c| c.strip_suffix(")]")).unwrap_or_default();
+    let Ok(args) = inner.parse::<proc_macro2::TokenStream>() else { return };
+    let expanded = super::engine::expand(args, quote::ToTokens::to_token_stream(&parsed));
+    if expanded.to_string().contains("# Forward mode") {
+        FORWARD_MODE.with(|c| c.set(c.get() + 1));
+    }
+}
+
 /// `attr` with `checkpoint` added.
 fn with_checkpoint(attr: &str) -> String {
     match attr.strip_suffix(")]") {

@@ -44,6 +44,11 @@ fn oracle() {
         programs::VCHECKPOINTED,
         programs::VPROGRAMS.len()
     );
+    println!(
+        "forward mode: {} of {} programs have a forward-mode pK_grad (few float parameters, a loop the reverse pass would tape)",
+        programs::FORWARD_MODE,
+        programs::PROGRAMS.len()
+    );
     assert!(report.failures.is_empty(), "{} failures", report.failures.len());
     // the generic twins `pK_g<F: Float>`: `pK_g_grad::<f64>` and `pK_g_jvp::<f64>` bit-identical
     // to `pK_grad` and `pK_jvp` at every checked point (a mismatch is a failure above)

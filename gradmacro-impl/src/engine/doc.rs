@@ -28,6 +28,24 @@ use super::sig::Sig;
 /// value, array or slot (`__v7` → `q`, `__a0` → `h`, `__s0` → `y_carried`).
 pub type UserNames = HashMap<String, String>;
 
+/// What `f_grad`'s doc shows: its backward pass, or (`lane_params` is `Some`) its forward mode,
+/// whose tangents are named after their values, parameters' included (`__v0` is `x`).
+pub struct Pass {
+    pub users: UserNames,
+    pub lane_params: Option<UserNames>,
+}
+
+/// The parameters' values by hidden name, for a forward-mode doc.
+pub fn param_names(body: &Body) -> UserNames {
+    body.params
+        .iter()
+        .filter_map(|v| {
+            let v = (*v)?;
+            Some((format!("__v{v}"), body.vals[v].name.as_ref()?.unraw().to_string()))
+        })
+        .collect()
+}
+
 /// The names [`Lower::name_for_doc`] recorded on `body`'s values and arrays; a loop's slot for
 /// a carried variable `y` (whose value at the start of an iteration is named `y`) is
 /// `y_carried`.
@@ -95,11 +113,57 @@ const MAX_LINES: usize = 400;
 /// The `# Backward pass` section of `f_grad`'s doc: `header` is `fn f_grad(...) -> (...)` and
 /// `body` the generated body.
 pub fn backward_pass(sig: &Sig, header: &TokenStream, body: &TokenStream, users: &UserNames) -> Option<String> {
+    let (shown, names) = readable(sig, header, body, users, (Vec::new(), UserNames::new()))?;
+    let (out, seed) = names.result.clone().unwrap_or_else(|| ("out".to_owned(), "d_out".to_owned()));
+    Some(format!(
+        "\n\n# Backward pass\n\nThe code `#[differentiate]` generated, with readable names: the forward pass keeps \
+         every intermediate value, under the name of the variable it is bound to (a reassigned or shadowed `v` \
+         gives `v`, `v_1`, `v_2`, ...) or numbered (`t1`, `t2`, ...), and `{out}` is the value returned; then the \
+         backward pass runs the gates in reverse, one local-gradient rule per gate. `d_v` is the derivative of \
+         `{out}` with respect to `v`, a parameter, variable or numbered value alike; `{seed}` is the seed, 1.\n\n```text\n{shown}\n```"
+    ))
+}
+
+/// The `# Forward mode` section of an `f_grad` that runs in forward mode ([`super::lanes`]).
+pub fn forward_pass(
+    sig: &Sig,
+    header: &TokenStream,
+    body: &TokenStream,
+    users: &UserNames,
+    params: &UserNames,
+) -> Option<String> {
+    let lanes: Vec<String> =
+        sig.params.iter().filter(|p| p.active).filter_map(|p| Some(p.ident.as_ref()?.unraw().to_string())).collect();
+    let example = lanes.first().cloned().unwrap_or_else(|| "x".to_owned());
+    let (shown, names) = readable(sig, header, body, users, (lanes, params.clone()))?;
+    let out = names.result.map_or_else(|| "out".to_owned(), |(out, _)| out);
+    Some(format!(
+        "\n\n# Forward mode\n\nWith few float parameters and a loop whose reverse pass would keep a tape, \
+         `#[differentiate]` computes the gradient in forward mode: the code runs once, in constant memory, with \
+         the derivative of each value with respect to each parameter it depends on beside it \
+         (`#[differentiate(reverse)]` keeps the backward pass instead). The code generated, with readable names: \
+         each value is named after the variable it is bound to (a reassigned or shadowed `v` gives `v`, `v_1`, \
+         ...) or numbered (`t1`, `t2`, ...), `{out}` is the value returned, and `dv_d{example}` is the \
+         derivative of `v` with respect to `{example}`, seeded with `d{example}_d{example} = 1`.\n\n```text\n{shown}\n```"
+    ))
+}
+
+/// The body printed with readable names, cut to [`MAX_LINES`]; `lanes` names the parameters of
+/// a forward-mode body's tangent lanes.
+fn readable(
+    sig: &Sig,
+    header: &TokenStream,
+    body: &TokenStream,
+    users: &UserNames,
+    (lanes, params): (Vec<String>, UserNames),
+) -> Option<(String, Names)> {
     // A long body is cut before it is parsed and printed, so that a 10,000-gate function pays
     // for the lines shown, not for the ones that would be cut anyway: one pass over its
     // top-level tokens.
     let (shown_body, cut, last) = prefix(body, MAX_LINES - 2);
     let mut names = Names::new(sig, &shown_body, last.as_ref(), users);
+    names.lanes = lanes;
+    names.params = params;
     let mut file: syn::File = syn::parse2(quote!(#header { #shown_body })).ok()?;
     names.visit_file_mut(&mut file);
     let code = prettyplease::unparse(&file);
@@ -118,14 +182,7 @@ pub fn backward_pass(sig: &Sig, header: &TokenStream, body: &TokenStream, users:
     } else {
         lines.join("\n")
     };
-    let (out, seed) = names.result.clone().unwrap_or_else(|| ("out".to_owned(), "d_out".to_owned()));
-    Some(format!(
-        "\n\n# Backward pass\n\nThe code `#[differentiate]` generated, with readable names: the forward pass keeps \
-         every intermediate value, under the name of the variable it is bound to (a reassigned or shadowed `v` \
-         gives `v`, `v_1`, `v_2`, ...) or numbered (`t1`, `t2`, ...), and `{out}` is the value returned; then the \
-         backward pass runs the gates in reverse, one local-gradient rule per gate. `d_v` is the derivative of \
-         `{out}` with respect to `v`, a parameter, variable or numbered value alike; `{seed}` is the seed, 1.\n\n```text\n{shown}\n```"
-    ))
+    Some((shown, names))
 }
 
 /// The first `n` top-level statements of `body` (each ends with a `;` outside any group, or is a
@@ -159,6 +216,20 @@ struct Names {
     counters: HashMap<&'static str, usize>,
     /// The names of the value returned and of its adjoint, the seed.
     result: Option<(String, String)>,
+    /// The parameter of each tangent lane, in forward mode (`__t7_1` is `dq_dk` for a value
+    /// `q` and lane 1 `k`).
+    lanes: Vec<String>,
+    /// The parameters' values (`__v0` → `x`), whose tangents are `dx_dk`.
+    params: UserNames,
+}
+
+/// `__t7_1` → `("t", 7, 1)`: a tangent in a lane of forward mode.
+fn lane_parts(name: &str) -> Option<(&str, usize, usize)> {
+    let rest = name.strip_prefix("__")?;
+    let digits = rest.find(|c: char| c.is_ascii_digit())?;
+    let (prefix, numbers) = rest.split_at(digits);
+    let (n, l) = numbers.split_once('_')?;
+    Some((prefix, n.parse().ok()?, l.parse().ok()?))
 }
 
 /// `__v7` → `("v", 7)`; `None` for any other identifier.
@@ -225,7 +296,14 @@ impl Names {
                 taken.insert(i.unraw().to_string());
             }
         }
-        let mut names = Names { map: HashMap::new(), taken, counters: HashMap::new(), result: None };
+        let mut names = Names {
+            map: HashMap::new(),
+            taken,
+            counters: HashMap::new(),
+            result: None,
+            lanes: Vec::new(),
+            params: UserNames::new(),
+        };
         let tuple = result_tuple(last);
         let active = sig.params.iter().filter(|p| p.active);
         let result = tuple.first().and_then(single_ident).and_then(|value| {
@@ -319,6 +397,22 @@ impl Names {
     fn rename(&mut self, name: &str) -> Option<String> {
         if let Some(n) = self.map.get(name) {
             return Some(n.clone());
+        }
+        if let Some((prefix, n, l)) = lane_parts(name) {
+            // Named after its value: `dq_dk` beside `q`, `dcarry1_dk` beside slot `carry1`.
+            let value = match prefix {
+                "t" => format!("__v{n}"),
+                "ts" => format!("__s{n}"),
+                "ta" => format!("__a{n}"),
+                _ => return None,
+            };
+            let lane = self.lanes.get(l)?.clone();
+            let base = match self.params.get(&value) {
+                Some(p) => p.clone(),
+                None => self.rename(&value)?,
+            };
+            let base = base.trim_start_matches("r#");
+            return Some(self.assign(name, &format!("d{base}_d{lane}")));
         }
         let (prefix, n) = hidden_parts(name)?;
         // A value and its adjoint share their number: `__v7` is `t3` and `__d7` is `d_t3`.

@@ -18,9 +18,12 @@ pub struct Args {
     pub hessian: bool,
     /// `checkpoint`: taped loops keep snapshots every √n iterations instead of a full tape.
     pub checkpoint: bool,
+    /// `reverse`: `f_grad` stays in reverse mode where forward mode would be chosen
+    /// ([`super::lanes`]).
+    pub reverse: bool,
 }
 
-const ACCEPTED: &str = "accepted arguments: `wrt(param, ...)`, `forward`, `hessian` and `checkpoint`, e.g. `#[differentiate(wrt(a, c), forward, hessian)]`";
+const ACCEPTED: &str = "accepted arguments: `wrt(param, ...)`, `forward`, `hessian`, `checkpoint` and `reverse`, e.g. `#[differentiate(wrt(a, c), forward, hessian)]`";
 
 pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
     // Every problem is recorded and parsing goes on, so all are reported together.
@@ -30,11 +33,12 @@ pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
         let mut forward = false;
         let mut hessian = false;
         let mut checkpoint = false;
+        let mut reverse = false;
         while !input.is_empty() {
             let key: Ident = input
                 .call(param_name)
                 .map_err(|e| syn::Error::new(e.span(), format!("expected an argument name; {ACCEPTED}")))?;
-            if key == "forward" || key == "hessian" || key == "checkpoint" {
+            if key == "forward" || key == "hessian" || key == "checkpoint" || key == "reverse" {
                 if input.peek(syn::token::Paren) || input.peek(Token![=]) {
                     found.push(syn::Error::new(
                         key.span(),
@@ -51,6 +55,7 @@ pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
                 } else if (key == "forward" && forward)
                     || (key == "hessian" && hessian)
                     || (key == "checkpoint" && checkpoint)
+                    || (key == "reverse" && reverse)
                 {
                     found.push(syn::Error::new(key.span(), format!("`{key}` is given twice")));
                 }
@@ -58,6 +63,8 @@ pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
                     forward = true;
                 } else if key == "hessian" {
                     hessian = true;
+                } else if key == "reverse" {
+                    reverse = true;
                 } else {
                     checkpoint = true;
                 }
@@ -103,13 +110,13 @@ pub fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
                 input.parse::<Token![,]>()?;
             }
         }
-        Ok(Args { wrt, forward, hessian, checkpoint })
+        Ok(Args { wrt, forward, hessian, checkpoint, reverse })
     };
     let args = match parser.parse2(tokens) {
         Ok(a) => a,
         Err(e) => {
             found.push(e);
-            Args { wrt: None, forward: false, hessian: false, checkpoint: false }
+            Args { wrt: None, forward: false, hessian: false, checkpoint: false, reverse: false }
         }
     };
     for e in found {
@@ -218,6 +225,8 @@ pub struct Sig {
     pub output: Output,
     /// `#[differentiate(checkpoint)]`: see `reverse_checkpoint`.
     pub checkpoint: bool,
+    /// `#[differentiate(reverse)]`: no forward-mode `f_grad` ([`super::lanes`]).
+    pub reverse: bool,
 }
 
 /// The shape of the returned value.
@@ -599,7 +608,7 @@ pub fn analyse(sig: &Signature, args: &Args, errors: &mut Errors) -> Sig {
         }
     }
 
-    Sig { float, params, output, checkpoint: args.checkpoint }
+    Sig { float, params, output, checkpoint: args.checkpoint, reverse: args.reverse }
 }
 
 impl Sig {

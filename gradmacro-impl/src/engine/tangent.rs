@@ -11,7 +11,7 @@
 //! Iterator chains, closures, `match` and the rest are already loops, branches and gates in the
 //! IR, so they need nothing here.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -20,6 +20,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use super::forward::{Fwd, Mode};
 use super::gates;
 use super::ir::{ArrayInit, ArrayRef, Block, Body, CallArg, If, Loop, LoopKind, Operand, Partial, Stmt, ValId};
+use super::lanes::Masks;
 use super::lower::{EXIT_BREAK, EXIT_RETURN};
 use super::sig::{Shape, Sig};
 use super::{array_ident, exit_slot_ident, hidden, iter_ident, slot_ident, val_ident};
@@ -34,6 +35,11 @@ fn t_array_ident(slot: usize) -> Ident {
 
 fn t_slot_ident(slot: usize) -> Ident {
     hidden("ts", slot)
+}
+
+/// A tangent's name in lane `l` of `f_grad`'s forward mode: `__t4_1` beside value 4.
+pub(super) fn lane_ident(prefix: &str, n: usize, l: usize) -> Ident {
+    format_ident!("__{}{}_{}", prefix, n, l, span = Span::mixed_site())
 }
 
 /// The names of `f_jvp`'s tangent parameters, by parameter index: `t_x` for an active `x`
@@ -79,7 +85,7 @@ pub fn emit(sig: &Sig, body: &Body, names: &[Option<Ident>]) -> TokenStream {
         heap_adj: &heap_adj,
         mode: Mode::Inner { recompute: false, plans: false },
     };
-    let tan = Tan { body, sig, fwd, names, used: RefCell::new(BTreeSet::new()) };
+    let tan = Tan::new(body, sig, fwd, names, None);
     let code = tan.block(&body.block);
     let result = tan.op(&body.result);
     let t_result = tan.t_or_zero(&body.result);
@@ -112,16 +118,71 @@ pub fn emit(sig: &Sig, body: &Body, names: &[Option<Ident>]) -> TokenStream {
     }
 }
 
-struct Tan<'a> {
+pub(super) struct Tan<'a> {
     body: &'a Body,
     sig: &'a Sig,
     fwd: Fwd<'a>,
     names: &'a [Option<Ident>],
     /// Parameters whose tangent the code reads.
     used: RefCell<BTreeSet<usize>>,
+    /// `f_grad` in forward mode ([`super::lanes`]): one tangent per lane, carried only by the
+    /// values that depend on that lane's parameter. `None` for `f_jvp`: one tangent, carried
+    /// by every active value.
+    lanes: Option<&'a Masks>,
+    /// The lane whose tangents are being emitted.
+    lane: Cell<usize>,
 }
 
-impl Tan<'_> {
+impl<'a> Tan<'a> {
+    pub(super) fn new(
+        body: &'a Body,
+        sig: &'a Sig,
+        fwd: Fwd<'a>,
+        names: &'a [Option<Ident>],
+        lanes: Option<&'a Masks>,
+    ) -> Self {
+        Tan { body, sig, fwd, names, used: RefCell::new(BTreeSet::new()), lanes, lane: Cell::new(0) }
+    }
+
+    /// The tangent statements of `f` for every lane, one after the other.
+    fn each_lane(&self, f: impl Fn() -> TokenStream) -> TokenStream {
+        let n = self.lanes.map_or(1, |m| m.count);
+        (0..n)
+            .map(|l| {
+                self.lane.set(l);
+                f()
+            })
+            .collect()
+    }
+
+    fn t_ident(&self, v: ValId) -> Ident {
+        match self.lanes {
+            None => t_ident(v),
+            Some(_) => lane_ident("t", v, self.lane.get()),
+        }
+    }
+
+    fn t_array_ident(&self, s: usize) -> Ident {
+        match self.lanes {
+            None => t_array_ident(s),
+            Some(_) => lane_ident("ta", s, self.lane.get()),
+        }
+    }
+
+    fn t_slot_ident(&self, s: usize) -> Ident {
+        match self.lanes {
+            None => t_slot_ident(s),
+            Some(_) => lane_ident("ts", s, self.lane.get()),
+        }
+    }
+
+    /// Whether local array `s` has a tangent in the current lane.
+    fn array_active(&self, s: usize) -> bool {
+        match self.lanes {
+            None => self.body.arrays[s].active,
+            Some(m) => m.arrays[s] >> self.lane.get() & 1 == 1,
+        }
+    }
     fn name(&self, v: ValId) -> TokenStream {
         let i = val_ident(&self.body.vals, v);
         quote!(#i)
@@ -134,14 +195,18 @@ impl Tan<'_> {
         }
     }
 
+    /// Whether value `v` has a tangent (in the current lane).
     fn active(&self, v: ValId) -> bool {
-        self.body.vals.get(v).is_some_and(|i| i.active)
+        match self.lanes {
+            None => self.body.vals.get(v).is_some_and(|i| i.active),
+            Some(m) => m.vals.get(v).is_some_and(|b| b >> self.lane.get() & 1 == 1),
+        }
     }
 
     /// The tangent of an operand, when it has one (an active value).
     fn t_of(&self, o: &Operand) -> Option<TokenStream> {
         let v = o.val().filter(|v| self.active(*v))?;
-        let t = t_ident(v);
+        let t = self.t_ident(v);
         Some(quote!(#t))
     }
 
@@ -158,8 +223,8 @@ impl Tan<'_> {
                 self.used.borrow_mut().insert(p);
                 Some(if matches!(self.sig.params[p].shape, Shape::Slice) { quote!(#t) } else { quote!(&#t) })
             }
-            ArrayRef::Local(s) if self.body.arrays[s].active => {
-                let t = t_array_ident(s);
+            ArrayRef::Local(s) if self.array_active(s) => {
+                let t = self.t_array_ident(s);
                 Some(quote!(&#t))
             }
             ArrayRef::Local(_) => None,
@@ -174,8 +239,8 @@ impl Tan<'_> {
                 self.used.borrow_mut().insert(p);
                 Some(quote!(#t))
             }
-            ArrayRef::Local(s) if self.body.arrays[s].active => {
-                let t = t_array_ident(s);
+            ArrayRef::Local(s) if self.array_active(s) => {
+                let t = self.t_array_ident(s);
                 Some(quote!(#t))
             }
             ArrayRef::Local(_) => None,
@@ -186,27 +251,40 @@ impl Tan<'_> {
         b.stmts.iter().map(|s| self.stmt(s)).collect()
     }
 
+    /// The code of the function's block, primal and tangents.
+    pub(super) fn block_code(&self, b: &Block) -> TokenStream {
+        self.block(b)
+    }
+
+    /// The function's value.
+    pub(super) fn result(&self) -> TokenStream {
+        self.op(&self.body.result)
+    }
+
     fn stmt(&self, s: &Stmt) -> TokenStream {
         let f = self.sig.float.path();
         match s {
             Stmt::Gate { out, gate, args, .. } => {
                 let primal = self.fwd.stmt(s);
-                if !self.active(*out) {
-                    return primal;
-                }
-                let tangents: Vec<Option<TokenStream>> = args.iter().map(|a| self.t_of(a)).collect();
                 let arg_tokens: Vec<TokenStream> = args.iter().map(|a| self.op(a)).collect();
                 let x = self.name(*out);
-                let rule = gates::tangent(*gate, &tangents, &arg_tokens, &x, &f, &self.sig.float.consts())
-                    .unwrap_or_else(|| quote!(0.0));
-                let t = t_ident(*out);
-                quote!(#primal let #t: #f = #rule;)
+                let tangents = self.each_lane(|| {
+                    if !self.active(*out) {
+                        return TokenStream::new();
+                    }
+                    let tangents: Vec<Option<TokenStream>> = args.iter().map(|a| self.t_of(a)).collect();
+                    let rule = gates::tangent(*gate, &tangents, &arg_tokens, &x, &f, &self.sig.float.consts())
+                        .unwrap_or_else(|| quote!(0.0));
+                    let t = self.t_ident(*out);
+                    quote!(let #t: #f = #rule;)
+                });
+                quote!(#primal #tangents)
             }
             Stmt::Plain { .. } => self.fwd.stmt(s),
             // A vector-valued callee has no `_jvp` companion yet.
             Stmt::VCall { slot, span, .. } => {
                 let primal = self.fwd.stmt(s);
-                if !self.body.arrays[*slot].active {
+                if !self.array_active(*slot) {
                     return primal;
                 }
                 let msg = "`forward` mode through a call to a vector-valued function is not supported yet: take `forward` off this function (its `f_grad` works), or return the components from scalar functions";
@@ -218,7 +296,7 @@ impl Tan<'_> {
             Stmt::Call { out, span, args, .. } if args.iter().any(|a| matches!(a, CallArg::Struct { .. })) => {
                 let primal = self.fwd.stmt(s);
                 // (the tangent is declared so that the error does not cascade)
-                let (t, f) = (t_ident(*out), self.sig.float.path());
+                let (t, f) = (self.t_ident(*out), self.sig.float.path());
                 let msg = "`forward` mode through a call that passes a differentiated struct whole (`g(p)`, `p.method()`) is not supported yet: take `forward` off this function (its `f_grad` works), or pass the fields the callee reads (`g(p.x, p.v)`)";
                 let err = quote::quote_spanned!(*span=> ::core::compile_error!(#msg););
                 quote!(#primal #err let #t: #f = 0.0;)
@@ -228,20 +306,23 @@ impl Tan<'_> {
             }
             Stmt::Index { out, array, index, path } => {
                 let primal = self.fwd.stmt(s);
-                if !self.active(*out) {
-                    return primal;
-                }
-                let t = t_ident(*out);
                 let path: Vec<TokenStream> = path.iter().map(|p| self.op(p)).collect();
-                let rhs = match self.array(*array) {
-                    Some(ta) if super::is_struct(self.sig, *array) => {
-                        let e = super::element(self.sig, self.body, *array, &ta, &self.op(index), &path);
-                        quote!(::gradmacro::__private::Field::tangent(&#e))
+                let tangents = self.each_lane(|| {
+                    if !self.active(*out) {
+                        return TokenStream::new();
                     }
-                    Some(ta) => super::element(self.sig, self.body, *array, &ta, &self.op(index), &path),
-                    None => quote!(0.0),
-                };
-                quote!(#primal let #t: #f = #rhs;)
+                    let t = self.t_ident(*out);
+                    let rhs = match self.array(*array) {
+                        Some(ta) if super::is_struct(self.sig, *array) => {
+                            let e = super::element(self.sig, self.body, *array, &ta, &self.op(index), &path);
+                            quote!(::gradmacro::__private::Field::tangent(&#e))
+                        }
+                        Some(ta) => super::element(self.sig, self.body, *array, &ta, &self.op(index), &path),
+                        None => quote!(0.0),
+                    };
+                    quote!(let #t: #f = #rhs;)
+                });
+                quote!(#primal #tangents)
             }
             Stmt::Store { slot, index, value, push, .. } => {
                 let (a, i, v) = (array_ident(*slot), self.op(index), self.op(value));
@@ -250,24 +331,27 @@ impl Tan<'_> {
                 } else {
                     quote!(#a[#i] = #v;)
                 };
-                if !self.body.arrays[*slot].active {
-                    return primal;
-                }
-                let (ta, tv) = (t_array_ident(*slot), self.t_or_zero(value));
-                let tangent = if *push {
-                    quote!(if #ta.len() == #i { #ta.push(#tv); } else { #ta[#i] = #tv; })
-                } else {
-                    quote!(#ta[#i] = #tv;)
-                };
-                quote!(#primal #tangent)
+                let tangents = self.each_lane(|| {
+                    if !self.array_active(*slot) {
+                        return TokenStream::new();
+                    }
+                    let (ta, tv) = (self.t_array_ident(*slot), self.t_or_zero(value));
+                    if *push {
+                        quote!(if #ta.len() == #i { #ta.push(#tv); } else { #ta[#i] = #tv; })
+                    } else {
+                        quote!(#ta[#i] = #tv;)
+                    }
+                });
+                quote!(#primal #tangents)
             }
             Stmt::ArrayDecl { slot, init, ty } => {
                 let primal = self.fwd.stmt(s);
                 let arr = &self.body.arrays[*slot];
-                if !arr.active {
-                    return primal;
+                let tangents = self.each_lane(|| {
+                if !self.array_active(*slot) {
+                    return TokenStream::new();
                 }
-                let ta = t_array_ident(*slot);
+                let ta = self.t_array_ident(*slot);
                 let m = if arr.written { quote!(mut) } else { quote!() };
                 let ty = ty.as_ref().map(|t| quote!(: #t));
                 let init = match init {
@@ -291,7 +375,9 @@ impl Tan<'_> {
                     // a constant value: its tangent is zero
                     ArrayInit::Whole(_) => arr.zeros.clone(),
                 };
-                quote!(#primal let #m #ta #ty = #init;)
+                quote!(let #m #ta #ty = #init;)
+                });
+                quote!(#primal #tangents)
             }
             Stmt::If(i) => self.if_stmt(i),
             Stmt::Loop(l) => self.loop_stmt(l),
@@ -310,7 +396,7 @@ impl Tan<'_> {
         span: Span,
     ) -> TokenStream {
         let f = self.sig.float.path();
-        let (x, t) = (self.name(out), t_ident(out));
+        let (x, t) = (self.name(out), self.t_ident(out));
         let func = super::companion_named(func, "jvp");
         let mut all: Vec<TokenStream> = args
             .iter()
@@ -357,11 +443,15 @@ impl Tan<'_> {
             then_vals.push(self.op(&p.then_val));
             else_vals.push(self.op(&p.else_val));
         }
-        for p in i.phis.iter().filter(|p| self.active(p.out)) {
-            let t = t_ident(p.out);
-            pat.push(quote!(#t));
-            then_vals.push(self.t_or_zero(&p.then_val));
-            else_vals.push(self.t_or_zero(&p.else_val));
+        let n = self.lanes.map_or(1, |m| m.count);
+        for l in 0..n {
+            self.lane.set(l);
+            for p in i.phis.iter().filter(|p| self.active(p.out)) {
+                let t = self.t_ident(p.out);
+                pat.push(quote!(#t));
+                then_vals.push(self.t_or_zero(&p.then_val));
+                else_vals.push(self.t_or_zero(&p.else_val));
+            }
         }
         super::forward::tuple_if(&cond, &pat, (then_code, then_vals), (else_code, else_vals))
     }
@@ -380,13 +470,16 @@ impl Tan<'_> {
             entries.extend(quote!(let #e = #s;));
             write_back.extend(quote!(#s = #exit;));
             after.extend(quote!(let #a = #s;));
-            if carries(c) {
-                let (ts, te, ta) = (t_slot_ident(c.slot), t_ident(c.entry), t_ident(c.after));
-                let (init, exit) = (self.t_or_zero(&c.init), self.t_or_zero(&c.exit));
-                pre.extend(quote!(let mut #ts: #f = #init;));
-                entries.extend(quote!(let #te: #f = #ts;));
-                write_back.extend(quote!(#ts = #exit;));
-                after.extend(quote!(let #ta: #f = #ts;));
+            for l in 0..self.lanes.map_or(1, |m| m.count) {
+                self.lane.set(l);
+                if carries(c) {
+                    let (ts, te, ta) = (self.t_slot_ident(c.slot), self.t_ident(c.entry), self.t_ident(c.after));
+                    let (init, exit) = (self.t_or_zero(&c.init), self.t_or_zero(&c.exit));
+                    pre.extend(quote!(let mut #ts: #f = #init;));
+                    entries.extend(quote!(let #te: #f = #ts;));
+                    write_back.extend(quote!(#ts = #exit;));
+                    after.extend(quote!(let #ta: #f = #ts;));
+                }
             }
         }
         let x = exit_slot_ident(l.id);
