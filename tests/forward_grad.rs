@@ -6,6 +6,9 @@
 //! arrays written in the loop, iterator chains and closures capturing parameters, `match`,
 //! nested loops, `loop { break value }`, `wrt`, `f32` and a generic function.
 
+// The index loops writing a local array are the shape under test.
+#![allow(clippy::needless_range_loop)]
+
 use gradmacro::differentiate;
 
 /// `$fwd` as `#[differentiate($opt)]` gives it and `$rev` with `reverse` added.
