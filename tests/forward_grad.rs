@@ -6,8 +6,9 @@
 //! arrays written in the loop, iterator chains and closures capturing parameters, `match`,
 //! nested loops, `loop { break value }`, `wrt`, `f32` and a generic function.
 
-// The index loops writing a local array are the shape under test.
-#![allow(clippy::needless_range_loop)]
+// The index loops writing a local array and the eight float parameters (forward mode's limit)
+// are the shapes under test.
+#![allow(clippy::needless_range_loop, clippy::too_many_arguments)]
 
 use gradmacro::differentiate;
 
