@@ -788,3 +788,79 @@ pub fn na_arm(q: nalgebra::Vector2<f64>) -> nalgebra::Vector2<f64> {
 pub fn na_dyn(x: &nalgebra::DVector<f64>, w: nalgebra::DVector<f64>) -> f64 {
     x.dot(&w).tanh() + w.norm()
 }
+
+// Forward-mode `f_grad` (few float parameters, a taped loop) and the same functions with
+// `reverse`: arms, a local array, `while` with `break`, an early `return`, a closure, `f32`, a
+// generic function, eight parameters, a parameter the body only names in `let _ = z;`.
+#[differentiate]
+pub fn forward_shapes(x: f64, k: f64, z: f64) -> f64 {
+    let mut h = [0.0; 4];
+    let mut y = x;
+    let act = |v: f64| v.tanh() * k;
+    let mut i = 0;
+    while i < 4 {
+        y = if y > 0.5 { act(y) + x } else { y.abs().sqrt() * k };
+        if y > 100.0 {
+            return y;
+        }
+        h[i] = y * y;
+        i += 1;
+    }
+    let _ = z;
+    h[0] * h[3] + y
+}
+
+#[differentiate(reverse)]
+pub fn reverse_shapes(x: f64, k: f64, z: f64) -> f64 {
+    let mut h = [0.0; 4];
+    let mut y = x;
+    let act = |v: f64| v.tanh() * k;
+    let mut i = 0;
+    while i < 4 {
+        y = if y > 0.5 { act(y) + x } else { y.abs().sqrt() * k };
+        if y > 100.0 {
+            return y;
+        }
+        h[i] = y * y;
+        i += 1;
+    }
+    let _ = z;
+    h[0] * h[3] + y
+}
+
+#[differentiate(reverse, checkpoint)]
+pub fn reverse_checkpointed(x: f64, k: f64, n: usize) -> f64 {
+    let mut y = x;
+    for _ in 0..n {
+        y = y.sin() * k + x;
+    }
+    y
+}
+
+#[differentiate]
+pub fn forward_f32(x: f32, k: f32) -> f32 {
+    let mut y = x;
+    for _ in 0..10 {
+        y = y.sin() * k + x;
+    }
+    y
+}
+
+#[differentiate]
+pub fn forward_generic<F: num_traits::Float>(x: F, k: F) -> F {
+    let mut y = x;
+    for _ in 0..10 {
+        y = y.sin() * k + x;
+    }
+    y
+}
+
+#[differentiate]
+#[allow(clippy::too_many_arguments)]
+pub fn forward_eight(a: f64, b: f64, c: f64, d: f64, e: f64, f: f64, g: f64, h: f64) -> f64 {
+    let mut y = a;
+    for _ in 0..10 {
+        y = (y * b + c).sin() * d + e * y + f * (y * g - h);
+    }
+    y
+}
