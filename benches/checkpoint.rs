@@ -4,6 +4,8 @@
 //!
 //! Two loops: the issue's `y = y.sin() * k + x`, and a time-stepping simulation (velocity Verlet
 //! style, a cubic force). Before anything is timed the two gradients are asserted bit-identical.
+//! A third line, `forward`, is the `f_grad` these functions get without `reverse`: forward mode
+//! (few float parameters), no tape at all.
 //! Run with `cargo bench --bench checkpoint`; results in BENCHMARKS.md (peak heap:
 //! `cargo run --release --example checkpoint_memory`).
 
@@ -13,7 +15,10 @@ use std::time::Duration;
 
 #[path = "common/long_loops.rs"]
 mod long_loops;
-use long_loops::{simulate, simulate_ck_grad, simulate_grad, sine_map, sine_map_ck_grad, sine_map_grad};
+use long_loops::{
+    simulate, simulate_ck_grad, simulate_fwd_grad, simulate_grad, sine_map, sine_map_ck_grad, sine_map_fwd_grad,
+    sine_map_grad,
+};
 
 const TRIPS: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
 
@@ -34,6 +39,9 @@ fn bench(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("checkpointed", n), &n, |bch, &n| {
             bch.iter(|| sine_map_ck_grad(black_box(0.4), 0.9, n));
         });
+        g.bench_with_input(BenchmarkId::new("forward", n), &n, |bch, &n| {
+            bch.iter(|| sine_map_fwd_grad(black_box(0.4), 0.9, n));
+        });
     }
     g.finish();
     let mut g = c.benchmark_group("checkpoint/simulate");
@@ -47,6 +55,9 @@ fn bench(c: &mut Criterion) {
         });
         g.bench_with_input(BenchmarkId::new("checkpointed", n), &n, |bch, &n| {
             bch.iter(|| simulate_ck_grad(black_box(1.0), 0.0, 1.3, 1e-4, n));
+        });
+        g.bench_with_input(BenchmarkId::new("forward", n), &n, |bch, &n| {
+            bch.iter(|| simulate_fwd_grad(black_box(1.0), 0.0, 1.3, 1e-4, n));
         });
     }
     g.finish();

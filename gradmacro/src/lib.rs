@@ -273,7 +273,7 @@
 //! a float and there are at most 8 of them, `f_grad` runs in forward mode instead: the body
 //! once, with the derivative of each value with respect to each parameter it depends on beside
 //! it (a value that depends on `x` only carries one). No tape and no heap at any trip count, and
-//! faster than the tape: 0.3× to 0.8× its time on loops of 100 steps with 2 to 8 parameters
+//! faster than the tape: 0.47× to 0.85× its time on loops of 100 steps with 2 to 8 parameters
 //! (BENCHMARKS.md, "Forward-mode f_grad"). The signature is the same and the value bit-identical
 //! to `f`'s; the gradient equals the backward pass's up to rounding (the same products, summed
 //! in another order). Not chosen when the body calls another differentiated function (through

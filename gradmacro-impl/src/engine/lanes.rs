@@ -27,9 +27,9 @@ use super::sig::{Output, Shape, Sig};
 use super::tangent::Tan;
 
 /// At most this many scalar parameters. Measured on loops of 100 steps whose every value
-/// depends on every parameter (best of 5 × 10⁵ calls, 2 cores): forward mode took 0.33× the
-/// taped reverse pass's time with 2 parameters, 0.46× with 4, 0.50× with 6 and 0.62× with 8 on
-/// polynomial steps, 0.84× with 2 and 0.76× with 8 on steps with a `sin`. The tape's pushes and
+/// depends on every parameter (`benches/forward_grad.rs`): forward mode takes 0.49× the taped
+/// reverse pass's time with 2 parameters, 0.47× with 4, 0.52× with 6 and 0.61× with 8 on
+/// polynomial steps, 0.85× with 2 and 0.76× with 8 on steps with a `sin`. The tape's pushes and
 /// pops cost more than `k` tangent rules up to 8 at least; past 8 it is unmeasured, so reverse.
 pub const MAX_LANES: usize = 8;
 
