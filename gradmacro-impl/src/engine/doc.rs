@@ -20,6 +20,7 @@ use quote::quote;
 use syn::ext::IdentExt as _;
 use syn::visit_mut::VisitMut;
 
+use super::idents;
 use super::ir::{ArrayRef, Block, Body, LoopKind, Operand, Stmt};
 use super::lower::{Binding, Lower};
 use super::sig::Sig;
@@ -238,18 +239,6 @@ fn hidden_parts(name: &str) -> Option<(&str, &str)> {
     let digits = rest.find(|c: char| c.is_ascii_digit())?;
     let (prefix, n) = rest.split_at(digits);
     (!prefix.is_empty() && n.chars().all(|c| c.is_ascii_digit())).then_some((prefix, n))
-}
-
-fn idents(tokens: &TokenStream, out: &mut HashSet<String>) {
-    for tt in tokens.clone() {
-        match tt {
-            TokenTree::Ident(i) => {
-                out.insert(i.unraw().to_string());
-            }
-            TokenTree::Group(g) => idents(&g.stream(), out),
-            _ => {}
-        }
-    }
 }
 
 /// The parts of the last expression of the body, the tuple `(value, gradients...)`.

@@ -21,7 +21,6 @@
 use proc_macro2::TokenStream;
 use quote::{ToTokens as _, format_ident, quote};
 
-use super::forward::{Fwd, Mode};
 use super::ir::{ArrayInit, ArrayRef, Block, Body, Operand, Stmt, ValId};
 use super::sig::{Output, Shape, Sig};
 use super::tangent::Tan;
@@ -194,20 +193,8 @@ fn tangent_reads(g: super::gates::Gate, n: usize) -> Vec<bool> {
     let rule =
         super::gates::tangent(g, &probes, &args, &quote!(__lane_out), &quote!(f64), &quote!(c)).unwrap_or_default();
     let mut seen = std::collections::HashSet::new();
-    idents(rule, &mut seen);
+    super::idents(&rule, &mut seen);
     (0..n).map(|i| seen.contains(&marker(i).to_string())).collect()
-}
-
-fn idents(t: TokenStream, out: &mut std::collections::HashSet<String>) {
-    for tt in t {
-        match tt {
-            proc_macro2::TokenTree::Ident(i) => {
-                out.insert(i.to_string());
-            }
-            proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
-            _ => {}
-        }
-    }
 }
 
 impl Masks {
@@ -275,17 +262,11 @@ impl Masks {
 /// The body of `f_grad` in forward mode: the forward pass with every lane's tangents beside it,
 /// seeded with 1 for each parameter in its own lane; the gradient is the result's tangents.
 pub fn emit(sig: &Sig, body: &Body, masks: &Masks) -> TokenStream {
-    let (plans, fused, heap_adj) = (Default::default(), Default::default(), Default::default());
-    let fwd = Fwd {
-        body,
-        sig,
-        plans: &plans,
-        fused: &fused,
-        heap_adj: &heap_adj,
-        mode: Mode::Inner { recompute: false, plans: false },
-    };
     let names = vec![None; sig.params.len()];
-    let tan = Tan::new(body, sig, fwd, &names, Some(masks));
+    super::tangent::with_tan(sig, body, &names, Some(masks), |tan| emit_grad(sig, body, masks, tan))
+}
+
+fn emit_grad(sig: &Sig, body: &Body, masks: &Masks, tan: &Tan<'_>) -> TokenStream {
     let f = sig.float.path();
     let mut seeds = TokenStream::new();
     let mut grads = Vec::new();

@@ -329,24 +329,28 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
+/// Every identifier in `tokens`, groups included, unraw (`r#type` is `type`).
+pub(super) fn idents(tokens: &TokenStream, out: &mut HashSet<String>) {
+    use syn::ext::IdentExt as _;
+    for tt in tokens.clone() {
+        match tt {
+            proc_macro2::TokenTree::Ident(i) => {
+                out.insert(i.unraw().to_string());
+            }
+            proc_macro2::TokenTree::Group(g) => idents(&g.stream(), out),
+            _ => {}
+        }
+    }
+}
+
 /// `body` preceded by `let _ = &p;` for each parameter `p` it never names: one the user's body
 /// only reads in a way that carries no value (`let _ = p;`, which the lowering drops), so that
 /// the companion does not warn where `f` does not.
 fn silence_unused(sig: &Sig, body: TokenStream) -> TokenStream {
-    fn idents(t: TokenStream, out: &mut HashSet<String>) {
-        for tt in t {
-            match tt {
-                proc_macro2::TokenTree::Ident(i) => {
-                    out.insert(i.to_string());
-                }
-                proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
-                _ => {}
-            }
-        }
-    }
+    use syn::ext::IdentExt as _;
     let mut named = HashSet::new();
-    idents(body.clone(), &mut named);
-    let unused = sig.params.iter().filter_map(|p| p.ident.as_ref()).filter(|i| !named.contains(&i.to_string()));
+    idents(&body, &mut named);
+    let unused = sig.params.iter().filter_map(|p| p.ident.as_ref()).filter(|i| !named.contains(&i.unraw().to_string()));
     quote!(#(let _ = &#unused;)* #body)
 }
 

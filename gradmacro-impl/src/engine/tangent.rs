@@ -74,8 +74,16 @@ pub fn params(sig: &Sig, names: &[Option<Ident>]) -> Vec<TokenStream> {
         .collect()
 }
 
-/// The body of `f_jvp`.
-pub fn emit(sig: &Sig, body: &Body, names: &[Option<Ident>]) -> TokenStream {
+/// Runs `f` with the tangent emitter of `body`: `f_jvp`'s (`lanes` is `None`) or a forward-mode
+/// `f_grad`'s. Its primal statements are `f_grad`'s forward pass with nothing kept for a
+/// backward pass.
+pub(super) fn with_tan<R>(
+    sig: &Sig,
+    body: &Body,
+    names: &[Option<Ident>],
+    lanes: Option<&Masks>,
+    f: impl FnOnce(&Tan<'_>) -> R,
+) -> R {
     let (plans, fused, heap_adj) = (HashMap::new(), HashMap::new(), HashSet::new());
     let fwd = Fwd {
         body,
@@ -85,7 +93,15 @@ pub fn emit(sig: &Sig, body: &Body, names: &[Option<Ident>]) -> TokenStream {
         heap_adj: &heap_adj,
         mode: Mode::Inner { recompute: false, plans: false },
     };
-    let tan = Tan::new(body, sig, fwd, names, None);
+    f(&Tan::new(body, sig, fwd, names, lanes))
+}
+
+/// The body of `f_jvp`.
+pub fn emit(sig: &Sig, body: &Body, names: &[Option<Ident>]) -> TokenStream {
+    with_tan(sig, body, names, None, |tan| emit_jvp(sig, body, names, tan))
+}
+
+fn emit_jvp(sig: &Sig, body: &Body, names: &[Option<Ident>], tan: &Tan<'_>) -> TokenStream {
     let code = tan.block(&body.block);
     let result = tan.op(&body.result);
     let t_result = tan.t_or_zero(&body.result);
