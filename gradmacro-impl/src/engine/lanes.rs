@@ -12,8 +12,9 @@
 //!
 //! Before (reverse, `y = y.sin() * k + x` carried over `n` steps): a forward loop pushing each
 //! step's `y` on a tape, then a backward loop popping it (`d_k += sin(y) * d_y; d_y *= k * cos(y)`).
-//! After (forward, lanes `x` and `k`): one loop, `t_y_x = cos(y) * t_y_x * k + 1`,
-//! `t_y_k = cos(y) * t_y_k * k + sin(y)`; the gradient is `(t_y_x, t_y_k)`.
+//! After (forward, lanes `x` and `k`, named as the rustdoc shows them): one loop,
+//! `dy_dx = cos(y) * dy_dx * k + 1`, `dy_dk = cos(y) * dy_dk * k + sin(y)`; the gradient is
+//! `(dy_dx, dy_dk)`.
 //!
 //! The statements come from [`super::tangent`] (the gate table's tangent rules, as `f_jvp`);
 //! this module decides when, and which value carries which lane.
