@@ -262,3 +262,44 @@ fn f32_and_a_generic_function() {
     let (sv, sa, sb) = sine_map_grad(0.4, 0.9, 25);
     assert_eq!([v, a, b].map(f64::to_bits), [sv, sa, sb].map(f64::to_bits));
 }
+
+#[differentiate]
+fn force(p: f64, stiffness: f64) -> f64 {
+    -stiffness * p - 0.1 * p * p * p
+}
+
+/// A hand-written companion (a custom derivative): forward mode uses its partials too.
+fn soft(x: f64) -> f64 {
+    (1.0 + x.exp()).ln()
+}
+
+fn soft_grad(x: f64) -> (f64, f64) {
+    (soft(x), 1.0 / (1.0 + (-x).exp()))
+}
+
+#[differentiate]
+fn weighted(x: f64, ws: &[f64]) -> f64 {
+    ws.iter().map(|w| (w * x).sin()).sum()
+}
+
+twins!(oscillator, oscillator_rev, [wrt(p0, v0, stiffness)], fn(p0: f64, v0: f64, stiffness: f64, dt: f64, ws: &[f64]) -> f64 {
+    let mut p = p0;
+    let mut v = v0;
+    for _ in 0..40 {
+        v += dt * force(p, stiffness);
+        p += dt * (v + 0.01 * soft(v) + 0.001 * weighted(p, ws));
+    }
+    p * p + 0.5 * v * v
+});
+
+#[test]
+fn calls_to_differentiated_and_hand_written_functions_go_through_their_partials() {
+    let ws = [0.5, -1.5, 2.0];
+    for p in [[1.0, 0.0, 1.3], [0.2, -0.7, 0.4], [-1.5, 0.3, 2.2]] {
+        let (v, a, b, c) = oscillator_grad(p[0], p[1], p[2], 0.05, &ws);
+        let (rv, ra, rb, rc) = oscillator_rev_grad(p[0], p[1], p[2], 0.05, &ws);
+        check("oscillator", &p, (v, vec![a, b, c]), (rv, vec![ra, rb, rc]), |q| {
+            oscillator(q[0], q[1], q[2], 0.05, &ws)
+        });
+    }
+}

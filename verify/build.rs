@@ -2528,9 +2528,9 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
     if sound && rng.chance(0.5) {
         // the soundness family: `s` is constant data (the receiver of the method chains)
         wrt = names.iter().map(|n| n != "s").collect();
-    } else if !vf && nf > 0 && tuple.is_none() && callees.is_empty() && rng.chance(0.3) {
-        // only the float parameters: with a taped loop (and no helper call), `pK_grad` runs in
-        // forward mode (gradmacro-impl's `lanes`), checked here like any other
+    } else if !vf && nf > 0 && tuple.is_none() && rng.chance(0.15) {
+        // only the float parameters: with a taped loop, `pK_grad` runs in forward mode
+        // (gradmacro-impl's `lanes`; helpers through their `_grad`), checked like any other
         wrt = names.iter().map(|n| n.starts_with('x')).collect();
     } else if rng.chance(0.25) {
         wrt = names.iter().map(|_| rng.chance(0.5)).collect();

@@ -22,7 +22,7 @@
 use proc_macro2::TokenStream;
 use quote::{ToTokens as _, format_ident, quote};
 
-use super::ir::{ArrayInit, ArrayRef, Block, Body, Operand, Stmt, ValId};
+use super::ir::{ArrayInit, ArrayRef, Block, Body, CallArg, Operand, Partial, Stmt, ValId};
 use super::sig::{Output, Shape, Sig};
 use super::tangent::Tan;
 
@@ -42,10 +42,10 @@ pub struct Masks {
 }
 
 /// The lanes of `f_grad` in forward mode, when it is the better mode for this body: every active
-/// parameter a scalar and at most [`MAX_LANES`] of them, a loop whose reversal needs a tape, no
-/// call to another differentiated function (those come with `_grad` companions, not `_jvp`
-/// ones), no active `Vec` (its tangents would be `k` more allocations), and no `reverse` option.
-/// With `checkpoint` too: forward mode needs no memory at all for the loop.
+/// parameter a scalar and at most [`MAX_LANES`] of them, a loop whose reversal needs a tape,
+/// calls only with differentiated floats as arguments (through `g_grad`, whose partials make the
+/// call a gate; see [`eligible`]), no active `Vec` (its tangents would be `k` more allocations),
+/// and no `reverse` option. With `checkpoint` too: forward mode needs no memory for the loop.
 pub fn plan(sig: &Sig, body: &Body) -> Option<Masks> {
     if sig.reverse || sig.output != Output::Scalar {
         return None;
@@ -83,10 +83,16 @@ pub fn plan(sig: &Sig, body: &Body) -> Option<Masks> {
     Some(need)
 }
 
-/// No call through a companion anywhere.
+/// No call whose tangent needs more than its partials: one to a vector-valued function, a
+/// method of a differentiated receiver, or a call with a differentiated array or struct argument.
 fn eligible(b: &Block) -> bool {
     b.stmts.iter().all(|s| match s {
-        Stmt::Call { .. } | Stmt::VCall { .. } => false,
+        Stmt::Call { args, partials, self_arg, .. } => {
+            !self_arg
+                && partials.iter().all(|p| p.val.is_none() || matches!(args[p.arg], CallArg::Scalar(_)))
+                && !args.iter().any(|a| matches!(a, CallArg::Struct { .. }))
+        }
+        Stmt::VCall { .. } => false,
         Stmt::If(i) => eligible(&i.then_block) && eligible(&i.else_block),
         Stmt::Loop(l) => {
             eligible(&l.body)
@@ -146,6 +152,10 @@ impl Masks {
                     self.add(*out, bits, body)
                 }
                 Stmt::Index { out, array: ArrayRef::Local(slot), .. } => self.add(*out, self.arrays[*slot], body),
+                Stmt::Call { out, args, partials, .. } => {
+                    let bits = call_inputs(args, partials).fold(0, |acc, a| acc | self.of(a));
+                    self.add(*out, bits, body)
+                }
                 Stmt::Store { slot, value, .. } => self.add_array(*slot, self.of(value), body),
                 Stmt::ArrayDecl { slot, init, .. } => {
                     let bits = match init {
@@ -176,13 +186,21 @@ impl Masks {
                     }
                     c
                 }
-                // Excluded by `plan` (calls), constant (`Plain`), or reading a parameter array,
+                // Excluded by `plan` (`VCall`), constant (`Plain`), or reading a parameter array,
                 // which no lane plan has.
-                Stmt::Call { .. } | Stmt::VCall { .. } | Stmt::Plain { .. } | Stmt::Index { .. } => false,
+                Stmt::VCall { .. } | Stmt::Plain { .. } | Stmt::Index { .. } => false,
             };
         }
         changed
     }
+}
+
+/// The differentiated float arguments of a call: those `g_grad` returns a partial for.
+fn call_inputs<'a>(args: &'a [CallArg], partials: &'a [Partial]) -> impl Iterator<Item = &'a Operand> {
+    partials.iter().filter(|p| p.val.is_some()).filter_map(|p| match &args[p.arg] {
+        CallArg::Scalar(a) => Some(a),
+        _ => None,
+    })
 }
 
 /// Which inputs' tangents gate `g`'s tangent rule reads: not those that only pass a partial
@@ -253,7 +271,11 @@ impl Masks {
                     }
                     c
                 }
-                Stmt::Call { .. } | Stmt::VCall { .. } | Stmt::Plain { .. } | Stmt::Index { .. } => false,
+                Stmt::Call { out, args, partials, .. } => {
+                    let bits = self.vals[*out];
+                    call_inputs(args, partials).fold(false, |c, a| self.need(a, bits, has) | c)
+                }
+                Stmt::VCall { .. } | Stmt::Plain { .. } | Stmt::Index { .. } => false,
             };
         }
         changed

@@ -307,6 +307,30 @@ impl<'a> Tan<'a> {
                 let err = quote::quote_spanned!(*span=> ::core::compile_error!(#msg););
                 quote!(#primal #err)
             }
+            // In a forward-mode `f_grad`, a call goes through `g_grad` as in reverse mode (every
+            // callee has one): its partials make the call a gate, `y = g(a, b)` giving
+            // `dy_dx = ∂g/∂a · da_dx + ∂g/∂b · db_dx` in each lane. `lanes::plan` takes only calls
+            // whose differentiated arguments are floats.
+            Stmt::Call { out, args, partials, .. } if self.lanes.is_some() => {
+                let primal = self.fwd.stmt(s);
+                let tangents = self.each_lane(|| {
+                    if !self.active(*out) {
+                        return TokenStream::new();
+                    }
+                    let terms: Vec<TokenStream> = partials
+                        .iter()
+                        .filter_map(|p| {
+                            let (CallArg::Scalar(a), Some(g)) = (&args[p.arg], p.val) else { return None };
+                            let (t, g) = (self.t_of(a)?, self.name(g));
+                            Some(quote!(#g * #t))
+                        })
+                        .collect();
+                    let t = self.t_ident(*out);
+                    let sum = if terms.is_empty() { quote!(0.0) } else { quote!(#(#terms)+*) };
+                    quote!(let #t: #f = #sum;)
+                });
+                quote!(#primal #tangents)
+            }
             // A differentiated struct passed whole: its tangent would be a struct the caller
             // cannot build without seeing its fields.
             Stmt::Call { out, span, args, .. } if args.iter().any(|a| matches!(a, CallArg::Struct { .. })) => {
