@@ -864,3 +864,13 @@ pub fn forward_eight(a: f64, b: f64, c: f64, d: f64, e: f64, f: f64, g: f64, h: 
     }
     y
 }
+
+// Forward mode through a call: `gates_grad`'s partials make the call a gate in every lane.
+#[differentiate]
+pub fn forward_calls(p0: f64, k: f64) -> f64 {
+    let mut p = p0;
+    for _ in 0..10 {
+        p += 0.1 * gates(p, k);
+    }
+    p
+}
