@@ -252,3 +252,33 @@ fn fused_loop_and_hand_written_companion() {
         assert_matrix("fused vs num-dual", &h, &reference, 1e-12);
     }
 }
+
+// ---------------------------------------------------------------- regression
+
+#[differentiate(hessian)]
+fn pick(x: f64, s: &[f64], w: [f64; 3]) -> f64 {
+    x * w[0] + w[1] * x.sin() + s[0] * w[2]
+}
+
+/// Found by the oracle (seed 20261216, p863; older than forward mode): a constant array argument
+/// whose elements read a differentiated value through an integer cast. The dual program built
+/// the argument's zero tangent from its tokens with `x` a dual (`x.abs()`: no such method); it
+/// reads the value parts now, as the argument itself does.
+#[differentiate(wrt(x), hessian)]
+fn picks(x: f64, s: &[f64], w: [f64; 3]) -> f64 {
+    pick(x * x, s, [w[0], s[(x.abs() as usize) % s.len()], 0.5])
+}
+
+#[test]
+fn a_constant_array_argument_reading_a_differentiated_value_through_a_cast() {
+    let s = [0.5, -1.0, 2.0];
+    for x in [1.3_f64, 0.4, 2.2] {
+        let k = s[(x.abs() as usize) % s.len()];
+        // f = x² + k sin(x²) + 0.5 s₀
+        let (v, dx, hx) = picks_hvp(x, &s, [1.0, 7.0, 7.0], 1.0);
+        assert_eq!(v.to_bits(), picks(x, &s, [1.0, 7.0, 7.0]).to_bits());
+        let (x2, c, sn) = (x * x, (x * x).cos(), (x * x).sin());
+        assert!(close(dx, 2.0 * x + k * c * 2.0 * x, 1e-12), "x = {x}: d/dx {dx}");
+        assert!(close(hx, 2.0 + k * (2.0 * c - 4.0 * x2 * sn), 1e-12), "x = {x}: d²/dx² {hx}");
+    }
+}

@@ -69,7 +69,7 @@ impl Fwd<'_> {
                 }
                 // a constant: tangent 0, and no term (`0 * inf` would be NaN)
                 CallArg::Scalar(_) => tangents.push(quote!(0.0)),
-                CallArg::Array { tokens, active, .. } => {
+                CallArg::Array { active, .. } => {
                     let e = hidden("ce", i);
                     match active {
                         Some(a) => {
@@ -78,9 +78,12 @@ impl Fwd<'_> {
                             terms.push(quote!(::gradmacro::__private::tangent_dot(&#g, &#e)));
                             used_g[i] = true;
                         }
+                        // Shaped like the argument as passed: its tokens with active values
+                        // read through their value parts (`s[x.abs() as usize]` in an array
+                        // literal reads `x`, a dual here).
                         None => {
-                            let (p, t) = self.plain(tokens, &[]);
-                            pre.extend(quote!(#p let #e = ::gradmacro::__private::zero_tangent(&(#t));));
+                            let t = &values[p.arg];
+                            pre.extend(quote!(let #e = ::gradmacro::__private::zero_tangent(&(#t));));
                         }
                     }
                     tangents.push(quote!(::gradmacro::__private::tangent(&#e)));
