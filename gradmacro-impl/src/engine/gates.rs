@@ -342,15 +342,17 @@ pub fn adjoint(g: Gate, i: usize, c: &RuleCtx<'_>) -> Option<TokenStream> {
             let a = c.a(0);
             quote!(#a * #d)
         }
-        // x = a / b  =>  da += dx / b; db += -dx * x / b
-        //   forward:  tx = ta / b + -tb * x / b
+        // x = a / b  =>  da += dx / b; db += -dx * (x / b)
+        //   forward:  tx = ta / b + -tb * (x / b)
+        // (`x / b` first: it reads values only, so in a loop whose tangent or adjoint is carried
+        // (`y = (y + a / y) / 2`) the division stays off that chain, as a hand-written pass keeps it)
         (Gate::Div, 0) => {
             let b = c.a(1);
             quote!(#d / #b)
         }
         (Gate::Div, 1) => {
             let (x, b) = (c.x(), c.a(1));
-            quote!(-#d * #x / #b)
+            quote!(-#d * (#x / #b))
         }
         // x = a % b  =>  da += dx; db += -dx * (a / b).trunc()  (x = a - b * trunc(a / b), the
         //   quotient piecewise constant)

@@ -28,7 +28,7 @@ fn neuron_grad(
     let t6 = 1.0 + t5;
     let out = 1.0 / t6;
     let d_out = 1.0;
-    let d_t6 = -d_out * out / t6;
+    let d_t6 = -d_out * (out / t6);
     let d_t5 = d_t6;
     let d_t4 = d_t5 * t5;
     let d_q = -d_t4;
@@ -66,7 +66,7 @@ fn neuron_grad(
     let __v11 = 1.0 + __v10;
     let __v12 = 1.0 / __v11;
     let __d12 = 1.0;
-    let __d11 = -__d12 * __v12 / __v11;
+    let __d11 = -__d12 * (__v12 / __v11);
     let __d10 = __d11;
     let __d9 = __d10 * __v10;
     let __d8 = -__d9;
