@@ -792,7 +792,7 @@ pub fn na_dyn(x: &nalgebra::DVector<f64>, w: nalgebra::DVector<f64>) -> f64 {
 // Forward-mode `f_grad` (few float parameters, a taped loop) and the same functions with
 // `reverse`: arms, a local array, `while` with `break`, an early `return`, a closure, `f32`, a
 // generic function, eight parameters, a parameter the body only names in `let _ = z;`.
-#[differentiate]
+#[differentiate(forward)]
 pub fn forward_shapes(x: f64, k: f64, z: f64) -> f64 {
     let mut h = [0.0; 4];
     let mut y = x;

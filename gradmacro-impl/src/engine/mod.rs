@@ -282,7 +282,11 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
                 struct_args_fn = struct_companion::body(&sig, &body, &signature);
             }
             let grad_fn = generic_mode::rewrite(&silence_unused(&sig, grad_fn));
-            let jvp_fn = if args.forward { tangent::emit(&sig, &body, &names) } else { TokenStream::new() };
+            let jvp_fn = if args.forward {
+                silence_unused(&sig, tangent::emit(&sig, &body, &names))
+            } else {
+                TokenStream::new()
+            };
             let jvp_fn = generic_mode::rewrite(&jvp_fn);
             let hvp_fn = if args.hessian {
                 let before = errors.len();
