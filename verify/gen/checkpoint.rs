@@ -2,31 +2,31 @@
 //! expansion the option changes (a loop the backward pass tapes and checkpointing takes) get it,
 //! so the oracle checks checkpointed loops at scale: `pK_grad` against the dual numbers, and
 //! `pK_hvp` and the generic twin as for any program. The draw comes from a stream of its own
-//! (seed, K), so the programs themselves are the same as without it.
+//! (seed, K), so the programs themselves are the same as without it. Also counts the programs
+//! whose `pK_grad` runs in forward mode.
 
 use std::cell::Cell;
 
 thread_local! {
     /// Programs given `checkpoint`: (`p` family, `v` family).
     pub static COUNT: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
-}
-
-thread_local! {
     /// `p` programs whose `pK_grad` runs in forward mode (few float parameters, a taped loop).
     pub static FORWARD_MODE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The engine's expansion of `item` (`pub fn pK(..) -> R { .. }`, without attribute) under
+/// `attr` (`#[differentiate(..)]`), as text; `None` if either does not parse.
+fn expansion(attr: &str, item: &str) -> Option<String> {
+    let parsed = syn::parse_str::<syn::ItemFn>(item).ok()?;
+    let inner = attr.strip_prefix("#[differentiate(").and_then(|c| c.strip_suffix(")]")).unwrap_or_default();
+    let args = inner.parse::<proc_macro2::TokenStream>().ok()?;
+    Some(super::engine::expand(args, quote::ToTokens::to_token_stream(&parsed)).to_string())
 }
 
 /// Counts program `item` (with attribute `attr`) in [`FORWARD_MODE`] when its `pK_grad` runs in
 /// forward mode: its doc says so.
 pub fn count_forward_mode(attr: &str, item: &str, vector: bool) {
-    if vector {
-        return;
-    }
-    let Ok(parsed) = syn::parse_str::<syn::ItemFn>(item) else { return };
-    let inner = attr.strip_prefix("#[differentiate(").and_then(|c| c.strip_suffix(")]")).unwrap_or_default();
-    let Ok(args) = inner.parse::<proc_macro2::TokenStream>() else { return };
-    let expanded = super::engine::expand(args, quote::ToTokens::to_token_stream(&parsed));
-    if expanded.to_string().contains("# Forward mode") {
+    if !vector && expansion(attr, item).is_some_and(|e| e.contains("# Forward mode")) {
         FORWARD_MODE.with(|c| c.set(c.get() + 1));
     }
 }
@@ -48,11 +48,7 @@ pub fn attribute(attr: String, item: &str, stream: u64, vector: bool) -> String 
         return attr;
     }
     let candidate = with_checkpoint(&attr);
-    let Ok(parsed) = syn::parse_str::<syn::ItemFn>(item) else { return attr };
-    let inner = candidate.strip_prefix("#[differentiate(").and_then(|c| c.strip_suffix(")]")).unwrap_or_default();
-    let Ok(args) = inner.parse::<proc_macro2::TokenStream>() else { return attr };
-    let expanded = super::engine::expand(args, quote::ToTokens::to_token_stream(&parsed));
-    if !expanded.to_string().contains("Checkpoints") {
+    if !expansion(&candidate, item).is_some_and(|e| e.contains("Checkpoints")) {
         return attr;
     }
     COUNT.with(|c| {

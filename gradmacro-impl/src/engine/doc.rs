@@ -226,18 +226,21 @@ struct Names {
 
 /// `__t7_1` → `("t", 7, 1)`: a tangent in a lane of forward mode.
 fn lane_parts(name: &str) -> Option<(&str, usize, usize)> {
-    let rest = name.strip_prefix("__")?;
-    let digits = rest.find(|c: char| c.is_ascii_digit())?;
-    let (prefix, numbers) = rest.split_at(digits);
+    let (prefix, numbers) = prefix_and_rest(name)?;
     let (n, l) = numbers.split_once('_')?;
     Some((prefix, n.parse().ok()?, l.parse().ok()?))
 }
 
-/// `__v7` → `("v", 7)`; `None` for any other identifier.
-fn hidden_parts(name: &str) -> Option<(&str, &str)> {
+/// `__v7` → `("v", "7")`, `__t7_1` → `("t", "7_1")`: a hidden name's letters and what follows.
+fn prefix_and_rest(name: &str) -> Option<(&str, &str)> {
     let rest = name.strip_prefix("__")?;
     let digits = rest.find(|c: char| c.is_ascii_digit())?;
-    let (prefix, n) = rest.split_at(digits);
+    Some(rest.split_at(digits))
+}
+
+/// `__v7` → `("v", 7)`; `None` for any other identifier.
+fn hidden_parts(name: &str) -> Option<(&str, &str)> {
+    let (prefix, n) = prefix_and_rest(name)?;
     (!prefix.is_empty() && n.chars().all(|c| c.is_ascii_digit())).then_some((prefix, n))
 }
 

@@ -307,8 +307,8 @@ fn emit_grad(sig: &Sig, body: &Body, masks: &Masks, tan: &Tan<'_>) -> TokenStrea
             _ => quote!(0.0),
         });
     }
-    let code = tan.block_code(&body.block);
-    let result = tan.result();
+    let code = tan.block(&body.block);
+    let result = tan.op(&body.result);
     let items = &body.items;
     quote! {
         #(#items)*

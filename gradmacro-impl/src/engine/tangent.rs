@@ -160,15 +160,19 @@ impl<'a> Tan<'a> {
         Tan { body, sig, fwd, names, used: RefCell::new(BTreeSet::new()), lanes, lane: Cell::new(0) }
     }
 
+    /// Runs `f` once per lane with that lane current (once, in lane 0, for `f_jvp`).
+    fn for_each_lane(&self, mut f: impl FnMut()) {
+        for l in 0..self.lanes.map_or(1, |m| m.count) {
+            self.lane.set(l);
+            f();
+        }
+    }
+
     /// The tangent statements of `f` for every lane, one after the other.
     fn each_lane(&self, f: impl Fn() -> TokenStream) -> TokenStream {
-        let n = self.lanes.map_or(1, |m| m.count);
-        (0..n)
-            .map(|l| {
-                self.lane.set(l);
-                f()
-            })
-            .collect()
+        let mut out = TokenStream::new();
+        self.for_each_lane(|| out.extend(f()));
+        out
     }
 
     fn t_ident(&self, v: ValId) -> Ident {
@@ -204,7 +208,7 @@ impl<'a> Tan<'a> {
         quote!(#i)
     }
 
-    fn op(&self, o: &Operand) -> TokenStream {
+    pub(super) fn op(&self, o: &Operand) -> TokenStream {
         match o {
             Operand::Val(v) => self.name(*v),
             Operand::Lit(t) => t.clone(),
@@ -263,18 +267,9 @@ impl<'a> Tan<'a> {
         }
     }
 
-    fn block(&self, b: &Block) -> TokenStream {
+    /// A block's code, primal and tangents.
+    pub(super) fn block(&self, b: &Block) -> TokenStream {
         b.stmts.iter().map(|s| self.stmt(s)).collect()
-    }
-
-    /// The code of the function's block, primal and tangents.
-    pub(super) fn block_code(&self, b: &Block) -> TokenStream {
-        self.block(b)
-    }
-
-    /// The function's value.
-    pub(super) fn result(&self) -> TokenStream {
-        self.op(&self.body.result)
     }
 
     fn stmt(&self, s: &Stmt) -> TokenStream {
@@ -386,42 +381,41 @@ impl<'a> Tan<'a> {
             }
             Stmt::ArrayDecl { slot, init, ty } => {
                 let primal = self.fwd.stmt(s);
-                let arr = &self.body.arrays[*slot];
-                let tangents = self.each_lane(|| {
-                if !self.array_active(*slot) {
-                    return TokenStream::new();
-                }
-                let ta = self.t_array_ident(*slot);
-                let m = if arr.written { quote!(mut) } else { quote!() };
-                let ty = ty.as_ref().map(|t| quote!(: #t));
-                let init = match init {
-                    ArrayInit::List(items) => {
-                        let items = items.iter().map(|i| self.t_or_zero(i));
-                        if arr.heap {
-                            quote!(::gradmacro::__private::Vec::from([#(#items),*]))
-                        } else {
-                            quote!([#(#items),*])
-                        }
-                    }
-                    _ if let Some(cap) = &arr.capacity => quote!(::gradmacro::__private::Vec::with_capacity(#cap)),
-                    ArrayInit::Repeat(v, len, _) if arr.heap => {
-                        let tv = self.t_or_zero(v);
-                        quote!(::core::iter::Iterator::collect::<::gradmacro::__private::Vec<_>>(::core::iter::repeat_n(#tv, #len)))
-                    }
-                    ArrayInit::Repeat(v, len, _) => {
-                        let tv = self.t_or_zero(v);
-                        quote!([#tv; #len])
-                    }
-                    // a constant value: its tangent is zero
-                    ArrayInit::Whole(_) => arr.zeros.clone(),
-                };
-                quote!(let #m #ta #ty = #init;)
-                });
+                let tangents = self.each_lane(|| self.array_decl(*slot, init, ty.as_ref()));
                 quote!(#primal #tangents)
             }
             Stmt::If(i) => self.if_stmt(i),
             Stmt::Loop(l) => self.loop_stmt(l),
         }
+    }
+
+    /// The declaration of local array `slot`'s tangent in the current lane, if it has one.
+    fn array_decl(&self, slot: usize, init: &ArrayInit, ty: Option<&TokenStream>) -> TokenStream {
+        if !self.array_active(slot) {
+            return TokenStream::new();
+        }
+        let arr = &self.body.arrays[slot];
+        let ta = self.t_array_ident(slot);
+        let m = if arr.written { quote!(mut) } else { quote!() };
+        let ty = ty.map(|t| quote!(: #t));
+        let init = match init {
+            ArrayInit::List(items) => {
+                let items = items.iter().map(|i| self.t_or_zero(i));
+                if arr.heap { quote!(::gradmacro::__private::Vec::from([#(#items),*])) } else { quote!([#(#items),*]) }
+            }
+            _ if let Some(cap) = &arr.capacity => quote!(::gradmacro::__private::Vec::with_capacity(#cap)),
+            ArrayInit::Repeat(v, len, _) if arr.heap => {
+                let tv = self.t_or_zero(v);
+                quote!(::core::iter::Iterator::collect::<::gradmacro::__private::Vec<_>>(::core::iter::repeat_n(#tv, #len)))
+            }
+            ArrayInit::Repeat(v, len, _) => {
+                let tv = self.t_or_zero(v);
+                quote!([#tv; #len])
+            }
+            // a constant value: its tangent is zero
+            ArrayInit::Whole(_) => arr.zeros.clone(),
+        };
+        quote!(let #m #ta #ty = #init;)
     }
 
     /// `let (y, ty) = g_jvp(args.., tangents..);`: one tangent per argument `g_grad` would
@@ -483,16 +477,14 @@ impl<'a> Tan<'a> {
             then_vals.push(self.op(&p.then_val));
             else_vals.push(self.op(&p.else_val));
         }
-        let n = self.lanes.map_or(1, |m| m.count);
-        for l in 0..n {
-            self.lane.set(l);
+        self.for_each_lane(|| {
             for p in i.phis.iter().filter(|p| self.active(p.out)) {
                 let t = self.t_ident(p.out);
                 pat.push(quote!(#t));
                 then_vals.push(self.t_or_zero(&p.then_val));
                 else_vals.push(self.t_or_zero(&p.else_val));
             }
-        }
+        });
         super::forward::tuple_if(&cond, &pat, (then_code, then_vals), (else_code, else_vals))
     }
 
@@ -510,8 +502,7 @@ impl<'a> Tan<'a> {
             entries.extend(quote!(let #e = #s;));
             write_back.extend(quote!(#s = #exit;));
             after.extend(quote!(let #a = #s;));
-            for l in 0..self.lanes.map_or(1, |m| m.count) {
-                self.lane.set(l);
+            self.for_each_lane(|| {
                 if carries(c) {
                     let (ts, te, ta) = (self.t_slot_ident(c.slot), self.t_ident(c.entry), self.t_ident(c.after));
                     let (init, exit) = (self.t_or_zero(&c.init), self.t_or_zero(&c.exit));
@@ -520,7 +511,7 @@ impl<'a> Tan<'a> {
                     write_back.extend(quote!(#ts = #exit;));
                     after.extend(quote!(let #ta: #f = #ts;));
                 }
-            }
+            });
         }
         let x = exit_slot_ident(l.id);
         if l.exit_after.is_some() {
