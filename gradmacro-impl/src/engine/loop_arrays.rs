@@ -13,6 +13,8 @@
 //! backward: h = saved; .. h[i] = old            backward: .. h[i] = old
 //! ```
 
+use std::collections::HashSet;
+
 use super::ir::{ArrayRef, Block, Body, CallArg, Loop, LoopKind, Operand, Stmt};
 use super::mentions;
 
@@ -116,12 +118,54 @@ fn reads_in(stmts: &[Stmt], s: usize, top: bool) -> bool {
                 || reads(&i.else_block, s, false)
                 || i.phis.iter().any(|p| lit(&p.then_val) || lit(&p.else_val))
         }
-        Stmt::Loop(l) => loop_reads(l, s),
+        Stmt::Loop(l) => loop_reads(l, s, false),
     })
 }
 
-/// Whether loop `l` (its head, body or carried values) reads array `s` (conservatively).
-fn loop_reads(l: &Loop, s: usize) -> bool {
+/// For each statement of the function's body, the local arrays whose stores inside it need no
+/// put-back in the backward pass, because nothing that runs after it there reads the array.
+///
+/// A store's backward rule puts the replaced element back (or truncates a push) for a loop
+/// *before* it that the backward pass runs again and that reads the array (`read_in_loop` is one
+/// flag per array). When no statement before the store's own top-level statement mentions the
+/// array but its plain declaration, and the store is not inside a loop that reads the array, the
+/// put-back is dead, and so is the replaced element on the loop's tape:
+///
+/// ```text
+/// let h: Vec<f64> = w.iter().map(|v| v.exp()).collect(); let s: f64 = h.iter().sum();
+/// before: tape.push((k, i, e, old)) .. backward: d_e = d_h[k]; d_h[k] = 0; h[k] = old; ..
+/// after:  tape.push((k, i, e))      .. backward: d_e = d_h[k]; d_h[k] = 0; ..
+/// ```
+pub fn dead_put_backs(body: &Body) -> Vec<HashSet<usize>> {
+    let stmts = &body.block.stmts;
+    let mut mentioned: HashSet<usize> = HashSet::new();
+    let mut dead = Vec::with_capacity(stmts.len());
+    for st in stmts {
+        let candidates: Vec<usize> = match st {
+            Stmt::Store { slot, .. } => vec![*slot],
+            // Every store to such an array is at the loop body's top level (`reads` counts a
+            // nested one as a read), and no iteration reads it.
+            Stmt::Loop(l) => l.written_arrays.iter().copied().filter(|&s| !loop_reads(l, s, true)).collect(),
+            _ => Vec::new(),
+        };
+        dead.push(candidates.into_iter().filter(|s| !mentioned.contains(s)).collect());
+        mentioned.extend((0..body.arrays.len()).filter(|&s| match st {
+            Stmt::ArrayDecl { slot, init, .. } if *slot == s => match init {
+                super::ir::ArrayInit::Repeat(v, n, _) => {
+                    let name = super::array_ident(s).to_string();
+                    matches!(v, Operand::Lit(t) if mentions(t, &name)) || mentions(n, &name)
+                }
+                _ => true,
+            },
+            _ => reads_in(std::slice::from_ref(st), s, true),
+        }));
+    }
+    dead
+}
+
+/// Whether loop `l` (its head, body or carried values) reads array `s` (conservatively; with
+/// `top`, stores at the body's top level are not reads).
+fn loop_reads(l: &Loop, s: usize, top: bool) -> bool {
     let name = super::array_ident(s).to_string();
     let lit = |o: &Operand| matches!(o, Operand::Lit(t) if mentions(t, &name));
     let head = match &l.kind {
@@ -129,7 +173,7 @@ fn loop_reads(l: &Loop, s: usize) -> bool {
         LoopKind::ForIndex { len, .. } => mentions(len, &name),
         LoopKind::While { cond_block, cond } => reads(cond_block, s, false) || lit(cond),
     };
-    head || reads(&l.body, s, false) || l.carried.iter().any(|c| lit(&c.init) || lit(&c.exit))
+    head || reads(&l.body, s, top) || l.carried.iter().any(|c| lit(&c.init) || lit(&c.exit))
 }
 
 /// Whether loop `l`, nested in another loop, can be *pretaped*: its forward run (in the
@@ -195,7 +239,7 @@ pub fn pretaped_inner<'l>(
     }
     let clash = (0..body.arrays.len()).any(|s| {
         let inner_w = written.iter().any(|w| w.contains(&s));
-        let inner_r = inner.iter().any(|n| loop_reads(n, s));
+        let inner_r = inner.iter().any(|n| loop_reads(n, s, false));
         let (rest_r, rest_w) = (reads(&rest, s, false), writes(&rest, s));
         (inner_w && (rest_r || rest_w)) || (inner_r && rest_w)
     });

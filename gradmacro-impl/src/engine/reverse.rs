@@ -293,6 +293,9 @@ pub struct Rev<'a> {
     pub(super) loop_depth: usize,
     /// Local arrays written after the statement being reversed (the walk is backwards).
     pub(super) stored_later: HashSet<usize>,
+    /// Local arrays whose stores in the function-level statement being reversed need no
+    /// put-back ([`super::loop_arrays::dead_put_backs`]).
+    dead_put_backs: HashSet<usize>,
     /// The values defined in each `if` arm being reversed, innermost last.
     pub(super) arm_defs: Vec<HashSet<ValId>>,
     /// The `if`s whose backward pass is fused into their forward `if` ([`B::Fused`]).
@@ -396,6 +399,7 @@ impl<'a> Rev<'a> {
             hoisted_tapes: BTreeSet::new(),
             loop_depth: 0,
             stored_later: HashSet::new(),
+            dead_put_backs: HashSet::new(),
             arm_defs: Vec::new(),
             fused_ifs: HashSet::new(),
         }
@@ -531,14 +535,20 @@ impl<'a> Rev<'a> {
             }
         }
         self.seed_vec_result(&mut out);
-        let block = &self.body.block;
+        let stmts = &self.body.block.stmts;
         // A vector output's Jacobian may run the backward code once per output: it must not
-        // hold forward code.
-        if matches!(self.sig.output, super::sig::Output::Scalar) {
-            self.tail_block(block, &mut out);
-        } else {
-            self.block(block, &mut out);
+        // hold forward code (an `if` ending a scalar function runs its arms' backward passes
+        // inside it, as `tail_block` does).
+        let tail = matches!(self.sig.output, super::sig::Output::Scalar);
+        let mut dead = super::loop_arrays::dead_put_backs(self.body);
+        for (i, s) in stmts.iter().enumerate().rev() {
+            self.dead_put_backs = std::mem::take(&mut dead[i]);
+            match s {
+                Stmt::If(x) if tail && i + 1 == stmts.len() => self.if_stmt_in(x, true, &mut out),
+                s => self.stmt(s, &mut out),
+            }
         }
+        self.dead_put_backs.clear();
         out
     }
 
@@ -654,7 +664,7 @@ impl<'a> Rev<'a> {
                 // A loop before this store that the backward pass recomputes reads the array as
                 // it was before the store: put the old element back (Tapenade's POP), or take
                 // the pushed one off again.
-                let restore = arr.read_in_loop;
+                let restore = arr.read_in_loop && !self.dead_put_backs.contains(slot);
                 // Only rendered where it runs: naming `old` makes the forward pass keep it.
                 let undo = |s: &mut Self| {
                     let (a, idx) = (array_ident(*slot), s.op(index));
