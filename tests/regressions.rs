@@ -612,3 +612,55 @@ fn bug_nan_from_a_call_whose_result_is_dead() {
     let (_, _, _, hp, hk) = dead_call_result_hvp(p, k, [1.0, -1.0, 0.5], 2.0);
     assert_eq!((hp, hk), ([0.0; 3], 0.0));
 }
+
+/// Large oracle run 16 (seed 20261207, p981), reduced: a loop replayed backwards whose arm (the
+/// path past an early `return`) collects a constant buffer, then collects another through
+/// `buf.iter().map(|&a| ..)`, a taped loop (its position is carried). The tape held the loop's
+/// item, a reference into the buffer, and the arm handed both the tape and the buffer out: "cannot move out of `buf` because it is borrowed" (E0505) in the generated
+/// code. A number read out of the item (`&a`, `*a`, an `enumerate` index) is taped now, not
+/// the item. (An item used as it is, `for a in buf.iter() { y * a }`, is still taped and still
+/// fails this way: recorded in the issue notes.)
+#[differentiate(reverse)]
+fn arm_collects_then_iterates(x: f64, s: &[f64]) -> f64 {
+    let mut y = x;
+    for &e in s {
+        if x > 0.5 {
+            return e * x;
+        }
+        let buf: Vec<f64> = (0..3).map(|k| f64::from(k) * 0.5).collect();
+        let hold: Vec<f64> = buf.iter().map(|&a| a.max(e * x)).collect();
+        y = (y * hold[1]).sin() + hold[2];
+    }
+    y
+}
+
+#[test]
+fn a_taped_loop_over_a_buffer_collected_in_an_arm() {
+    fn f(x: f64, s: &[f64]) -> f64 {
+        let mut y = x;
+        for &e in s {
+            if x > 0.5 {
+                return e * x;
+            }
+            let buf: Vec<f64> = (0..3).map(|k| f64::from(k) * 0.5).collect();
+            let hold: Vec<f64> = buf.iter().map(|&a| a.max(e * x)).collect();
+            y = (y * hold[1]).sin() + hold[2];
+        }
+        y
+    }
+    let s = [0.3, -0.7, 1.2];
+    for x in [0.2, 0.45, 0.9] {
+        let (v, dx, ds) = arm_collects_then_iterates_grad(x, &s);
+        assert_eq!(v.to_bits(), f(x, &s).to_bits());
+        let h = 1e-6;
+        let fd = (f(x + h, &s) - f(x - h, &s)) / (2.0 * h);
+        assert!((dx - fd).abs() <= 1e-6 * fd.abs().max(1.0), "x = {x}: d/dx {dx}, differences {fd}");
+        for i in 0..s.len() {
+            let (mut p, mut m) = (s, s);
+            p[i] += h;
+            m[i] -= h;
+            let fd = (f(x, &p) - f(x, &m)) / (2.0 * h);
+            assert!((ds[i] - fd).abs() <= 1e-6 * fd.abs().max(1.0), "x = {x}: d/ds[{i}] {}, differences {fd}", ds[i]);
+        }
+    }
+}

@@ -145,6 +145,7 @@ impl Rev<'_> {
         // the body's top level) instead of computing them again: `y.sin()` is popped, not
         // recomputed. What the rest of the recomputation then needs is found again.
         let mut stored: Vec<ValId> = Vec::new();
+        let from_item = copies_of_item(&l.body, bound_all(l));
         let (needed, entries, bound) = if taped {
             stored = l
                 .body
@@ -152,6 +153,13 @@ impl Rev<'_> {
                 .iter()
                 .filter_map(|s| match s {
                     Stmt::Gate { out, .. } if base.contains(&Ref::Val(*out)) => Some(*out),
+                    // A number computed from the loop's item (`for &a in b.iter()`,
+                    // `(i, &a)` of an `enumerate`): stored, not recomputed from the item, which
+                    // may borrow a buffer of an `if` arm that the arm hands out (a tape holding
+                    // that borrow could not leave the arm with it).
+                    Stmt::Plain { out: Some(out), .. } if base.contains(&Ref::Val(*out)) && from_item.contains(out) => {
+                        Some(*out)
+                    }
                     Stmt::Store { slot, old, push: false, .. }
                         if kept.contains(slot) && base.contains(&Ref::Val(*old)) =>
                     {
@@ -485,7 +493,7 @@ fn borrows_iteration_locals(body: &Body, l: &Loop) -> bool {
 /// `leaves` are values the iteration gets from the tape: their statements are not recomputed.
 fn walk_needed(body: &Body, block: &Block, needed: &mut HashSet<Ref>, leaves: &HashSet<ValId>) {
     for s in block.stmts.iter().rev() {
-        if let Stmt::Gate { out, .. } = s
+        if let Stmt::Gate { out, .. } | Stmt::Plain { out: Some(out), .. } = s
             && leaves.contains(out)
         {
             continue;
@@ -579,4 +587,40 @@ pub(super) fn borrows(e: &syn::Expr, param: &dyn Fn(&syn::Expr) -> bool) -> bool
         }
         _ => false,
     }
+}
+
+/// The loop's item values (`for t in ..` binds them), all of them.
+fn bound_all(l: &Loop) -> Vec<ValId> {
+    match &l.kind {
+        LoopKind::ForIter { bound, .. } => bound.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// Values of `body`'s top level computed in plain code from the loop's item values `item`
+/// (transitively) that are numbers, so a tape can hold them in the item's place: floats (their
+/// kind, or a gate reads them as a float) and indices (an `Index` or `Store` reads them).
+fn copies_of_item(body: &Block, item: Vec<ValId>) -> HashSet<ValId> {
+    let mut derived: HashSet<ValId> = item.into_iter().collect();
+    let mut numbers: HashSet<ValId> = HashSet::new();
+    for s in &body.stmts {
+        match s {
+            Stmt::Gate { gate, args, .. } => numbers.extend(
+                args.iter().enumerate().filter(|(i, _)| !gate.is_integer_input(*i)).filter_map(|(_, a)| a.val()),
+            ),
+            Stmt::Index { index, .. } | Stmt::Store { index, .. } => numbers.extend(index.val()),
+            _ => {}
+        }
+    }
+    let mut out = HashSet::new();
+    for s in &body.stmts {
+        if let Stmt::Plain { out: Some(v), uses, .. } = s
+            && uses.iter().any(|u| derived.contains(u))
+        {
+            derived.insert(*v);
+            out.insert(*v);
+        }
+    }
+    out.retain(|v| numbers.contains(v));
+    out
 }

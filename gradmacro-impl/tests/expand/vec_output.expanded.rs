@@ -52,7 +52,7 @@ fn residuals_vjp(
         let __v14 = __v13 - __v8;
         __a0[__v5] = __v14;
         let __v16 = __v5 + 1;
-        __tape0.push((__v5, __v6, __v12));
+        __tape0.push((__v5, __v7, __v12));
         __s0 = __v16;
     }
     let __v17 = __s0;
@@ -62,11 +62,7 @@ fn residuals_vjp(
         "`residuals_vjp`: the seed needs one component per value `residuals` returns (one per element of its `Vec`)"
     );
     __da0.copy_from_slice(&seed);
-    while let ::core::option::Option::Some((__v5, __v6, __v12)) = __tape0.pop() {
-        let __v7 = {
-            let (x, _) = __v6;
-            x
-        };
+    while let ::core::option::Option::Some((__v5, __v7, __v12)) = __tape0.pop() {
         let __v9 = p[0];
         let __d14 = __da0[__v5];
         __da0[__v5] = 0.0;
@@ -135,7 +131,7 @@ fn residuals_jacobian(
             let __v14 = __v13 - __v8;
             __a0[__v5] = __v14;
             let __v16 = __v5 + 1;
-            __tape0.push((__v5, __v6, __v12));
+            __tape0.push((__v5, __v7, __v12));
             __s0 = __v16;
         }
         let __v17 = __s0;
@@ -145,11 +141,7 @@ fn residuals_jacobian(
             (0..__vlen0).map(|__vk0| if __vk0 == __vrow0 { 1.0 } else { 0.0 }),
         );
         __da0.copy_from_slice(&seed);
-        while let ::core::option::Option::Some((__v5, __v6, __v12)) = __tape0.pop() {
-            let __v7 = {
-                let (x, _) = __v6;
-                x
-            };
+        while let ::core::option::Option::Some((__v5, __v7, __v12)) = __tape0.pop() {
             let __v9 = p[0];
             let __d14 = __da0[__v5];
             __da0[__v5] = 0.0;
