@@ -618,8 +618,8 @@ fn bug_nan_from_a_call_whose_result_is_dead() {
 /// `buf.iter().map(|&a| ..)`, a taped loop (its position is carried). The tape held the loop's
 /// item, a reference into the buffer, and the arm handed both the tape and the buffer out: "cannot move out of `buf` because it is borrowed" (E0505) in the generated
 /// code. A number read out of the item (`&a`, `*a`, an `enumerate` index) is taped now, not
-/// the item. (An item used as it is, `for a in buf.iter() { y * a }`, is still taped and still
-/// fails this way: recorded in the issue notes.)
+/// the item, and an item only read as a float (`for a in buf.iter() { y * a }`) is taped as the
+/// float it refers to (`__private::number`).
 #[differentiate(reverse)]
 fn arm_collects_then_iterates(x: f64, s: &[f64]) -> f64 {
     let mut y = x;
@@ -627,9 +627,12 @@ fn arm_collects_then_iterates(x: f64, s: &[f64]) -> f64 {
         if x > 0.5 {
             return e * x;
         }
-        let buf: Vec<f64> = (0..3).map(|k| f64::from(k) * 0.5).collect();
+        let buf: Vec<f64> = (0..3).map(|k| f64::from(k) * 0.5 + 0.25).collect();
         let hold: Vec<f64> = buf.iter().map(|&a| a.max(e * x)).collect();
         y = (y * hold[1]).sin() + hold[2];
+        for a in buf.iter() {
+            y = (y * a).cos() + e;
+        }
     }
     y
 }
@@ -642,9 +645,12 @@ fn a_taped_loop_over_a_buffer_collected_in_an_arm() {
             if x > 0.5 {
                 return e * x;
             }
-            let buf: Vec<f64> = (0..3).map(|k| f64::from(k) * 0.5).collect();
+            let buf: Vec<f64> = (0..3).map(|k| f64::from(k) * 0.5 + 0.25).collect();
             let hold: Vec<f64> = buf.iter().map(|&a| a.max(e * x)).collect();
             y = (y * hold[1]).sin() + hold[2];
+            for a in &buf {
+                y = (y * a).cos() + e;
+            }
         }
         y
     }

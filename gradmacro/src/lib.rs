@@ -807,6 +807,14 @@ pub mod __private {
     #[cfg(feature = "std")]
     pub use crate::dual::{Dual, Lift, Primal, Split, lift_array, lift_slice, tangent_dot, unit_array, unit_vec};
 
+    /// The float a loop item is or refers to (`f64` or `&f64`), as a taped loop keeps it: a
+    /// tape of references would borrow what the loop iterates.
+    #[inline]
+    #[must_use]
+    pub fn number<F: Copy, B: core::borrow::Borrow<F>>(b: B) -> F {
+        *b.borrow()
+    }
+
     /// Exact equality of two floats: where `max`, `min`, `clamp` and `abs` meet a tie or a kink,
     /// the contract's rules need an exact comparison.
     #[inline]

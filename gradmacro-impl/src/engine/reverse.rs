@@ -42,6 +42,9 @@ pub enum Ref {
 pub struct LoopPlan {
     /// Pushed each iteration: carried entry values, bound loop values, then local arrays.
     pub tape_vals: Vec<ValId>,
+    /// Those of `tape_vals` pushed as numbers of the float type: loop items (`&f64`, say) the
+    /// body only reads as floats, so the tape holds no borrow of what the loop iterates.
+    pub numbers: Vec<ValId>,
     pub tape_arrays: Vec<usize>,
     pub taped: bool,
     /// Iterate the hoisted iterator again (a recomputed `for` over a constant iterator).

@@ -188,7 +188,7 @@ impl Fwd<'_> {
             _ => TokenStream::new(),
         };
         let body = self.inner().block(&l.body);
-        let vals = plan.tape_vals.iter().map(|v| self.name(*v));
+        let vals = plan.tape_vals.iter().map(|v| self.tape_val(plan, *v));
         let write_back = self.write_back(l);
         quote!(#entries #cond #body #tape.push((#(#vals,)*)); #write_back)
     }

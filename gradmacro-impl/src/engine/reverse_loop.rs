@@ -260,6 +260,8 @@ impl Rev<'_> {
                 }
             }
             plan.tape_vals = entries.iter().chain(bound.iter()).chain(stored.iter()).copied().collect();
+            plan.numbers =
+                bound.iter().copied().filter(|v| !self.body.vals[*v].active && only_floats(&l.body, *v)).collect();
             plan.tape_arrays.clone_from(&tape_arrays);
             self.refs.insert(Ref::Tape(l.id));
             Head::Pop(quote!((#(#pat,)*)))
@@ -623,4 +625,24 @@ fn copies_of_item(body: &Block, item: Vec<ValId>) -> HashSet<ValId> {
     }
     out.retain(|v| numbers.contains(v));
     out
+}
+
+/// Whether every read of `v` in `b` (nested blocks too) is a float operand of a gate: then `v`
+/// is a float or a reference to one, and a tape may hold the float instead.
+fn only_floats(b: &Block, v: ValId) -> bool {
+    b.stmts.iter().all(|s| match s {
+        Stmt::Gate { gate, args, .. } => {
+            args.iter().enumerate().all(|(i, a)| a.val() != Some(v) || !gate.is_integer_input(i))
+        }
+        Stmt::If(i) => {
+            i.cond.val() != Some(v) && only_floats(&i.then_block, v) && only_floats(&i.else_block, v) && {
+                i.phis.iter().all(|p| p.then_val.val() != Some(v) && p.else_val.val() != Some(v))
+            }
+        }
+        other => {
+            let mut reads = false;
+            other.for_each_use(&mut |u| reads |= u == v);
+            !reads
+        }
+    })
 }

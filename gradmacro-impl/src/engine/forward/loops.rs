@@ -99,7 +99,21 @@ impl Fwd<'_> {
     /// `Copy` and `Default`; a generic `F: Float` has no `Default`.
     fn float_entries(&self, plan: &LoopPlan) -> bool {
         !super::super::generic_mode::on()
-            && plan.tape_vals.iter().all(|&v| self.body.vals[v].active || self.body.vals[v].kind == Kind::Float)
+            && plan.tape_vals.iter().all(|&v| {
+                self.body.vals[v].active || self.body.vals[v].kind == Kind::Float || plan.numbers.contains(&v)
+            })
+    }
+
+    /// What a tape entry holds of `v`: `v`, or the float it is or refers to
+    /// ([`LoopPlan::numbers`]).
+    pub(in super::super) fn tape_val(&self, plan: &LoopPlan, v: super::super::ir::ValId) -> TokenStream {
+        let n = self.name(v);
+        if plan.numbers.contains(&v) {
+            let f = self.sig.float.path();
+            quote!(::gradmacro::__private::number::<#f, _>(#n))
+        } else {
+            n
+        }
     }
 
     pub(super) fn loop_stmt(&self, l: &Loop) -> TokenStream {
@@ -131,7 +145,7 @@ impl Fwd<'_> {
             head_body.extend(quote!(#n += 1;));
         }
         if plan.taped && !plan.checkpoint {
-            let vals = plan.tape_vals.iter().map(|v| self.name(*v));
+            let vals = plan.tape_vals.iter().map(|v| self.tape_val(&plan, *v));
             // Arrays are saved as they are when the iteration starts (a `Vec` is cloned).
             for &s in &plan.tape_arrays {
                 let (a, saved) = (array_ident(s), super::super::hidden("saved", s));
