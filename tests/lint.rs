@@ -874,3 +874,14 @@ pub fn forward_calls(p0: f64, k: f64) -> f64 {
     }
     p
 }
+
+/// A selecting rule whose arms carry the run its adjoint guards (`max`, `min`, `abs`, `clamp`).
+#[differentiate(wrt(w, c))]
+pub fn hinge_arms(w: &[f64], c: f64, xs: &[f64], ys: &[f64]) -> f64 {
+    let mut loss = 0.0;
+    for i in 0..xs.len() {
+        let s = w[i % w.len()] * xs[i] + c;
+        loss += (1.0 - ys[i] * s).max(0.0) + s.abs().min(2.0) * 0.1 + s.clamp(-1.0, 1.0) * c;
+    }
+    loss
+}

@@ -31,7 +31,7 @@ pub struct Region {
 /// For each identifier in `bs` (nested blocks included), the index of the last statement that
 /// mentions it: whether an adjoint is read after a run is then one lookup, not a scan of the rest
 /// of the block per run (which made expansion quadratic in the length of a block).
-fn last_mentions(bs: &[B]) -> HashMap<String, usize> {
+pub fn last_mentions(bs: &[B]) -> HashMap<String, usize> {
     let mut last = HashMap::new();
     for (k, b) in bs.iter().enumerate() {
         visit(b, &mut |name| {
@@ -156,4 +156,45 @@ fn visit_tokens(t: &TokenStream, f: &mut impl FnMut(String)) {
             _ => {}
         }
     }
+}
+
+/// The arms of a rule that is an `if` chain ending in `else` (`max`, `min`, `clamp`, `abs`):
+/// each arm's condition (`None` for the final `else`) and value, and whether that value is the
+/// zero literal. `None` for any other rule.
+pub fn rule_arms(expr: &TokenStream) -> Option<Vec<(Option<TokenStream>, TokenStream, bool)>> {
+    use quote::ToTokens as _;
+    let zero = super::dual_mode::lift(quote::quote!(0.0)).to_string();
+    let value = |b: &syn::Block| match b.stmts.as_slice() {
+        [syn::Stmt::Expr(e, None)] => Some(e.to_token_stream()),
+        _ => None,
+    };
+    let mut e: syn::ExprIf = syn::parse2(expr.clone()).ok()?;
+    let mut arms = Vec::new();
+    loop {
+        let v = value(&e.then_branch)?;
+        let z = v.to_string() == zero;
+        arms.push((Some(e.cond.to_token_stream()), v, z));
+        match e.else_branch?.1.as_ref() {
+            syn::Expr::If(next) => e = next.clone(),
+            syn::Expr::Block(b) => {
+                let v = value(&b.block)?;
+                let z = v.to_string() == zero;
+                arms.push((None, v, z));
+                return Some(arms);
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Statements in `bs`, nested ones included: the code a selecting rule's arms would repeat.
+pub fn size(bs: &[B]) -> usize {
+    bs.iter()
+        .map(|b| match b {
+            B::Group { body, tail, .. } => 1 + size(body) + tail.as_ref().map_or(0, |(_, t)| size(t)),
+            B::Pop { body, .. } => 1 + size(body),
+            B::Fused { then_bs, else_bs, .. } => 1 + size(then_bs) + size(else_bs),
+            _ => 1,
+        })
+        .sum()
 }

@@ -48,22 +48,28 @@ fn hinge_grad<F: num_traits::Float>(w: &[F], x: &[F], y: F) -> (F, Vec<F>, Vec<F
     } else {
         d_t10 * int_lit::<F>(2) * F::powi(s_3, 2 - 1)
     };
-    let d_t6 = if t6 > t7 {
-        d_t8
-    } else if t7 > t6 {
-        lit::<F>(0.0)
-    } else if F::is_nan(t7) && !F::is_nan(t6) {
-        d_t8
-    } else if tie(t6, t7) {
-        d_t8 * lit::<F>(0.5)
-    } else {
-        lit::<F>(0.0)
-    };
     let mut d_y = lit::<F>(0.0);
-    if !tie(d_t6, lit::<F>(0.0)) {
-        let d_t5 = -d_t6;
-        d_y = s_3 * d_t5;
-        d_s_3 = d_s_3 + y * d_t5;
+    if t6 > t7 {
+        let d_t6 = d_t8;
+        if !tie(d_t6, lit::<F>(0.0)) {
+            let d_t5 = -d_t6;
+            d_y = s_3 * d_t5;
+            d_s_3 = d_s_3 + y * d_t5;
+        }
+    } else if t7 > t6 {} else if F::is_nan(t7) && !F::is_nan(t6) {
+        let d_t6 = d_t8;
+        if !tie(d_t6, lit::<F>(0.0)) {
+            let d_t5 = -d_t6;
+            d_y = s_3 * d_t5;
+            d_s_3 = d_s_3 + y * d_t5;
+        }
+    } else if tie(t6, t7) {
+        let d_t6 = d_t8 * lit::<F>(0.5);
+        if !tie(d_t6, lit::<F>(0.0)) {
+            let d_t5 = -d_t6;
+            d_y = s_3 * d_t5;
+            d_s_3 = d_s_3 + y * d_t5;
+        }
     }
     let mut d_s_carried = d_s_3;
     for i in iter1 {
@@ -121,22 +127,28 @@ fn hinge_grad<F: num_traits::Float>(
     } else {
         __d17 * ::gradmacro::__private::int_lit::<F>(2) * F::powi(__v10, 2 - 1)
     };
-    let __d13 = if __v13 > __v14 {
-        __d15
-    } else if __v14 > __v13 {
-        ::gradmacro::__private::lit::<F>(0.0)
-    } else if F::is_nan(__v14) && !F::is_nan(__v13) {
-        __d15
-    } else if ::gradmacro::__private::tie(__v13, __v14) {
-        __d15 * ::gradmacro::__private::lit::<F>(0.5)
-    } else {
-        ::gradmacro::__private::lit::<F>(0.0)
-    };
     let mut __d2 = ::gradmacro::__private::lit::<F>(0.0);
-    if !::gradmacro::__private::tie(__d13, ::gradmacro::__private::lit::<F>(0.0)) {
-        let __d12 = -__d13;
-        __d2 = __v10 * __d12;
-        __d10 = __d10 + y * __d12;
+    if __v13 > __v14 {
+        let __d13 = __d15;
+        if !::gradmacro::__private::tie(__d13, ::gradmacro::__private::lit::<F>(0.0)) {
+            let __d12 = -__d13;
+            __d2 = __v10 * __d12;
+            __d10 = __d10 + y * __d12;
+        }
+    } else if __v14 > __v13 {} else if F::is_nan(__v14) && !F::is_nan(__v13) {
+        let __d13 = __d15;
+        if !::gradmacro::__private::tie(__d13, ::gradmacro::__private::lit::<F>(0.0)) {
+            let __d12 = -__d13;
+            __d2 = __v10 * __d12;
+            __d10 = __d10 + y * __d12;
+        }
+    } else if ::gradmacro::__private::tie(__v13, __v14) {
+        let __d13 = __d15 * ::gradmacro::__private::lit::<F>(0.5);
+        if !::gradmacro::__private::tie(__d13, ::gradmacro::__private::lit::<F>(0.0)) {
+            let __d12 = -__d13;
+            __d2 = __v10 * __d12;
+            __d10 = __d10 + y * __d12;
+        }
     }
     let mut __ds0 = __d10;
     for __v5 in __it0 {

@@ -51,24 +51,30 @@ fn svm_loss_grad(
         let d_loss_2 = d_loss_carried;
         let d_loss_1 = d_loss_2;
         let d_t12 = d_loss_2;
-        let d_t11 = if t11 > 0.0 {
-            d_t12
-        } else if 0.0 > t11 {
-            0.0
-        } else if tie(t11, 0.0) {
-            d_t12 * 0.5
-        } else {
-            0.0
-        };
-        if !tie(d_t11, 0.0) {
-            let d_t10 = d_t11;
-            let d_score = t9 * d_t10;
-            let d_t8 = d_score;
-            d_c += d_score;
-            let d_t5 = d_t8;
-            let d_t7 = d_t8;
-            d_b += t6 * d_t7;
-            d_a += t4 * d_t5;
+        if t11 > 0.0 {
+            let d_t11 = d_t12;
+            if !tie(d_t11, 0.0) {
+                let d_t10 = d_t11;
+                let d_score = t9 * d_t10;
+                let d_t8 = d_score;
+                d_c += d_score;
+                let d_t5 = d_t8;
+                let d_t7 = d_t8;
+                d_b += t6 * d_t7;
+                d_a += t4 * d_t5;
+            }
+        } else if 0.0 > t11 {} else if tie(t11, 0.0) {
+            let d_t11 = d_t12 * 0.5;
+            if !tie(d_t11, 0.0) {
+                let d_t10 = d_t11;
+                let d_score = t9 * d_t10;
+                let d_t8 = d_score;
+                d_c += d_score;
+                let d_t5 = d_t8;
+                let d_t7 = d_t8;
+                d_b += t6 * d_t7;
+                d_a += t4 * d_t5;
+            }
         }
         loss_carried = loss_2;
     }
@@ -123,24 +129,30 @@ fn svm_loss_grad(
         let __d21 = __ds0;
         let __d9 = __d21;
         let __d20 = __d21;
-        let __d19 = if __v19 > 0.0 {
-            __d20
-        } else if 0.0 > __v19 {
-            0.0
-        } else if ::gradmacro::__private::tie(__v19, 0.0) {
-            __d20 * 0.5
-        } else {
-            0.0
-        };
-        if !::gradmacro::__private::tie(__d19, 0.0) {
-            let __d18 = __d19;
-            let __d16 = __v17 * __d18;
-            let __d15 = __d16;
-            __d2 += __d16;
-            let __d12 = __d15;
-            let __d14 = __d15;
-            __d1 += __v13 * __d14;
-            __d0 += __v11 * __d12;
+        if __v19 > 0.0 {
+            let __d19 = __d20;
+            if !::gradmacro::__private::tie(__d19, 0.0) {
+                let __d18 = __d19;
+                let __d16 = __v17 * __d18;
+                let __d15 = __d16;
+                __d2 += __d16;
+                let __d12 = __d15;
+                let __d14 = __d15;
+                __d1 += __v13 * __d14;
+                __d0 += __v11 * __d12;
+            }
+        } else if 0.0 > __v19 {} else if ::gradmacro::__private::tie(__v19, 0.0) {
+            let __d19 = __d20 * 0.5;
+            if !::gradmacro::__private::tie(__d19, 0.0) {
+                let __d18 = __d19;
+                let __d16 = __v17 * __d18;
+                let __d15 = __d16;
+                __d2 += __d16;
+                let __d12 = __d15;
+                let __d14 = __d15;
+                __d1 += __v13 * __d14;
+                __d0 += __v11 * __d12;
+            }
         }
         __s0 = __v21;
     }
