@@ -47,6 +47,7 @@ mod reverse;
 mod reverse_checkpoint;
 mod reverse_fuse;
 mod reverse_loop;
+mod reverse_render;
 mod reverse_sparse;
 mod scope;
 mod sig;
