@@ -273,15 +273,17 @@
 //! a float and there are at most 8 of them, `f_grad` runs in forward mode instead: the body
 //! once, with the derivative of each value with respect to each parameter it depends on beside
 //! it (a value that depends on `x` only carries one). No tape and no heap at any trip count, and
-//! faster than the tape: 0.47× to 0.85× its time on loops of 100 steps with 2 to 8 parameters
-//! (BENCHMARKS.md, "Forward-mode f_grad"). The signature is the same and the value bit-identical
-//! to `f`'s; the gradient equals the backward pass's up to rounding (the same products, summed
-//! in another order). A call `g(a, b)` with differentiated float arguments goes through `g_grad`
-//! as in reverse mode, its partials giving the call's derivative. Not chosen when a call passes
-//! a differentiated array or struct, or calls a vector-valued function, when the body has an
-//! active local `Vec`, or when no loop needs a tape (straight-line code and
-//! loops that only accumulate are as fast in reverse mode, whatever the number of parameters).
-//! `#[differentiate(reverse)]` keeps the backward pass. Its rustdoc shows the code under
+//! usually faster than the tape: 0.47× to 0.85× its time on loops of 100 steps with 2 to 8
+//! parameters, but not always: a short loop whose steps divide by the carried value (eight
+//! Heron steps `y = (y + a / y) / 2`) takes 1.3× to 2.9× the backward pass's time, whose
+//! divisions are independent of each other (BENCHMARKS.md, "Forward-mode f_grad"). The
+//! signature is the same and the value bit-identical to `f`'s; the gradient equals the backward
+//! pass's up to rounding (the same products, summed in another order). A call `g(a, b)` with
+//! differentiated float arguments goes through `g_grad` as in reverse mode, its partials giving
+//! the call's derivative. Not chosen when a call passes a differentiated array or struct, or
+//! calls a vector-valued function, when the body has an active local `Vec`, or when no loop
+//! needs a tape (straight-line code and loops that only accumulate are as fast in reverse mode,
+//! whatever the number of parameters). `#[differentiate(reverse)]` keeps the backward pass. Its rustdoc shows the code under
 //! "Forward mode", `dy_dx` being `∂y/∂x`.
 //!
 //! ```
