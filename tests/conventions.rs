@@ -324,3 +324,58 @@ fn a_nan_the_result_depends_on_propagates() {
     assert_eq!(v, 0.0);
     assert!(dx.is_nan() && dy.is_nan(), "{dx} {dy}");
 }
+
+// A selecting rule whose adjoint a longer run spreads further: the run is written inside the
+// rule's arms (`reverse_render.rs`), which must keep every arm's weight, the tie's half and
+// the NaN case's zero.
+#[differentiate]
+fn hinge_run(w: f64, x: f64, y: f64) -> f64 {
+    let s = w * x;
+    let m = (1.0 - y * s).max(0.0);
+    m * 3.0
+}
+
+#[test]
+fn a_hinge_whose_adjoint_spreads_further_keeps_each_arm() {
+    // margin 1 - y w x = 0.8 > 0: d/dw = -3 y x, d/dx = -3 y w, d/dy = -3 w x
+    let (v, dw, dx, dy) = hinge_run_grad(0.1, 2.0, 1.0);
+    assert_eq!(v.to_bits(), hinge_run(0.1, 2.0, 1.0).to_bits());
+    assert_eq!((dw, dx), (-6.0, -0.30000000000000004));
+    assert!((dy + 0.6).abs() < 1e-15);
+    // margin exactly 0: a tie, half of each
+    assert_eq!(hinge_run_grad(0.5, 2.0, 1.0), (0.0, -3.0, -0.75, -1.5));
+    // margin -1: the literal is selected
+    assert_eq!(hinge_run_grad(1.0, 2.0, 1.0), (0.0, 0.0, 0.0, 0.0));
+    // NaN margin: `max` returns the literal, nothing flows back (no NaN either)
+    assert_eq!(hinge_run_grad(1.0, f64::NAN, 1.0), (0.0, 0.0, 0.0, 0.0));
+}
+
+#[differentiate]
+fn clamp_min_abs_run(a: f64, b: f64) -> f64 {
+    let mut t = 0.0;
+    for k in 0..3 {
+        let u = a * f64::from(k) - b;
+        t += u.clamp(-1.0, 1.0) * b + u.abs().min(0.5) * a;
+    }
+    t
+}
+
+#[test]
+fn clamp_min_and_abs_in_a_loop_keep_their_kinks() {
+    // a = 0.5, b = 0.5: u = -0.5, 0, 0.5. clamp passes all three (slope 1); abs: slope -1, 0
+    // (at 0), 1; min(|u|, 0.5): |u| = 0.5 ties at k = 0 and 2 (half), 0 < 0.5 at k = 1 (whole).
+    // t = Σ clamp(u) b + min(|u|, 0.5) a
+    // d/da = Σ k b + Σ min(|u|, 0.5) + a Σ w_k sign(u) k,  w = (0.5, 1, 0.5), sign = (-1, 0, 1)
+    //      = 3 * 0.5 + (0.5 + 0 + 0.5) + 0.5 * (0.5 * 1 * 2) = 1.5 + 1 + 0.5 = 3
+    // d/db = Σ clamp(u) + b Σ (-1) + a Σ w_k sign(u) (-1) = 0 - 1.5 + 0.5 * (0.5 - 0.5) = -1.5
+    let (v, da, db) = clamp_min_abs_run_grad(0.5, 0.5);
+    assert_eq!(v.to_bits(), clamp_min_abs_run(0.5, 0.5).to_bits());
+    assert_eq!((da, db), (3.0, -1.5));
+    // away from the kinks, against differences
+    let (a, b) = (0.37, 0.21);
+    let (_, da, db) = clamp_min_abs_run_grad(a, b);
+    let h = 1e-6;
+    let fa = (clamp_min_abs_run(a + h, b) - clamp_min_abs_run(a - h, b)) / (2.0 * h);
+    let fb = (clamp_min_abs_run(a, b + h) - clamp_min_abs_run(a, b - h)) / (2.0 * h);
+    assert!((da - fa).abs() < 1e-8 && (db - fb).abs() < 1e-8, "({da}, {db}) against ({fa}, {fb})");
+}
