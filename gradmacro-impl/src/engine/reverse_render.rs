@@ -10,6 +10,7 @@ use quote::quote;
 use super::adj_ident;
 use super::ir::{LoopId, ValId};
 use super::reverse::{B, LetState};
+use super::reverse_sparse::{Arm, Region};
 
 /// Makes the code of a fused `if` (see [`B::Fused`](super::reverse::B::Fused)) from its id and
 /// its arms' backward code.
@@ -55,16 +56,20 @@ fn render_in(bs: &[B], cx: &mut Ctx) -> TokenStream {
     let mut i = 0;
     while i < bs.len() {
         // A selecting rule followed by the run it guards: the run goes into the rule's arms.
-        let arms = select_arms(bs, i, cx, &mut last);
-        let at = if arms.is_some() { i + 1 } else { i };
-        let region = super::reverse_sparse::skip_region(bs, at, &cx.zero_prone, &mut last)
-            .filter(|g| !cx.guarded.contains(&g.r));
-        let Some(super::reverse_sparse::Region { r, end, escaping }) = region else {
+        let (arms, region) = match select_arms(bs, i, cx, &mut last) {
+            Some((arms, region)) => (Some(arms), Some(region)),
+            None => (
+                None,
+                super::reverse_sparse::skip_region(bs, i, &cx.zero_prone, &mut last)
+                    .filter(|g| !cx.guarded.contains(&g.r)),
+            ),
+        };
+        let Some(Region { r, end, escaping }) = region else {
             out.extend(render_one(&bs[i], cx));
             i += 1;
             continue;
         };
-        let start = at;
+        let start = if arms.is_some() { i + 1 } else { i };
         cx.zero_prone.extend(escaping.iter().copied());
         // An adjoint that is exactly 0 adds nothing further (`x * 0.0` is 0, or a NaN from an
         // infinite `x` on a path the result does not depend on): skip, as a hand-written
@@ -94,35 +99,20 @@ fn render_in(bs: &[B], cx: &mut Ctx) -> TokenStream {
             // x = a.max(b); (run spreading dx)  =>  if a > b { let dx = dy; if dx != 0 { run } }
             //   else if .. (one comparison on the common path, where the run reads an adjoint
             //   the compiler knows, as a hand-written `if margin > 0.0 { .. }` does)
-            Some(mut arms) => {
+            Some(arms) => {
                 cx.duplicating = true;
-                // Zero arms do nothing: none at the end, one for a run of them.
-                while arms.last().is_some_and(|a| a.2) {
-                    arms.pop();
-                }
-                let mut merged: Vec<(Option<TokenStream>, TokenStream, bool)> = Vec::new();
-                for (cond, value, zero) in arms {
-                    match (merged.last_mut(), cond) {
-                        (Some((Some(c0), _, true)), Some(c)) if zero => *c0 = quote!(#c0 || #c),
-                        (_, cond) => merged.push((cond, value, zero)),
-                    }
-                }
-                let mut chain = TokenStream::new();
-                for (k, (cond, value, zero)) in merged.into_iter().enumerate() {
-                    let body = if zero {
-                        TokenStream::new()
-                    } else {
+                for (k, Arm { cond, value }) in arms.into_iter().enumerate() {
+                    let body = value.map(|v| {
                         let run = guarded(cx);
-                        quote!(let #d = #value; #run)
-                    };
-                    chain.extend(match (k, cond) {
+                        quote!(let #d = #v; #run)
+                    });
+                    out.extend(match (k, cond) {
                         (0, Some(c)) => quote!(if #c { #body }),
                         (_, Some(c)) => quote!(else if #c { #body }),
                         (_, None) => quote!(else { #body }),
                     });
                 }
                 cx.duplicating = false;
-                out.extend(chain);
             }
             None => out.extend(guarded(cx)),
         }
@@ -137,15 +127,10 @@ fn render_in(bs: &[B], cx: &mut Ctx) -> TokenStream {
 
 /// When `bs[i]` is the rule of a selecting gate (an `if` chain: `max`, `min`, `clamp`, `abs`)
 /// whose adjoint the next statements only spread further, in a run that a zero adjoint skips,
-/// and nothing after that run reads it: the rule's arms, to repeat the run in (each arm with a
-/// value that is not the zero literal). Only for short runs (the run is written once per such
-/// arm) and not inside another repeated run.
-fn select_arms(
-    bs: &[B],
-    i: usize,
-    cx: &Ctx,
-    last: &mut Option<HashMap<String, usize>>,
-) -> Option<Vec<(Option<TokenStream>, TokenStream, bool)>> {
+/// and nothing after that run reads it: the rule's arms, to repeat the run in, and that run.
+/// Only for short runs (the run is written once per arm with something to do) and not inside
+/// another repeated run.
+fn select_arms(bs: &[B], i: usize, cx: &Ctx, last: &mut Option<HashMap<String, usize>>) -> Option<(Vec<Arm>, Region)> {
     const MAX_RUN: usize = 24;
     let B::Let { name, expr, state, link: Some((t, _)), escapes: false } = bs.get(i)? else { return None };
     if cx.duplicating || state.get() != LetState::Let || cx.assign.contains(t) || cx.guarded.contains(t) {
@@ -155,7 +140,8 @@ fn select_arms(
     let region = super::reverse_sparse::skip_region(bs, i + 1, &cx.zero_prone, last)?;
     let last = last.get_or_insert_with(|| super::reverse_sparse::last_mentions(bs));
     let read_after = last.get(&name.to_string()).is_some_and(|&k| k >= region.end);
-    (region.r == *t && !read_after && super::reverse_sparse::size(&bs[i + 1..region.end]) <= MAX_RUN).then_some(arms)
+    let short = super::reverse_sparse::size(&bs[i + 1..region.end]) <= MAX_RUN;
+    (region.r == *t && !read_after && short).then_some((arms, region))
 }
 
 fn render_one(b: &B, cx: &mut Ctx) -> TokenStream {

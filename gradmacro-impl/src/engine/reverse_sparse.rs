@@ -158,33 +158,50 @@ fn visit_tokens(t: &TokenStream, f: &mut impl FnMut(String)) {
     }
 }
 
-/// The arms of a rule that is an `if` chain ending in `else` (`max`, `min`, `clamp`, `abs`):
-/// each arm's condition (`None` for the final `else`) and value, and whether that value is the
-/// zero literal. `None` for any other rule.
-pub fn rule_arms(expr: &TokenStream) -> Option<Vec<(Option<TokenStream>, TokenStream, bool)>> {
+/// One arm of a selecting rule: its condition (`None` for the final `else`) and the adjoint it
+/// gives, or nothing to do (`value: None`, the zero literal).
+pub struct Arm {
+    pub cond: Option<TokenStream>,
+    pub value: Option<TokenStream>,
+}
+
+/// The arms of a rule that is an `if` chain ending in `else` (`max`, `min`, `clamp`, `abs`), for
+/// code that repeats a run in each: zero arms at the end dropped, a run of them one arm (their
+/// conditions joined by `||`, so the chain tests what it tested, in the same order). `None` for
+/// any other rule.
+pub fn rule_arms(expr: &TokenStream) -> Option<Vec<Arm>> {
     use quote::ToTokens as _;
     let zero = super::dual_mode::lift(quote::quote!(0.0)).to_string();
     let value = |b: &syn::Block| match b.stmts.as_slice() {
-        [syn::Stmt::Expr(e, None)] => Some(e.to_token_stream()),
+        [syn::Stmt::Expr(e, None)] => {
+            let v = e.to_token_stream();
+            Some((v.to_string() != zero).then_some(v))
+        }
         _ => None,
     };
     let mut e: syn::ExprIf = syn::parse2(expr.clone()).ok()?;
-    let mut arms = Vec::new();
+    let mut arms: Vec<Arm> = Vec::new();
+    let mut push = |arm: Arm| match (arms.last_mut(), &arm) {
+        (Some(Arm { cond: Some(c0), value: None }), Arm { cond: Some(c), value: None }) => {
+            *c0 = quote::quote!(#c0 || #c)
+        }
+        _ => arms.push(arm),
+    };
     loop {
-        let v = value(&e.then_branch)?;
-        let z = v.to_string() == zero;
-        arms.push((Some(e.cond.to_token_stream()), v, z));
+        push(Arm { cond: Some(e.cond.to_token_stream()), value: value(&e.then_branch)? });
         match e.else_branch?.1.as_ref() {
             syn::Expr::If(next) => e = next.clone(),
             syn::Expr::Block(b) => {
-                let v = value(&b.block)?;
-                let z = v.to_string() == zero;
-                arms.push((None, v, z));
-                return Some(arms);
+                push(Arm { cond: None, value: value(&b.block)? });
+                break;
             }
             _ => return None,
         }
     }
+    while arms.last().is_some_and(|a| a.value.is_none()) {
+        arms.pop();
+    }
+    Some(arms)
 }
 
 /// Statements in `bs`, nested ones included: the code a selecting rule's arms would repeat.
