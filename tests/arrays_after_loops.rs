@@ -4,25 +4,11 @@
 
 #![allow(clippy::float_cmp, clippy::needless_range_loop, unused_assignments)]
 
+mod common;
+
+use common::dual_grad;
 use gradmacro::differentiate;
 use num_dual::{Dual64, DualNum};
-
-/// Value and gradient of `f` at `x` with forward-mode dual numbers, one pass per component.
-fn dual(x: &[f64], f: impl Fn(&[Dual64]) -> Dual64) -> (f64, Vec<f64>) {
-    let mut g = Vec::new();
-    let mut v = 0.0;
-    for i in 0..x.len() {
-        let xs: Vec<Dual64> = x
-            .iter()
-            .enumerate()
-            .map(|(j, &xj)| if i == j { Dual64::from(xj).derivative() } else { Dual64::from(xj) })
-            .collect();
-        let r = f(&xs);
-        v = r.re;
-        g.push(r.eps);
-    }
-    (v, g)
-}
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-12 * b.abs().max(1.0)
@@ -133,7 +119,7 @@ fn array_written_in_outer_loop_after_inner_loop() {
         s
     };
     let (v, d) = nested_grad(0.3);
-    let (ev, eg) = dual(&[0.3], f);
+    let (ev, eg) = dual_grad(&[0.3], f);
     assert!(close(v, ev) && close(d, eg[0]), "{v} {d} vs {ev} {eg:?}");
 }
 
@@ -274,7 +260,7 @@ fn array_declared_and_iterated_in_an_arm() {
         acc
     };
     let (v, da, _) = in_arm_after_return_grad(0.5, 1.0);
-    let (ev, eg) = dual(&[0.5], f);
+    let (ev, eg) = dual_grad(&[0.5], f);
     assert!(close(v, ev) && close(da, eg[0]));
 }
 

@@ -4,6 +4,9 @@
 
 #![allow(clippy::float_cmp, clippy::cast_precision_loss)]
 
+mod common;
+
+use common::dual_grad;
 use gradmacro::differentiate;
 use num_dual::{Dual64, DualNum};
 
@@ -13,20 +16,6 @@ fn close(a: f64, b: f64) -> bool {
 
 fn close_all(a: &[f64], b: &[f64]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| close(*x, *y))
-}
-
-/// The gradient of `f` at `x` by forward-mode dual numbers, one pass per component.
-fn dual(x: &[f64], f: impl Fn(&[Dual64]) -> Dual64) -> Vec<f64> {
-    (0..x.len())
-        .map(|i| {
-            let xs: Vec<Dual64> = x
-                .iter()
-                .enumerate()
-                .map(|(j, &v)| if i == j { Dual64::from(v).derivative() } else { Dual64::from(v) })
-                .collect();
-            f(&xs).eps
-        })
-        .collect()
 }
 
 #[differentiate(wrt(mu, sigma))]
@@ -153,7 +142,7 @@ fn enumerate_product_and_nested_chains() {
         let s = x[0] * 0.0 + x[1] * 1.0 + x[2] * 2.0;
         s * x[3] + x[0].sin() * x[1].sin() * x[2].sin()
     };
-    let e = dual(&[0.3, -0.7, 1.1, 1.5], f);
+    let e = dual_grad(&[0.3, -0.7, 1.1, 1.5], f).1;
     assert!(close_all(&dw, &e[..3]) && close(dk, e[3]), "{dw:?} {dk} {e:?}");
 
     let (a, b) = ([0.2, -0.4], [0.5, 1.5, -1.0]);
@@ -168,7 +157,7 @@ fn enumerate_product_and_nested_chains() {
         }
         s
     };
-    let e = dual(&[0.2, -0.4, 0.5, 1.5, -1.0], f);
+    let e = dual_grad(&[0.2, -0.4, 0.5, 1.5, -1.0], f).1;
     assert!(close_all(&da, &e[..2]) && close_all(&db, &e[2..]), "{da:?} {db:?} {e:?}");
 }
 
@@ -195,7 +184,7 @@ fn chains_in_loops_and_over_local_arrays() {
         }
         y * y * 5.0
     };
-    let e = dual(&[0.8, 0.5, -1.0], f);
+    let e = dual_grad(&[0.8, 0.5, -1.0], f).1;
     assert!(close(dx, e[0]) && close_all(&dc, &e[1..]), "{dx} {dc:?} {e:?}");
 }
 
@@ -254,7 +243,7 @@ fn max_by_min_by_and_reduce() {
     let w = [0.5, -2.0, 1.5, 0.25];
     let (v, d) = reduced_grad(&w);
     assert_eq!(v, reduced(&w));
-    let want = dual(&w, |w| ((w[0] * w[1] + 1.0) * w[2] + 1.0) * w[3] + 1.0);
+    let want = dual_grad(&w, |w| ((w[0] * w[1] + 1.0) * w[2] + 1.0) * w[3] + 1.0).1;
     assert!(close_all(&d, &want), "{d:?} vs {want:?}");
     assert_eq!(reduced_grad(&[]), (-1.0, vec![]));
 }
@@ -291,7 +280,7 @@ fn collect_into_a_buffer() {
         let h: Vec<Dual64> = (0..3).map(|i| (p[i] * p[3 + i]).tanh()).collect();
         h[0] + h[1] + h[2] + h[0] * h[1]
     };
-    let want = dual(&all, f);
+    let want = dual_grad(&all, f).1;
     assert!(close_all(&dw, &want[..3]), "{dw:?} vs {:?}", &want[..3]);
     assert!(close_all(&dx, &want[3..]), "{dx:?} vs {:?}", &want[3..]);
 
@@ -335,7 +324,7 @@ fn rev_skip_take_step_by_over_differentiated_slices() {
         let tail = (0..4).fold(Dual64::from(0.0), |s, i| s + w[i] * x[3 - i]);
         horner + diffs + head + evens + tail
     };
-    let want = dual(&all, f);
+    let want = dual_grad(&all, f).1;
     assert!(close_all(&dw, &want[..4]), "{dw:?} vs {:?}", &want[..4]);
     assert!(close_all(&dx, &want[4..]), "{dx:?} vs {:?}", &want[4..]);
     // Empty slices: no position is computed, nothing underflows.
@@ -375,7 +364,7 @@ fn filter_then_collect() {
         let sq = r.iter().fold(Dual64::from(0.0), |s, v| s + v * v);
         sq / r.len() as f64 + r[0] * r[r.len() - 1]
     };
-    let want = dual(&[w, b], f);
+    let want = dual_grad(&[w, b], f).1;
     assert!(close(dw, want[0]) && close(db, want[1]), "{dw} {db} vs {want:?}");
 
     // the kept elements' gradient: (rank of the kept element) / (2 sqrt(w_i)); 0 elsewhere

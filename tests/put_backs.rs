@@ -7,25 +7,11 @@
 
 #![allow(clippy::needless_range_loop)]
 
+mod common;
+
+use common::dual_grad;
 use gradmacro::differentiate;
 use num_dual::{Dual64, DualNum};
-
-/// Value and gradient of `f` at `x`, one `Dual64` pass per component.
-fn dual(x: &[f64], f: impl Fn(&[Dual64]) -> Dual64) -> (f64, Vec<f64>) {
-    let mut g = Vec::new();
-    let mut v = 0.0;
-    for i in 0..x.len() {
-        let xs: Vec<Dual64> = x
-            .iter()
-            .enumerate()
-            .map(|(j, &xj)| if i == j { Dual64::from(xj).derivative() } else { Dual64::from(xj) })
-            .collect();
-        let r = f(&xs);
-        v = r.re;
-        g.push(r.eps);
-    }
-    (v, g)
-}
 
 fn check(what: &str, got: (f64, Vec<f64>), want: (f64, Vec<f64>)) {
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
@@ -38,6 +24,14 @@ fn check(what: &str, got: (f64, Vec<f64>), want: (f64, Vec<f64>)) {
 
 const W: [f64; 5] = [0.3, -1.1, 0.7, 0.05, -0.4];
 
+/// `(value, d/da, d/dw)` of a function of `(a, w)` at `(a, W)` against num-dual's over the
+/// inputs `a, w[0], w[1], ..`: `f` is the same function written over `Dual64`.
+fn check_aw(what: &str, a: f64, (v, da, dw): (f64, f64, Vec<f64>), f: impl Fn(Dual64, &[Dual64]) -> Dual64) {
+    let x: Vec<f64> = [a].iter().chain(&W).copied().collect();
+    let want = dual_grad(&x, |p| f(p[0], &p[1..]));
+    check(what, (v, [da].into_iter().chain(dw).collect()), want);
+}
+
 // Dropped: the buffer is filled first, then only read.
 #[differentiate]
 fn collect_then_read(a: f64, w: &[f64]) -> f64 {
@@ -48,16 +42,11 @@ fn collect_then_read(a: f64, w: &[f64]) -> f64 {
 
 #[test]
 fn a_collected_buffer_read_by_a_later_loop() {
-    let (v, da, dw) = collect_then_read_grad(0.8, &W);
-    let mut got = vec![da];
-    got.extend(dw);
-    let x: Vec<f64> = [0.8].iter().chain(&W).copied().collect();
-    let want = dual(&x, |p| {
-        let h: Vec<Dual64> = p[1..].iter().map(|v| (*v * p[0]).exp()).collect();
+    check_aw("collect_then_read", 0.8, collect_then_read_grad(0.8, &W), |a, w| {
+        let h: Vec<Dual64> = w.iter().map(|v| (*v * a).exp()).collect();
         let s: Dual64 = h.iter().copied().sum();
         s.ln() + h[0] * h[1]
     });
-    check("collect_then_read", (v, got), want);
 }
 
 // Dropped: a pushed buffer (the put-back would truncate it), read by a carried loop after.
@@ -76,19 +65,14 @@ fn push_then_carry(a: f64, w: &[f64]) -> f64 {
 
 #[test]
 fn a_pushed_buffer_read_by_a_carried_loop() {
-    let (v, da, dw) = push_then_carry_grad(0.6, &W);
-    let mut got = vec![da];
-    got.extend(dw);
-    let x: Vec<f64> = [0.6].iter().chain(&W).copied().collect();
-    let want = dual(&x, |p| {
-        let h: Vec<Dual64> = p[1..].iter().map(|v| (*v - p[0]).tanh()).collect();
-        let mut y = p[0];
+    check_aw("push_then_carry", 0.6, push_then_carry_grad(0.6, &W), |a, w| {
+        let h: Vec<Dual64> = w.iter().map(|v| (*v - a).tanh()).collect();
+        let mut y = a;
         for hi in &h {
-            y = y * *hi + p[0];
+            y = y * *hi + a;
         }
         y
     });
-    check("push_then_carry", (v, got), want);
 }
 
 // Kept: a carried loop before the writing loop reads the buffer (its backward pass reads the
@@ -109,24 +93,19 @@ fn read_before_write(a: f64, w: &[f64]) -> f64 {
 
 #[test]
 fn a_buffer_read_before_the_loop_that_overwrites_it() {
-    let (v, da, dw) = read_before_write_grad(0.4, &W);
-    let mut got = vec![da];
-    got.extend(dw);
-    let x: Vec<f64> = [0.4].iter().chain(&W).copied().collect();
-    let want = dual(&x, |p| {
-        let n = p.len() - 1;
+    check_aw("read_before_write", 0.4, read_before_write_grad(0.4, &W), |a, w| {
+        let n = w.len();
         let mut h = vec![Dual64::from(1.5); n];
-        let mut y = p[0];
+        let mut y = a;
         for i in 0..n {
-            y = (y * h[i]).sin() + p[0];
+            y = (y * h[i]).sin() + a;
         }
         for i in 0..n {
-            h[i] = p[1 + i] * y;
+            h[i] = w[i] * y;
         }
         let s: Dual64 = h.iter().map(|v| *v * *v).sum();
         s + y
     });
-    check("read_before_write", (v, got), want);
 }
 
 // Kept: a store at the function's level after a loop that reads the array.
@@ -144,7 +123,7 @@ fn store_after_read(a: f64, b: f64) -> f64 {
 #[test]
 fn a_top_level_store_after_a_loop_reading_the_array() {
     let (v, da, db) = store_after_read_grad(0.7, -1.3);
-    let want = dual(&[0.7, -1.3], |p| {
+    let want = dual_grad(&[0.7, -1.3], |p| {
         let mut h = [p[0], Dual64::from(2.0), p[1]];
         let mut y = Dual64::from(1.0);
         for i in 0..3 {
@@ -175,25 +154,20 @@ fn refilled_per_iteration(a: f64, w: &[f64]) -> f64 {
 
 #[test]
 fn a_buffer_refilled_in_each_iteration_of_an_outer_loop() {
-    let (v, da, dw) = refilled_per_iteration_grad(0.9, &W);
-    let mut got = vec![da];
-    got.extend(dw);
-    let x: Vec<f64> = [0.9].iter().chain(&W).copied().collect();
-    let want = dual(&x, |p| {
-        let n = p.len() - 1;
+    check_aw("refilled_per_iteration", 0.9, refilled_per_iteration_grad(0.9, &W), |a, w| {
+        let n = w.len();
         let mut h = vec![Dual64::from(0.0); n];
-        let mut y = p[0];
+        let mut y = a;
         for _ in 0..3 {
             for i in 0..n {
-                h[i] = (p[1 + i] + y).cos();
+                h[i] = (w[i] + y).cos();
             }
             for i in 0..n {
-                y = y * 0.5 + h[i] * p[0];
+                y = y * 0.5 + h[i] * a;
             }
         }
         y
     });
-    check("refilled_per_iteration", (v, got), want);
 }
 
 // Dropped, then a second writing loop (kept: the first one's values are read by the loop between).
@@ -212,13 +186,9 @@ fn fill_read_overwrite(a: f64, w: &[f64]) -> f64 {
 
 #[test]
 fn a_buffer_filled_read_then_overwritten() {
-    let (v, da, dw) = fill_read_overwrite_grad(1.1, &W);
-    let mut got = vec![da];
-    got.extend(dw);
-    let x: Vec<f64> = [1.1].iter().chain(&W).copied().collect();
-    let want = dual(&x, |p| {
-        let mut h: Vec<Dual64> = p[1..].iter().map(|v| *v * p[0]).collect();
-        let mut y = p[0];
+    check_aw("fill_read_overwrite", 1.1, fill_read_overwrite_grad(1.1, &W), |a, w| {
+        let mut h: Vec<Dual64> = w.iter().map(|v| *v * a).collect();
+        let mut y = a;
         for hi in &h {
             y = (y + *hi).sin();
         }
@@ -227,7 +197,6 @@ fn a_buffer_filled_read_then_overwritten() {
         }
         h.iter().copied().sum::<Dual64>() + y
     });
-    check("fill_read_overwrite", (v, got), want);
 }
 
 // The dual program (`f_hvp`) makes the same choice: its gradient and H·v against differences of

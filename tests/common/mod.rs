@@ -2,11 +2,13 @@
 //! say which function and which point failed.
 //!
 //! Nothing here calls the code under test to produce an expected value: expected gradients come
-//! from closed forms written in the tests or from finite differences of the original function.
+//! from closed forms written in the tests, from finite differences of the original function, or
+//! from num-dual on the same function written over `Dual64`.
 
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
 use approx::{assert_relative_eq, relative_eq};
+use num_dual::Dual64;
 
 /// Central-difference step at `x`: relative to `|x|`, but not below `6e-8`, so that points near 0
 /// get a step small against their distance to a domain boundary.
@@ -194,4 +196,21 @@ pub fn fd_hessian(g: impl Fn(&[f64]) -> Vec<f64>, x: &[f64]) -> Vec<Vec<f64>> {
 /// The product of the matrix `h` (rows) with `v`.
 pub fn mat_vec(h: &[Vec<f64>], v: &[f64]) -> Vec<f64> {
     h.iter().map(|r| r.iter().zip(v).map(|(a, b)| a * b).sum()).collect()
+}
+
+/// Value and gradient of `f` at `x` with num-dual's `Dual64`, one pass per component.
+pub fn dual_grad(x: &[f64], f: impl Fn(&[Dual64]) -> Dual64) -> (f64, Vec<f64>) {
+    let mut g = Vec::new();
+    let mut v = 0.0;
+    for i in 0..x.len() {
+        let xs: Vec<Dual64> = x
+            .iter()
+            .enumerate()
+            .map(|(j, &xj)| if i == j { Dual64::from(xj).derivative() } else { Dual64::from(xj) })
+            .collect();
+        let r = f(&xs);
+        v = r.re;
+        g.push(r.eps);
+    }
+    (v, g)
 }
