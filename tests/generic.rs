@@ -1,6 +1,9 @@
 //! Generic functions `fn f<F: num_traits::Float>` (issue 14 item 3, CONTRACT.md §9): the
 //! companions are generic over the same `F`, so one function serves `f32` and `f64`.
 //!
+//! With `hessian`, `f_hvp` and `f_hessian` are generic too: the dual number they run in is
+//! `Dual<F>` for any `F: DualFloat` (`f64`, `f32`).
+//!
 //! Expected values come from closed forms, central finite differences of the original function
 //! (`tests/common`), and, the strongest check, a twin of each function written by hand for
 //! `f64`: the generic `f_grad::<f64>` must return the twin's `f_grad` bit for bit (the generic
@@ -20,7 +23,7 @@
 mod common;
 
 use approx::assert_relative_eq;
-use common::{assert_exact, assert_fd_all, assert_same_value};
+use common::{assert_exact, assert_fd_all, assert_matrix, assert_same_value, fd_hessian, mat_vec};
 use gradmacro::differentiate;
 use num_traits::{Float, FloatConst};
 
@@ -30,13 +33,13 @@ fn bits(v: &[f64]) -> Vec<u64> {
 
 // ---- the guide's neuron -------------------------------------------------------------------
 
-#[differentiate(forward)]
+#[differentiate(forward, hessian)]
 fn neuron<F: Float>(a: F, b: F, c: F, x: F, y: F) -> F {
     let z = a * x + b * y + c;
     F::one() / (F::one() + (-z).exp())
 }
 
-#[differentiate(forward)]
+#[differentiate(forward, hessian)]
 fn neuron64(a: f64, b: f64, c: f64, x: f64, y: f64) -> f64 {
     let z = a * x + b * y + c;
     1.0 / (1.0 + (-z).exp())
@@ -92,7 +95,7 @@ fn neuron_jvp_is_the_gradient_along_the_tangent() {
 
 // ---- Rosenbrock over a slice --------------------------------------------------------------
 
-#[differentiate]
+#[differentiate(hessian)]
 fn rosenbrock<F: num_traits::Float>(xs: &[F]) -> F {
     let mut s = F::zero();
     for i in 0..xs.len() - 1 {
@@ -103,7 +106,7 @@ fn rosenbrock<F: num_traits::Float>(xs: &[F]) -> F {
     s
 }
 
-#[differentiate]
+#[differentiate(hessian)]
 fn rosenbrock64(xs: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..xs.len() - 1 {
@@ -147,7 +150,7 @@ fn rosenbrock_matches_closed_form_and_the_f64_twin() {
 
 // ---- a loop with a branch, F::PI(), F::from(i) --------------------------------------------
 
-#[differentiate]
+#[differentiate(hessian)]
 fn looped<F>(x: F, y: F) -> F
 where
     F: Float + FloatConst + core::fmt::Debug,
@@ -165,7 +168,7 @@ where
     acc + x.sqrt() * F::from(0.5).unwrap() + x.max(y) + F::sin(y)
 }
 
-#[differentiate]
+#[differentiate(hessian)]
 fn looped64(x: f64, y: f64) -> f64 {
     let mut acc = 0.0;
     for i in 1..5 {
@@ -198,7 +201,7 @@ fn loop_with_branch_against_finite_differences_and_the_f64_twin() {
 
 // ---- many gates, arrays, `Vec`s, const generics -------------------------------------------
 
-#[differentiate(forward)]
+#[differentiate(forward, hessian)]
 fn gates<F: Float + FloatConst>(x: F, y: F) -> F {
     let two = F::one() + F::one();
     let a = x.sin() * y.cos() + x.exp() * y.tanh() - (x * x + F::one()).ln();
@@ -210,7 +213,7 @@ fn gates<F: Float + FloatConst>(x: F, y: F) -> F {
     a + b + c * F::FRAC_PI_2() + s * co + d + e + x.floor()
 }
 
-#[differentiate(forward)]
+#[differentiate(forward, hessian)]
 fn gates64(x: f64, y: f64) -> f64 {
     let two = 1.0 + 1.0;
     let a = x.sin() * y.cos() + x.exp() * y.tanh() - (x * x + 1.0).ln();
@@ -242,7 +245,7 @@ fn gates_against_finite_differences_and_the_f64_twin() {
     }
 }
 
-#[differentiate(wrt(w, xs))]
+#[differentiate(wrt(w, xs), hessian)]
 fn weighted<F: Float, const N: usize>(w: [F; N], xs: Vec<F>, bias: &Vec<F>, scale: f64) -> F {
     let mut s = F::zero();
     for (i, x) in xs.iter().enumerate() {
@@ -296,7 +299,7 @@ fn vector_output_jacobian_and_vjp() {
 // A `loop` breaking with an integer, `.reduce()`, arrays declared inside an `if` arm and a loop
 // body: each needed a value of a path not taken, and a generic `F` has no `Default`.
 
-#[differentiate]
+#[differentiate(hessian)]
 fn break_with_count<F: Float>(x: F, y: F) -> F {
     let mut s = x;
     let k = loop {
@@ -311,12 +314,12 @@ fn break_with_count<F: Float>(x: F, y: F) -> F {
     s * F::from(k).unwrap()
 }
 
-#[differentiate]
+#[differentiate(hessian)]
 fn reduce_product<F: Float>(x: &[F]) -> F {
     x.iter().copied().reduce(|a, b| a * b).unwrap_or(F::zero())
 }
 
-#[differentiate]
+#[differentiate(hessian)]
 fn arrays_in_arm_and_loop<F: Float>(x: F, y: F) -> F {
     let mut s = x;
     if x > y {
@@ -366,6 +369,145 @@ fn break_value_reduce_and_arrays_in_arms_against_closed_forms() {
         } else {
             assert_exact("d/dx", dx, y.powi(3));
             assert_exact("d/dy", dy, 3.0 * x * y * y);
+        }
+    }
+}
+
+// ---- second order (`hessian`) -------------------------------------------------------------
+// `f_hessian::<f64>` against central differences of `f_grad` (the reverse pass, another
+// program) or a closed form, bit for bit against the `f64` twin's `f_hessian`; `f_hvp` against
+// `H v`; the `f32` instantiation against the `f64` Hessian at the rounded point.
+
+fn rows<const K: usize>(h: [[f64; K]; K]) -> Vec<Vec<f64>> {
+    h.iter().map(|r| r.to_vec()).collect()
+}
+
+fn rows32<const K: usize>(h: [[f32; K]; K]) -> Vec<Vec<f64>> {
+    h.iter().map(|r| r.iter().map(|&x| f64::from(x)).collect()).collect()
+}
+
+fn round32(p: &[f64]) -> Vec<f64> {
+    p.iter().map(|&x| f64::from(x as f32)).collect()
+}
+
+#[test]
+fn neuron_hessian_generic() {
+    let grad = |q: &[f64]| {
+        let g = neuron_grad(q[0], q[1], q[2], q[3], q[4]);
+        vec![g.1, g.2, g.3, g.4, g.5]
+    };
+    for p in [[0.5f64, -0.3, 0.1, 1.0, 2.0], [-1.2, 0.7, 0.4, -0.5, 0.25]] {
+        let (v, da, db, dc, dx, dy, h) = neuron_hessian(p[0], p[1], p[2], p[3], p[4]);
+        assert_eq!(v.to_bits(), neuron(p[0], p[1], p[2], p[3], p[4]).to_bits());
+        assert_eq!(bits(&[da, db, dc, dx, dy]), bits(&grad(&p)));
+        let twin = neuron64_hessian(p[0], p[1], p[2], p[3], p[4]);
+        assert_eq!(bits(&h.concat()), bits(&twin.6.concat()), "the f64 twin's Hessian");
+        assert_matrix("neuron vs differences", &rows(h), &fd_hessian(grad, &p), 1e-6);
+        let dir = [0.3, -1.0, 2.0, 0.5, 0.25];
+        let hv = neuron_hvp(p[0], p[1], p[2], p[3], p[4], dir[0], dir[1], dir[2], dir[3], dir[4]);
+        let want = mat_vec(&rows(h), &dir);
+        for (got, want) in [hv.6, hv.7, hv.8, hv.9, hv.10].iter().zip(&want) {
+            assert_relative_eq!(*got, *want, epsilon = 1e-12, max_relative = 1e-12);
+        }
+        let q = p.map(|x| x as f32);
+        let h32 = neuron_hessian(q[0], q[1], q[2], q[3], q[4]).6;
+        let r = round32(&p);
+        let h64 = neuron_hessian(r[0], r[1], r[2], r[3], r[4]).6;
+        assert_matrix("neuron f32", &rows32(h32), &rows(h64), 1e-5);
+    }
+}
+
+#[test]
+fn looped_and_gates_hessians_generic() {
+    for &(x, y) in &[(1.3, 2.1), (0.4, 0.9), (2.5, 0.3)] {
+        let (v, dx, dy, h) = looped_hessian(x, y);
+        assert_eq!(
+            bits(&[v, dx, dy]),
+            bits(&{
+                let g = looped_grad(x, y);
+                [g.0, g.1, g.2]
+            })
+        );
+        assert_eq!(bits(&h.concat()), bits(&looped64_hessian(x, y).3.concat()));
+        let grad = |q: &[f64]| {
+            let g = looped_grad(q[0], q[1]);
+            vec![g.1, g.2]
+        };
+        assert_matrix("looped vs differences", &rows(h), &fd_hessian(grad, &[x, y]), 1e-5);
+        let h32 = looped_hessian(x as f32, y as f32).3;
+        let r = round32(&[x, y]);
+        assert_matrix("looped f32", &rows32(h32), &rows(looped_hessian(r[0], r[1]).3), 1e-4);
+    }
+    for &(x, y) in &[(0.7, 1.3), (-0.4, 0.6), (1.1, 0.2)] {
+        let (_, _, _, h) = gates_hessian(x, y);
+        assert_eq!(bits(&h.concat()), bits(&gates64_hessian(x, y).3.concat()));
+        let grad = |q: &[f64]| {
+            let g = gates_grad(q[0], q[1]);
+            vec![g.1, g.2]
+        };
+        assert_matrix("gates vs differences", &rows(h), &fd_hessian(grad, &[x, y]), 1e-5);
+        let (_, _, _, hv0, hv1) = gates_hvp(x, y, 0.25, -1.5);
+        let want = mat_vec(&rows(h), &[0.25, -1.5]);
+        assert_relative_eq!(hv0, want[0], epsilon = 1e-12, max_relative = 1e-12);
+        assert_relative_eq!(hv1, want[1], epsilon = 1e-12, max_relative = 1e-12);
+    }
+}
+
+#[test]
+fn rosenbrock_and_weighted_hessians_generic_against_closed_forms() {
+    for x in [vec![1.0, 2.0, 3.0], vec![-1.2, 1.0, 0.5, 0.25]] {
+        let n = x.len();
+        let (_, _, h) = rosenbrock_hessian(&x);
+        let mut want = vec![vec![0.0; n]; n];
+        for i in 0..n - 1 {
+            want[i][i] += 1200.0 * x[i] * x[i] - 400.0 * x[i + 1] + 2.0;
+            want[i + 1][i + 1] += 200.0;
+            want[i][i + 1] -= 400.0 * x[i];
+            want[i + 1][i] -= 400.0 * x[i];
+        }
+        assert_matrix("rosenbrock", &h, &want, 1e-14);
+        assert_eq!(bits(&h.concat()), bits(&rosenbrock64_hessian(&x).2.concat()));
+        let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        let h32: Vec<Vec<f64>> =
+            rosenbrock_hessian(&x32).2.iter().map(|r| r.iter().map(|&v| f64::from(v)).collect()).collect();
+        assert_matrix("rosenbrock f32", &h32, &rosenbrock_hessian(&round32(&x)).2, 1e-5);
+    }
+    // s = scale Σ_i w[i % 3] x_i²: d²/dw_k dx_i = 2 scale x_i [i % 3 == k], d²/dx_i² = 2 scale w[i % 3]
+    let (w, xs, bias, scale) = ([0.5, -1.0, 2.0], vec![1.0, 2.0, -3.0, 0.5], vec![0.1, 0.2, 0.3, 0.4], 1.5);
+    let (_, _, _, h) = weighted_hessian(w, xs.clone(), &bias, scale);
+    let mut want = vec![vec![0.0; 7]; 7];
+    for (i, x) in xs.iter().enumerate() {
+        want[i % 3][3 + i] = 2.0 * scale * x;
+        want[3 + i][i % 3] = 2.0 * scale * x;
+        want[3 + i][3 + i] = 2.0 * scale * w[i % 3];
+    }
+    assert_matrix("weighted", &h, &want, 1e-14);
+}
+
+#[test]
+fn loop_break_and_arms_hessians_generic_against_differences() {
+    for &(x, y) in &[(1.1, 2.0), (0.3, -3.0)] {
+        let (_, _, _, h) = break_with_count_hessian(x, y);
+        let grad = |q: &[f64]| {
+            let g = break_with_count_grad(q[0], q[1]);
+            vec![g.1, g.2]
+        };
+        assert_matrix("break_with_count", &rows(h), &fd_hessian(grad, &[x, y]), 1e-5);
+    }
+    for &(x, y) in &[(2.0, 1.0), (0.5, 1.5)] {
+        let (_, _, _, h) = arrays_in_arm_and_loop_hessian(x, y);
+        let grad = |q: &[f64]| {
+            let g = arrays_in_arm_and_loop_grad(q[0], q[1]);
+            vec![g.1, g.2]
+        };
+        assert_matrix("arrays_in_arm_and_loop", &rows(h), &fd_hessian(grad, &[x, y]), 1e-5);
+    }
+    let xs = [1.5, -2.0, 0.25];
+    let (_, _, h) = reduce_product_hessian(&xs);
+    for i in 0..3 {
+        for j in 0..3 {
+            let want = if i == j { 0.0 } else { (0..3).filter(|&k| k != i && k != j).map(|k| xs[k]).product() };
+            assert_exact(&format!("reduce_product H[{i}][{j}]"), h[i][j], want);
         }
     }
 }

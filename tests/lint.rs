@@ -885,3 +885,26 @@ pub fn hinge_arms(w: &[f64], c: f64, xs: &[f64], ys: &[f64]) -> f64 {
     }
     loss
 }
+
+/// A nalgebra `dot` as a block's value (its array twin wrote it in parentheses: `unused_parens`).
+#[differentiate]
+pub fn na_dot_tail(a: nalgebra::Vector3<f64>, b: nalgebra::Vector3<f64>, c: f64) -> f64 {
+    if c > 0.0 { a.normalize().dot(&b.normalize()) } else { a.dot(&b) }
+}
+
+/// A generic function's Hessian (`F: DualFloat` added where `F` is bounded: one place), and the
+/// element `Option`s of a slice.
+#[differentiate(hessian)]
+pub fn generic_hessian<F: num_traits::Float>(x: F, w: &[F]) -> F {
+    let l = if let Some(&l) = w.last() { l } else { x };
+    let f = w.first().copied().unwrap_or(x);
+    x * x * l + f.sin()
+}
+
+#[differentiate(hessian)]
+pub fn generic_hessian_where<F>(x: F, y: F) -> F
+where
+    F: num_traits::Float + core::fmt::Debug,
+{
+    x.exp() * y + (x * y).sin()
+}

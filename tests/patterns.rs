@@ -1,9 +1,15 @@
 //! `match`, `if let` and `let ... else` on constant scrutinees (issue 12): the arm taken is
 //! differentiated. Gradients against closed forms; values bit for bit against the function.
+//! The `Option` of an element of a differentiated slice (`w.last()`, `w.get(i)`), taken apart
+//! the same ways or unwrapped: gradients against num-dual on the same code over `Dual64`.
 
 #![allow(clippy::float_cmp)]
 
+mod common;
+
+use common::dual_grad;
 use gradmacro::differentiate;
+use num_dual::{Dual64, DualNum};
 
 #[derive(Clone, Copy)]
 pub enum Act {
@@ -156,4 +162,104 @@ fn patterns_that_bind_nothing() {
     assert!((d - 6.0 * 0.5_f64.cos()).abs() < 1e-15);
     assert_eq!(shorthand_field_grad(0.5, &off, 2), (1.0, 2.0));
     assert_eq!(shorthand_field_grad(0.5, &off, 7), (0.5, 1.0));
+}
+
+// ---- the `Option` of an element of a differentiated slice ----------------------------------
+// Before these were lowered as the indexed reads they mean, a name bound out of `w.last()` was
+// a constant: `if let Some(l) = w.last() { l * l }` had gradient 0 (found by a new-user trial).
+
+#[differentiate(wrt(w, x))]
+fn elem_options(w: &[f64], x: f64, i: usize) -> f64 {
+    let a = if let Some(l) = w.last() { l * l } else { x };
+    let b = match w.first() {
+        Some(&f) => f * x,
+        None => x * x,
+    };
+    let c = match w.get(i) {
+        None => 0.5 * x,
+        Some(g) => g.sin() * *g,
+    };
+    let d = w.get(1).copied().unwrap_or(x) + *w.get(i).unwrap_or(&(2.0 * x));
+    let e = w.last().map_or(x, |l| l * l * x);
+    a + b + c + d + e
+}
+
+fn elem_options_dual(w: &[Dual64], x: Dual64, i: usize) -> Dual64 {
+    let a = if let Some(l) = w.last() { *l * *l } else { x };
+    let b = match w.first() {
+        Some(&f) => f * x,
+        None => x * x,
+    };
+    let c = match w.get(i) {
+        None => x * 0.5,
+        Some(g) => (*g).sin() * *g,
+    };
+    let d = w.get(1).copied().unwrap_or(x) + *w.get(i).unwrap_or(&(x * 2.0));
+    let e = w.last().map_or(x, |l| *l * *l * x);
+    a + b + c + d + e
+}
+
+#[differentiate]
+fn elem_let_else(w: &[f64], x: f64) -> f64 {
+    let Some(&l) = w.last() else {
+        return x;
+    };
+    let f = *w.first().unwrap();
+    let g = w.last().copied().expect("not empty");
+    l * x + f * g
+}
+
+fn elem_let_else_dual(w: &[Dual64], x: Dual64) -> Dual64 {
+    let Some(&l) = w.last() else {
+        return x;
+    };
+    let f = *w.first().unwrap();
+    let g = w.last().copied().expect("not empty");
+    l * x + f * g
+}
+
+#[test]
+fn element_options_of_a_differentiated_slice_against_num_dual() {
+    for (w, x, i) in
+        [(vec![0.5, -1.25, 2.0], 0.75, 2), (vec![0.5, -1.25, 2.0], 0.75, 7), (vec![1.5], -0.4, 0), (vec![], 1.1, 0)]
+    {
+        let n = w.len();
+        let (v, gw, gx) = elem_options_grad(&w, x, i);
+        assert_eq!(v.to_bits(), elem_options(&w, x, i).to_bits());
+        let mut at = w.clone();
+        at.push(x);
+        let (dv, dg) = dual_grad(&at, |p| elem_options_dual(&p[..n], p[n], i));
+        assert!((v - dv).abs() <= 1e-12 * (1.0 + dv.abs()), "value at {w:?}, {x}, {i}");
+        let mut got = gw.clone();
+        got.push(gx);
+        for (k, (a, b)) in got.iter().zip(&dg).enumerate() {
+            assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "component {k} at {w:?}, {x}, {i}: {a} vs {b}");
+        }
+        if n > 0 {
+            let (v, gw, gx) = elem_let_else_grad(&w, x);
+            assert_eq!(v.to_bits(), elem_let_else(&w, x).to_bits());
+            let (_, dg) = dual_grad(&at, |p| elem_let_else_dual(&p[..n], p[n]));
+            let mut got = gw;
+            got.push(gx);
+            assert_eq!(got, dg, "let-else and unwraps at {w:?}, {x}");
+        }
+    }
+    assert_eq!(elem_let_else_grad(&[], 2.0), (2.0, vec![], 1.0));
+}
+
+// A constant `Option` with a differentiated default or closure (`map_or`, `unwrap_or`): the
+// arm taken is differentiated. (`map_or` was an error before.)
+#[differentiate(wrt(w))]
+fn const_option(w: f64, opt: Option<f64>, r: Option<&f64>) -> f64 {
+    opt.map_or(w, |f| f * w * w) + opt.unwrap_or(w.sin()) + *r.unwrap_or(&(3.0 * w))
+}
+
+#[test]
+fn constant_options_with_differentiated_defaults() {
+    let w = 0.7_f64;
+    let (v, d) = const_option_grad(w, Some(2.0), Some(&5.0));
+    assert_eq!(v.to_bits(), const_option(w, Some(2.0), Some(&5.0)).to_bits());
+    assert!((d - 4.0 * w).abs() < 1e-15, "{d}");
+    let (_, d) = const_option_grad(w, None, None);
+    assert!((d - (1.0 + w.cos() + 3.0)).abs() < 1e-15, "{d}");
 }

@@ -30,6 +30,8 @@ mod closures;
 
 #[path = "gen/loop_break.rs"]
 mod loop_break;
+#[path = "gen/options.rs"]
+mod options;
 // Growing buffers and iterator chains of issue 12 (push, collect, max_by / min_by / reduce,
 // rev / skip / take / step_by).
 #[path = "gen/buffers.rs"]
@@ -109,6 +111,10 @@ const SHAPES: &[&str] = &[
     // `loop { .. }` with `break;` and `break value;` (issue 12, `gen/loop_break.rs`), also as a
     // function's tail expression
     "loop_break",
+    // `if let Some(&e) = s.last()`, `match s.get(i) { .. }`, `let Some(&e) = s.first() else
+    // { return ..; }`, `s.get(i).copied().unwrap_or(..)`, `*s.last().unwrap()` (issue 12,
+    // `gen/options.rs`)
+    "elem_option",
     // soundness family: iterator chains and local closures reached by active values
     // (`s.iter().map(|v| v * x).sum()`, `any`, `fold`, `map_or`, `for_each`, `collect`,
     // `filter(..).count()`, `|v: f64| v * x`); accepted programs do not compile or get wrong
@@ -1203,7 +1209,7 @@ impl Gen<'_> {
             self.sound_stmt();
             return false;
         }
-        if self.closure_stmt() || self.loop_break_stmt() || self.vcall_hook() {
+        if self.closure_stmt() || self.loop_break_stmt() || self.vcall_hook() || self.option_stmt() {
             return false;
         }
         let in_loop = !self.loops.is_empty();
@@ -2865,8 +2871,14 @@ fn program(rng: &mut Rng, k: usize, all: bool, sh: Shapes, pre: &str, sound: boo
         dargs = dargs.join(", "),
         gen = if twin.is_some() {
             let (a, t) = (args.join(", "), targs.join(", "));
+            let hvp = if hess {
+                let h = hargs.join(", ");
+                format!("(verify::bits(&{pre}{k}_hvp({a}, {h})), verify::bits(&{pre}{k}_g_hvp::<f64>({a}, {h})))")
+            } else {
+                "(Vec::new(), Vec::new())".to_string()
+            };
             format!(
-                "\n    verify::generic_twin(\n        SRC_{P}{k}_G,\n        verify::bits(&{pre}{k}_grad({a})),\n        verify::bits(&{pre}{k}_g_grad::<f64>({a})),\n        verify::bits(&{pre}{k}_jvp({a}, {t})),\n        verify::bits(&{pre}{k}_g_jvp::<f64>({a}, {t})),\n    );",
+                "\n    verify::generic_twin(\n        SRC_{P}{k}_G,\n        verify::TwinBits {{\n            grad: (verify::bits(&{pre}{k}_grad({a})), verify::bits(&{pre}{k}_g_grad::<f64>({a}))),\n            jvp: (verify::bits(&{pre}{k}_jvp({a}, {t})), verify::bits(&{pre}{k}_g_jvp::<f64>({a}, {t}))),\n            hvp: {hvp},\n        }},\n    );",
                 P = pre.to_uppercase()
             )
         } else {

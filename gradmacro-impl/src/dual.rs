@@ -8,7 +8,8 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::engine::gates::{self, Gate};
+use crate::engine::gates::{self, Gate, M};
+use crate::engine::generic_mode;
 
 /// A product with a factor that is exactly 0 (value and tangent), or a quotient with such a
 /// numerator, gets the tangent 0 where the rule's IEEE arithmetic gives NaN (`0 * inf`, `0 * NaN`
@@ -37,19 +38,26 @@ fn strong_zero(
     }
 }
 
-/// The impls for `Dual<#float>`; `input` is `f64` or `f32`.
+/// `__dual!(F)`: the impls of `Dual<F>` for every `F: DualFloat` (the methods `Float` has, the
+/// operators with a dual or an `F` on the right, conversions); written for `f64` like every rule
+/// of the gate table and turned generic by the rewrite generic functions get, so a generic
+/// function's `f_hvp` and an `f64` one's run the same code. `__dual!(f64)` / `__dual!(f32)`: what
+/// cannot be generic, an `F` on the left of an operator (the orphan rule) and the gates `Float`
+/// lacks (`rem_euclid`, ...), and the traits the generic part asks of the float.
 pub fn expand(input: TokenStream) -> TokenStream {
     let name = input.to_string();
-    let (f, k) = match name.as_str() {
-        "f64" => (quote!(::core::primitive::f64), quote!(::core::f64::consts)),
-        "f32" => (quote!(::core::primitive::f32), quote!(::core::f32::consts)),
-        _ => {
-            return syn::Error::new(Span::call_site(), "`__dual!` takes `f64` or `f32`").to_compile_error();
-        }
-    };
-    let dual = quote!(crate::__private::Dual<#f>);
+    match name.as_str() {
+        "F" => generic(),
+        "f64" => concrete(&quote!(::core::primitive::f64), &quote!(::core::f64::consts)),
+        "f32" => concrete(&quote!(::core::primitive::f32), &quote!(::core::f32::consts)),
+        _ => syn::Error::new(Span::call_site(), "`__dual!` takes `F`, `f64` or `f32`").to_compile_error(),
+    }
+}
+
+/// The inherent methods of the gates in `which`, on `Dual<#f>`.
+fn methods(f: &TokenStream, k: &TokenStream, which: impl Fn(M) -> bool) -> TokenStream {
     let mut methods = TokenStream::new();
-    for (method, m, arity) in gates::methods() {
+    for (method, m, arity) in gates::methods().filter(|&(_, m, _)| which(m)) {
         let g = Gate::Method(m);
         let fname = Ident::new(method, Span::call_site());
         let params: Vec<TokenStream> = (0..arity)
@@ -58,7 +66,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
                 if g.is_integer_input(i) { quote!(#a: ::core::primitive::i32) } else { quote!(#a: Self) }
             })
             .collect();
-        let (body, doc) = gate_body(g, arity, &f, &k, &[]);
+        let (body, doc) = gate_body(g, arity, f, k, &[]);
         let doc = format!("`{method}` on the value, with the tangent of `gates.rs`' rule{doc}.");
         methods.extend(quote! {
             #[doc = #doc]
@@ -67,74 +75,79 @@ pub fn expand(input: TokenStream) -> TokenStream {
             pub fn #fname(#(#params),*) -> Self { #body }
         });
     }
-    let mut ops = TokenStream::new();
-    for (tr, method, g, assign_tr, assign_method) in [
+    methods
+}
+
+/// The arithmetic operators: `(trait, method, gate, assign trait, assign method)`.
+fn operators() -> [(TokenStream, TokenStream, Gate, TokenStream, TokenStream); 5] {
+    [
         (quote!(Add), quote!(add), Gate::Add, quote!(AddAssign), quote!(add_assign)),
         (quote!(Sub), quote!(sub), Gate::Sub, quote!(SubAssign), quote!(sub_assign)),
         (quote!(Mul), quote!(mul), Gate::Mul, quote!(MulAssign), quote!(mul_assign)),
         (quote!(Div), quote!(div), Gate::Div, quote!(DivAssign), quote!(div_assign)),
         (quote!(Rem), quote!(rem), Gate::Rem, quote!(RemAssign), quote!(rem_assign)),
-    ] {
+    ]
+}
+
+fn dual_zero(a: &TokenStream) -> TokenStream {
+    quote!((#a.re == 0.0 && #a.eps == 0.0))
+}
+
+/// The generic part, see [`expand`].
+fn generic() -> TokenStream {
+    let param = Ident::new("F", Span::call_site());
+    let (f, k) = (quote!(#param), quote!(::core::f64::consts));
+    let dual = quote!(crate::__private::Dual<#f>);
+    let bound = quote!(<#param: crate::__private::DualFloat>);
+    // On while the rules are written too: they ask it how to write an integer as an `F`.
+    let _generic = generic_mode::Guard::new(Some(param.clone()));
+    let methods = methods(&f, &k, |m| !generic_mode::lacks(m));
+    let mut ops = TokenStream::new();
+    for (tr, method, g, assign_tr, assign_method) in operators() {
         let (body, _) = gate_body(g, 2, &f, &k, &[]);
         // A constant operand (a literal, an inactive value) is a value with tangent 0: the same
         // rule without that operand's term, nothing written twice.
         let (dual_float, _) = gate_body(g, 2, &f, &k, &[false, true]);
-        let (float_dual, _) = gate_body(g, 2, &f, &k, &[true, false]);
-        let dual_zero = |a: &TokenStream| quote!((#a.re == 0.0 && #a.eps == 0.0));
-        let float_zero = |a: &TokenStream| quote!((#a == 0.0));
         let (a0, a1) = (quote!(a0), quote!(a1));
-        let (body, dual_float, float_dual) = (
-            strong_zero(g, body, [&dual_zero(&a0), &dual_zero(&a1)], &f, &dual),
-            strong_zero(g, dual_float, [&dual_zero(&a0), &float_zero(&a1)], &f, &dual),
-            strong_zero(g, float_dual, [&float_zero(&a0), &dual_zero(&a1)], &f, &dual),
-        );
+        let body = strong_zero(g, body, [&dual_zero(&a0), &dual_zero(&a1)], &f, &dual);
+        let dual_float = strong_zero(g, dual_float, [&dual_zero(&a0), &quote!((#a1 == 0.0))], &f, &dual);
         ops.extend(quote! {
-            impl ::core::ops::#tr for #dual {
+            impl #bound ::core::ops::#tr for #dual {
                 type Output = Self;
                 #[inline]
                 fn #method(self, a1: Self) -> Self { let a0 = self; #body }
             }
-            impl ::core::ops::#tr<#f> for #dual {
+            impl #bound ::core::ops::#tr<#f> for #dual {
                 type Output = Self;
                 #[inline]
                 fn #method(self, a1: #f) -> Self { let a0 = self; #dual_float }
             }
-            impl ::core::ops::#tr<#dual> for #f {
-                type Output = #dual;
-                #[inline]
-                fn #method(self, a1: #dual) -> #dual { let a0 = self; #float_dual }
-            }
             // A constant read through a reference (`for yi in y.iter()`, then `yi * z`).
-            impl ::core::ops::#tr<&#f> for #dual {
+            impl #bound ::core::ops::#tr<&#f> for #dual {
                 type Output = Self;
                 #[inline]
                 fn #method(self, a1: &#f) -> Self { ::core::ops::#tr::#method(self, *a1) }
             }
-            impl ::core::ops::#tr<#dual> for &#f {
-                type Output = #dual;
-                #[inline]
-                fn #method(self, a1: #dual) -> #dual { ::core::ops::#tr::#method(*self, a1) }
-            }
-            impl ::core::ops::#assign_tr for #dual {
+            impl #bound ::core::ops::#assign_tr for #dual {
                 #[inline]
                 fn #assign_method(&mut self, b: Self) { *self = ::core::ops::#tr::#method(*self, b); }
             }
-            impl ::core::ops::#assign_tr<#f> for #dual {
+            impl #bound ::core::ops::#assign_tr<#f> for #dual {
                 #[inline]
                 fn #assign_method(&mut self, b: #f) { *self = ::core::ops::#tr::#method(*self, b); }
             }
         });
     }
     let (neg, _) = gate_body(Gate::Neg, 1, &f, &k, &[]);
-    quote! {
+    let impls = quote! {
         #ops
-        impl ::core::iter::Sum for #dual {
+        impl #bound ::core::iter::Sum for #dual {
             #[inline]
             fn sum<I: ::core::iter::Iterator<Item = Self>>(iter: I) -> Self {
-                iter.fold(Self::from(0.0), ::core::ops::Add::add)
+                iter.fold(<Self as ::core::convert::From<#f>>::from(0.0), ::core::ops::Add::add)
             }
         }
-        impl #dual {
+        impl #bound #dual {
             #methods
             /// Whether both the value and the tangent are exactly 0: an adjoint that adds nothing
             /// to a gradient nor to a Hessian-vector product (the backward pass skips it).
@@ -151,38 +164,74 @@ pub fn expand(input: TokenStream) -> TokenStream {
             #[must_use]
             pub fn is_nan(a: Self) -> bool { #f::is_nan(a.re) }
         }
-        impl ::core::convert::From<#f> for #dual {
+        impl #bound ::core::convert::From<#f> for #dual {
             #[inline]
             fn from(re: #f) -> Self { Self { re, eps: 0.0 } }
         }
         // A constant the body reads through a reference (`for yi in y.iter()`, then `yi * w`).
-        impl ::core::convert::From<&#f> for #dual {
+        impl #bound ::core::convert::From<&#f> for #dual {
             #[inline]
             fn from(re: &#f) -> Self { Self { re: *re, eps: 0.0 } }
         }
-        impl ::core::ops::Neg for #dual {
+        impl #bound ::core::ops::Neg for #dual {
             type Output = Self;
             #[inline]
             fn neg(self) -> Self { let a0 = self; #neg }
         }
         // Comparisons read the value: the branch a rule takes (`max`'s winner) is `f`'s.
-        impl ::core::cmp::PartialEq for #dual {
+        impl #bound ::core::cmp::PartialEq for #dual {
             #[inline]
             fn eq(&self, other: &Self) -> bool { self.re == other.re }
         }
-        impl ::core::cmp::PartialOrd for #dual {
+        impl #bound ::core::cmp::PartialOrd for #dual {
             #[inline]
             fn partial_cmp(&self, other: &Self) -> ::core::option::Option<::core::cmp::Ordering> {
                 ::core::cmp::PartialOrd::partial_cmp(&self.re, &other.re)
             }
         }
-        impl crate::__private::Split for #dual {
+        impl #bound crate::__private::Split for #dual {
             type Re = #f;
             #[inline]
             fn re(&self) -> #f { self.re }
             #[inline]
             fn eps(&self) -> #f { self.eps }
         }
+        impl #bound crate::__private::Primal for #dual {
+            type Re = #f;
+            #[inline]
+            fn primal(self) -> #f { self.re }
+        }
+    };
+    generic_mode::rewrite(&impls)
+}
+
+/// The part for one float type, see [`expand`].
+fn concrete(f: &TokenStream, k: &TokenStream) -> TokenStream {
+    let dual = quote!(crate::__private::Dual<#f>);
+    let methods = methods(f, k, generic_mode::lacks);
+    let mut ops = TokenStream::new();
+    for (tr, method, g, _, _) in operators() {
+        let (float_dual, _) = gate_body(g, 2, f, k, &[true, false]);
+        let float_dual = strong_zero(g, float_dual, [&quote!((a0 == 0.0)), &dual_zero(&quote!(a1))], f, &dual);
+        ops.extend(quote! {
+            impl ::core::ops::#tr<#dual> for #f {
+                type Output = #dual;
+                #[inline]
+                fn #method(self, a1: #dual) -> #dual { let a0 = self; #float_dual }
+            }
+            impl ::core::ops::#tr<#dual> for &#f {
+                type Output = #dual;
+                #[inline]
+                fn #method(self, a1: #dual) -> #dual { ::core::ops::#tr::#method(*self, a1) }
+            }
+        });
+    }
+    quote! {
+        #ops
+        impl #dual {
+            #methods
+        }
+        impl crate::__private::DualFloat for #f {}
         impl crate::__private::Split for #f {
             type Re = #f;
             #[inline]
@@ -194,11 +243,6 @@ pub fn expand(input: TokenStream) -> TokenStream {
             type Dual = #dual;
             #[inline]
             fn lift(self, eps: #f) -> #dual { crate::__private::Dual::new(self, eps) }
-        }
-        impl crate::__private::Primal for #dual {
-            type Re = #f;
-            #[inline]
-            fn primal(self) -> #f { self.re }
         }
         impl crate::__private::Primal for #f {
             type Re = #f;

@@ -3,7 +3,7 @@
 
 mod derive;
 mod dual;
-mod engine;
+pub(crate) mod engine;
 
 use proc_macro::TokenStream;
 

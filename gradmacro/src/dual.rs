@@ -21,8 +21,37 @@ impl<F> Dual<F> {
     }
 }
 
+gradmacro_impl::__dual!(F);
 gradmacro_impl::__dual!(f64);
 gradmacro_impl::__dual!(f32);
+
+// The zeros of a generic function's active local `Vec`s (`__private::float_zeros`).
+impl<F: DualFloat> num_traits::Zero for Dual<F> {
+    #[inline]
+    fn zero() -> Self {
+        Dual { re: F::zero(), eps: F::zero() }
+    }
+    #[inline]
+    fn is_zero(&self) -> bool {
+        self.re.is_zero() && self.eps.is_zero()
+    }
+}
+
+/// A float type the dual backward pass runs in (`f64`, `f32`): what `Dual<F>`'s generic methods
+/// need of `F`, and the operators with the float on the left, which only a concrete type can
+/// have (the orphan rule). A generic function's `f_hvp` asks it of its `F`.
+pub trait DualFloat:
+    num_traits::Float
+    + Split<Re = Self>
+    + Lift<Dual = Dual<Self>>
+    + Primal<Re = Self>
+    + core::ops::Add<Dual<Self>, Output = Dual<Self>>
+    + core::ops::Sub<Dual<Self>, Output = Dual<Self>>
+    + core::ops::Mul<Dual<Self>, Output = Dual<Self>>
+    + core::ops::Div<Dual<Self>, Output = Dual<Self>>
+    + core::ops::Rem<Dual<Self>, Output = Dual<Self>>
+{
+}
 
 /// The value and tangent parts of a result of the dual backward pass: a float (an inactive
 /// value: tangent 0), a dual, or an array or `Vec` of either (a gradient).
@@ -102,9 +131,9 @@ impl<T: Lift> Lift for Vec<T> {
 /// If the two are not of one length.
 #[inline]
 #[must_use]
-pub fn tangent_dot<F: Copy + Default + core::ops::Add<Output = F> + core::ops::Mul<Output = F>>(g: &[F], t: &[F]) -> F {
+pub fn tangent_dot<F: num_traits::Float>(g: &[F], t: &[F]) -> F {
     assert_eq!(g.len(), t.len(), "a `_hvp` companion returned a gradient of another length than its argument");
-    g.iter().zip(t).fold(F::default(), |acc, (&a, &b)| acc + a * b)
+    g.iter().zip(t).fold(F::zero(), |acc, (&a, &b)| acc + a * b)
 }
 
 /// `x` as a dual with tangent `v` (an active array parameter and its direction).
@@ -128,10 +157,10 @@ pub fn lift_array<F: Copy, const N: usize>(x: &[F; N], v: &[F; N]) -> [Dual<F>; 
 /// Unit direction `j` of length `n` (all zeros when `j >= n`), for `f_hessian`'s passes.
 #[inline]
 #[must_use]
-pub fn unit_vec<F: Copy + Default + From<u8>>(n: usize, j: usize) -> Vec<F> {
-    let mut v = alloc::vec![F::default(); n];
+pub fn unit_vec<F: num_traits::Float>(n: usize, j: usize) -> Vec<F> {
+    let mut v = alloc::vec![F::zero(); n];
     if j < n {
-        v[j] = F::from(1);
+        v[j] = F::one();
     }
     v
 }
@@ -139,10 +168,10 @@ pub fn unit_vec<F: Copy + Default + From<u8>>(n: usize, j: usize) -> Vec<F> {
 /// Unit direction `j` of a fixed-size array (all zeros when `j >= N`).
 #[inline]
 #[must_use]
-pub fn unit_array<F: Copy + Default + From<u8>, const N: usize>(j: usize) -> [F; N] {
-    let mut v = [F::default(); N];
+pub fn unit_array<F: num_traits::Float, const N: usize>(j: usize) -> [F; N] {
+    let mut v = [F::zero(); N];
     if j < N {
-        v[j] = F::from(1);
+        v[j] = F::one();
     }
     v
 }

@@ -112,7 +112,13 @@
 //!   assigning to a captured variable (`let mut add = |v: f64| total += v;`).
 //! - `match` on constant scrutinees (integers, `bool`s, enums, `Option`s of constant data; guards,
 //!   `|` patterns, bindings), `if let`, `let .. else`, and `loop { .. break value; }`: the arm or
-//!   path taken is differentiated.
+//!   path taken is differentiated. The element `Option` of an array, differentiated or not,
+//!   taken apart the same ways or unwrapped: `if let Some(l) = w.last() { l * l }`,
+//!   `match w.get(i) { Some(&v) => .., None => .. }`, `let Some(&f) = w.first() else { .. }`,
+//!   `*w.last().unwrap()`, `w.get(i).copied().unwrap_or(x)` (`i` a name or a literal): the
+//!   element is read by index, `w[w.len() - 1]`, under the test that it exists. A name bound out
+//!   of anything else computed from a differentiated value (`if let [a, b] = w`,
+//!   `Some(m) = w.iter().copied().reduce(f64::max)`) is an error: it would be a constant.
 //! - Local buffers `let mut h = vec![0.0; n];`, `vec![a, b, c]` and `Vec::with_capacity(n)` /
 //!   `Vec::new()` filled by `push`, written by index and read by index or iteration, like local
 //!   arrays; declared anywhere: at the function's level (also in an `if` arm, or after an early
@@ -361,7 +367,9 @@
 //! add `FloatConst`, `Debug`, ..., inline or in a `where` clause; const generics as usual), gets
 //! companions generic over the same `F`, with your generics and `where` clause:
 //! `fn f_grad<F: num_traits::Float>(..) -> (F, ..)`, `f_jvp` with `forward`, `f_vjp` and
-//! `f_jacobian` for an array or tuple output. One function then serves `f32` and `f64`.
+//! `f_jacobian` for an array or tuple output, `f_hvp` and `f_hessian` with `hessian` (which add
+//! the bound `F: gradmacro::__private::DualFloat`, what their dual number needs of `F`: `f64`
+//! and `f32` have it). One function then serves `f32` and `f64`.
 //! Parameters `F`, `[F; N]`, `&[F]`, `&Vec<F>`, `Vec<F>` are active as their `f64` counterparts
 //! are. Write constants as num-traits users do: `F::one()`, `F::zero()`, `F::epsilon()`,
 //! `F::PI()` (`FloatConst`), `F::from(0.5).unwrap()`, `F::from(i).unwrap()` for an integer `i`
@@ -374,8 +382,7 @@
 //! Rejected, each with a spanned error: `F::from(x)` (or `to_f64`, `NumCast::from`, ...) of a
 //! differentiated `x`, which would cut its gradient (`x` is already an `F`: use it as it is); a
 //! call `F::g(x)` of anything else with a differentiated argument; the gates `num_traits::Float`
-//! lacks (`rem_euclid`, `div_euclid`, `round_ties_even`); a second type parameter; and, not yet,
-//! `hessian` (its dual number exists for `f64` and `f32`: write the function for one of them).
+//! lacks (`rem_euclid`, `div_euclid`, `round_ties_even`); a second type parameter.
 //! A local of a concrete float type inside a generic function (`let k: f64 = 2.0;`) does not
 //! work in the companions: compute constants as `F` values.
 //!
@@ -807,7 +814,9 @@ pub mod __private {
     /// `f_hvp` and `f_hessian`'s dual number (value and one tangent) and its helpers; its
     /// transcendental methods need `std`.
     #[cfg(feature = "std")]
-    pub use crate::dual::{Dual, Lift, Primal, Split, lift_array, lift_slice, tangent_dot, unit_array, unit_vec};
+    pub use crate::dual::{
+        Dual, DualFloat, Lift, Primal, Split, lift_array, lift_slice, tangent_dot, unit_array, unit_vec,
+    };
 
     /// The float a loop item is or refers to (`f64` or `&f64`), as a taped loop keeps it: a
     /// tape of references would borrow what the loop iterates.

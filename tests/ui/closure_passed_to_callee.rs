@@ -10,9 +10,4 @@ fn integral(k: f64, lo: f64, hi: f64) -> f64 {
     integrate(|t| (k * t).exp(), lo, hi, 100)
 }
 
-#[differentiate(wrt(w))]
-fn option(w: f64, opt: Option<f64>) -> f64 {
-    opt.map_or(w, |f| f * w)
-}
-
 fn main() {}

@@ -1,6 +1,6 @@
 //! Generic twins: a `p` program rewritten over a float type `F` (`pK_g<F: Float + ..>`), whose
-//! companions `pK_g_grad::<f64>` and `pK_g_jvp::<f64>` must return `pK_grad`'s and `pK_jvp`'s
-//! bits. `x.abs() as usize` becomes `x.abs().to_f64().unwrap() as usize` (the same integer for
+//! companions `pK_g_grad::<f64>`, `pK_g_jvp::<f64>` and `pK_g_hvp::<f64>` must return
+//! `pK_grad`'s, `pK_jvp`'s and `pK_hvp`'s bits. `x.abs() as usize` becomes `x.abs().to_f64().unwrap() as usize` (the same integer for
 //! `F = f64`, and a constant to the macro as the cast is); `.sum()` takes the bounds
 //! `Sum + for<'a> Sum<&'a F>`. The rewrite is conservative: any construct it cannot carry over
 //! soundly (another cast to an integer, `total_cmp`, a macro other than `vec!`, a method it does
@@ -89,6 +89,9 @@ const METHODS: &[&str] = &[
     "unwrap",
     "unwrap_or",
     "expect",
+    "first",
+    "last",
+    "get",
     "zip",
 ];
 
@@ -381,16 +384,8 @@ pub fn twin(src: &str, name: &str) -> Result<String, String> {
         return Err(why);
     }
     let mut r = Rewrite { fail: None };
-    for a in &mut f.attrs {
-        if a.path().is_ident("differentiate") {
-            // the same options, less `hessian` (which generic functions do not take)
-            let opts = a
-                .parse_args_with(syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
-                .map_err(|e| e.to_string())?;
-            let kept: Vec<&syn::Meta> = opts.iter().filter(|m| !m.path().is_ident("hessian")).collect();
-            *a = parse_quote!(#[differentiate(#(#kept),*)]);
-        }
-    }
+    // The attribute is kept as it is, `hessian` included: `pK_g_hvp::<f64>` must return
+    // `pK_hvp`'s bits.
     f.sig.ident = syn::Ident::new(name, f.sig.ident.span());
     f.sig.generics = parse_quote!(<F: num_traits::Float + num_traits::FloatConst + num_traits::NumAssign + core::iter::Sum + for<'a> core::iter::Sum<&'a F>>);
     for input in &mut f.sig.inputs {

@@ -367,6 +367,13 @@ tuple_bits!(A 0, B 1, C 2, D 3, E 4);
 tuple_bits!(A 0, B 1, C 2, D 3, E 4, G 5);
 tuple_bits!(A 0, B 1, C 2, D 3, E 4, G 5, H 6);
 tuple_bits!(A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7);
+tuple_bits!(A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7, J 8);
+tuple_bits!(A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7, J 8, K 9);
+tuple_bits!(A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7, J 8, K 9, L 10);
+tuple_bits!(A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7, J 8, K 9, L 10, M 11);
+tuple_bits!(A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7, J 8, K 9, L 10, M 11, N 12);
+tuple_bits!(A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7, J 8, K 9, L 10, M 11, N 12, O 13);
+tuple_bits!(A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7, J 8, K 9, L 10, M 11, N 12, O 13, P 14);
 
 /// [`Bits`] of `x`.
 #[must_use]
@@ -382,9 +389,20 @@ thread_local! {
     static GENERIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
+/// The bits of a program's companions and of its generic twin's at one point.
+pub struct TwinBits {
+    /// `pK_grad` and `pK_g_grad::<f64>`.
+    pub grad: (Vec<u64>, Vec<u64>),
+    /// `pK_jvp` and `pK_g_jvp::<f64>`.
+    pub jvp: (Vec<u64>, Vec<u64>),
+    /// `pK_hvp` and `pK_g_hvp::<f64>` (empty without `hessian`).
+    pub hvp: (Vec<u64>, Vec<u64>),
+}
+
 /// Records the comparison of a generic twin `pK_g` (source `src`) with `pK` at the current
-/// point: `pK_grad`'s and `pK_g_grad::<f64>`'s bits, `pK_jvp`'s and `pK_g_jvp::<f64>`'s.
-pub fn generic_twin(src: &str, grad: Vec<u64>, g_grad: Vec<u64>, jvp: Vec<u64>, g_jvp: Vec<u64>) {
+/// point: each companion's bits against the twin's at `F = f64`.
+pub fn generic_twin(src: &str, b: TwinBits) {
+    let TwinBits { grad: (grad, g_grad), jvp: (jvp, g_jvp), hvp: (hvp, g_hvp) } = b;
     let show = |b: &[u64]| format!("{:?}", b.iter().map(|&x| f64::from_bits(x)).collect::<Vec<_>>());
     let mut what = String::new();
     if grad != g_grad {
@@ -399,6 +417,13 @@ pub fn generic_twin(src: &str, grad: Vec<u64>, g_grad: Vec<u64>, jvp: Vec<u64>, 
             "generic twin: pK_g_jvp::<f64> is not bit-identical to pK_jvp: {} against {}\n",
             show(&g_jvp),
             show(&jvp)
+        ));
+    }
+    if hvp != g_hvp {
+        what.push_str(&format!(
+            "generic twin: pK_g_hvp::<f64> is not bit-identical to pK_hvp: {} against {}\n",
+            show(&g_hvp),
+            show(&hvp)
         ));
     }
     if !what.is_empty() {
@@ -620,7 +645,7 @@ impl std::fmt::Display for Report {
         if !self.vector {
             writeln!(
                 f,
-                "generic twins: {} programs pK_g<F: Float>, pK_g_grad::<f64> and pK_g_jvp::<f64> compared at {} points, bit-identical to pK_grad and pK_jvp at {}",
+                "generic twins: {} programs pK_g<F: Float>, pK_g_grad::<f64>, pK_g_jvp::<f64> and pK_g_hvp::<f64> compared at {} points, bit-identical to pK_grad, pK_jvp and pK_hvp at {}",
                 self.generic_programs,
                 self.generic_checked,
                 self.generic_checked - self.generic_failures

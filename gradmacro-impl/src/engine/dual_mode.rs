@@ -113,8 +113,8 @@ pub fn nonzero(d: &TokenStream) -> TokenStream {
 }
 
 /// In the dual program, `t` (zeros for an adjoint, the type of an active local array) with its
-/// float literals lifted to duals and the float type `::core::primitive::F` replaced by the
-/// dual type; else `t`.
+/// float literals lifted to duals and the float type (`::core::primitive::F`, a generic
+/// function's `F`) replaced by the dual type; else `t`.
 pub fn retype(t: &TokenStream) -> TokenStream {
     use proc_macro2::TokenTree as T;
     let Some(f) = DUAL.with(Cell::get) else {
@@ -138,6 +138,15 @@ pub fn retype(t: &TokenStream) -> TokenStream {
         {
             out.extend(dual_path(f));
             i += 9;
+            continue;
+        }
+        // A generic function's float type is its parameter `F` (not `F::one()`, a constant).
+        if let Some(T::Ident(id)) = tts.get(i)
+            && super::generic_mode::is_param(&id.to_string())
+            && !(is_punct(i + 1, ':') && is_punct(i + 2, ':'))
+        {
+            out.extend(dual_path(f));
+            i += 1;
             continue;
         }
         match &tts[i] {

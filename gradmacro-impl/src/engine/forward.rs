@@ -180,8 +180,10 @@ fn arm_arrays(body: &Body, heap_adj: &HashSet<usize>, b: &Block, out: &mut Vec<A
                 if arr.read_in_loop || returned {
                     let a = array_ident(*slot);
                     let pat = if arr.written { quote!(mut #a) } else { quote!(#a) };
-                    // `[F; N]` has no `Default` in a generic function: zeros of its length.
-                    let other = (super::generic_mode::on() && !arr.heap).then(|| arr.zeros.clone());
+                    // `[F; N]` has no `Default` in a generic function: zeros of its length
+                    // (duals in `f_hvp`'s program when the array is active).
+                    let other = (super::generic_mode::on() && !arr.heap)
+                        .then(|| if arr.active { super::dual_mode::retype(&arr.zeros) } else { arr.zeros.clone() });
                     out.push((pat, quote!(#a), false, other));
                 }
                 if heap_adj.contains(slot) {
@@ -591,7 +593,7 @@ impl Fwd<'_> {
         let placeholder = |v: ValId| {
             let info = &self.body.vals[v];
             if info.active || info.kind == super::ir::Kind::Float {
-                super::generic_mode::float_placeholder(&dflt)
+                super::generic_mode::float_placeholder(&dflt, info.active)
             } else {
                 dflt.clone()
             }

@@ -581,7 +581,7 @@ fn method_adjoint(
             let (zero, p) = (super::dual_mode::lift(quote!(0.0)), super::dual_mode::primitive(f));
             // A generic `F` has no `as` cast from an integer.
             let n_f = if super::generic_mode::on() {
-                quote!(::gradmacro::__private::int_lit::<#f>(#n))
+                quote!(::gradmacro::__private::int_lit::<#p>(#n))
             } else {
                 quote!((#n as #p))
             };

@@ -15,7 +15,6 @@ use std::cell::RefCell;
 
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote};
-use syn::spanned::Spanned;
 
 use super::Errors;
 use super::gates::M;
@@ -141,28 +140,21 @@ fn is_float_bound(b: &syn::TypeParamBound) -> bool {
     matches!(b, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "Float"))
 }
 
-/// Where to report a generic function's unsupported option: its float type parameter.
-pub fn span_of(generics: &syn::Generics) -> Span {
-    generics
-        .params
-        .iter()
-        .find_map(|p| match p {
-            syn::GenericParam::Type(t) => Some(t.span()),
-            _ => None,
-        })
-        .unwrap_or_else(|| generics.span())
-}
-
 /// `lhs += rhs;`, the backward pass's accumulation: `lhs = lhs + rhs;` for a generic `F`, which
-/// `num_traits::Float` does not give `+=` (the same operation, so the same bits).
+/// `num_traits::Float` does not give `+=` (the same operation, so the same bits). In `f_hvp`'s
+/// program the adjoints are `Dual<F>`s, which have `+=` (and clippy asks for it).
 pub fn add_assign(lhs: &TokenStream, rhs: &TokenStream) -> TokenStream {
-    if on() { quote!(#lhs = #lhs + #rhs;) } else { quote!(#lhs += #rhs;) }
+    if on() && !super::dual_mode::on() { quote!(#lhs = #lhs + #rhs;) } else { quote!(#lhs += #rhs;) }
 }
 
 /// The placeholder a float value defined in one arm of an `if` takes in the other arm: `F` has
-/// no `Default`.
-pub fn float_placeholder(dflt: &TokenStream) -> TokenStream {
-    if on() { quote!(0.0) } else { dflt.clone() }
+/// no `Default`. An active value is a dual in `f_hvp`'s program.
+pub fn float_placeholder(dflt: &TokenStream, active: bool) -> TokenStream {
+    match (on(), active) {
+        (false, _) => dflt.clone(),
+        (true, false) => quote!(0.0),
+        (true, true) => super::dual_mode::lift(quote!(0.0)),
+    }
 }
 
 /// `::gradmacro::__private::lit::<F>(t)`, spanned at `span`.

@@ -136,7 +136,8 @@ pub fn headers(
         let ty = sig.grad_type(p);
         Some(quote!(#n: #ty))
     });
-    let (generics, where_clause, original) = (&s.generics, &s.generics.where_clause, &s.ident);
+    let generics = dual_generics(&s.generics);
+    let (where_clause, original) = (&generics.where_clause, &s.ident);
     let (hvp, hess) = (format_ident!("{}_hvp", s.ident), format_ident!("{}_hessian", s.ident));
     let active = super::active_names(sig);
     let list = active.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
@@ -162,6 +163,31 @@ pub fn headers(
         #vis fn #hess #generics (#inputs) -> (#f, #(#grads,)* #h) #where_clause
     };
     (hvp_header, hess_header)
+}
+
+/// The generics of `f_hvp` and `f_hessian`: the function's, and in a generic function what the
+/// dual number asks of its float type (`f64` and `f32` have it), added where the user bounds
+/// `F` (inline, or in the `where` clause) so that clippy sees one place.
+fn dual_generics(g: &syn::Generics) -> syn::Generics {
+    let mut g = g.clone();
+    let Some(f) = super::generic_mode::param() else { return g };
+    let bound: syn::TypeParamBound = syn::parse_quote!(::gradmacro::__private::DualFloat);
+    let in_where = g.where_clause.as_mut().and_then(|w| {
+        w.predicates.iter_mut().find_map(|p| match p {
+            syn::WherePredicate::Type(pt)
+                if matches!(&pt.bounded_ty, syn::Type::Path(tp) if tp.qself.is_none() && tp.path.is_ident(&f)) =>
+            {
+                Some(pt)
+            }
+            _ => None,
+        })
+    });
+    if let Some(pt) = in_where {
+        pt.bounds.push(bound);
+    } else if let Some(tp) = g.type_params_mut().find(|t| t.ident == f) {
+        tp.bounds.push(bound);
+    }
+    g
 }
 
 /// The number of active components when the macro knows it: every active parameter a float or

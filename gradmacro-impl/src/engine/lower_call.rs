@@ -51,6 +51,17 @@ impl Lower<'_> {
             );
             return Operand::Lit(quote!(0.0));
         }
+        // An enum variant, not a function with a companion.
+        if let Expr::Path(p) = strip(&c.func)
+            && p.path.segments.last().is_some_and(|s| matches!(s.ident.to_string().as_str(), "Some" | "Ok" | "Err"))
+            && c.args.iter().any(|a| self.mentions_active(a))
+        {
+            self.error_tokens(
+                c,
+                "an `Option` or `Result` holding a differentiated value is not supported: keep the value in a variable and a `bool` (or branch with `if`) beside it",
+            );
+            return Operand::Lit(quote!(0.0));
+        }
         match strip(&c.func) {
             Expr::Path(p) if p.qself.is_none() && !p.path.segments.is_empty() => {
                 let mut path = p.path.clone();

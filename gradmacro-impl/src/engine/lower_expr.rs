@@ -363,6 +363,20 @@ impl Lower<'_> {
                 }
                 v
             }
+            // `w.last().unwrap()`, `w.get(i).copied().unwrap_or(0.0)`: the element, read by index.
+            _ if matches!(name.as_str(), "unwrap" | "expect" | "unwrap_or")
+                && let Some(o) = self.opt_elem(&m.receiver)
+                && let Some(v) = self.unwrap_elem(&o, m, out) =>
+            {
+                v
+            }
+            _ if name == "map_or"
+                && let Some(o) = self.opt_elem(&m.receiver)
+                && let Some(v) = self.map_or_elem(&o, m, out) =>
+            {
+                v
+            }
+            _ if let Some(v) = self.option_const(m, out) => v,
             // (a chain of constant items with a differentiated default is one too)
             _ if matches!(name.as_str(), "unwrap" | "expect" | "unwrap_or")
                 && (self.mentions_active(&m.receiver)
@@ -591,6 +605,39 @@ impl Lower<'_> {
             Expr::Infer(_) => {
                 let _ = self.expr(right, out);
             }
+            // `(p, q) = (q, p + h * q);`: every right-hand value first, then the assignments.
+            Expr::Tuple(lt) if op.is_none() => {
+                let Expr::Tuple(rt) = strip(right) else {
+                    self.error_tokens(right, "assigning to a tuple of variables is supported from a tuple expression only (`(a, b) = (b, a + b);`): assign each variable on its own");
+                    return;
+                };
+                if lt.elems.len() != rt.elems.len() {
+                    self.error_tokens(
+                        right,
+                        "the tuple assigned has another number of elements than the variables it is assigned to",
+                    );
+                    return;
+                }
+                let values: Vec<Operand> = rt.elems.iter().map(|e| self.expr(e, out)).collect();
+                for (target, value) in lt.elems.iter().zip(values) {
+                    match strip(target) {
+                        Expr::Infer(_) => {}
+                        Expr::Path(p)
+                            if p.path.get_ident().is_some_and(|id| {
+                                matches!(self.lookup(&id.to_string()), Some(Binding::Scalar { .. }))
+                            }) =>
+                        {
+                            if let Some(id) = p.path.get_ident() {
+                                self.set_scalar(&id.to_string(), value);
+                            }
+                        }
+                        other => self.error_tokens(
+                            other,
+                            "in a tuple assignment `(a, b) = (..);` only local variables (and `_`) can be assigned: assign array elements on their own",
+                        ),
+                    }
+                }
+            }
             other => self.error_tokens(
                 other,
                 "only local variables and elements of local arrays can be assigned in a #[differentiate] body",
@@ -637,7 +684,7 @@ impl Lower<'_> {
                     "only one-dimensional local arrays can be written by index: flatten the array (`[0.0; 4]` for 2 x 2) and write `m[2 * i + j]`"
                 }
                 Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.lookup(&i.to_string()).is_some()) => {
-                    "parameters cannot be written in a #[differentiate] body: copy the values into a local array first (`let mut v = [w[0], w[1]];`)"
+                    "parameters cannot be written in a #[differentiate] body: copy the values into a local buffer first (`let mut v = w.to_vec();`)"
                 }
                 _ => "only local arrays (`let mut h = [0.0; 3];`) can be written by index in a #[differentiate] body",
             };

@@ -13,8 +13,18 @@ use super::lower::{Binding, Lower, strip};
 use super::scope::{binding_names, keeping};
 
 impl Lower<'_> {
-    /// The scrutinee's value. `None` when it depends on an active value.
-    fn scrutinee(&mut self, e: &Expr, out: &mut Block) -> Option<Operand> {
+    /// The scrutinee's value. `None` when it depends on an active value, or when names are bound
+    /// out of something computed from one (`Some(l) = w.last()`): the pattern test is plain code,
+    /// so `l` would be a constant, its gradient silently dropped.
+    fn scrutinee<'p>(&mut self, e: &Expr, pats: impl IntoIterator<Item = &'p Pat>, out: &mut Block) -> Option<Operand> {
+        let binds = pats.into_iter().any(|p| !binding_names(p).is_empty());
+        if binds && self.mentions_active(e) {
+            self.error_tokens(
+                e,
+                "binding names out of a value computed from a differentiated one is not supported here (a name this pattern binds would be a constant): bind the value with `let` and test it with `if` (`let m = w.iter().copied().fold(f64::NEG_INFINITY, f64::max);`), or read elements by index (`if w.len() == 2 { w[0] * w[1] } else { .. }`); `if let Some(e) = w.last()` (`first()`, `get(i)`) on an array is differentiated",
+            );
+            return None;
+        }
         let v = self.cond(e, out);
         if self.is_active(&v) {
             self.error_tokens(
@@ -62,10 +72,24 @@ impl Lower<'_> {
         for name in names {
             let n = syn::Ident::new(&name, pat.span());
             let only = keeping(pat, &name);
-            let tokens = quote! {
-                match &#st {
-                    #only => ::core::clone::Clone::clone(#n),
-                    _ => ::core::unreachable!(),
+            let tokens = if has_ref(pat) {
+                // A `&` inside (`Some(&v)`) is matched as the user's own `match` matches it, by
+                // value (through `&scrutinee` it would be under an implicit borrow, an error in
+                // edition 2024); under such a `&` the name holds a value the user's `match`
+                // needs to be `Copy`.
+                let value = if under_ref(pat, &name) { quote!(#n) } else { quote!(::core::clone::Clone::clone(&#n)) };
+                quote! {
+                    match #st {
+                        #only => #value,
+                        _ => ::core::unreachable!(),
+                    }
+                }
+            } else {
+                quote! {
+                    match &#st {
+                        #only => ::core::clone::Clone::clone(#n),
+                        _ => ::core::unreachable!(),
+                    }
                 }
             };
             let v = self.plain_tokens(tokens, s.val().into_iter().collect(), pat.span(), out);
@@ -74,7 +98,14 @@ impl Lower<'_> {
     }
 
     pub(super) fn match_expr(&mut self, m: &syn::ExprMatch, out: &mut Block) -> Operand {
-        let Some(s) = self.scrutinee(&m.expr, out) else {
+        if let Some(o) = self.opt_elem(&m.expr)
+            && let Some((p, some, none)) = Self::some_none_arms(&m.arms, &o)
+        {
+            return self
+                .if_some(&o, &p, m.match_token.span(), |l, b| Some(l.expr(some, b)), |l, b| Some(l.expr(none, b)), out)
+                .unwrap_or_else(|| Operand::Lit(quote!(())));
+        }
+        let Some(s) = self.scrutinee(&m.expr, m.arms.iter().map(|a| &a.pat), out) else {
             return Operand::Lit(quote!(0.0));
         };
         self.match_arms(&s, &m.arms, m.match_token.span(), out).unwrap_or_else(|| Operand::Lit(quote!(())))
@@ -106,26 +137,34 @@ impl Lower<'_> {
 
     /// `if let PAT = e { then } else { .. }`.
     pub(super) fn if_let(&mut self, i: &syn::ExprIf, l: &syn::ExprLet, out: &mut Block) -> Operand {
-        let Some(s) = self.scrutinee(&l.expr, out) else {
+        let else_branch = i.else_branch.as_ref().map(|(_, e)| &**e);
+        let else_f = |lw: &mut Self, b: &mut Block| match else_branch {
+            None => None,
+            Some(Expr::Block(eb)) => lw.lower_stmts(&eb.block.stmts, b),
+            Some(other) => Some(lw.expr(other, b)),
+        };
+        let then_f = |lw: &mut Self, b: &mut Block| lw.lower_stmts(&i.then_branch.stmts, b);
+        let unit = || Operand::Lit(quote!(()));
+        if let Some(o) = self.opt_elem(&l.expr)
+            && let Some(p) = Self::some_payload(&l.pat, &o)
+        {
+            return self.if_some(&o, &p, i.if_token.span(), then_f, else_f, out).unwrap_or_else(unit);
+        }
+        let Some(s) = self.scrutinee(&l.expr, [&*l.pat], out) else {
             return Operand::Lit(quote!(0.0));
         };
         let test = self.matches(&s, &l.pat, out);
-        let else_branch = i.else_branch.as_ref().map(|(_, e)| &**e);
         self.lower_if_arms(
             test,
             i.if_token.span(),
             |lw, b| {
                 lw.bind_matched(&s, &l.pat, b);
-                lw.lower_stmts(&i.then_branch.stmts, b)
+                then_f(lw, b)
             },
-            |lw, b| match else_branch {
-                None => None,
-                Some(Expr::Block(eb)) => lw.lower_stmts(&eb.block.stmts, b),
-                Some(other) => Some(lw.expr(other, b)),
-            },
+            else_f,
             out,
         )
-        .unwrap_or_else(|| Operand::Lit(quote!(())))
+        .unwrap_or_else(unit)
     }
 
     /// `let PAT = e else { diverge }; rest`: `if let PAT = e { rest } else { diverge }`.
@@ -138,7 +177,22 @@ impl Lower<'_> {
     ) -> Option<Operand> {
         let init = local.init.as_ref()?;
         let (_, diverge) = init.diverge.as_ref()?;
-        let s = self.scrutinee(&init.expr, out)?;
+        if let Some(o) = self.opt_elem(&init.expr)
+            && let Some(p) = Self::some_payload(&local.pat, &o)
+        {
+            return self.if_some(
+                &o,
+                &p,
+                local.let_token.span(),
+                |l, b| l.lower_stmts_inner(rest, tail_returns, b),
+                |l, b| {
+                    let _ = l.expr(strip(diverge), b);
+                    None
+                },
+                out,
+            );
+        }
+        let s = self.scrutinee(&init.expr, [&local.pat], out)?;
         let test = self.matches(&s, &local.pat, out);
         let pat = &local.pat;
         self.lower_if_arms(
@@ -155,4 +209,33 @@ impl Lower<'_> {
             out,
         )
     }
+}
+
+/// Whether `pat` binds `name` inside a reference pattern (`Some(&name)`).
+fn under_ref(pat: &Pat, name: &str) -> bool {
+    match pat {
+        Pat::Reference(r) => binding_names(&r.pat).iter().any(|n| n == name),
+        Pat::Ident(pi) => pi.subpat.as_ref().is_some_and(|(_, p)| under_ref(p, name)),
+        Pat::Tuple(t) => t.elems.iter().any(|p| under_ref(p, name)),
+        Pat::TupleStruct(t) => t.elems.iter().any(|p| under_ref(p, name)),
+        Pat::Struct(s) => s.fields.iter().any(|f| under_ref(&f.pat, name)),
+        Pat::Slice(s) => s.elems.iter().any(|p| under_ref(p, name)),
+        Pat::Or(o) => o.cases.iter().any(|p| under_ref(p, name)),
+        Pat::Paren(p) => under_ref(&p.pat, name),
+        Pat::Guard(g) => under_ref(&g.pat, name),
+        _ => false,
+    }
+}
+
+/// Whether `pat` has a reference pattern (`&v`, `&_`) anywhere.
+fn has_ref(pat: &Pat) -> bool {
+    struct H(bool);
+    impl<'ast> syn::visit::Visit<'ast> for H {
+        fn visit_pat_reference(&mut self, _: &'ast syn::PatReference) {
+            self.0 = true;
+        }
+    }
+    let mut h = H(false);
+    syn::visit::Visit::visit_pat(&mut h, pat);
+    h.0
 }

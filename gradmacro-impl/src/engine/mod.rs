@@ -14,7 +14,7 @@ mod doc;
 pub mod dual_mode;
 mod forward;
 pub mod gates;
-mod generic_mode;
+pub mod generic_mode;
 mod hessian;
 pub mod ir;
 mod lanes;
@@ -33,6 +33,7 @@ mod lower_loop;
 mod lower_macro;
 mod lower_match;
 mod lower_nested;
+mod lower_option;
 mod lower_push;
 mod lower_stmt;
 mod lower_struct;
@@ -236,12 +237,6 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         return quote!(#item #errs);
     };
     let generic = generic_mode::detect(&signature.generics, &mut errors);
-    if generic.is_some() && args.hessian {
-        errors.push(syn::Error::new(
-            generic_mode::span_of(&signature.generics),
-            "`hessian` is not supported for a generic function yet: its dual number exists for `f64` and `f32` only; write the function for `f64` (or `f32`) to get `f_hvp` and `f_hessian`, or drop `hessian` and use the generic `f_grad`",
-        ));
-    }
     if let Some(f) = &generic
         && let syn::ReturnType::Type(_, ty) = &signature.output
         && !mentions(&ty.to_token_stream(), &f.to_string())
@@ -292,7 +287,11 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             let hvp_fn = if args.hessian {
                 let before = errors.len();
                 hessian::check(&sig, &signature, Some(&body), &mut errors);
-                if errors.len() == before { hessian::hvp_body(&sig, &body, &hvp_names) } else { TokenStream::new() }
+                if errors.len() == before {
+                    generic_mode::rewrite(&hessian::hvp_body(&sig, &body, &hvp_names))
+                } else {
+                    TokenStream::new()
+                }
             } else {
                 TokenStream::new()
             };
@@ -315,7 +314,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     if errors.is_empty() {
         let jvp = jvp_header.map(|h| quote!(#h { #jvp_fn }));
         let hess = hess_headers.map(|(hvp, hess)| {
-            let hess_fn = hessian::hessian_body(&sig, &signature, &hvp_names);
+            let hess_fn = generic_mode::rewrite(&hessian::hessian_body(&sig, &signature, &hvp_names));
             quote!(#hvp { #hvp_fn } #hess { #hess_fn })
         });
         let struct_args = struct_args.map(|h| quote!(#h { #struct_args_fn }));

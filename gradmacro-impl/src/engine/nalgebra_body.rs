@@ -69,6 +69,14 @@ fn unparen(e: &mut Expr) {
 }
 
 impl VisitMut for Unparen {
+    // A block's value, `{ a.dot(&b) }` (found by a new-user trial: `unused_parens`).
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        if let Some(syn::Stmt::Expr(e, None)) = b.stmts.last_mut() {
+            unparen(e);
+        }
+        visit_mut::visit_block_mut(self, b);
+    }
+
     fn visit_local_mut(&mut self, l: &mut syn::Local) {
         if let Some(init) = &mut l.init
             && init.diverge.is_none()
