@@ -263,3 +263,39 @@ fn constant_options_with_differentiated_defaults() {
     let (_, d) = const_option_grad(w, None, None);
     assert!((d - (1.0 + w.cos() + 3.0)).abs() < 1e-15, "{d}");
 }
+
+// Tuple assignment: every right-hand value is computed before any variable is assigned (a
+// Fibonacci-like recurrence, a symplectic step).
+#[differentiate]
+fn tuple_assign(a: f64, b: f64, h: f64) -> f64 {
+    let (mut p, mut q) = (a, b);
+    for _ in 0..3 {
+        (p, q) = (q, p + h * q);
+    }
+    let mut e = p;
+    (e, _) = (e * q.sin(), 0.0);
+    e
+}
+
+fn tuple_assign_dual(a: Dual64, b: Dual64, h: Dual64) -> Dual64 {
+    let (mut p, mut q) = (a, b);
+    for _ in 0..3 {
+        (p, q) = (q, p + h * q);
+    }
+    let mut e = p;
+    (e, _) = (e * q.sin(), 0.0);
+    e
+}
+
+#[test]
+fn tuple_assignment_against_num_dual() {
+    for at in [[1.0, 2.0, 0.5], [-0.3, 0.7, 1.5]] {
+        let (v, da, db, dh) = tuple_assign_grad(at[0], at[1], at[2]);
+        assert_eq!(v.to_bits(), tuple_assign(at[0], at[1], at[2]).to_bits());
+        let (dv, g) = dual_grad(&at, |x| tuple_assign_dual(x[0], x[1], x[2]));
+        assert!((v - dv).abs() <= 1e-14 * dv.abs().max(1.0));
+        for (k, (a, b)) in [da, db, dh].iter().zip(&g).enumerate() {
+            assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "component {k} at {at:?}: {a} vs {b}");
+        }
+    }
+}

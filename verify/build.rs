@@ -115,6 +115,8 @@ const SHAPES: &[&str] = &[
     // { return ..; }`, `s.get(i).copied().unwrap_or(..)`, `*s.last().unwrap()` (issue 12,
     // `gen/options.rs`)
     "elem_option",
+    // `(a, b) = (a + e, f);` on two mutable variables (`gen/options.rs`)
+    "tuple_assign",
     // soundness family: iterator chains and local closures reached by active values
     // (`s.iter().map(|v| v * x).sum()`, `any`, `fold`, `map_or`, `for_each`, `collect`,
     // `filter(..).count()`, `|v: f64| v * x`); accepted programs do not compile or get wrong
@@ -1209,7 +1211,12 @@ impl Gen<'_> {
             self.sound_stmt();
             return false;
         }
-        if self.closure_stmt() || self.loop_break_stmt() || self.vcall_hook() || self.option_stmt() {
+        if self.closure_stmt()
+            || self.loop_break_stmt()
+            || self.vcall_hook()
+            || self.option_stmt()
+            || self.tuple_assign_stmt()
+        {
             return false;
         }
         let in_loop = !self.loops.is_empty();

@@ -70,7 +70,7 @@
 //! - Literals, `const` items, `std::f64::consts::*`, casts (`i as f64` and a float cast to an
 //!   integer are constants).
 //! - `let` with `mut`, type annotations, tuple patterns and shadowing; `=`, `+=`, `-=`, `*=`,
-//!   `/=`; blocks.
+//!   `/=`; tuple assignment `(p, q) = (q, p + h * q);` (every right-hand value first); blocks.
 //! - Index reads of arrays, slices and `Vec`s (`w[i]`, `x[i][0]` on constant data), and local
 //!   arrays written by index (`let mut h = [0.0; 3]; h[k] = ...;`).
 //! - `if`/`else if`/`else`, as statements and expressions, with any condition: the branch taken

@@ -1,4 +1,5 @@
-//! The `Option` of an element of `s` (issue 12, `lower_option.rs`): `s.first()`, `s.last()`,
+//! Tuple assignment `(a, b) = (a + e, f);`, and the `Option` of an element of `s` (issue 12,
+//! `lower_option.rs`): `s.first()`, `s.last()`,
 //! `s.get(i)` taken apart by `if let Some(&e) = ..`, `match .. { Some(e) => .., None => .. }`,
 //! `let Some(&e) = .. else { return ..; }`, `.copied().unwrap_or(..)`, `*s.get(i).unwrap_or(&..)`,
 //! `.map_or(.., |e| e * ..)` and `*s.last().unwrap()`. The element bound is read in its arm, so its gradient reaches `s`
@@ -9,6 +10,8 @@ use super::{E, Gen, IdxKind};
 
 /// Per statement: chance of one of these.
 const P_OPTION: f64 = 0.03;
+/// Per statement: chance of a tuple assignment.
+const P_TUPLE_ASSIGN: f64 = 0.03;
 
 impl Gen<'_> {
     /// `s.first()`, `s.last()` or `s.get(i)` (`i` a name or a literal).
@@ -123,6 +126,37 @@ impl Gen<'_> {
             }
         };
         self.push_var(name, v, false, false);
+        true
+    }
+
+    /// `(a, b) = (a op e, b op f);` for two mutable variables, sometimes (`P_TUPLE_ASSIGN`):
+    /// both right-hand sides read the old values, so each is drawn with the other's old bound.
+    pub(super) fn tuple_assign_stmt(&mut self) -> bool {
+        if !self.sh.on("tuple_assign") || !self.rng.chance(P_TUPLE_ASSIGN) {
+            return false;
+        }
+        let Some(i) = self.writable(false) else { return false };
+        let Some(j) = self.writable(false) else { return false };
+        if i == j || self.vars[i].name == self.vars[j].name {
+            return false;
+        }
+        let old_i = self.vars[i].b;
+        let (op_i, e_i) = self.write_rhs(i);
+        let new_i = self.vars[i].b;
+        self.vars[i].b = old_i;
+        let (op_j, e_j) = self.write_rhs(j);
+        self.vars[i].b = new_i;
+        let rhs = |name: &str, op: &str, e: &E| -> (String, String) {
+            match op.strip_suffix('=').filter(|o| !o.is_empty()) {
+                Some(o) => (format!("{name} {o} ({})", e.p), format!("{name} {o} ({})", e.d)),
+                // `(v, ..) = (v, ..)` is a self-assignment
+                None if e.p == name => (format!("({name} * 1.0)"), format!("({name} * D::from(1.0))")),
+                None => (e.p.clone(), e.d.clone()),
+            }
+        };
+        let (a, b) = (self.vars[i].name.clone(), self.vars[j].name.clone());
+        let ((pa, da), (pb, db)) = (rhs(&a, op_i, &e_i), rhs(&b, op_j, &e_j));
+        self.line(&format!("({a}, {b}) = ({pa}, {pb});"), &format!("({a}, {b}) = ({da}, {db});"));
         true
     }
 }
