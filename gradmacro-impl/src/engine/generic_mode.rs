@@ -105,12 +105,11 @@ pub fn detect(generics: &syn::Generics, errors: &mut Errors) -> Option<Ident> {
         let bounded = t.bounds.iter().any(is_float_bound)
             || generics.where_clause.as_ref().is_some_and(|w| {
                 w.predicates.iter().any(|pr| match pr {
-                syn::WherePredicate::Type(pt) => {
-                    matches!(&pt.bounded_ty, syn::Type::Path(tp) if tp.qself.is_none() && tp.path.is_ident(&t.ident))
-                        && pt.bounds.iter().any(is_float_bound)
-                }
-                _ => false,
-            })
+                    syn::WherePredicate::Type(pt) => {
+                        is_type(&pt.bounded_ty, &t.ident) && pt.bounds.iter().any(is_float_bound)
+                    }
+                    _ => false,
+                })
             });
         if !bounded {
             errors.push(syn::Error::new_spanned(
@@ -133,6 +132,11 @@ pub fn detect(generics: &syn::Generics, errors: &mut Errors) -> Option<Ident> {
         }
     }
     found
+}
+
+/// Whether `ty` is the type parameter `id` (the bounded type of a `where` predicate).
+pub fn is_type(ty: &syn::Type, id: &Ident) -> bool {
+    matches!(ty, syn::Type::Path(tp) if tp.qself.is_none() && tp.path.is_ident(id))
 }
 
 /// `Float`, `num_traits::Float`, `::num_traits::float::Float`, ...

@@ -174,11 +174,7 @@ fn dual_generics(g: &syn::Generics) -> syn::Generics {
     let bound: syn::TypeParamBound = syn::parse_quote!(::gradmacro::__private::DualFloat);
     let in_where = g.where_clause.as_mut().and_then(|w| {
         w.predicates.iter_mut().find_map(|p| match p {
-            syn::WherePredicate::Type(pt)
-                if matches!(&pt.bounded_ty, syn::Type::Path(tp) if tp.qself.is_none() && tp.path.is_ident(&f)) =>
-            {
-                Some(pt)
-            }
+            syn::WherePredicate::Type(pt) if super::generic_mode::is_type(&pt.bounded_ty, &f) => Some(pt),
             _ => None,
         })
     });

@@ -72,12 +72,13 @@ impl Lower<'_> {
         for name in names {
             let n = syn::Ident::new(&name, pat.span());
             let only = keeping(pat, &name);
-            let tokens = if has_ref(pat) {
+            let (has_ref, under_ref) = refs_in(pat, &name);
+            let tokens = if has_ref {
                 // A `&` inside (`Some(&v)`) is matched as the user's own `match` matches it, by
                 // value (through `&scrutinee` it would be under an implicit borrow, an error in
                 // edition 2024); under such a `&` the name holds a value the user's `match`
                 // needs to be `Copy`.
-                let value = if under_ref(pat, &name) { quote!(#n) } else { quote!(::core::clone::Clone::clone(&#n)) };
+                let value = if under_ref { quote!(#n) } else { quote!(::core::clone::Clone::clone(&#n)) };
                 quote! {
                     match #st {
                         #only => #value,
@@ -211,31 +212,28 @@ impl Lower<'_> {
     }
 }
 
-/// Whether `pat` binds `name` inside a reference pattern (`Some(&name)`).
-fn under_ref(pat: &Pat, name: &str) -> bool {
-    match pat {
-        Pat::Reference(r) => binding_names(&r.pat).iter().any(|n| n == name),
-        Pat::Ident(pi) => pi.subpat.as_ref().is_some_and(|(_, p)| under_ref(p, name)),
-        Pat::Tuple(t) => t.elems.iter().any(|p| under_ref(p, name)),
-        Pat::TupleStruct(t) => t.elems.iter().any(|p| under_ref(p, name)),
-        Pat::Struct(s) => s.fields.iter().any(|f| under_ref(&f.pat, name)),
-        Pat::Slice(s) => s.elems.iter().any(|p| under_ref(p, name)),
-        Pat::Or(o) => o.cases.iter().any(|p| under_ref(p, name)),
-        Pat::Paren(p) => under_ref(&p.pat, name),
-        Pat::Guard(g) => under_ref(&g.pat, name),
-        _ => false,
+/// Whether `pat` has a reference pattern (`&v`, `&_`) anywhere, and whether it binds `name`
+/// inside one (`Some(&name)`).
+fn refs_in(pat: &Pat, name: &str) -> (bool, bool) {
+    struct R<'a> {
+        name: &'a str,
+        depth: usize,
+        any: bool,
+        under: bool,
     }
-}
-
-/// Whether `pat` has a reference pattern (`&v`, `&_`) anywhere.
-fn has_ref(pat: &Pat) -> bool {
-    struct H(bool);
-    impl<'ast> syn::visit::Visit<'ast> for H {
-        fn visit_pat_reference(&mut self, _: &'ast syn::PatReference) {
-            self.0 = true;
+    impl<'ast> syn::visit::Visit<'ast> for R<'_> {
+        fn visit_pat_reference(&mut self, r: &'ast syn::PatReference) {
+            self.any = true;
+            self.depth += 1;
+            syn::visit::visit_pat_reference(self, r);
+            self.depth -= 1;
+        }
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.under |= self.depth > 0 && p.ident == self.name;
+            syn::visit::visit_pat_ident(self, p);
         }
     }
-    let mut h = H(false);
-    syn::visit::Visit::visit_pat(&mut h, pat);
-    h.0
+    let mut r = R { name, depth: 0, any: false, under: false };
+    syn::visit::Visit::visit_pat(&mut r, pat);
+    (r.any, r.under)
 }

@@ -99,11 +99,6 @@ impl Lower<'_> {
         }
     }
 
-    /// Whether the element exists, as a condition.
-    pub(super) fn opt_present(&mut self, o: &OptElem, out: &mut Block) -> Operand {
-        self.cond(&o.present, out)
-    }
-
     /// Binds the payload to the element (in the arm where it exists).
     pub(super) fn bind_payload(&mut self, o: &OptElem, p: &Payload, out: &mut Block) {
         if let Payload::Name(name, refs) = p {
@@ -164,10 +159,10 @@ impl Lower<'_> {
             return None;
         }
         let lc = LocalClosure::literal(c.clone());
-        let test = self.opt_present(o, out);
         let span = m.method.span();
-        self.lower_if_arms(
-            test,
+        self.if_some(
+            o,
+            &Payload::Ignore,
             span,
             |l, b| {
                 let e = l.expr(&o.elem, b);
@@ -226,7 +221,7 @@ impl Lower<'_> {
         else_f: impl FnOnce(&mut Self, &mut Block) -> Option<Operand>,
         out: &mut Block,
     ) -> Option<Operand> {
-        let test = self.opt_present(o, out);
+        let test = self.cond(&o.present, out);
         self.lower_if_arms(
             test,
             span,
