@@ -374,3 +374,83 @@ fn filter_then_collect() {
     let want = [1.0 / (2.0 * 0.5f64.sqrt()), 0.0, 2.0 / (2.0 * 2.0f64.sqrt()), 0.0, 3.0 / (2.0 * 2.0)];
     assert!(close_all(&dw, &want), "{dw:?} vs {want:?}");
 }
+
+// Folds with a tuple accumulator: one accumulator per element, every element computed from the
+// old tuple; the closure may end with an `if`/`else` of tuples, and the fold may run in a loop.
+#[differentiate(hessian)]
+fn mean_and_variance(xs: &[f64]) -> f64 {
+    let n = xs.len() as f64;
+    let (s, s2) = xs.iter().fold((0.0, 0.0), |(s, s2), &x| (s + x, s2 + x * x));
+    s2 / n - (s / n) * (s / n) + s / n
+}
+
+#[differentiate]
+fn weighted_mean(w: &[f64], xs: &[f64]) -> f64 {
+    let (sw, swx) = xs.iter().zip(w).fold((0.0, 0.0), |(a, b), (&x, &wi)| {
+        let t = wi * x;
+        (a + wi, b + t)
+    });
+    swx / sw
+}
+
+#[differentiate]
+fn recurrence_in_loop(w: &[f64], c: f64) -> f64 {
+    let mut tot = 0.0;
+    for k in 0..3 {
+        let (mut p, q) = w.iter().enumerate().fold((c, f64::from(k)), |(p, q), (i, x)| {
+            if i % 2 == 0 { (p.max(*x), q + x * p) } else { (p * 0.5, q.sin() + x) }
+        });
+        p += 1.0;
+        tot += p * q;
+    }
+    tot
+}
+
+#[test]
+fn folds_with_tuple_accumulators() {
+    let xs = [0.3, -1.2, 2.0, 0.7];
+    let (v, g) = mean_and_variance_grad(&xs);
+    assert_eq!(v, mean_and_variance(&xs));
+    let f = |x: &[Dual64]| {
+        let n = x.len() as f64;
+        let (s, s2) = x.iter().fold((Dual64::from(0.0), Dual64::from(0.0)), |(s, s2), &x| (s + x, s2 + x * x));
+        s2 / n - (s / n) * (s / n) + s / n
+    };
+    let e = dual_grad(&xs, f).1;
+    assert!(close_all(&g, &e), "{g:?} {e:?}");
+    // d²/dxi dxj of the (biased) variance: (δij - 1/n) 2/n
+    let (_, _, h) = mean_and_variance_hessian(&xs);
+    for (i, row) in h.iter().enumerate() {
+        for (j, hij) in row.iter().enumerate() {
+            let want = (f64::from(u8::from(i == j)) - 0.25) * 0.5;
+            assert!(close(*hij, want), "h[{i}][{j}] = {hij}, want {want}");
+        }
+    }
+
+    let w = [0.5, 1.5, 0.2, 0.9];
+    let (v, dw, dx) = weighted_mean_grad(&w, &xs);
+    assert_eq!(v, weighted_mean(&w, &xs));
+    let f = |z: &[Dual64]| {
+        let (sw, swx) =
+            (0..4).fold((Dual64::from(0.0), Dual64::from(0.0)), |(a, b), i| (a + z[i], b + z[i] * z[4 + i]));
+        swx / sw
+    };
+    let e = dual_grad(&[w, xs].concat(), f).1;
+    assert!(close_all(&dw, &e[..4]) && close_all(&dx, &e[4..]), "{dw:?} {dx:?} {e:?}");
+
+    let (v, dw, dc) = recurrence_in_loop_grad(&w, 0.7);
+    assert_eq!(v, recurrence_in_loop(&w, 0.7));
+    let f = |z: &[Dual64]| {
+        let mut tot = Dual64::from(0.0);
+        for k in 0..3 {
+            let (mut p, q) = z[..4].iter().enumerate().fold((z[4], Dual64::from(f64::from(k))), |(p, q), (i, &x)| {
+                if i % 2 == 0 { (if x > p { x } else { p }, q + x * p) } else { (p * 0.5, q.sin() + x) }
+            });
+            p += 1.0;
+            tot += p * q;
+        }
+        tot
+    };
+    let e = dual_grad(&[0.5, 1.5, 0.2, 0.9, 0.7], f).1;
+    assert!(close_all(&dw, &e[..4]) && close(dc, e[4]), "{dw:?} {dc} {e:?}");
+}

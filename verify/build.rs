@@ -117,6 +117,9 @@ const SHAPES: &[&str] = &[
     "elem_option",
     // `(a, b) = (a + e, f);` on two mutable variables (`gen/options.rs`)
     "tuple_assign",
+    // `let (a, b) = chain.fold((x, y), |(a, b), v| (.., ..));`, the closure ending with a tuple
+    // or an `if`/`else` of tuples (`gen/chains.rs`)
+    "fold_tuple",
     // soundness family: iterator chains and local closures reached by active values
     // (`s.iter().map(|v| v * x).sum()`, `any`, `fold`, `map_or`, `for_each`, `collect`,
     // `filter(..).count()`, `|v: f64| v * x`); accepted programs do not compile or get wrong

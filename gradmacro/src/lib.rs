@@ -99,8 +99,10 @@
 //!   `map`, `filter`, `zip`, `enumerate`, `copied`, `cloned`, windows (`xs.windows(2)`,
 //!   `xs.chunks(k)`, `xs.chunks_exact(k)`), and `rev`, `skip`, `take`,
 //!   `step_by` before the first closure, ending in `sum` (`xs.iter().map(|x| x * x).sum::<f64>()`,
-//!   `let s: f64 = xs.iter().sum();`), `product`, `fold(init, |acc, x| ..)` or
-//!   `fold(f64::NEG_INFINITY, f64::max)`, `for_each(|x| total += w * x)`,
+//!   `let s: f64 = xs.iter().sum();`), `product`, `fold(init, |acc, x| ..)`,
+//!   `fold(f64::NEG_INFINITY, f64::max)`, a tuple accumulator destructured by a `let`
+//!   (`let (s, s2) = xs.iter().fold((0.0, 0.0), |(s, s2), &x| (s + x, s2 + x * x));`, the
+//!   closure ending with a tuple or an `if`/`else` of tuples), `for_each(|x| total += w * x)`,
 //!   `max_by(f64::total_cmp)` / `min_by(|a, b| a.partial_cmp(b).unwrap())` / `reduce(|a, b| ..)`
 //!   followed by `unwrap()`, `expect(..)` or `unwrap_or(..)` (on a tie `max_by` keeps the later
 //!   item and `min_by` the earlier, as std does, and the gradient follows the item kept), and

@@ -81,7 +81,11 @@ impl Gen<'_> {
             return self.collect_let();
         }
         if (53..56).contains(&r) {
-            return self.chain_let();
+            return if self.sh.on("fold_tuple") && self.rng.chance(0.4) {
+                self.fold_tuple_let()
+            } else {
+                self.chain_let()
+            };
         }
         if (56..59).contains(&r) {
             return self.slice_let();

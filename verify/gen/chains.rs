@@ -509,6 +509,55 @@ impl Gen<'_> {
         true
     }
 
+    /// `let (a, c) = chain.fold((x, y), |(a, c), v| (.., ..));`: a tuple accumulator, whose
+    /// closure ends with a tuple or an `if`/`else` of tuples; each element reads both old
+    /// accumulators and the item. Every element is squashed to the accumulators' bound, so the
+    /// bound holds whatever the trip count.
+    pub(super) fn fold_tuple_let(&mut self) -> bool {
+        let mut ch = self.chain(2, None, false);
+        let bq = ch.b.clamp(0.5, 3.0);
+        let inits = [self.expr(1), self.expr(1)].map(|e| self.squash(e, bq));
+        let nvars = self.vars.len();
+        let nidx = self.idx.len();
+        let (a, c, v) = (self.name("u"), self.name("u"), self.name("u"));
+        self.push_var(a.clone(), bq, false, false);
+        self.push_var(c.clone(), bq, false, false);
+        self.push_var(v.clone(), ch.b, false, false);
+        let ps = [E::same(a.clone(), bq), E::same(c.clone(), bq), E::same(v.clone(), ch.b)];
+        let pair = |g: &mut Self| {
+            let x = g.chain_body(&ps, 2);
+            let y = g.chain_body(&ps, 2);
+            let [x, y] = [x, y].map(|e| g.squash(e, bq));
+            (format!("({}, {})", x.p, y.p), format!("({}, {})", x.d, y.d))
+        };
+        let (bp, bd) = if self.rng.chance(0.4) {
+            let (cp, cd) = self.cond(1);
+            let (tp, td) = pair(self);
+            let (ep, ed) = pair(self);
+            (format!("if {cp} {{ {tp} }} else {{ {ep} }}"), format!("if {cd} {{ {td} }} else {{ {ed} }}"))
+        } else {
+            pair(self)
+        };
+        self.vars.truncate(nvars);
+        self.idx.truncate(nidx);
+        // The dual program collects the items first: its closure borrows `mg`, which the
+        // chain's own closures may borrow too.
+        let pat = if ch.val { "" } else { "&" };
+        if !ch.val {
+            ch.d.push_str(".copied()");
+        }
+        let (x, y) = (self.name("ft"), self.name("ft"));
+        let (ip, id) = (format!("({}, {})", inits[0].p, inits[1].p), format!("({}, {})", inits[0].d, inits[1].d));
+        self.line(
+            &format!("let ({x}, {y}) = {}.fold({ip}, |({a}, {c}), {pat}{v}| {bp});", ch.p),
+            &format!("let ({x}, {y}) = {}.collect::<Vec<D>>().into_iter().fold({id}, |({a}, {c}), {v}| {bd});", ch.d),
+        );
+        let b = bq.max(inits[0].b).max(inits[1].b);
+        self.push_var(x, b, false, false);
+        self.push_var(y, b, false, false);
+        true
+    }
+
     /// Windows of `s`, `s[1..]` or `w` (`lower_window.rs`): the iterator's text and how many
     /// windows.
     fn windows_src(&mut self) -> (String, usize, usize) {

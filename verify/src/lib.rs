@@ -701,8 +701,12 @@ fn check_all<P, O>(
                     continue;
                 }
             };
+            let nonfinite = r.skipped_nonfinite;
             if let Some(f) = compare(&o, &mut r) {
                 r.failures.push(fail(f));
+            }
+            if r.skipped_nonfinite > nonfinite && std::env::var_os("GRADMACRO_VERIFY_DEBUG").is_some() {
+                eprintln!("skip non-finite: {name}");
             }
             if let Some(what) = GENERIC.with(|g| g.borrow_mut().take()) {
                 twin = true;

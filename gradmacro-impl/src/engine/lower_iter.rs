@@ -64,10 +64,13 @@ enum Stage<'a> {
     Copied,
 }
 
-enum Terminal<'a> {
+pub(super) enum Terminal<'a> {
     Sum,
     Product,
     Fold(&'a Expr, &'a Expr),
+    /// `fold((a, b), |(s, t), x| (.., ..))`: one accumulator per tuple element, named by
+    /// suffixing the accumulator's name with the element's position.
+    FoldTuple(&'a syn::ExprTuple, &'a Expr),
     ForEach(&'a Expr),
     /// `max_by`, `min_by` or `reduce`: the first item starts the accumulator (the pseudo-variable
     /// `first` says whether it has), the others are combined into it.
@@ -84,7 +87,7 @@ enum Terminal<'a> {
 }
 
 #[derive(Clone, Copy)]
-enum Reduce<'a> {
+pub(super) enum Reduce<'a> {
     /// `max_by(cmp)`: std keeps the later of two equal items (`cmp::max_by`).
     MaxBy(&'a Expr),
     /// `min_by(cmp)`: std keeps the earlier one.
@@ -423,6 +426,19 @@ impl Lower<'_> {
 
     /// The loop a chain over `receiver` ending in `terminal` means; its value.
     fn chain_into(&mut self, receiver: &Expr, terminal: Terminal<'_>, span: Span, out: &mut Block) -> Option<Operand> {
+        self.chain_into_parts(receiver, terminal, span, None, out)
+    }
+
+    /// [`Self::chain_into`], with a tuple accumulator's elements in `parts`.
+    pub(super) fn chain_into_parts(
+        &mut self,
+        receiver: &Expr,
+        terminal: Terminal<'_>,
+        span: Span,
+        parts: Option<&mut Vec<Operand>>,
+        out: &mut Block,
+    ) -> Option<Operand> {
+        let n_parts = if let Terminal::FoldTuple(init, _) = &terminal { init.elems.len() } else { 0 };
         let (src, stages) = chain_stages(receiver);
         let source = self.loop_source(src, out)?;
         let acc_name = format!("$acc{}", self.loops);
@@ -431,6 +447,13 @@ impl Lower<'_> {
             Terminal::Sum => Some(Operand::Lit(quote!(-0.0))),
             Terminal::Product => Some(Operand::Lit(quote!(1.0))),
             Terminal::Fold(init, _) => Some(self.expr(init, out)),
+            Terminal::FoldTuple(init, _) => {
+                for (k, e) in init.elems.iter().enumerate() {
+                    let v = self.expr(e, out);
+                    self.bind(format!("{acc_name}.{k}"), Binding::Scalar { op: v, refs: 0 });
+                }
+                None
+            }
             // Overwritten by the first item; typed, since no operation on it fixes its type.
             // (A generic `F` has no `Default`: any float will do.)
             Terminal::Reduce { .. } if super::generic_mode::on() => Some(Operand::Lit(quote!(0.0))),
@@ -445,6 +468,9 @@ impl Lower<'_> {
         }
         self.loop_over(span, &source, |s, item, b| s.chain_body(&stages, &terminal, item, &acc_name, span, b), out);
         let result = if init.is_some() { self.scalar(&acc_name) } else { Operand::Lit(quote!(())) };
+        if let Some(parts) = parts {
+            *parts = (0..n_parts).map(|k| self.scalar(&format!("{acc_name}.{k}"))).collect();
+        }
         self.env.truncate(mark);
         Some(result)
     }
@@ -474,6 +500,7 @@ impl Lower<'_> {
                     let new = self.apply(f, &[Item::Elem(cur, 0), item], out);
                     self.set_scalar(acc, new);
                 }
+                Terminal::FoldTuple(init, f) => self.fold_tuple_step(init, f, item, acc, out),
                 Terminal::ForEach(f) => {
                     let _ = self.apply(f, &[item], out);
                 }
@@ -591,7 +618,7 @@ impl Lower<'_> {
         self.apply_with(f, std::slice::from_ref(item), out, |s, body, b| s.cond(body, b))
     }
 
-    fn apply_with(
+    pub(super) fn apply_with(
         &mut self,
         f: &Expr,
         args: &[Item],

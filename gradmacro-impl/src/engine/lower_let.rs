@@ -100,6 +100,12 @@ impl Lower<'_> {
                             other => self.bind_operand(other, None, v, out),
                         }
                     }
+                } else if self.mentions_active(init)
+                    && let Some(ops) = self.fold_tuple(init, pt.elems.len(), out)
+                {
+                    for (p, op) in pt.elems.iter().zip(ops) {
+                        self.bind_operand(p, None, op, out);
+                    }
                 } else if self.destructure_vector(&pt.elems.iter().cloned().collect::<Vec<_>>(), true, ty, init, out) {
                     // `let (u, v) = g(x);` with a tuple-valued `g`.
                 } else if !self.mentions_active(init) && self.is_simple(init) {

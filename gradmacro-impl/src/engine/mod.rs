@@ -26,6 +26,7 @@ mod lower_call;
 mod lower_closure;
 mod lower_copy;
 mod lower_expr;
+mod lower_fold;
 mod lower_generic;
 mod lower_iter;
 mod lower_let;
