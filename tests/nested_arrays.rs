@@ -247,3 +247,71 @@ fn ragged_rows_match_the_closed_form_and_finite_differences() {
         assert_fd(&format!("ragged_vec component {k}"), *a, *b);
     }
 }
+
+// A row of a differentiated nested array iterated as an MLP layer iterates its weights:
+// `w[j].iter().zip(x)` in a chain and in a `for`, `&w[j]`, over `&[[f64; 3]]` and
+// `&Vec<Vec<f64>>` (was "this iterator chain over differentiated values is not differentiated").
+#[differentiate(wrt(w, x), forward)]
+fn layer(w: &[[f64; 3]], x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for j in 0..w.len() {
+        let z: f64 = w[j].iter().zip(x).map(|(a, b)| a * b).sum();
+        s += z.tanh();
+    }
+    s
+}
+
+#[differentiate(wrt(w))]
+fn layer_loops(w: &Vec<Vec<f64>>, x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for j in 0..w.len() {
+        let mut z = 0.0;
+        for (a, b) in w[j].iter().zip(x) {
+            z += a * b;
+        }
+        for &a in &w[j] {
+            z += a * a;
+        }
+        s += z.tanh();
+    }
+    s
+}
+
+#[test]
+fn rows_of_nested_arrays_iterated() {
+    use num_dual::{Dual64, DualNum};
+    let w = [[0.1, 0.2, -0.3], [0.5, -0.4, 0.7]];
+    let x = [1.0, -2.0, 0.5];
+    // The same layers over `Dual64`, every weight and input one flat vector.
+    let reference = |z: &[Dual64], squares: bool| {
+        let mut s = Dual64::from(0.0);
+        for j in 0..2 {
+            let mut t = Dual64::from(0.0);
+            for k in 0..3 {
+                t += z[3 * j + k] * z[6 + k];
+                if squares {
+                    t += z[3 * j + k] * z[3 * j + k];
+                }
+            }
+            s += t.tanh();
+        }
+        s
+    };
+    let flat: Vec<f64> = w.iter().flatten().chain(&x).copied().collect();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
+
+    let (v, gw, gx) = layer_grad(&w, &x);
+    assert_eq!(v, layer(&w, &x));
+    let want = common::dual_grad(&flat, |z| reference(z, false)).1;
+    let got: Vec<f64> = gw.iter().flatten().chain(&gx).copied().collect();
+    assert!(got.iter().zip(&want).all(|(a, b)| close(*a, *b)), "{got:?} {want:?}");
+    let (_, t) = layer_jvp(&w, &x, &[[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], &[0.0, 1.0, 0.0]);
+    assert!(close(t, want[0] + want[5] + want[7]), "{t}");
+
+    let wv: Vec<Vec<f64>> = w.iter().map(|r| r.to_vec()).collect();
+    let (v, gw) = layer_loops_grad(&wv, &x);
+    assert_eq!(v, layer_loops(&wv, &x));
+    let want = common::dual_grad(&flat, |z| reference(z, true)).1;
+    let got: Vec<f64> = gw.iter().flatten().copied().collect();
+    assert!(got.iter().zip(&want).all(|(a, b)| close(*a, *b)), "{got:?} {want:?}");
+}

@@ -141,3 +141,71 @@ fn a_struct_model_trains_with_its_gradient() {
     assert_fd("d/dw", g.w, fd[0]);
     assert_fd("d/db", g.b, fd[1]);
 }
+
+// Fields that are not the function's float type, read the way Rust converts them: an integer
+// field cast to a float (`p.n as f64`, `f64::from(p.k)`: a constant), an integer field as an
+// index or a loop bound (`p.v[p.n - 1]`, `0..p.n`), an `f32` field in an `f64` function
+// (`f64::from(p.w)`, `p.w as f64`: its partial derivative, rounded to `f32`). Each once failed
+// to compile in the generated code (E0277, E0308) or was rejected as a differentiated index.
+#[derive(Differentiable, Clone, Debug, PartialEq)]
+pub struct Mixed {
+    pub c: f64,
+    pub n: usize,
+    pub k: u32,
+    pub w: f32,
+    pub v: Vec<f64>,
+    pub on: bool,
+}
+
+#[differentiate(wrt(m), forward)]
+fn mixed(m: &Mixed) -> f64 {
+    let mut h = [0.0; 4];
+    h[m.n - 1] = m.c;
+    let mut s = 0.0;
+    for i in 0..m.n {
+        s += m.v[i] * h[m.n - 1];
+    }
+    let scale = if m.on { f64::from(m.k) } else { 1.0 };
+    m.c * m.n as f64 + m.v[m.n - 1] * (m.n as f64).sqrt() + s * scale + f64::from(m.w) * m.c + (m.w as f64).powi(2)
+}
+
+#[test]
+fn integer_and_f32_fields_convert_as_rust_does() {
+    let m = Mixed { c: 0.5, n: 3, k: 4, w: 1.25, v: vec![1.0, 2.0, 3.0, 7.0], on: true };
+    let (v, g) = mixed_grad(&m);
+    assert_eq!(v, mixed(&m));
+    // f = c n + v[n-1] sqrt(n) + k c (v0 + v1 + v2) + w c + w²
+    let (c, n, k, w) = (0.5, 3.0_f64, 4.0, 1.25);
+    let dc = n + k * (1.0 + 2.0 + 3.0) + w;
+    assert!((g.c - dc).abs() < 1e-12, "{} {dc}", g.c);
+    let dv = [k * c, k * c, k * c + n.sqrt(), 0.0];
+    assert!(g.v.iter().zip(dv).all(|(a, b)| (a - b).abs() < 1e-12), "{:?} {dv:?}", g.v);
+    assert_eq!(g.w, (c + 2.0 * w) as f32);
+    // constant fields are copied into the gradient
+    assert_eq!((g.n, g.k, g.on), (3, 4, true));
+    let (tv, t) = mixed_jvp(&m, &Mixed { c: 1.0, n: 0, k: 0, w: 0.5, v: vec![0.0, 0.0, 1.0, 0.0], on: false });
+    assert_eq!(tv, v);
+    let want = dc + dv[2] + (c + 2.0 * w) * 0.5;
+    assert!((t - want).abs() < 1e-12, "{t} {want}");
+}
+
+// `let mut u = a;` / `let mut w = *b;` of array parameters: copies Rust makes by moving the
+// array, then written. Were "parameters cannot be written"; now the copy is the buffer
+// `a.to_vec()` lowers to.
+#[differentiate]
+fn array_copies(a: [f64; 2], b: &[f64; 2]) -> f64 {
+    let mut u = a;
+    let mut w = *b;
+    u[1] += w[0];
+    w[1] *= u[0];
+    u[0] * u[1] + w[1]
+}
+
+#[test]
+fn array_parameters_copied_then_written() {
+    let (a, b) = ([1.5, 2.0], [3.0, -4.0]);
+    let (v, da, db) = array_copies_grad(a, &b);
+    assert_eq!(v, array_copies(a, &b));
+    // a0 (a1 + b0) + b1 a0
+    assert_eq!((da, db), ([a[1] + b[0] + b[1], a[0]], [a[0], a[0]]));
+}

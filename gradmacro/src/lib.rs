@@ -537,7 +537,9 @@
 //! shaped like the argument). Without `wrt` they stay constant data, as before. Read elements
 //! as `a[i][j]`; a row of a fixed width `D` (written as a number) can also be bound,
 //! `let [x, y] = a[i];` or `let r = a[i];`, and iterated, `for &[x, y] in a`,
-//! `for r in a.iter()`, `a.iter().map(|r| ..)`. The adjoint is accumulated straight into the
+//! `for r in a.iter()`, `a.iter().map(|r| ..)`; one row is iterated as an array, of any width:
+//! `w[j].iter().zip(x).map(|(a, b)| a * b).sum()` (a layer's weights), `for &a in &w[j]`. The
+//! adjoint is accumulated straight into the
 //! gradient (`d_a[i][j] += ..`): nothing is flattened or copied. With `forward`, the tangent has
 //! the gradient's shape (`&[[F; D]]` and `&[Vec<F>]` for the unsized ones). Not yet: passing a
 //! whole nested array to a function, binding a row of a `Vec<Vec<F>>` to a name.
@@ -577,8 +579,15 @@
 //! element: `for p in ps { p.x }`, `let p = &ps[i];`, `ps.iter().map(|p| p.m * p.x).sum()`,
 //! `.enumerate()`, `.zip(..)`; iterate a float array field as an array: `self.w.iter().zip(x)`,
 //! `for v in &p.v`, `for v in p.w` (an array field, copied), `p.v[1..].iter()`,
-//! `ps[i].v.iter().map(..)`. Integer and `bool` fields are constants (`for i in 0..p.n`,
-//! `if p.fixed`, `p.w.len()`). With `forward`, the tangent is a `&Particle` (`&[Particle]` for a
+//! `ps[i].v.iter().map(..)`. Integer and `bool` fields are constants, read where Rust wants an
+//! integer or a `bool` (`for i in 0..p.n`, `p.v[p.n - 1]`, `let n: usize = p.n;`,
+//! `if p.fixed`, `p.w.len()`) and converted as Rust converts (`p.n as f64`, `f64::from(p.k)`); an
+//! `f32` field read in an `f64` function (`f64::from(p.k)`, `p.k as f64`) takes its derivative,
+//! rounded to `f32`. The macro cannot see a field's type: pass an integer field to another
+//! function as `let n: usize = p.n;` then `g(x, n)` (a field passed bare is a float argument
+//! there). A loop over an array field must not assign what selects it
+//! (`for a in ps[i].v.iter() { i += 1; }` is an error: Rust reads `i` once, the macro's index
+//! loop would not). With `forward`, the tangent is a `&Particle` (`&[Particle]` for a
 //! slice; its constant fields are ignored).
 //!
 //! A differentiated struct may be passed whole to another differentiated function that names the
@@ -1088,13 +1097,17 @@ pub mod __private {
     }
 
     /// A field of a differentiated struct, read as a value of float type `F`: a float field
-    /// takes the partial derivative; a constant field (an integer, a `bool`) takes none.
+    /// takes the partial derivative; a constant field (an integer, a `bool`) takes none. The
+    /// read itself converts as the user's `as F` does (`p.n as f64`, `p.k as f64` of an `f32`).
     #[diagnostic::on_unimplemented(
         message = "a field of type `{Self}` is read from a differentiated struct as a `{F}` value",
         label = "read here",
         note = "read float fields (`p.x`) and elements of float array fields (`p.v[k]`); an integer or `bool` field is a constant"
     )]
     pub trait Field<F> {
+        /// The field's value as an `F`.
+        #[must_use]
+        fn value(&self) -> F;
         /// `self += d` for a float; nothing for a constant.
         fn add_adjoint(&mut self, d: F);
         /// The tangent of the field: itself for a float, zero for a constant.
@@ -1105,6 +1118,10 @@ pub mod __private {
     macro_rules! float_field {
         ($($f:ty),*) => {$(
             impl Field<$f> for $f {
+                #[inline]
+                fn value(&self) -> $f {
+                    *self
+                }
                 #[inline]
                 fn add_adjoint(&mut self, d: $f) {
                     *self += d;
@@ -1118,9 +1135,49 @@ pub mod __private {
     }
     float_field!(f32, f64);
 
+    // An `f32` field read in an `f64` function (`p.k as f64`), and the other way round: the
+    // derivative is computed in the function's type and rounded into the field's.
+    impl Field<f64> for f32 {
+        #[inline]
+        fn value(&self) -> f64 {
+            f64::from(*self)
+        }
+        #[inline]
+        #[allow(clippy::cast_possible_truncation)]
+        fn add_adjoint(&mut self, d: f64) {
+            *self += d as f32;
+        }
+        #[inline]
+        fn tangent(&self) -> f64 {
+            f64::from(*self)
+        }
+    }
+
+    impl Field<f32> for f64 {
+        #[inline]
+        #[allow(clippy::cast_possible_truncation)]
+        fn value(&self) -> f32 {
+            *self as f32
+        }
+        #[inline]
+        fn add_adjoint(&mut self, d: f32) {
+            *self += f64::from(d);
+        }
+        #[inline]
+        #[allow(clippy::cast_possible_truncation)]
+        fn tangent(&self) -> f32 {
+            *self as f32
+        }
+    }
+
     macro_rules! constant_field {
         ($($t:ty),*) => {$(
-            impl<F: Default> Field<F> for $t {
+            impl<F: Default + num_traits::NumCast> Field<F> for $t {
+                /// `p.n as f64`: what `as` gives (every primitive integer converts).
+                #[inline]
+                fn value(&self) -> F {
+                    F::from(*self).unwrap_or_default()
+                }
                 #[inline]
                 fn add_adjoint(&mut self, _: F) {}
                 #[inline]
@@ -1130,7 +1187,20 @@ pub mod __private {
             }
         )*};
     }
-    constant_field!(bool, u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+    constant_field!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+
+    impl<F: Default + num_traits::NumCast> Field<F> for bool {
+        #[inline]
+        fn value(&self) -> F {
+            F::from(u8::from(*self)).unwrap_or_default()
+        }
+        #[inline]
+        fn add_adjoint(&mut self, _: F) {}
+        #[inline]
+        fn tangent(&self) -> F {
+            F::default()
+        }
+    }
 
     /// A field of a struct deriving `Differentiable` that is neither a float nor an array or
     /// `Vec` of floats: its zero gradient is its own when its type is `Differentiable` (a

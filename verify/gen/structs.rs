@@ -41,6 +41,9 @@ pub struct Plan {
     /// (only with `q: &Sx`: a `move` closure would take an owned `q` away). Such a program has
     /// no `forward` (the macro does not take struct arguments there yet).
     pub calls: bool,
+    /// The integer parameter `n` is read as the constant field `q.id` (`0..q.id`, `i % q.id`,
+    /// `q.id as f64`): an integer field of a differentiated struct, in every integer context.
+    n_field: bool,
 }
 
 /// Whether every whole-word `word` in `text` is followed by one of `after`.
@@ -129,7 +132,8 @@ pub fn draw(rng: &mut Rng, body_p: &str, slice: SliceKind, tuple: bool) -> Optio
     // value (E0382 at the next read): `q` is then taken by reference.
     let q_ref = q_ref || (s == SDest::Field && body_p.contains("move |"));
     let calls = q_ref && rng.chance(0.4);
-    Some(Plan { q_ref, s, keep_s: keep_s || s == SDest::Keep, keep_w, calls })
+    let n_field = rng.chance(0.5);
+    Some(Plan { q_ref, s, keep_s: keep_s || s == SDest::Keep, keep_w, calls, n_field })
 }
 
 /// What the program's text and its check look like with the plan applied.
@@ -158,6 +162,16 @@ pub fn render(plan: &Plan, body_p: &str, sig: Sig, wrt: &[bool]) -> Rendered {
     if has_w {
         body = reindex(&body, "w", "q.w", "");
     }
+    let n_field = has_n && plan.n_field;
+    if n_field {
+        body = replace_word(&body, "n", "q.id");
+        // A helper's `n: usize` argument: the macro cannot see that the field is an integer
+        // there (a field passed to a differentiated function is a float argument), so the
+        // program binds it with its type first, as the docs say to.
+        if body.contains(", q.id)") {
+            body = format!("    let n: usize = q.id;\n{}", body.replace(", q.id)", ", n)"));
+        }
+    }
     // `s.len()` is rewritten only where `s` is gone.
     let len = |b: &str, to: &str| if plan.keep_s { b.to_string() } else { replace_method(b, ".len()", to) };
     body = match plan.s {
@@ -175,7 +189,11 @@ pub fn render(plan: &Plan, body_p: &str, sig: Sig, wrt: &[bool]) -> Rendered {
     let mut r = Rendered {
         body_p: body,
         params_p: vec![format!("q: {amp}verify::Sx")],
-        args: vec![format!("{amp}verify::sx(&pt.x, &pt.s, pt.w)")],
+        args: vec![if n_field {
+            format!("{amp}verify::sx_n(&pt.x, &pt.s, pt.w, pt.n)")
+        } else {
+            format!("{amp}verify::sx(&pt.x, &pt.s, pt.w)")
+        }],
         wrt: Vec::new(),
         targs: Vec::new(),
         gnames: Vec::new(),
@@ -246,7 +264,7 @@ pub fn render(plan: &Plan, body_p: &str, sig: Sig, wrt: &[bool]) -> Rendered {
             r.targs.push(tw);
         }
     }
-    if has_n {
+    if has_n && !n_field {
         r.params_p.push("n: usize".into());
         r.args.push("pt.n".into());
     }

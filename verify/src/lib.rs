@@ -1081,6 +1081,13 @@ pub fn sx(x: &[f64], c: &[f64], w: [f64; 3]) -> Sx {
     Sx { x0: x[0], x1: x[1], x2: x[2], x3: x[3], w, c: c.to_vec(), id: 7, tag: true }
 }
 
+/// [`sx`] whose constant field `id` holds the integer parameter `n`, which the program reads
+/// as `q.id`.
+#[must_use]
+pub fn sx_n(x: &[f64], c: &[f64], w: [f64; 3], n: usize) -> Sx {
+    Sx { id: n, ..sx(x, c, w) }
+}
+
 /// A nested struct: `ps[i].pos.y`.
 #[derive(gradmacro::Differentiable, Clone, Debug)]
 pub struct V2 {

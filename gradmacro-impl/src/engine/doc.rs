@@ -517,6 +517,16 @@ impl VisitMut for Names {
         {
             *e = arg.clone();
         }
+        // `::gradmacro::__private::Field::<F>::value(&p.x)`, a struct field's read: `p.x`.
+        if let syn::Expr::Call(c) = e
+            && let syn::Expr::Path(f) = &*c.func
+            && f.path.leading_colon.is_some()
+            && f.path.segments.iter().map(|s| s.ident.to_string()).eq(["gradmacro", "__private", "Field", "value"])
+            && c.args.len() == 1
+            && let Some(syn::Expr::Reference(r)) = c.args.first()
+        {
+            *e = (*r.expr).clone();
+        }
         syn::visit_mut::visit_expr_mut(self, e);
     }
 

@@ -425,7 +425,14 @@ impl Fwd<'_> {
                 let a = self.array(*array);
                 let path: Vec<TokenStream> = path.iter().map(|p| self.op(p)).collect();
                 let e = super::element(self.sig, self.body, *array, &a, &i, &path);
-                quote!(let #x = #e;)
+                if super::is_struct(self.sig, *array) {
+                    // A field's own type may not be the function's (`p.n as f64` of an integer
+                    // field, `p.k as f64` of an `f32` one): read as `as` converts.
+                    let f = self.sig.float.path();
+                    quote!(let #x = ::gradmacro::__private::Field::<#f>::value(&#e);)
+                } else {
+                    quote!(let #x = #e;)
+                }
             }
             Stmt::Store { slot, index, value, push: true, .. } => {
                 // A push where the buffer is as long as `index` (the forward pass, or a

@@ -81,7 +81,7 @@ impl Lower<'_> {
                 let v = self.expr(&r.expr, out);
                 let len = if heap {
                     // A run-time length, evaluated once where the user wrote it.
-                    let n = self.cond(&r.len, out);
+                    let n = self.int_value(&r.len, out);
                     if self.is_active(&n) {
                         self.error_tokens(&r.len, "the length of a `vec!` must be an integer");
                     }

@@ -29,6 +29,21 @@ impl Lower<'_> {
             let func = &c.func;
             return self.gate(Gate::Method(g), args, c.span(), quote!(#func(#(#toks),*)), out);
         }
+        // `f64::from(x)` of a differentiated value in the function's own float type: the value
+        // itself. A field of a differentiated struct is read as that type whatever its own
+        // (`f64::from(p.k)` of an `f32` field takes its derivative, of an integer one none).
+        if let Expr::Path(p) = strip(&c.func)
+            && p.qself.is_none()
+            && float_fn(&p.path).is_some_and(|name| name == "from")
+            && p.path.segments.first().and_then(|s| super::sig::float_of(&syn::parse_quote!(#s)))
+                == Some(self.sig.float)
+            && let [arg] = c.args.iter().collect::<Vec<_>>()[..]
+            && self.mentions_active(arg)
+        {
+            let a = self.expr(arg, out);
+            let at = self.op_tokens(&a);
+            return self.gate(Gate::Id, vec![a], c.span(), quote!(#at), out);
+        }
         if let Expr::Path(p) = strip(&c.func)
             && let Some(id) = p.path.get_ident()
             && let Some(Binding::Closure(lc)) = self.lookup(&id.to_string()).cloned()

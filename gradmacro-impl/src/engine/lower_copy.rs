@@ -111,6 +111,15 @@ impl Lower<'_> {
             self.bind(name.to_string(), buffer);
             return true;
         }
+        // `let mut v = a;` of a differentiated array parameter (`*a` of a `&[F; N]`): a copy
+        // Rust makes by moving the array, to be written; lowered as `a.to_vec()` is.
+        if mutable && let Some(src) = self.array_value(init) {
+            let chain: syn::ExprMethodCall = syn::parse_quote_spanned!(init.span()=> #src.iter().copied().collect());
+            let buffer = self.collect_into(&chain, out);
+            self.buffer_in_loop(&buffer);
+            self.bind(name.to_string(), buffer);
+            return true;
+        }
         // A copy written another way (`x.clone()` of a slice) is reported, then lowered as the
         // copy it was meant to be, so that its uses report nothing more.
         if let Expr::MethodCall(m) = strip(init)
@@ -135,6 +144,20 @@ impl Lower<'_> {
         self.buffer_in_loop(&binding);
         self.bind(name.to_string(), binding);
         true
+    }
+
+    /// The differentiated float array `e` copies as a value: a fixed-size array parameter by
+    /// name (`a`, `*a`).
+    fn array_value(&self, e: &Expr) -> Option<Expr> {
+        let inner = match strip(e) {
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => strip(&u.expr),
+            other => other,
+        };
+        // (A struct's field cannot be told from a float field by its syntax: `let mut c = p.c;`.)
+        let i = self.active_param(inner)?;
+        (matches!(self.sig.params[i].shape, Shape::Array { .. })
+            && self.sig.params[i].float.is_none_or(|f| f == self.sig.float))
+        .then(|| inner.clone())
     }
 
     /// A copy (`x.to_vec()`, `x.clone()`, `x.to_owned()`) of a differentiated float array

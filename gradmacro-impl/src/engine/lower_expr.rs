@@ -422,6 +422,13 @@ impl Lower<'_> {
     }
 
     fn cast(&mut self, c: &syn::ExprCast, out: &mut Block) -> Operand {
+        // An integer field of a differentiated struct cast to an integer (`p.n as usize`) is
+        // read as it is, never through a float.
+        if is_discrete_type(&c.ty)
+            && let Some(r) = self.plain_integer(&Expr::Cast(c.clone()), out)
+        {
+            return r;
+        }
         let a = self.expr(&c.expr, out);
         let at = self.op_tokens(&a);
         let ty = &c.ty;
@@ -479,10 +486,7 @@ impl Lower<'_> {
                 Operand::Lit(quote!(0.0))
             }
             Some(Binding::Array { array, active: true, .. }) => {
-                let idx = self.expr(&i.index, out);
-                if self.is_active(&idx) {
-                    self.error_tokens(&i.index, "an index cannot be a differentiated value: index with an integer");
-                }
+                let idx = self.int_index(&i.index, out);
                 if let ArrayRef::Local(s) = array
                     && self.loop_depth > 0
                 {
@@ -499,9 +503,8 @@ impl Lower<'_> {
                 } else if self.is_simple(&i.expr) && !self.mentions_active(&i.expr) {
                     // Constant data at an index that needs lowering (`s[(if a < b { a } else { b })
                     // as usize]`) but is an integer after all.
-                    let idx = self.expr(&i.index, out);
+                    let idx = self.int_index(&i.index, out);
                     if self.is_active(&idx) {
-                        self.error_tokens(&i.index, "an index cannot be a differentiated value: index with an integer");
                         return Operand::Lit(quote!(0.0));
                     }
                     let (base, mut uses) = self.rename(&i.expr);
@@ -692,10 +695,7 @@ impl Lower<'_> {
             return;
         };
         let value = self.expr(right, out);
-        let index = self.expr(&ix.index, out);
-        if self.is_active(&index) {
-            self.error_tokens(&ix.index, "an index cannot be a differentiated value: index with an integer");
-        }
+        let index = self.int_index(&ix.index, out);
         let value = match (gate, op) {
             (None, None) => value,
             (Some(g), Some(o)) => {

@@ -149,6 +149,41 @@ impl Lower<'_> {
         Some(Source::Iter { iterable, uses })
     }
 
+    /// Rust evaluates an iterator's source once, before the loop: `for a in ps[i].v.iter() {
+    /// i = 1; }` walks `ps[0].v` to the end. The index loop the macro writes reads the element
+    /// at `ps[i]` in each iteration, so a loop whose `body` assigns a variable that selects the
+    /// array it walks is an error (never a walk over the wrong array).
+    pub(super) fn selector_kept(&mut self, src: &Expr, body: &[&Expr]) -> bool {
+        let Some(shape) = self.iter_shape(src) else { return true };
+        let mut selectors = Vec::new();
+        for place in shape.sources() {
+            let mut cur = strip(&place);
+            loop {
+                match cur {
+                    Expr::Index(ix) => {
+                        selectors.extend(super::scope::free_reads(&ix.index));
+                        cur = strip(&ix.expr);
+                    }
+                    Expr::Field(f) => cur = strip(&f.base),
+                    _ => break,
+                }
+            }
+        }
+        if selectors.is_empty() {
+            return true;
+        }
+        for e in body {
+            if let Some(name) = super::scope::assigned_in(e).into_iter().find(|n| selectors.contains(n)) {
+                self.error_tokens(
+                    src,
+                    format!("this loop assigns `{name}`, which selects the array it walks: Rust reads `{name}` once, before the loop; bind it first (`let row = {name};`) and index with that"),
+                );
+                return false;
+            }
+        }
+        true
+    }
+
     /// A loop over `source` whose iteration `body` receives the item.
     pub(super) fn loop_over(
         &mut self,
@@ -238,6 +273,7 @@ impl Lower<'_> {
             IterShape::Field { place, bare } => match self.struct_elem(place, index, out) {
                 // an array field of a borrowed struct read by value is a copy (`for v in p.w`)
                 Some(op) => Item::Elem(op, u8::from(!*bare)),
+                None if let Some(op) = self.row_elem(place, index, out) => Item::Elem(op, 1),
                 None => {
                     self.error_tokens(place, "this field cannot be iterated: iterate an array field of a differentiated struct (`p.w.iter()`, `&self.v`), or loop over indices");
                     Item::Elem(Operand::Lit(quote!(0.0)), 0)
@@ -369,6 +405,9 @@ impl Lower<'_> {
     pub(super) fn collect_into(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Binding {
         let zero = Binding::Scalar { op: Operand::Lit(quote!(0.0)), refs: 0 };
         let (src, stages) = chain_stages(&m.receiver);
+        if !self.selector_kept(src, &[&m.receiver]) {
+            return zero;
+        }
         let Some(source) = self.loop_source(src, out) else {
             self.error(m.method.span(), iterator_msg_for("collect"));
             return zero;
@@ -440,6 +479,14 @@ impl Lower<'_> {
     ) -> Option<Operand> {
         let n_parts = if let Terminal::FoldTuple(init, _) = &terminal { init.elems.len() } else { 0 };
         let (src, stages) = chain_stages(receiver);
+        let closure = match &terminal {
+            Terminal::Fold(_, f) | Terminal::FoldTuple(_, f) | Terminal::ForEach(f) => Some(*f),
+            _ => None,
+        };
+        if !self.selector_kept(src, &[receiver].into_iter().chain(closure).collect::<Vec<_>>()) {
+            // reported: no second message from the caller
+            return Some(Operand::Lit(quote!(0.0)));
+        }
         let source = self.loop_source(src, out)?;
         let acc_name = format!("$acc{}", self.loops);
         let mark = self.env.len();

@@ -167,7 +167,9 @@ impl Lower<'_> {
         // `let r: Vec<f64> = g(..);`: a `Vec`-valued `g`, as a vector hint says for an array.
         let hinted =
             self.vector_hint.as_deref() == Some(name.as_str()) || ty.is_some_and(|t| super::sig::vec_elem(t).is_some());
+        let new_vec = matches!(strip(init), Expr::Call(c) if super::lower_push::empty_vec(c).is_some());
         if (vector_ty.is_some() || hinted)
+            && !new_vec
             && matches!(strip(init), Expr::Call(_) | Expr::MethodCall(_))
             && self.mentions_active(init)
         {
@@ -189,6 +191,16 @@ impl Lower<'_> {
             Expr::Array(_) | Expr::Repeat(_) => self.declare_array(&name, ty, strip(init), out),
             _ if is_array_ty && !self.mentions_active(init) => {
                 self.declare_array(&name, ty, strip(init), out);
+            }
+            // `let n: usize = p.n;`: an integer read out of a differentiated struct's fields.
+            _ if ty.is_some_and(super::activity::is_discrete_type)
+                && let Some(op) = self.plain_integer(init, out) =>
+            {
+                let op = self.typed(op, ty, init.span(), out);
+                if let Some(v) = op.val() {
+                    self.vals[v].kind = super::ir::Kind::Other;
+                }
+                self.bind(name, Binding::Scalar { op, refs: 0 });
             }
             _ => {
                 let op = if !self.mentions_active(init) && self.is_simple(init) {

@@ -197,6 +197,10 @@ impl Lower<'_> {
             );
         }
         let span = f.for_token.span();
+        let body = Expr::Block(syn::ExprBlock { attrs: Vec::new(), label: None, block: f.body.clone() });
+        if !self.selector_kept(&f.expr, &[&body]) {
+            return;
+        }
         if let Some(source @ Source::Index { .. }) = self.loop_source(&f.expr, out) {
             let pat = &*f.pat;
             self.loop_over(
@@ -457,6 +461,11 @@ impl Lower<'_> {
     /// those positions.
     fn sub_slice(&self, e: &Expr) -> Option<IterShape> {
         let Expr::Index(ix) = strip(e) else { return None };
+        // A row of a differentiated nested array (`w[j].iter()`, an MLP layer's weights): its
+        // elements are `w[j][k]`.
+        if !matches!(strip(&ix.index), Expr::Range(_)) && self.nested_param(&ix.expr).is_some() {
+            return Some(IterShape::Field { place: Box::new(strip(e).clone()), bare: false });
+        }
         let Expr::Range(range) = strip(&ix.index) else { return None };
         let inner = match strip(&ix.expr) {
             Expr::Path(p) => IterShape::Source { ident: p.path.get_ident()?.clone(), bare: false },

@@ -32,6 +32,9 @@ impl Lower<'_> {
 
     /// An integer index, evaluated; reported when it is differentiated.
     pub(super) fn int_index(&mut self, e: &Expr, out: &mut Block) -> Operand {
+        if let Some(i) = self.plain_integer(e, out) {
+            return i;
+        }
         let idx = self.expr(e, out);
         if self.is_active(&idx) {
             self.error_tokens(e, "an index cannot be a differentiated value: index with an integer");
@@ -50,6 +53,17 @@ impl Lower<'_> {
         let col = self.int_index(&ix.index, out);
         let v = self.new_val(true, ix.span());
         out.stmts.push(Stmt::Index { out: v, array, index, path: vec![col] });
+        Some(Operand::Val(v))
+    }
+
+    /// Element `k` of the row `w[j]` of a differentiated nested array: an item of a loop over
+    /// the row (`w[j].iter()`). `None` when `row` is not such a row.
+    pub(super) fn row_elem(&mut self, row: &Expr, k: &Operand, out: &mut Block) -> Option<Operand> {
+        let Expr::Index(ix) = strip(row) else { return None };
+        let p = self.nested_param(&ix.expr)?;
+        let index = self.int_index(&ix.index, out);
+        let v = self.new_val(true, ix.span());
+        out.stmts.push(Stmt::Index { out: v, array: ArrayRef::Param(p), index, path: vec![k.clone()] });
         Some(Operand::Val(v))
     }
 

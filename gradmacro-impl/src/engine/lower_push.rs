@@ -40,7 +40,7 @@ impl Lower<'_> {
     pub(super) fn declare_growable(&mut self, name: String, cap: Option<&Expr>, out: &mut Block) {
         let (cap, uses) = match cap {
             Some(e) => {
-                let n = self.cond(e, out);
+                let n = self.int_value(e, out);
                 if self.is_active(&n) {
                     self.error_tokens(e, "the capacity of a `Vec` must be an integer");
                 }

@@ -41,6 +41,74 @@ impl Lower<'_> {
         }
     }
 
+    /// Whether `e` is a field path of a differentiated struct (`p.n`, `ps[i].k`, `self.v[j]`)
+    /// whose indices read no differentiated value: plain code can read it as it is.
+    pub(super) fn is_plain_struct_place(&self, e: &Expr) -> bool {
+        let mut cur = strip(e);
+        while let Expr::Index(ix) = cur
+            && self.struct_root(cur).is_none()
+        {
+            if self.mentions_active(&ix.index) {
+                return false;
+            }
+            cur = strip(&ix.expr);
+        }
+        let mut fields = 0;
+        while let Expr::Field(f) = cur {
+            if !matches!(f.member, syn::Member::Named(_)) {
+                return false;
+            }
+            fields += 1;
+            cur = strip(&f.base);
+        }
+        if let Expr::Index(ix) = cur
+            && self.mentions_active(&ix.index)
+        {
+            return false;
+        }
+        fields > 0 && self.struct_root(cur).is_some()
+    }
+
+    /// An integer read out of differentiated structs' fields only (`p.n - 1`, `ps[i].k`, an
+    /// index or an integer cast): plain code, as the user wrote it. The macro cannot tell an
+    /// integer field from a float one; where an integer is required, the field is one (a float
+    /// there is the user's own type error). `None` when `e` reads any other differentiated value.
+    pub(super) fn plain_integer(&mut self, e: &Expr, out: &mut Block) -> Option<Operand> {
+        struct Blank<'a, 'b>(&'a Lower<'b>);
+        impl syn::visit_mut::VisitMut for Blank<'_, '_> {
+            fn visit_expr_mut(&mut self, e: &mut Expr) {
+                if self.0.is_plain_struct_place(e) {
+                    *e = syn::parse_quote!(0);
+                } else {
+                    syn::visit_mut::visit_expr_mut(self, e);
+                }
+            }
+        }
+        if !self.mentions_active(e) || !self.is_simple(e) {
+            return None;
+        }
+        let mut blank = e.clone();
+        syn::visit_mut::VisitMut::visit_expr_mut(&mut Blank(self), &mut blank);
+        if self.mentions_active(&blank) {
+            return None;
+        }
+        let (t, uses) = self.rename(e);
+        let r = self.plain_tokens(t, uses, e.span(), out);
+        if let Some(v) = r.val() {
+            self.vals[v].kind = super::ir::Kind::Other;
+        }
+        Some(r)
+    }
+
+    /// An integer Rust requires (a length, a capacity): read out of struct fields as it is, or
+    /// computed as a condition is (no derivative).
+    pub(super) fn int_value(&mut self, e: &Expr, out: &mut Block) -> Operand {
+        match self.plain_integer(e, out) {
+            Some(n) => n,
+            None => self.cond(e, out),
+        }
+    }
+
     /// A read of a differentiated struct: a root ([`Self::struct_root`]), one or more named
     /// fields, then indices into an array field (`p.v[k]`, `self.w[i][j]`). `None` when `e` is
     /// not of that shape (the caller reports what is left).

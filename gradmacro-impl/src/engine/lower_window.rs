@@ -190,10 +190,7 @@ impl Lower<'_> {
     /// makes (`j < len`).
     pub(super) fn window_read(&mut self, w: &Binding, j: &Expr, out: &mut Block) -> Operand {
         let Binding::Window { start, len, .. } = w else { return Operand::Lit(quote!(0.0)) };
-        let jv = self.expr(j, out);
-        if self.is_active(&jv) {
-            self.error_tokens(j, "an index cannot be a differentiated value: index with an integer");
-        }
+        let jv = self.int_index(j, out);
         let (st, lt, jt) = (self.op_tokens(start), self.op_tokens(len), self.op_tokens(&jv));
         let uses = [start, len, &jv].iter().filter_map(|o| o.val()).collect();
         let at = self.plain_tokens(

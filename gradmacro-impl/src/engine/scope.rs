@@ -335,62 +335,73 @@ pub fn assigns_capture(c: &syn::ExprClosure) -> bool {
 
 /// The captured variables a closure's body assigns to, each once.
 pub fn assigned_captures(c: &syn::ExprClosure) -> Vec<String> {
-    struct A {
-        scopes: Scopes,
-        found: Vec<String>,
-    }
-    impl A {
-        fn target(&mut self, e: &Expr) {
-            let mut e = e;
-            loop {
-                match e {
-                    Expr::Index(i) => e = &i.expr,
-                    Expr::Field(f) => e = &f.base,
-                    Expr::Paren(p) => e = &p.expr,
-                    Expr::Unary(u) => e = &u.expr,
-                    _ => break,
-                }
-            }
-            if let Expr::Path(p) = e
-                && let Some(id) = p.path.get_ident()
-            {
-                let name = id.to_string();
-                if !self.scopes.shadows(&name) && !self.found.contains(&name) {
-                    self.found.push(name);
-                }
-            }
-        }
-    }
-    impl<'ast> Visit<'ast> for A {
-        fn visit_expr(&mut self, e: &'ast Expr) {
-            match e {
-                Expr::Assign(a) => self.target(&a.left),
-                Expr::Binary(b) if is_compound_assign_op(b.op) => self.target(&b.left),
-                Expr::Reference(r) if r.mutability.is_some() => self.target(&r.expr),
-                _ => {}
-            }
-            visit::visit_expr(self, e);
-        }
-        fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
-            self.scopes.push(closure_names(c));
-            self.visit_expr(&c.body);
-            self.scopes.pop();
-        }
-        fn visit_block(&mut self, b: &'ast syn::Block) {
-            self.scopes.push(Vec::new());
-            for s in &b.stmts {
-                visit::visit_stmt(self, s);
-                if let syn::Stmt::Local(l) = s {
-                    self.scopes.add(pat_names(&l.pat));
-                }
-            }
-            self.scopes.pop();
-        }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut a = A { scopes: Scopes::default(), found: Vec::new() };
+    let mut a = Assigned { scopes: Scopes::default(), found: Vec::new() };
     a.visit_expr_closure(c);
     a.found
+}
+
+/// The variables of the enclosing scope that `e` assigns to (`i = 1`, `i += 1`, `&mut i`), each
+/// once; not those it declares itself.
+pub fn assigned_in(e: &Expr) -> Vec<String> {
+    let mut a = Assigned { scopes: Scopes::default(), found: Vec::new() };
+    a.visit_expr(e);
+    a.found
+}
+
+struct Assigned {
+    scopes: Scopes,
+    found: Vec<String>,
+}
+
+impl Assigned {
+    fn target(&mut self, e: &Expr) {
+        let mut e = e;
+        loop {
+            match e {
+                Expr::Index(i) => e = &i.expr,
+                Expr::Field(f) => e = &f.base,
+                Expr::Paren(p) => e = &p.expr,
+                Expr::Unary(u) => e = &u.expr,
+                _ => break,
+            }
+        }
+        if let Expr::Path(p) = e
+            && let Some(id) = p.path.get_ident()
+        {
+            let name = id.to_string();
+            if !self.scopes.shadows(&name) && !self.found.contains(&name) {
+                self.found.push(name);
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Assigned {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        match e {
+            Expr::Assign(a) => self.target(&a.left),
+            Expr::Binary(b) if is_compound_assign_op(b.op) => self.target(&b.left),
+            Expr::Reference(r) if r.mutability.is_some() => self.target(&r.expr),
+            _ => {}
+        }
+        visit::visit_expr(self, e);
+    }
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        self.scopes.push(closure_names(c));
+        self.visit_expr(&c.body);
+        self.scopes.pop();
+    }
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        self.scopes.push(Vec::new());
+        for s in &b.stmts {
+            visit::visit_stmt(self, s);
+            if let syn::Stmt::Local(l) = s {
+                self.scopes.add(pat_names(&l.pat));
+            }
+        }
+        self.scopes.pop();
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 /// The variables of the enclosing function an expression reads, each once, in order.
