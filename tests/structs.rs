@@ -209,3 +209,19 @@ fn array_parameters_copied_then_written() {
     // a0 (a1 + b0) + b1 a0
     assert_eq!((da, db), ([a[1] + b[0] + b[1], a[0]], [a[0], a[0]]));
 }
+
+// `let q = p.clone();` of a differentiated struct reads the same fields (was "fields of
+// differentiated values are not supported").
+#[differentiate(wrt(p))]
+fn cloned_particle(p: &Particle, g: f64) -> f64 {
+    let q = p.clone();
+    q.mass * g * q.x + p.x * p.x
+}
+
+#[test]
+fn a_cloned_struct_is_read_as_the_original() {
+    let p = particle();
+    let (v, gp) = cloned_particle_grad(&p, 9.8);
+    assert_eq!(v, cloned_particle(&p, 9.8));
+    assert_eq!((gp.x, gp.mass, gp.v), (p.mass * 9.8 + 2.0 * p.x, 9.8 * p.x, [0.0; 3]));
+}

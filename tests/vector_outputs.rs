@@ -450,3 +450,30 @@ fn shadowing_and_f32() {
     assert_eq!(v, single_precision(0.5, 2.0));
     assert_eq!((jx, jy), ([2.0, 0.5_f32.cos()], [0.5, 0.0]));
 }
+
+// A vector call's result bound without a type and read only by iterating it (`for x in c`,
+// `c.iter()`, `c.len()`): a vector, as when it is indexed (was "a `for` loop over
+// differentiated values is supported over ...").
+#[differentiate]
+fn cross_sq(u: [f64; 3], v: [f64; 3]) -> f64 {
+    let c = cross(u, v);
+    let mut s = 0.0;
+    for x in c {
+        s += x * x;
+    }
+    let m = cross(v, u);
+    s + m.iter().map(|x| x.abs()).sum::<f64>() / m.len() as f64
+}
+
+#[test]
+fn vector_call_results_iterated() {
+    let p = [0.3, -1.1, 0.7, 1.3, 0.4, -0.9];
+    let f = |p: &[f64]| {
+        let c = cross([p[0], p[1], p[2]], [p[3], p[4], p[5]]);
+        c.iter().map(|x| x * x + x.abs() / 3.0).sum::<f64>()
+    };
+    let (v, du, dv) = cross_sq_grad([p[0], p[1], p[2]], [p[3], p[4], p[5]]);
+    assert!((v - f(&p)).abs() < 1e-12);
+    let got: Vec<f64> = du.iter().chain(&dv).copied().collect();
+    common::assert_fd_all("cross_sq", f, &p, &got);
+}

@@ -35,6 +35,16 @@ impl Lower<'_> {
             Pat::Type(pt) => self.bind_pattern(&pt.pat, Some(&pt.ty), init, out),
             Pat::Ident(_) | Pat::Slice(_) if self.let_row(pat, init, out) => {}
             Pat::Ident(_) if self.let_struct_elem(pat, init, out) => {}
+            // `let q = p.clone();` (or `let q = p;`) of a differentiated struct: the same values,
+            // read through another name.
+            Pat::Ident(pi)
+                if pi.mutability.is_none()
+                    && pi.by_ref.is_none()
+                    && pi.subpat.is_none()
+                    && let Some(b) = self.struct_alias(init) =>
+            {
+                self.bind(pi.ident.to_string(), b);
+            }
             Pat::Ident(_) if self.let_window(pat, init, out) => {}
             Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
                 if !self.let_copy(&pi.ident, pi.mutability.is_some(), init, out) {
@@ -140,6 +150,28 @@ impl Lower<'_> {
                 if !self.mentions_active(init)
                     && self.destructure_vector_call(&ps.elems.iter().cloned().collect::<Vec<_>>(), false, ty, init, true, out) => {}
             other => self.error_tokens(other, "this pattern is not supported in a #[differentiate] body: bind a plain name (`let x = ...;`) or a tuple of names"),
+        }
+    }
+
+    /// The binding of the differentiated struct (or element of a slice of structs) that `e`
+    /// names, cloned or moved: `p.clone()`, `p.to_owned()`, `p`.
+    fn struct_alias(&self, e: &Expr) -> Option<Binding> {
+        let named = match strip(e) {
+            Expr::MethodCall(m) if (m.method == "clone" || m.method == "to_owned") && m.args.is_empty() => {
+                strip(&m.receiver)
+            }
+            other => other,
+        };
+        let Expr::Path(p) = named else { return None };
+        let b = self.lookup(&p.path.get_ident()?.to_string())?;
+        match b {
+            Binding::Array { array: ArrayRef::Param(i), active: true, .. }
+                if matches!(self.sig.params[*i].shape, Shape::Struct { .. }) =>
+            {
+                Some(b.clone())
+            }
+            Binding::Elem { .. } => Some(b.clone()),
+            _ => None,
         }
     }
 

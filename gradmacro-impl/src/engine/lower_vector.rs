@@ -88,11 +88,22 @@ pub fn indexed_later(name: &syn::Ident, rest: &[syn::Stmt]) -> bool {
                         return Some(false);
                     }
                 }
+                // `for x in r`, `for x in &r`: only a vector is iterated.
+                T::Ident(l) if l == "in" => {
+                    let at =
+                        if matches!(toks.get(k + 1), Some(T::Punct(p)) if p.as_char() == '&') { k + 2 } else { k + 1 };
+                    let whole = !matches!(toks.get(at + 1), Some(T::Punct(p)) if p.as_char() == '.');
+                    if whole && matches!(toks.get(at), Some(T::Ident(i)) if i == name) {
+                        return Some(true);
+                    }
+                }
                 T::Ident(i) if i == name => match (toks.get(k + 1), toks.get(k + 2)) {
                     (Some(T::Group(g)), _) if g.delimiter() == proc_macro2::Delimiter::Bracket => return Some(true),
                     (Some(T::Punct(p)), Some(T::Literal(_))) if p.as_char() == '.' => return Some(true),
                     // A float has no `iter`: `r.iter()` reads a vector (a `Vec` a call returned).
-                    (Some(T::Punct(p)), Some(T::Ident(m))) if p.as_char() == '.' && m == "iter" => return Some(true),
+                    (Some(T::Punct(p)), Some(T::Ident(m))) if p.as_char() == '.' && (m == "iter" || m == "len") => {
+                        return Some(true);
+                    }
                     _ => {}
                 },
                 T::Group(g) => {
@@ -337,7 +348,7 @@ impl Lower<'_> {
                 } else if self.loop_depth > 0 || self.branch_depth > 0 {
                     self.error_tokens(
                         e,
-                        "the length of this call's result is not known here: write its type (`let r: [f64; 3] = g(..);`) or destructure it (`let [x, y, z] = g(..);`)",
+                        "the length of this call's result is not known here: write its type (`let r: [f64; 3] = g(..);`) or destructure it (`let [x, y, z] = g(..);`); a `Vec`-valued `g` cannot be called inside a loop or an `if`/`match` arm: call it once before, at the top level of the function",
                     );
                 }
                 quote!(::gradmacro::__private::zeros_like(&#a))
