@@ -430,8 +430,10 @@
 //!
 //! A differentiated function calls a vector-valued `g` through `g_vjp`, generated or written by
 //! hand (a custom gate): `let [x, y] = g(..);`, `let (u, v) = g(..);`, `let r: [f64; 3] = g(..);`,
-//! or `let r = g(..);` followed by reads `r[0]`. A result that is only passed on whole needs its
-//! type (`let oc: [f64; 3] = sub(c, o); cross(oc, d)`); in a loop or branch, or after an early
+//! or `let r = g(..);` followed by reads `r[0]`, `for x in r`, `r.iter()`, `r.len()`. A result
+//! that is only passed on whole needs its type (`let oc: [f64; 3] = sub(c, o); cross(oc, d)`,
+//! also for a call nested in another's arguments: the macro cannot see `g`'s return type, and
+//! without one the call is compiled as a float call, `g_grad`); in a loop or branch, or after an early
 //! `return`, so does an untyped one read by index. `g_vjp` is called in the backward pass with the arguments again: pass
 //! `Vec`s by reference.
 //!
@@ -583,9 +585,10 @@
 //! integer or a `bool` (`for i in 0..p.n`, `p.v[p.n - 1]`, `let n: usize = p.n;`,
 //! `if p.fixed`, `p.w.len()`) and converted as Rust converts (`p.n as f64`, `f64::from(p.k)`); an
 //! `f32` field read in an `f64` function (`f64::from(p.k)`, `p.k as f64`) takes its derivative,
-//! rounded to `f32`. The macro cannot see a field's type: pass an integer field to another
-//! function as `let n: usize = p.n;` then `g(x, n)` (a field passed bare is a float argument
-//! there). A loop over an array field must not assign what selects it
+//! rounded to `f32`. The macro cannot see a field's type: convert fields one by one
+//! (`(p.n / p.m) as f64` and `f64::from(p.w * p.w)` are errors: bind the integer first,
+//! `let q: usize = p.n / p.m;`), and pass an integer field to another function as
+//! `let n: usize = p.n;` then `g(x, n)` (a field passed bare is a float argument there). A loop over an array field must not assign what selects it
 //! (`for a in ps[i].v.iter() { i += 1; }` is an error: Rust reads `i` once, the macro's index
 //! loop would not). With `forward`, the tangent is a `&Particle` (`&[Particle]` for a
 //! slice; its constant fields are ignored).

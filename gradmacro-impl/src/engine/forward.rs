@@ -425,7 +425,7 @@ impl Fwd<'_> {
                 let a = self.array(*array);
                 let path: Vec<TokenStream> = path.iter().map(|p| self.op(p)).collect();
                 let e = super::element(self.sig, self.body, *array, &a, &i, &path);
-                if super::is_struct(self.sig, *array) {
+                if super::is_struct(self.sig, *array) && self.body.vals[*out].convert {
                     // A field's own type may not be the function's (`p.n as f64` of an integer
                     // field, `p.k as f64` of an `f32` one): read as `as` converts.
                     let f = self.sig.float.path();

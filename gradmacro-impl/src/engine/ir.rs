@@ -27,6 +27,10 @@ pub struct ValInfo {
     pub user: Option<String>,
     /// The condition of an `if` (a `bool`): it has a default.
     pub cond: bool,
+    /// A struct field's read that the user converts to the function's float type (`p.n as f64`,
+    /// `f64::from(p.w)`): read through `Field::value`, which converts as `as` does. Any other
+    /// read of a field is the field itself, whatever its type.
+    pub convert: bool,
 }
 
 /// What the lowering knows of a value's type: enough to line up the arguments of a call with

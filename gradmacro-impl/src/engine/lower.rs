@@ -215,7 +215,7 @@ impl<'a> Lower<'a> {
 
     pub fn new_val(&mut self, active: bool, span: Span) -> ValId {
         let kind = if active { Kind::Float } else { Kind::Unknown };
-        self.vals.push(ValInfo { name: None, active, kind, span, user: None, cond: false });
+        self.vals.push(ValInfo { name: None, active, kind, span, user: None, cond: false, convert: false });
         self.vals.len() - 1
     }
 

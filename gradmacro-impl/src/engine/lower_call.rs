@@ -40,7 +40,10 @@ impl Lower<'_> {
             && let [arg] = c.args.iter().collect::<Vec<_>>()[..]
             && self.mentions_active(arg)
         {
-            let a = self.expr(arg, out);
+            if self.converts_field_arithmetic(arg) {
+                return Operand::Lit(quote!(0.0));
+            }
+            let a = self.converted(arg, out);
             let at = self.op_tokens(&a);
             return self.gate(Gate::Id, vec![a], c.span(), quote!(#at), out);
         }

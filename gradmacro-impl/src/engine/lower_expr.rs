@@ -429,7 +429,10 @@ impl Lower<'_> {
         {
             return r;
         }
-        let a = self.expr(&c.expr, out);
+        if super::sig::float_of(&c.ty).is_some() && self.converts_field_arithmetic(&c.expr) {
+            return Operand::Lit(quote!(0.0));
+        }
+        let a = self.converted(&c.expr, out);
         let at = self.op_tokens(&a);
         let ty = &c.ty;
         match super::sig::float_of(ty) {

@@ -37,7 +37,7 @@ impl Lower<'_> {
         }
         let idx = self.expr(e, out);
         if self.is_active(&idx) {
-            self.error_tokens(e, "an index cannot be a differentiated value: index with an integer");
+            self.error_tokens(e, "an index cannot be a differentiated value: index with an integer (an integer field of a differentiated struct bound to a name needs its type: `let n: usize = p.n;`)");
         }
         idx
     }

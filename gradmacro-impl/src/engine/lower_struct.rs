@@ -285,6 +285,49 @@ impl Lower<'_> {
         }
     }
 
+    /// A float conversion (`as f64`, `f64::from(..)`) of anything but a bare field that reads a
+    /// differentiated struct's fields (`(p.n / p.m) as f64`, `f64::from(p.w * p.w)`): the macro
+    /// cannot see the fields' types, so it cannot compute the operand in them (integer division,
+    /// `f32` rounding) as Rust does. Reports it and returns `true`.
+    pub(super) fn converts_field_arithmetic(&mut self, operand: &Expr) -> bool {
+        struct V<'a, 'b> {
+            l: &'a Lower<'b>,
+            found: bool,
+        }
+        impl<'ast> syn::visit::Visit<'ast> for V<'_, '_> {
+            fn visit_expr(&mut self, e: &'ast Expr) {
+                match e {
+                    Expr::Field(_) if self.l.reads_struct_place(e) => self.found = true,
+                    other => syn::visit::visit_expr(self, other),
+                }
+            }
+        }
+        if self.is_plain_struct_place(operand) {
+            return false;
+        }
+        let mut v = V { l: self, found: false };
+        syn::visit::Visit::visit_expr(&mut v, operand);
+        let found = v.found;
+        if found {
+            self.error_tokens(
+                operand,
+                "converting an expression over fields of a differentiated struct is not supported: the macro cannot see the fields' types (an integer division, `f32` rounding); bind the integer first (`let q: usize = p.n / p.m;` then `q as f64`), or convert each field (`f64::from(p.w) * f64::from(p.w)`)",
+            );
+        }
+        found
+    }
+
+    /// The operand of a float conversion: a bare struct field is read converted
+    /// ([`super::ir::ValInfo::convert`]); anything else as [`Self::expr`] lowers it.
+    pub(super) fn converted(&mut self, e: &Expr, out: &mut Block) -> Operand {
+        let bare = self.is_plain_struct_place(e);
+        let a = self.expr(e, out);
+        if bare && let Some(v) = a.val() {
+            self.vals[v].convert = true;
+        }
+        a
+    }
+
     /// Whether `e` reads a field of a differentiated struct, and no other differentiated value.
     pub(super) fn reads_struct(&self, e: &Expr) -> bool {
         struct V<'a, 'b> {
